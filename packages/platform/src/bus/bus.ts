@@ -1,0 +1,191 @@
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import type { Db } from '../db/database'
+import { transaction, type Tx } from '../db/transaction'
+import { newId } from '../ids'
+import type { DomainEvent, NewEvent } from './events'
+
+/** A consumer handles each event at least once; the bus makes that exactly once in effect. */
+export interface Consumer {
+  /** Stable name: the dedupe key in the inbox, and the consumer group in distributed mode. */
+  name: string
+  /** The schema whose `inbox` table records processed event ids (the consumer's own). */
+  schema: string
+  types: string[]
+  /** Runs inside the transaction that also records the event id; a throw rolls both back. */
+  handle(event: DomainEvent<any>, tx: Tx): Promise<void>
+}
+
+export interface EventBus {
+  /** Writes an event to the producer's outbox inside its transaction (transactional outbox). */
+  publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>): Promise<DomainEvent<P>>
+  /** Declares that `schema` has an outbox to relay. */
+  addOutbox(schema: string): void
+  subscribe(consumer: Consumer): void
+  start(): void
+  stop(): Promise<void>
+  /** Events written but not yet delivered to every consumer. */
+  lag(): Promise<number>
+  /** Resolves once every outbox is drained (tests). */
+  drain(): Promise<void>
+}
+
+const MAX_ATTEMPTS = 8
+const POLL_MS = 250
+const BATCH = 100
+
+function toEvent(row: any): DomainEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    tenantId: row.tenant_id,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    payload: row.payload,
+  }
+}
+
+/**
+ * Delivers each consumer an event exactly once in effect: the event id is inserted into the
+ * consumer's inbox in the same transaction as its handler's writes.
+ */
+export async function deliverOnce(db: Db, consumer: Consumer, event: DomainEvent): Promise<boolean> {
+  return transaction(db, async (tx) => {
+    const inserted = await sql`insert into ${sql.id(consumer.schema)}.inbox (consumer, event_id)
+      values (${consumer.name}, ${event.id}) on conflict do nothing returning event_id`.execute(tx.db)
+    if (inserted.rows.length === 0) return false
+    await consumer.handle(event, tx)
+    return true
+  })
+}
+
+/** Writes an event row into `schema`.outbox. Shared by every bus implementation. */
+export async function writeOutbox<P extends Record<string, unknown>>(
+  tx: Tx,
+  schema: string,
+  event: NewEvent<P>,
+): Promise<DomainEvent<P>> {
+  const full: DomainEvent<P> = { id: newId(), occurredAt: new Date().toISOString(), ...event }
+  await sql`insert into ${sql.id(schema)}.outbox (id, type, tenant_id, payload, occurred_at)
+    values (${full.id}, ${full.type}, ${full.tenantId}, ${JSON.stringify(full.payload)}::jsonb, ${full.occurredAt})`.execute(
+    tx.db,
+  )
+  return full
+}
+
+/**
+ * Embedded bus: a relay in this process reads each outbox in order and hands events to the
+ * local consumers. A consumer that keeps failing holds back later events of that outbox
+ * (order is kept) until MAX_ATTEMPTS, then the event is dead-lettered and logged.
+ */
+export class InProcessBus implements EventBus {
+  private readonly outboxes = new Set<string>()
+  private readonly consumers: Consumer[] = []
+  private timer?: NodeJS.Timeout
+  private running?: Promise<void>
+  private again = false
+  private stopped = true
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
+    const full = await writeOutbox(tx, schema, event)
+    tx.afterCommit(() => this.kick())
+    return full
+  }
+
+  addOutbox(schema: string) {
+    this.outboxes.add(schema)
+  }
+
+  subscribe(consumer: Consumer) {
+    this.consumers.push(consumer)
+  }
+
+  start() {
+    this.stopped = false
+    this.timer = setInterval(() => this.kick(), POLL_MS)
+    this.timer.unref()
+    this.kick()
+  }
+
+  async stop() {
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.running
+  }
+
+  async lag(): Promise<number> {
+    let total = 0
+    for (const schema of this.outboxes) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema)}.outbox
+        where published_at is null and dead_lettered_at is null`.execute(this.db)
+      total += rows[0]?.n ?? 0
+    }
+    return total
+  }
+
+  async drain() {
+    for (let i = 0; i < 200; i++) {
+      this.kick()
+      await this.running
+      if ((await this.lag()) === 0) return
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    throw new Error('event bus did not drain')
+  }
+
+  /** Runs the relay now (or once more right after the current pass). */
+  kick() {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = this.relayAll()
+      .catch((err) => this.log.error({ err }, 'event relay pass failed'))
+      .finally(() => {
+        this.running = undefined
+        if (this.again) {
+          this.again = false
+          this.kick()
+        }
+      })
+  }
+
+  private async relayAll() {
+    for (const schema of this.outboxes) {
+      while (!this.stopped && (await this.relayBatch(schema)) === BATCH) {
+        /* keep going while full batches come back */
+      }
+    }
+  }
+
+  private async relayBatch(schema: string): Promise<number> {
+    const s = sql.id(schema)
+    const { rows } = await sql<any>`select * from ${s}.outbox
+      where published_at is null and dead_lettered_at is null order by seq limit ${BATCH}`.execute(this.db)
+    for (const row of rows) {
+      const event = toEvent(row)
+      try {
+        for (const consumer of this.consumers) {
+          if (consumer.types.includes(event.type)) await deliverOnce(this.db, consumer, event)
+        }
+        await sql`update ${s}.outbox set published_at = now() where seq = ${row.seq}`.execute(this.db)
+      } catch (err) {
+        const attempts = row.attempts + 1
+        const dead = attempts >= MAX_ATTEMPTS
+        await sql`update ${s}.outbox set attempts = ${attempts}, last_error = ${String((err as Error).message).slice(0, 500)},
+          dead_lettered_at = ${dead ? sql`now()` : null} where seq = ${row.seq}`.execute(this.db)
+        this.log[dead ? 'error' : 'warn'](
+          { err, eventId: event.id, type: event.type, attempts },
+          dead ? 'event dead-lettered after repeated failures' : 'event delivery failed; will retry',
+        )
+        return 0 // keep order: retry this event on the next pass
+      }
+    }
+    return rows.length
+  }
+}

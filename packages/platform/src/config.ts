@@ -1,0 +1,128 @@
+import { z } from 'zod'
+
+const port = z.coerce.number().int().min(0).max(65535)
+const seconds = z.coerce.number().int().positive()
+const url = z.string().url()
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url.optional())
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+
+/** The flat environment, exactly as SPEC section 1 names it. */
+const EnvSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
+  ),
+  SMTP_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+  ),
+  MAIL_FROM: z.string().default('Parley <no-reply@parley.local>'),
+  PUBLIC_URL: optionalUrl,
+  ALLOWED_ORIGINS: list,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TENANT_SIGNUP: z.enum(['open', 'closed']).default('open'),
+  ACCESS_TOKEN_TTL: seconds.default(900),
+  REFRESH_TOKEN_TTL: seconds.default(7 * 24 * 3600),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  AUTH_JWKS_URL: optionalUrl,
+  CARD_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  BODY_LIMIT: z.coerce.number().int().positive().default(1024 * 1024),
+})
+
+export type Env = z.infer<typeof EnvSchema>
+
+/** Typed, nested configuration shared by every service. */
+export interface Config {
+  http: { port: number; host: string; publicUrl: string; allowedOrigins: string[]; bodyLimit: number }
+  dataDir: string
+  mode: 'embedded' | 'distributed'
+  db: { url?: string }
+  redis: { url?: string }
+  mail: { smtpUrl?: string; from: string }
+  log: { level: Env['LOG_LEVEL'] }
+  tenantSignup: 'open' | 'closed'
+  jwt: { accessTtl: number; refreshTtl: number; privateKey?: string; jwksUrl?: string }
+  rateLimits: boolean
+  isProduction: boolean
+  nodeEnv: Env['NODE_ENV']
+  secrets: { cardFingerprintKey?: string }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+/**
+ * Parses the environment once and shapes it into a nested config.
+ * Every bad variable is reported, not only the first.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '?')
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`
+      }),
+    )
+  }
+  const e = parsed.data
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(
+    /\/$/,
+    '',
+  )
+  const allowedOrigins = new Set([new URL(publicUrl).origin, ...e.ALLOWED_ORIGINS])
+  if (e.NODE_ENV === 'production' && e.DATABASE_URL && !e.CARD_FINGERPRINT_KEY) {
+    throw new ConfigError(['CARD_FINGERPRINT_KEY: required in production with DATABASE_URL (a secret of 32+ characters)'])
+  }
+  return {
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicUrl,
+      allowedOrigins: [...allowedOrigins],
+      bodyLimit: e.BODY_LIMIT,
+    },
+    dataDir: e.DATA_DIR,
+    mode: e.DATABASE_URL && e.REDIS_URL ? 'distributed' : 'embedded',
+    db: { url: e.DATABASE_URL },
+    redis: { url: e.REDIS_URL },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    log: { level: e.LOG_LEVEL },
+    tenantSignup: e.TENANT_SIGNUP,
+    jwt: {
+      accessTtl: e.ACCESS_TOKEN_TTL,
+      refreshTtl: e.REFRESH_TOKEN_TTL,
+      privateKey: e.JWT_PRIVATE_KEY,
+      jwksUrl: e.AUTH_JWKS_URL,
+    },
+    rateLimits: e.RATE_LIMITS === 'on',
+    isProduction: e.NODE_ENV === 'production',
+    nodeEnv: e.NODE_ENV,
+    secrets: { cardFingerprintKey: e.CARD_FINGERPRINT_KEY },
+  }
+}

@@ -1,0 +1,115 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import { PgliteWorker, PgliteWorkerDialect } from './pglite-dialect'
+
+// @NOTE Same value types on both engines: int8 (counts, seqs) as numbers, numeric as strings.
+pg.types.setTypeParser(20, (value) => Number(value))
+
+export type Db = Kysely<any>
+
+/** A database handle: the Kysely instance plus what the platform needs to run and stop it. */
+export interface Database {
+  readonly db: Db
+  readonly kind: 'pglite' | 'postgres'
+  /** The PGlite thread, when embedded (tests dump a migrated template from it). */
+  readonly pglite?: PgliteWorker
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; without it, PGlite is used. */
+  url?: string
+  /** PGlite data directory; undefined means in memory. */
+  dataDir?: string
+  /** A PGlite data directory tarball to start from (tests clone a migrated template). */
+  template?: ArrayBuffer
+  poolSize?: number
+}
+
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError'
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** One process per data directory: a second one gets a clear error instead of corrupting it. */
+function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true })
+  const lockPath = join(dir, 'parley.lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx')
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      return () => rmSync(lockPath, { force: true })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const holder = Number(readFileSync(lockPath, 'utf8'))
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new DataDirLockedError(
+          `The data directory ${resolve(dir)} is in use by process ${holder}. Stop it first, or set DATA_DIR to another directory.`,
+        )
+      }
+      rmSync(lockPath, { force: true }) // stale: its process is gone
+    }
+  }
+  throw new DataDirLockedError(`Could not lock the data directory ${resolve(dir)}.`)
+}
+
+/** Opens PostgreSQL (with a URL) or PGlite (embedded, on its own thread). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    })
+    // @NOTE An idle client losing its server emits 'error' on the pool; without a listener it crashes the process.
+    pool.on('error', () => {})
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+    return {
+      db,
+      kind: 'postgres',
+      ping: async () => {
+        await sql`select 1`.execute(db)
+      },
+      close: () => db.destroy(),
+    }
+  }
+  const pgDataDir = options.dataDir ? join(options.dataDir, 'pg') : undefined
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {}
+  const worker = new PgliteWorker({ dataDir: pgDataDir, template: options.template })
+  try {
+    await worker.ready
+  } catch (err) {
+    unlock()
+    await worker.close().catch(() => {})
+    throw err
+  }
+  const db = new Kysely<any>({ dialect: new PgliteWorkerDialect(worker) })
+  return {
+    db,
+    kind: 'pglite',
+    pglite: worker,
+    ping: async () => {
+      await worker.query('select 1')
+    },
+    close: async () => {
+      try {
+        await db.destroy()
+      } finally {
+        unlock()
+      }
+    },
+  }
+}

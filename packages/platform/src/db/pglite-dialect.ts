@@ -1,0 +1,176 @@
+import { Worker } from 'node:worker_threads'
+import {
+  CompiledQuery,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from 'kysely'
+
+/** An error from PGlite with the same fields that `pg` puts on its errors. */
+export class PgliteError extends Error {
+  code?: string
+  constraint?: string
+  detail?: string
+  constructor(fields: { message: string; code?: string; constraint?: string; detail?: string }) {
+    super(fields.message)
+    Object.assign(this, fields)
+  }
+}
+
+type Pending = { resolve: (value: any) => void; reject: (err: Error) => void }
+
+/** The PGlite worker thread, spoken to by message passing. */
+export class PgliteWorker {
+  private readonly worker: Worker
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 1
+  readonly ready: Promise<void>
+
+  constructor(options: { dataDir?: string; template?: ArrayBuffer }) {
+    this.worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+      workerData: { dataDir: options.dataDir, template: options.template },
+    })
+    let resolveReady!: () => void
+    let rejectReady!: (err: Error) => void
+    this.ready = new Promise((res, rej) => {
+      resolveReady = res
+      rejectReady = rej
+    })
+    this.worker.on('message', (msg) => {
+      if (msg.id === 0) {
+        if (msg.error) rejectReady(new PgliteError(msg.error))
+        else resolveReady()
+        return
+      }
+      const pending = this.pending.get(msg.id)
+      if (!pending) return
+      this.pending.delete(msg.id)
+      if (msg.error) pending.reject(new PgliteError(msg.error))
+      else pending.resolve(msg)
+    })
+    this.worker.on('error', (err) => {
+      rejectReady(err)
+      for (const p of this.pending.values()) p.reject(err)
+      this.pending.clear()
+    })
+  }
+
+  request(message: Record<string, unknown>): Promise<any> {
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.worker.postMessage({ ...message, id })
+    })
+  }
+
+  async query(sql: string, params: readonly unknown[] = []): Promise<{ rows: any[]; affectedRows: number }> {
+    return this.request({ op: 'query', sql, params })
+  }
+
+  /** A tarball of the data directory (used to clone a migrated template in tests). */
+  async dump(): Promise<ArrayBuffer> {
+    return (await this.request({ op: 'dump' })).dump
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.request({ op: 'close' })
+    } finally {
+      await this.worker.terminate()
+    }
+  }
+}
+
+/** A FIFO lock: PGlite is one session, so one Kysely connection at a time holds it. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve()
+  lock(): Promise<() => void> {
+    let release!: () => void
+    const next = new Promise<void>((res) => (release = res))
+    const ready = this.tail.then(() => release)
+    this.tail = this.tail.then(() => next)
+    return ready
+  }
+}
+
+class PgliteConnection implements DatabaseConnection {
+  constructor(private readonly worker: PgliteWorker) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.worker.query(query.sql, query.parameters)
+    const isWrite = /^\s*(insert|update|delete|merge)/i.test(query.sql)
+    return {
+      rows: result.rows as R[],
+      ...(isWrite ? { numAffectedRows: BigInt(result.affectedRows) } : {}),
+    }
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on PGlite')
+  }
+}
+
+class PgliteDriver implements Driver {
+  private readonly mutex = new Mutex()
+  private readonly connection: PgliteConnection
+  private readonly releases = new WeakMap<DatabaseConnection, () => void>()
+
+  constructor(private readonly worker: PgliteWorker) {
+    this.connection = new PgliteConnection(worker)
+  }
+
+  async init(): Promise<void> {
+    await this.worker.ready
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const release = await this.mutex.lock()
+    this.releases.set(this.connection, release)
+    return this.connection
+  }
+
+  async beginTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery(CompiledQuery.raw('begin'))
+  }
+
+  async commitTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery(CompiledQuery.raw('commit'))
+  }
+
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery(CompiledQuery.raw('rollback'))
+  }
+
+  async releaseConnection(conn: DatabaseConnection): Promise<void> {
+    const release = this.releases.get(conn)
+    this.releases.delete(conn)
+    release?.()
+  }
+
+  async destroy(): Promise<void> {
+    await this.worker.close()
+  }
+}
+
+/** Kysely dialect for PGlite running in a worker thread. */
+export class PgliteWorkerDialect implements Dialect {
+  constructor(private readonly worker: PgliteWorker) {}
+  createAdapter() {
+    return new PostgresAdapter()
+  }
+  createDriver(): Driver {
+    return new PgliteDriver(this.worker)
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new PostgresIntrospector(db)
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler()
+  }
+}

@@ -1,0 +1,52 @@
+// Runs PGlite on its own thread so that Postgres (compiled to WASM) never stalls the
+// main event loop, and so that the database gets the second core. Plain JavaScript on
+// purpose: worker threads do not inherit the TypeScript loader under every runner.
+import { parentPort, workerData } from 'node:worker_threads'
+import { PGlite, types } from '@electric-sql/pglite'
+
+const INT8 = 20
+const db = new PGlite({
+  dataDir: workerData.dataDir ?? undefined,
+  // @NOTE A committed write must survive kill -9: keep PGlite's strict durability.
+  relaxedDurability: false,
+  parsers: { [INT8]: (value) => Number(value), [types.NUMERIC]: (value) => value },
+  loadDataDir: workerData.template ? new Blob([workerData.template]) : undefined,
+})
+
+function serializeError(err) {
+  return {
+    message: err?.message ?? String(err),
+    code: err?.code,
+    constraint: err?.constraint,
+    detail: err?.detail,
+    table: err?.table,
+    column: err?.column,
+    schema: err?.schema,
+  }
+}
+
+db.waitReady.then(
+  () => parentPort.postMessage({ id: 0, ready: true }),
+  (err) => parentPort.postMessage({ id: 0, error: serializeError(err) }),
+)
+
+parentPort.on('message', async (msg) => {
+  try {
+    if (msg.op === 'query') {
+      const result = await db.query(msg.sql, msg.params ?? [])
+      parentPort.postMessage({ id: msg.id, rows: result.rows, affectedRows: result.affectedRows ?? 0 })
+    } else if (msg.op === 'exec') {
+      await db.exec(msg.sql)
+      parentPort.postMessage({ id: msg.id, rows: [], affectedRows: 0 })
+    } else if (msg.op === 'dump') {
+      const blob = await db.dumpDataDir('none')
+      const buffer = await blob.arrayBuffer()
+      parentPort.postMessage({ id: msg.id, dump: buffer }, [buffer])
+    } else if (msg.op === 'close') {
+      await db.close()
+      parentPort.postMessage({ id: msg.id, rows: [], affectedRows: 0 })
+    }
+  } catch (err) {
+    parentPort.postMessage({ id: msg.id, error: serializeError(err) })
+  }
+})
