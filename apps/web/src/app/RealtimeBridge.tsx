@@ -1,0 +1,98 @@
+/**
+ * Glue between the realtime client and server state: starts the socket when signed in,
+ * follows the browser's online/offline events, and keeps the conversation list current.
+ */
+import { useEffect } from 'react'
+import type { Conversation, Message } from '../lib/types'
+import { presence } from '../realtime/presence'
+import { useSignedIn } from './auth'
+import { activeConversation, queryClient, realtime } from './services'
+
+function bumpConversation(message: Message, isMine: boolean) {
+  queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) => {
+    if (!list) return list
+    const idx = list.findIndex((c) => c.id === message.conversation_id)
+    if (idx < 0) {
+      void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+      return list
+    }
+    const c = list[idx]
+    const prevSeq = c.last_message?.seq ?? 0
+    if (message.seq < prevSeq) return list
+    const countsAsUnread = !isMine && activeConversation.id !== c.id && message.seq > prevSeq
+    const next: Conversation = {
+      ...c,
+      last_message: message,
+      unread_count: countsAsUnread ? (c.unread_count ?? 0) + 1 : c.unread_count,
+      last_activity_at: message.created_at,
+      updated_at: message.created_at,
+    }
+    return [next, ...list.slice(0, idx), ...list.slice(idx + 1)]
+  })
+}
+
+export function RealtimeBridge() {
+  const signedIn = useSignedIn()
+
+  useEffect(() => {
+    if (!signedIn) {
+      realtime.stop()
+      return
+    }
+    realtime.start()
+    const onOnline = () => realtime.reconnectNow()
+    const onOffline = () => realtime.goOffline()
+    window.addEventListener('online', onOnline)
+    window.addEventListener('offline', onOffline)
+    const myId = () => realtime.userId ?? (queryClient.getQueryData<{ id: string }>(['me'])?.id ?? null)
+    const offs = [
+      realtime.on('new_message', (f) => bumpConversation(f.message, f.message.sender_id === myId())),
+      realtime.on('message_ack', (f) => f.message && bumpConversation(f.message, true)),
+      realtime.on('message_updated', (f) => {
+        queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
+          list?.map((c) => (c.last_message?.id === f.message.id ? { ...c, last_message: { ...c.last_message, ...f.message } } : c)),
+        )
+      }),
+      realtime.on('message_deleted', (f) => {
+        queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
+          list?.map((c) => (c.last_message?.id === f.message_id && c.last_message ? { ...c, last_message: { ...c.last_message, deleted: true, content: '' } } : c)),
+        )
+      }),
+      realtime.on('read_receipt', (f) => {
+        if (f.user_id !== myId()) return
+        queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
+          list?.map((c) => (c.id === f.conversation_id ? { ...c, unread_count: 0 } : c)),
+        )
+      }),
+      realtime.on('presence', (f) => presence.set(f.user_id, f.status)),
+      realtime.on('conversation_updated', () => void queryClient.invalidateQueries({ queryKey: ['conversations'] })),
+      realtime.on('participant_added', (f) => {
+        void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['participants', f.conversation_id] })
+      }),
+      realtime.on('participant_removed', (f) => {
+        void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['participants', f.conversation_id] })
+        if (f.user_id && f.user_id === myId()) void queryClient.invalidateQueries({ queryKey: ['conversation', f.conversation_id] })
+      }),
+    ]
+    // Whatever changed while the socket was down: refresh lists after each (re)connect.
+    let wasOpen = false
+    const offState = realtime.subscribeState(() => {
+      const open = realtime.getState() === 'open'
+      if (open && !wasOpen) {
+        void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['contacts'] })
+      }
+      wasOpen = open
+    })
+    return () => {
+      offs.forEach((off) => off())
+      offState()
+      window.removeEventListener('online', onOnline)
+      window.removeEventListener('offline', onOffline)
+    }
+  }, [signedIn])
+
+  return null
+}

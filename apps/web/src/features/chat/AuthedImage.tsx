@@ -1,0 +1,63 @@
+import { useEffect, useState } from 'react'
+import { api } from '../../app/services'
+
+/**
+ * Attachment downloads are authorised per conversation, so an <img src> without the bearer
+ * header may be refused: fetch with the header and show a blob URL instead.
+ */
+export function useAuthedUrl(url: string | undefined | null): { src: string | null; failed: boolean } {
+  const [state, setState] = useState<{ src: string | null; failed: boolean }>({ src: null, failed: false })
+  useEffect(() => {
+    if (!url) return
+    if (url.startsWith('blob:') || url.startsWith('data:')) {
+      setState({ src: url, failed: false })
+      return
+    }
+    let revoked = false
+    let objectUrl: string | null = null
+    const ctrl = new AbortController()
+    fetch(url, { headers: api.authHeaders(), signal: ctrl.signal })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(String(res.status))
+        const blob = await res.blob()
+        if (revoked) return
+        objectUrl = URL.createObjectURL(blob)
+        setState({ src: objectUrl, failed: false })
+      })
+      .catch((err: unknown) => {
+        if (!revoked && (err as Error)?.name !== 'AbortError') setState({ src: null, failed: true })
+      })
+    return () => {
+      revoked = true
+      ctrl.abort()
+      if (objectUrl) URL.revokeObjectURL(objectUrl)
+    }
+  }, [url])
+  return state
+}
+
+export function AuthedImage({ url, alt, width, height, className }: { url: string; alt: string; width?: number | null; height?: number | null; className?: string }) {
+  const { src, failed } = useAuthedUrl(url)
+  if (failed) return <span className="attachment__broken">Image unavailable</span>
+  const ratio = width && height ? `${width} / ${height}` : undefined
+  return src ? (
+    <img src={src} alt={alt} className={className} style={{ aspectRatio: ratio }} />
+  ) : (
+    <span className={`img-placeholder ${className ?? ''}`} style={{ aspectRatio: ratio ?? '4 / 3' }} role="img" aria-label={`Loading ${alt}`} />
+  )
+}
+
+/** Download a protected file with the bearer header and hand it to the browser. */
+export async function downloadAuthed(url: string, filename: string): Promise<void> {
+  const res = await fetch(url, { headers: api.authHeaders() })
+  if (!res.ok) throw new Error(`Download failed (${res.status})`)
+  const blob = await res.blob()
+  const href = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = href
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(href), 1_000)
+}

@@ -1,0 +1,297 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { Link } from 'react-router'
+import { activeConversation, realtime } from '../../app/services'
+import { Avatar } from '../../components/Avatar'
+import { ApiError, errorMessage } from '../../lib/api'
+import { chat } from '../../lib/endpoints'
+import type { Conversation, Message, Participant } from '../../lib/types'
+import { tickFor } from '../../realtime/chat-store'
+import { useConversationState, usePresence } from '../../realtime/hooks'
+import { Composer } from './Composer'
+import { conversationTitle, directPeer, participantName, useDirectory } from './directory'
+import { dayKey, dayLabel } from './format'
+import { MembersPanel } from './MembersPanel'
+import { MessageItem, PendingItem, type MessageActions } from './MessageItem'
+
+function replyId(m: Message): string | null {
+  if (!m.reply_to) return null
+  return typeof m.reply_to === 'string' ? m.reply_to : m.reply_to.id
+}
+
+export function ChatView({ conversationId }: { conversationId: string }) {
+  const qc = useQueryClient()
+  const dir = useDirectory()
+  const state = useConversationState(conversationId)
+  const [loadError, setLoadError] = useState<unknown>(null)
+  const [loadingOlder, setLoadingOlder] = useState(false)
+  const [replyTo, setReplyTo] = useState<Message | null>(null)
+  const [showMembers, setShowMembers] = useState(false)
+  const listRef = useRef<HTMLOListElement>(null)
+  const stickToBottom = useRef(true)
+  const prevHeight = useRef<number | null>(null)
+  const markedRef = useRef(0)
+
+  const convQ = useQuery({ queryKey: ['conversation', conversationId], queryFn: () => chat.conversation(conversationId) })
+  const fromList = qc.getQueryData<Conversation[]>(['conversations'])?.find((c) => c.id === conversationId)
+  const conv: Conversation | undefined = convQ.data ?? fromList
+  const partsQ = useQuery({ queryKey: ['participants', conversationId], queryFn: () => chat.participants(conversationId) })
+  const participants = useMemo<Participant[]>(() => partsQ.data ?? conv?.participants ?? [], [partsQ.data, conv?.participants])
+  const me = participants.find((p) => p.user_id === dir.meId)
+  const myRole = me?.role ?? conv?.my_role ?? conv?.role ?? 'member'
+  const isAdmin = myRole === 'owner' || myRole === 'admin'
+
+  // Receipt positions of the members, kept live by read/delivery frames afterwards.
+  useEffect(() => {
+    if (!partsQ.data) return
+    const positions: Record<string, { read: number; delivered: number }> = {}
+    for (const p of partsQ.data) {
+      const read = p.last_read_seq ?? 0
+      positions[p.user_id] = { read, delivered: Math.max(read, p.last_delivered_seq ?? 0) }
+    }
+    const cur = realtime.store.get(conversationId).positions
+    for (const [uid, pos] of Object.entries(cur))
+      if (positions[uid]) positions[uid] = { read: Math.max(pos.read, positions[uid].read), delivered: Math.max(pos.delivered, positions[uid].delivered) }
+    realtime.store.setPositions(conversationId, positions)
+  }, [partsQ.data, conversationId])
+
+  // Initial page by REST, then a socket catch-up from where it ended.
+  useEffect(() => {
+    activeConversation.id = conversationId
+    setLoadError(null)
+    setReplyTo(null)
+    stickToBottom.current = true
+    markedRef.current = 0
+    const snap = realtime.store.get(conversationId)
+    if (snap.loaded) realtime.catchUp(conversationId, snap.contiguousSeq)
+    else
+      chat
+        .history(conversationId, { limit: 50 })
+        .then(({ messages, hasMore }) => {
+          realtime.store.loadLatest(conversationId, messages, hasMore)
+          realtime.catchUp(conversationId, realtime.store.get(conversationId).contiguousSeq)
+        })
+        .catch(setLoadError)
+    return () => {
+      if (activeConversation.id === conversationId) activeConversation.id = null
+    }
+  }, [conversationId])
+
+  // Read receipts: mark what is on screen as read while the tab is visible.
+  const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0
+  useEffect(() => {
+    const mark = () => {
+      if (!state.loaded || !lastSeq || lastSeq <= markedRef.current || document.visibilityState !== 'visible') return
+      markedRef.current = lastSeq
+      if (!realtime.markRead(conversationId, lastSeq)) void chat.read(conversationId, lastSeq).catch(() => (markedRef.current = 0))
+      qc.setQueryData<Conversation[]>(['conversations'], (list) => list?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0 } : c)))
+    }
+    mark()
+    document.addEventListener('visibilitychange', mark)
+    return () => document.removeEventListener('visibilitychange', mark)
+  }, [conversationId, lastSeq, state.loaded, qc])
+
+  // Scroll: stay at the bottom for new messages; keep position when older ones are prepended.
+  useLayoutEffect(() => {
+    const el = listRef.current
+    if (!el) return
+    if (prevHeight.current != null) {
+      el.scrollTop += el.scrollHeight - prevHeight.current
+      prevHeight.current = null
+    } else if (stickToBottom.current) el.scrollTop = el.scrollHeight
+  }, [state.messages, state.pending, state.typing])
+
+  const loadOlder = useCallback(async () => {
+    const snap = realtime.store.get(conversationId)
+    if (loadingOlder || !snap.hasOlder || !snap.messages.length) return
+    setLoadingOlder(true)
+    try {
+      const { messages, hasMore } = await chat.history(conversationId, { before_seq: snap.messages[0].seq, limit: 50 })
+      prevHeight.current = listRef.current?.scrollHeight ?? null
+      realtime.store.prependOlder(conversationId, messages, hasMore && messages.length > 0)
+    } catch (err) {
+      setLoadError(err)
+    } finally {
+      setLoadingOlder(false)
+    }
+  }, [conversationId, loadingOlder])
+
+  // Infinite scroll: load older when the top sentinel comes into view.
+  const sentinelRef = useRef<HTMLLIElement>(null)
+  useEffect(() => {
+    const el = sentinelRef.current
+    if (!el || typeof IntersectionObserver === 'undefined') return
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void loadOlder(), { root: listRef.current, rootMargin: '200px 0px 0px 0px' })
+    io.observe(el)
+    return () => io.disconnect()
+  }, [loadOlder, state.hasOlder])
+
+  const nameOf = useCallback(
+    (userId: string) => {
+      const p = participants.find((x) => x.user_id === userId)
+      if (p) return participantName(p)
+      return dir.byUser.get(userId)?.name ?? 'Someone'
+    },
+    [participants, dir],
+  )
+
+  const byId = useMemo(() => new Map(state.messages.map((m) => [m.id, m])), [state.messages])
+
+  const actions = useMemo<MessageActions>(
+    () => ({
+      onReply: (m) => setReplyTo(m),
+      onEdit: async (m, content) => {
+        const updated = await chat.edit(conversationId, m.id, content)
+        realtime.store.replace(updated && updated.id ? updated : { ...m, content, edited_at: new Date().toISOString() })
+      },
+      onDelete: async (m) => {
+        await chat.deleteMessage(conversationId, m.id)
+        realtime.store.markDeleted(conversationId, m.id)
+      },
+      onToggleReaction: (m, emoji, mine) => {
+        const me = dir.meId ?? '__me__'
+        realtime.store.react(m.id, emoji, me, !mine, conversationId)
+        const call = mine ? chat.unreact(m.id, emoji) : chat.react(m.id, emoji)
+        call.catch(() => realtime.store.react(m.id, emoji, me, mine, conversationId))
+      },
+      onJumpTo: (id) => {
+        const el = document.getElementById(`msg-${id}`)
+        el?.scrollIntoView({ block: 'center', behavior: 'smooth' })
+        el?.classList.add('msg--flash')
+        setTimeout(() => el?.classList.remove('msg--flash'), 1200)
+      },
+    }),
+    [conversationId, dir.meId],
+  )
+
+  const peer = conv ? directPeer(conv, dir) : undefined
+  const peerPresence = usePresence(peer?.userId)
+  const title = conv ? conversationTitle(conv, dir) : 'Conversation'
+  const typingNames = Object.keys(state.typing).map(nameOf)
+  const readOnly = !!(conv?.is_read_only || conv?.read_only)
+  const canPost = !readOnly && (conv?.type !== 'channel' || isAdmin)
+  const notFound = loadError instanceof ApiError && loadError.status === 404
+
+  if (notFound)
+    return (
+      <section className="chat chat--empty" aria-label="Conversation">
+        <p role="alert">This conversation does not exist or you are no longer a member.</p>
+        <Link to="/chats">Back to chats</Link>
+      </section>
+    )
+
+  let lastDay = ''
+  return (
+    <section className="chat" aria-label={`Conversation with ${title}`}>
+      <header className="chat__head">
+        <Link to="/chats" className="btn btn--icon chat__back" aria-label="Back to conversations">
+          ←
+        </Link>
+        <Avatar name={title} url={conv?.avatar_url ?? peer?.avatarUrl} presence={conv?.type === 'direct' ? (peerPresence ?? peer?.presence ?? 'offline') : undefined} />
+        <div className="chat__title">
+          <h2>{title}</h2>
+          <p className="muted">
+            {conv?.type === 'direct'
+              ? (peerPresence ?? peer?.presence ?? 'offline') + (peer?.personId ? ` · #${peer.personId}` : '')
+              : `${conv?.type === 'channel' ? 'Channel' : 'Group'} · ${participants.length} member${participants.length === 1 ? '' : 's'}`}
+          </p>
+        </div>
+        {conv && conv.type !== 'direct' && (
+          <button type="button" className="btn" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
+            Members
+          </button>
+        )}
+      </header>
+      <div className="chat__body">
+        <div className="chat__main">
+          <ol className="messages" ref={listRef} role="log" aria-label="Messages" aria-live="polite" onScroll={(e) => {
+            const el = e.currentTarget
+            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
+          }}>
+            {state.hasOlder && (
+              <li ref={sentinelRef} className="messages__older">
+                <button type="button" className="btn btn--small" onClick={() => void loadOlder()} disabled={loadingOlder}>
+                  {loadingOlder ? 'Loading…' : 'Load older messages'}
+                </button>
+              </li>
+            )}
+            {!state.loaded && !loadError && <li className="muted pad">Loading messages…</li>}
+            {loadError != null && !notFound && (
+              <li role="alert" className="pad">
+                {errorMessage(loadError)}
+              </li>
+            )}
+            {state.loaded && state.messages.length === 0 && state.pending.length === 0 && <li className="muted pad center">No messages yet. Say hello!</li>}
+            {state.messages.map((m, i) => {
+              const day = dayKey(m.created_at)
+              const sep = day !== lastDay
+              lastDay = day
+              const prev = state.messages[i - 1]
+              const rid = replyId(m)
+              const target = rid ? byId.get(rid) : undefined
+              const isMine = m.sender_id === dir.meId
+              return (
+                <Fragment key={m.id}>
+                  {sep && (
+                    <li className="day-sep" role="separator" aria-label={dayLabel(m.created_at)}>
+                      <span>{dayLabel(m.created_at)}</span>
+                    </li>
+                  )}
+                  <MessageItem
+                    message={m}
+                    isMine={isMine}
+                    meId={dir.meId}
+                    showSender={conv?.type !== 'direct' && (sep || !prev || prev.sender_id !== m.sender_id)}
+                    canDelete={isMine || isAdmin}
+                    tick={isMine ? tickFor(m, state.positions, dir.meId) : undefined}
+                    replyPreview={
+                      rid
+                        ? {
+                            id: rid,
+                            name: target ? (target.sender_id === dir.meId ? 'You' : target.sender_name || nameOf(target.sender_id)) : 'Message',
+                            text: target ? (target.deleted ? 'Deleted message' : target.content || 'Attachment') : 'Earlier message',
+                          }
+                        : null
+                    }
+                    nameOf={nameOf}
+                    actions={actions}
+                  />
+                </Fragment>
+              )
+            })}
+            {state.pending.map((p) => (
+              <PendingItem key={p.client_id} p={p} onRetry={() => realtime.retry(p.client_id)} onDiscard={() => realtime.store.discardPending(p.client_id)} />
+            ))}
+          </ol>
+          <div className="typing" role="status" aria-live="polite">
+            {typingNames.length > 0 && (
+              <>
+                <span className="typing__dots" aria-hidden="true">
+                  <i />
+                  <i />
+                  <i />
+                </span>
+                {typingNames.length === 1 ? `${typingNames[0]} is typing…` : `${typingNames.join(', ')} are typing…`}
+              </>
+            )}
+          </div>
+          {canPost ? (
+            <Composer
+              conversationId={conversationId}
+              replyTo={replyTo ? { message: replyTo, name: replyTo.sender_id === dir.meId ? 'yourself' : replyTo.sender_name || nameOf(replyTo.sender_id) } : null}
+              onCancelReply={() => setReplyTo(null)}
+              onSent={() => (stickToBottom.current = true)}
+            />
+          ) : (
+            <p className="composer composer--disabled" role="note">
+              {readOnly ? 'This conversation is read-only.' : 'Only owners and admins can post in this channel.'}
+            </p>
+          )}
+        </div>
+        {showMembers && conv && conv.type !== 'direct' && (
+          <MembersPanel conversation={conv} participants={participants} myRole={myRole} meId={dir.meId} onClose={() => setShowMembers(false)} />
+        )}
+      </div>
+    </section>
+  )
+}

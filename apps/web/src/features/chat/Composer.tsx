@@ -1,0 +1,200 @@
+import { useEffect, useRef, useState } from 'react'
+import { errorMessage } from '../../lib/api'
+import type { Attachment, Message } from '../../lib/types'
+import { realtime } from '../../app/services'
+import { fileSize } from './format'
+import { uploadAttachment } from './upload'
+
+interface Upload {
+  key: string
+  file: File
+  preview: string | null
+  progress: number
+  status: 'uploading' | 'done' | 'failed'
+  attachment?: Attachment
+  error?: string
+  abort: AbortController
+}
+
+interface Props {
+  conversationId: string
+  replyTo: { message: Message; name: string } | null
+  onCancelReply(): void
+  onSent(): void
+}
+
+let uploadSeq = 0
+
+export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Props) {
+  const [text, setText] = useState('')
+  const [uploads, setUploads] = useState<Upload[]>([])
+  const inputRef = useRef<HTMLTextAreaElement>(null)
+  const fileRef = useRef<HTMLInputElement>(null)
+  const typingRef = useRef<{ since: number; stop: ReturnType<typeof setTimeout> | null }>({ since: 0, stop: null })
+
+  // Drafts are per conversation; switching conversation starts clean and stops typing.
+  useEffect(() => {
+    setText('')
+    setUploads([])
+    const t = typingRef.current
+    return () => {
+      if (t.stop) clearTimeout(t.stop)
+      if (t.since) realtime.typing(conversationId, false)
+      t.since = 0
+    }
+  }, [conversationId])
+
+  useEffect(() => {
+    if (replyTo) inputRef.current?.focus()
+  }, [replyTo])
+
+  function noteTyping() {
+    const t = typingRef.current
+    const now = Date.now()
+    // The server expires typing after 6 s; renew every 3 s while keys keep coming.
+    if (!t.since || now - t.since > 3_000) {
+      realtime.typing(conversationId, true)
+      t.since = now
+    }
+    if (t.stop) clearTimeout(t.stop)
+    t.stop = setTimeout(stopTyping, 4_000)
+  }
+
+  function stopTyping() {
+    const t = typingRef.current
+    if (t.stop) clearTimeout(t.stop)
+    t.stop = null
+    if (t.since) realtime.typing(conversationId, false)
+    t.since = 0
+  }
+
+  function startUpload(file: File) {
+    const key = `u${++uploadSeq}`
+    const abort = new AbortController()
+    const preview = file.type.startsWith('image/') ? URL.createObjectURL(file) : null
+    const up: Upload = { key, file, preview, progress: 0, status: 'uploading', abort }
+    setUploads((list) => [...list, up])
+    const patch = (p: Partial<Upload>) => setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...p } : u)))
+    uploadAttachment(file, (f) => patch({ progress: f }), abort.signal)
+      .then((attachment) => patch({ status: 'done', attachment, progress: 1 }))
+      .catch((err: unknown) => {
+        if ((err as Error)?.name !== 'AbortError') patch({ status: 'failed', error: errorMessage(err) })
+      })
+  }
+
+  function removeUpload(u: Upload) {
+    u.abort.abort()
+    setUploads((list) => list.filter((x) => x.key !== u.key))
+  }
+
+  const ready = uploads.filter((u) => u.status === 'done')
+  const busy = uploads.some((u) => u.status === 'uploading')
+  const canSend = !busy && (text.trim().length > 0 || ready.length > 0) && !uploads.some((u) => u.status === 'failed')
+
+  function send() {
+    if (!canSend) return
+    const content = text.trim()
+    const attachments = ready.map((u) => ({ ...u.attachment!, url: u.preview ?? u.attachment!.url, filename: u.attachment!.filename ?? u.file.name }))
+    const allImages = ready.length > 0 && ready.every((u) => u.file.type.startsWith('image/'))
+    realtime.sendMessage({
+      conversation_id: conversationId,
+      content: content || (ready.length ? ready.map((u) => u.file.name).join(', ') : ''),
+      message_type: ready.length ? (allImages ? 'image' : 'file') : 'text',
+      reply_to: replyTo?.message.id,
+      attachment_ids: ready.length ? ready.map((u) => u.attachment!.id) : undefined,
+      attachments: ready.length ? attachments : undefined,
+    })
+    stopTyping()
+    setText('')
+    setUploads([])
+    onCancelReply()
+    onSent()
+    inputRef.current?.focus()
+  }
+
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault()
+        send()
+      }}
+    >
+      {replyTo && (
+        <div className="composer__reply">
+          <span>
+            Replying to <strong>{replyTo.name}</strong>: <span className="muted">{replyTo.message.content.slice(0, 80) || 'attachment'}</span>
+          </span>
+          <button type="button" className="btn btn--icon" aria-label="Cancel reply" onClick={onCancelReply}>
+            ×
+          </button>
+        </div>
+      )}
+      {uploads.length > 0 && (
+        <ul className="uploads" aria-label="Attachments to send">
+          {uploads.map((u) => (
+            <li key={u.key} className={`upload upload--${u.status}`}>
+              {u.preview ? <img src={u.preview} alt={`Preview of ${u.file.name}`} /> : <span className="upload__icon" aria-hidden="true">📎</span>}
+              <span className="upload__name">
+                {u.file.name} <span className="muted">{fileSize(u.file.size)}</span>
+              </span>
+              {u.status === 'uploading' && <progress max={1} value={u.progress} aria-label={`Uploading ${u.file.name}`} />}
+              {u.status === 'failed' && (
+                <span className="field__error" role="alert">
+                  {u.error}
+                </span>
+              )}
+              <button type="button" className="btn btn--icon" aria-label={`Remove ${u.file.name}`} onClick={() => removeUpload(u)}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="composer__row">
+        <label className="btn btn--icon composer__attach" title="Attach file">
+          <span aria-hidden="true">📎</span>
+          <input
+            ref={fileRef}
+            type="file"
+            className="sr-only"
+            aria-label="Attach file"
+            multiple
+            onChange={(e) => {
+              for (const f of Array.from(e.target.files ?? [])) startUpload(f)
+              e.target.value = ''
+            }}
+          />
+        </label>
+        <label htmlFor={`composer-${conversationId}`} className="sr-only">
+          Message
+        </label>
+        <textarea
+          id={`composer-${conversationId}`}
+          ref={inputRef}
+          className="composer__input"
+          placeholder="Write a message"
+          rows={1}
+          value={text}
+          maxLength={4000}
+          onChange={(e) => {
+            setText(e.target.value)
+            if (e.target.value) noteTyping()
+            else stopTyping()
+          }}
+          onBlur={stopTyping}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault()
+              send()
+            }
+            if (e.key === 'Escape' && replyTo) onCancelReply()
+          }}
+        />
+        <button type="submit" className="btn btn--primary" disabled={!canSend}>
+          Send
+        </button>
+      </div>
+    </form>
+  )
+}

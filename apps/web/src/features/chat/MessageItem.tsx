@@ -1,0 +1,291 @@
+import { memo, useState } from 'react'
+import type { Attachment, Message } from '../../lib/types'
+import type { PendingMessage, Tick } from '../../realtime/chat-store'
+import { normalizeReactions } from '../../realtime/reactions'
+import { AuthedImage, downloadAuthed } from './AuthedImage'
+import { fileSize, timeLabel } from './format'
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const
+
+const TICK_LABEL: Record<Tick, string> = { sending: 'Sending', failed: 'Not sent', sent: 'Sent', delivered: 'Delivered', read: 'Read' }
+const TICK_GLYPH: Record<Tick, string> = { sending: '🕓', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' }
+
+export function TickMark({ tick }: { tick: Tick }) {
+  return (
+    <span className={`tick tick--${tick}`} role="img" aria-label={TICK_LABEL[tick]} title={TICK_LABEL[tick]} data-status={tick}>
+      {TICK_GLYPH[tick]}
+    </span>
+  )
+}
+
+function attachmentName(a: Attachment): string {
+  return a.filename ?? a.name ?? decodeURIComponent(a.url.split('/').pop()?.split('?')[0] ?? 'file')
+}
+
+export function Attachments({ items }: { items: Attachment[] }) {
+  return (
+    <div className="attachments">
+      {items.map((a) =>
+        a.content_type?.startsWith('image/') ? (
+          <AuthedImage key={a.id} url={a.url} alt={`Image ${attachmentName(a)}`} width={a.width} height={a.height} className="attachment__img" />
+        ) : (
+          <button
+            key={a.id}
+            type="button"
+            className="attachment__file"
+            onClick={() => void downloadAuthed(a.url, attachmentName(a)).catch(() => window.open(a.url, '_blank'))}
+          >
+            <span aria-hidden="true">📎</span> Download {attachmentName(a)} <span className="muted">({fileSize(a.size ?? 0)})</span>
+          </button>
+        ),
+      )}
+    </div>
+  )
+}
+
+export interface MessageActions {
+  onReply(m: Message): void
+  onEdit(m: Message, content: string): Promise<void>
+  onDelete(m: Message): Promise<void>
+  onToggleReaction(m: Message, emoji: string, mine: boolean): void
+  onJumpTo(messageId: string): void
+}
+
+interface Props {
+  message: Message
+  isMine: boolean
+  showSender: boolean
+  canDelete: boolean
+  tick?: Tick
+  meId: string | null
+  replyPreview?: { name: string; text: string; id: string } | null
+  nameOf(userId: string): string
+  actions: MessageActions
+}
+
+export const MessageItem = memo(function MessageItem({ message: m, isMine, showSender, canDelete, tick, meId, replyPreview, nameOf, actions }: Props) {
+  const [editing, setEditing] = useState(false)
+  const [draft, setDraft] = useState(m.content)
+  const [picker, setPicker] = useState(false)
+  const [confirmDelete, setConfirmDelete] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const reactions = normalizeReactions(m.reactions)
+  const sender = m.sender_name || nameOf(m.sender_id)
+
+  if (m.message_type === 'system')
+    return (
+      <li className="msg msg--system" data-seq={m.seq} data-message-id={m.id}>
+        {m.content}
+      </li>
+    )
+
+  async function saveEdit() {
+    const text = draft.trim()
+    if (!text || text === m.content) {
+      setEditing(false)
+      return
+    }
+    setBusy(true)
+    setError(null)
+    try {
+      await actions.onEdit(m, text)
+      setEditing(false)
+    } catch (err) {
+      setError((err as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <li
+      className={`msg ${isMine ? 'msg--mine' : ''} ${m.deleted ? 'msg--deleted' : ''}`}
+      data-seq={m.seq}
+      data-message-id={m.id}
+      id={`msg-${m.id}`}
+      aria-label={`${isMine ? 'You' : sender}, ${timeLabel(m.created_at)}`}
+    >
+      <div className="msg__bubble">
+        {showSender && !isMine && <div className="msg__sender">{sender}</div>}
+        {replyPreview && !m.deleted && (
+          <button type="button" className="msg__quote" onClick={() => actions.onJumpTo(replyPreview.id)} aria-label={`Reply to ${replyPreview.name}: ${replyPreview.text}`}>
+            <span className="msg__quote-name">{replyPreview.name}</span>
+            <span className="msg__quote-text">{replyPreview.text}</span>
+          </button>
+        )}
+        {m.deleted ? (
+          <p className="msg__text msg__text--deleted">This message was deleted</p>
+        ) : editing ? (
+          <form
+            className="msg__edit"
+            onSubmit={(e) => {
+              e.preventDefault()
+              void saveEdit()
+            }}
+          >
+            <label htmlFor={`edit-${m.id}`} className="sr-only">
+              Edit message
+            </label>
+            <textarea
+              id={`edit-${m.id}`}
+              value={draft}
+              autoFocus
+              rows={Math.min(6, draft.split('\n').length + 1)}
+              onChange={(e) => setDraft(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.shiftKey) {
+                  e.preventDefault()
+                  void saveEdit()
+                }
+                if (e.key === 'Escape') setEditing(false)
+              }}
+            />
+            <div className="row row--end">
+              <button type="button" className="btn btn--small btn--ghost" onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+              <button type="submit" className="btn btn--small btn--primary" disabled={busy}>
+                Save
+              </button>
+            </div>
+          </form>
+        ) : (
+          <>
+            {m.attachments && m.attachments.length > 0 && <Attachments items={m.attachments} />}
+            {m.content && <p className="msg__text">{m.content}</p>}
+          </>
+        )}
+        <div className="msg__meta">
+          {m.edited_at && !m.deleted && <span className="msg__edited">edited</span>}
+          <time dateTime={m.created_at}>{timeLabel(m.created_at)}</time>
+          {isMine && tick && !m.deleted && <TickMark tick={tick} />}
+        </div>
+      </div>
+      {Object.keys(reactions).length > 0 && !m.deleted && (
+        <ul className="reactions" aria-label="Reactions">
+          {Object.entries(reactions).map(([emoji, users]) => {
+            const mine = users.includes(meId ?? '') || users.includes('__me__')
+            return (
+              <li key={emoji}>
+                <button
+                  type="button"
+                  className={`reaction ${mine ? 'reaction--mine' : ''}`}
+                  aria-pressed={mine}
+                  aria-label={`${emoji} ${users.length}`}
+                  title={users.map((u) => (u === meId || u === '__me__' ? 'You' : nameOf(u))).join(', ')}
+                  onClick={() => actions.onToggleReaction(m, emoji, mine)}
+                >
+                  {emoji} <span>{users.length}</span>
+                </button>
+              </li>
+            )
+          })}
+        </ul>
+      )}
+      {error && (
+        <p className="field__error" role="alert">
+          {error}
+        </p>
+      )}
+      {!m.deleted && !editing && (
+        <div className="msg__actions" role="group" aria-label="Message actions">
+          <button type="button" className="btn btn--icon" onClick={() => actions.onReply(m)} aria-label="Reply" title="Reply">
+            ↩
+          </button>
+          <button type="button" className="btn btn--icon" onClick={() => setPicker((v) => !v)} aria-label="React" aria-expanded={picker} title="React">
+            ☺
+          </button>
+          {isMine && (
+            <button
+              type="button"
+              className="btn btn--icon"
+              onClick={() => {
+                setDraft(m.content)
+                setEditing(true)
+              }}
+              aria-label="Edit"
+              title="Edit"
+            >
+              ✎
+            </button>
+          )}
+          {canDelete &&
+            (confirmDelete ? (
+              <>
+                <button
+                  type="button"
+                  className="btn btn--small btn--danger"
+                  autoFocus
+                  onClick={async () => {
+                    setConfirmDelete(false)
+                    try {
+                      await actions.onDelete(m)
+                    } catch (err) {
+                      setError((err as Error).message)
+                    }
+                  }}
+                >
+                  Confirm delete
+                </button>
+                <button type="button" className="btn btn--small btn--ghost" onClick={() => setConfirmDelete(false)}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <button type="button" className="btn btn--icon" onClick={() => setConfirmDelete(true)} aria-label="Delete" title="Delete">
+                🗑
+              </button>
+            ))}
+          {picker && (
+            <div className="picker" role="group" aria-label="Pick a reaction">
+              {QUICK_REACTIONS.map((emoji) => {
+                const mine = (reactions[emoji] ?? []).includes(meId ?? '')
+                return (
+                  <button
+                    key={emoji}
+                    type="button"
+                    className="btn btn--icon"
+                    aria-label={`React with ${emoji}`}
+                    onClick={() => {
+                      setPicker(false)
+                      actions.onToggleReaction(m, emoji, mine)
+                    }}
+                  >
+                    {emoji}
+                  </button>
+                )
+              })}
+            </div>
+          )}
+        </div>
+      )}
+    </li>
+  )
+})
+
+export function PendingItem({ p, onRetry, onDiscard }: { p: PendingMessage; onRetry(): void; onDiscard(): void }) {
+  return (
+    <li className={`msg msg--mine msg--pending msg--${p.status}`} data-client-id={p.client_id} aria-label={`You, ${p.status === 'failed' ? 'not sent' : 'sending'}`}>
+      <div className="msg__bubble">
+        {p.attachments && p.attachments.length > 0 && <Attachments items={p.attachments} />}
+        {p.content && <p className="msg__text">{p.content}</p>}
+        <div className="msg__meta">
+          <time dateTime={p.created_at}>{timeLabel(p.created_at)}</time>
+          <TickMark tick={p.status === 'failed' ? 'failed' : 'sending'} />
+        </div>
+      </div>
+      {p.status === 'failed' && (
+        <div className="msg__failed" role="alert">
+          <span>{p.error ?? 'Not sent'}.</span>
+          <button type="button" className="btn btn--small" onClick={onRetry}>
+            Retry
+          </button>
+          <button type="button" className="btn btn--small btn--ghost" onClick={onDiscard}>
+            Discard
+          </button>
+        </div>
+      )}
+    </li>
+  )
+}

@@ -1,0 +1,52 @@
+import { NavLink, Outlet, useNavigate } from 'react-router'
+import { signOut, useMe } from '../../app/auth'
+import { Avatar } from '../../components/Avatar'
+import { displayName } from '../../lib/people'
+import { ConnectionStatus } from './ConnectionStatus'
+
+export function AppShell() {
+  const me = useMe()
+  const navigate = useNavigate()
+  const name = me.data ? displayName(me.data as never) : ''
+  return (
+    <div className="shell">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/chats" className="brand" aria-label="Parley home">
+          <span className="brand__mark" aria-hidden="true" />
+          <span className="brand__text">Parley</span>
+        </NavLink>
+        <nav aria-label="Main" className="topnav">
+          <NavLink to="/chats">Chats</NavLink>
+          <NavLink to="/people">People</NavLink>
+          <NavLink to="/channels">Channels</NavLink>
+          <NavLink to="/profile">Profile</NavLink>
+        </nav>
+        <div className="topbar__end">
+          <ConnectionStatus />
+          {me.data && (
+            <span className="me" title={`${name} · person ID ${me.data.person_id}`}>
+              <Avatar name={name} url={me.data.avatar_url} size={28} />
+              <span className="me__name">{name}</span>
+            </span>
+          )}
+          <button
+            type="button"
+            className="btn btn--ghost"
+            onClick={async () => {
+              await signOut()
+              navigate('/sign-in', { replace: true })
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <div id="main" className="shell__main">
+        <Outlet />
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,5 @@
+export { RealtimeClient, normalizeFrame, type ConnectionState, type SocketLike } from './client'
+export { ChatStore, tickFor, mergeMessages, type ConversationSnapshot, type PendingMessage, type Tick } from './chat-store'
+export { backoffDelay } from './backoff'
+export { normalizeReactions } from './reactions'
+export { presence } from './presence'
