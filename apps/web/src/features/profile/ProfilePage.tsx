@@ -1,3 +1,28 @@
+import { AddressesCard } from './AddressesCard'
+import { AvatarCard } from './AvatarCard'
+import { CardsCard } from './CardsCard'
+import { ChatIdentityCard } from './ChatIdentityCard'
+import { PasswordCard } from './PasswordCard'
+import { ProfileForm } from './ProfileForm'
+
 export function ProfilePage() {
-  return <main className="page"><h1>Profile</h1></main>
+  return (
+    <main className="page">
+      <header className="page__header">
+        <h1>Profile</h1>
+      </header>
+      <div className="grid-2">
+        <div className="stack">
+          <AvatarCard />
+          <ProfileForm />
+          <ChatIdentityCard />
+        </div>
+        <div className="stack">
+          <AddressesCard />
+          <CardsCard />
+          <PasswordCard />
+        </div>
+      </div>
+    </main>
+  )
 }
