@@ -1,0 +1,155 @@
+import type { Kysely } from 'kysely'
+import { SCHEMA } from '../context'
+
+/** A chat identity: auth's user projected here, plus the chat-only bio and status. */
+export interface Identity {
+  userId: string
+  tenantId: string
+  personId: string
+  username: string | null
+  email: string | null
+  firstName: string
+  lastName: string
+  avatarUrl: string | null
+  bio: string
+  status: string
+  createdAt: Date
+  updatedAt: Date
+}
+
+type Q = Kysely<any>
+
+const COLUMNS = [
+  'user_id',
+  'tenant_id',
+  'person_id',
+  'username',
+  'email',
+  'first_name',
+  'last_name',
+  'avatar_url',
+  'bio',
+  'status',
+  'created_at',
+  'updated_at',
+] as const
+
+/** The identity columns of a joined table, aliased with a prefix (`o.username as o_username`). */
+export function identityColumns(alias: string, prefix: string): string[] {
+  return COLUMNS.map((c) => `${alias}.${c} as ${prefix}${c}`)
+}
+
+/** Reads an identity out of a row, optionally from prefixed columns of a join. */
+export function identityFrom(row: Record<string, any>, prefix = ''): Identity {
+  const v = (c: (typeof COLUMNS)[number]) => row[`${prefix}${c}`]
+  return {
+    userId: v('user_id'),
+    tenantId: v('tenant_id'),
+    personId: v('person_id'),
+    username: v('username'),
+    email: v('email'),
+    firstName: v('first_name'),
+    lastName: v('last_name'),
+    avatarUrl: v('avatar_url'),
+    bio: v('bio'),
+    status: v('status'),
+    createdAt: new Date(v('created_at')),
+    updatedAt: new Date(v('updated_at')),
+  }
+}
+
+export async function findIdentityById(db: Q, userId: string): Promise<Identity | undefined> {
+  const row = await db.withSchema(SCHEMA).selectFrom('identities').selectAll().where('user_id', '=', userId).executeTakeFirst()
+  return row ? identityFrom(row) : undefined
+}
+
+/** Person ids are unique per tenant only, so the tenant is part of every lookup. */
+export async function findIdentityByPersonId(db: Q, tenantId: string, personId: string): Promise<Identity | undefined> {
+  const row = await db
+    .withSchema(SCHEMA)
+    .selectFrom('identities')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('person_id', '=', personId)
+    .executeTakeFirst()
+  return row ? identityFrom(row) : undefined
+}
+
+/** Creates the bare identity of a first-time caller; a concurrent creator wins silently. */
+export async function insertIdentityIfMissing(db: Q, fields: { userId: string; tenantId: string; personId: string }) {
+  await db
+    .withSchema(SCHEMA)
+    .insertInto('identities')
+    .values({ user_id: fields.userId, tenant_id: fields.tenantId, person_id: fields.personId })
+    .onConflict((oc) => oc.doNothing())
+    .execute()
+}
+
+export async function updateIdentityChatFields(
+  db: Q,
+  userId: string,
+  fields: { bio?: string; status?: string },
+): Promise<Identity> {
+  const row = await db
+    .withSchema(SCHEMA)
+    .updateTable('identities')
+    .set({
+      ...(fields.bio !== undefined ? { bio: fields.bio } : {}),
+      ...(fields.status !== undefined ? { status: fields.status } : {}),
+      updated_at: new Date(),
+    })
+    .where('user_id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return identityFrom(row)
+}
+
+export interface AuthUserSnapshot {
+  userId: string
+  tenantId: string
+  personId: string
+  email: string | null
+  username: string | null
+  firstName: string
+  lastName: string
+  avatarUrl: string | null
+  /** When auth produced the snapshot; an older snapshot never overwrites a newer one. */
+  occurredAt: Date
+}
+
+/** Upserts auth's view of a user, keeping the chat-only fields (bio, status). */
+export async function upsertAuthSnapshot(db: Q, s: AuthUserSnapshot): Promise<void> {
+  await db
+    .withSchema(SCHEMA)
+    .insertInto('identities')
+    .values({
+      user_id: s.userId,
+      tenant_id: s.tenantId,
+      person_id: s.personId,
+      email: s.email,
+      username: s.username,
+      first_name: s.firstName,
+      last_name: s.lastName,
+      avatar_url: s.avatarUrl,
+      synced_at: s.occurredAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('user_id')
+        .doUpdateSet((eb) => ({
+          tenant_id: eb.ref('excluded.tenant_id'),
+          person_id: eb.ref('excluded.person_id'),
+          email: eb.ref('excluded.email'),
+          username: eb.ref('excluded.username'),
+          first_name: eb.ref('excluded.first_name'),
+          last_name: eb.ref('excluded.last_name'),
+          avatar_url: eb.ref('excluded.avatar_url'),
+          synced_at: eb.ref('excluded.synced_at'),
+          updated_at: new Date(),
+        }))
+        .where((eb) =>
+          eb.or([eb('identities.synced_at', 'is', null), eb('identities.synced_at', '<=', eb.ref('excluded.synced_at'))]),
+        ),
+    )
+    .execute()
+}

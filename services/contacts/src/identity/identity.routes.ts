@@ -1,0 +1,101 @@
+import { authenticate, bearerAuth, principalOf } from '@parley/platform'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { ContactsContext } from '../context'
+import { presentProfile, presentSearchHit } from './identity.presenter'
+import { ProfileSchema, SearchResultSchema, SearchSchema, UpdateProfileSchema } from './identity.schema'
+import { getProfile, searchPerson, updateProfile } from './identity.service'
+
+const tags = ['contacts']
+
+/** person_id search: 30 per minute per user, because a 6-digit id space is enumerable (SPEC section 2). */
+export const SEARCH_LIMIT = { max: 30, timeWindow: 60_000 }
+
+export function identityRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/acac/health/',
+      {
+        schema: {
+          tags,
+          summary: 'Contacts service health',
+          response: { 200: z.object({ status: z.literal('ok'), service: z.literal('contacts') }) },
+        },
+      },
+      async () => ({ status: 'ok' as const, service: 'contacts' as const }),
+    )
+
+    app.get(
+      '/acac/test-auth/',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'Check an access token',
+          security: bearerAuth,
+          response: {
+            200: z.object({ authenticated: z.literal(true), user_id: z.string(), tenant_id: z.string(), person_id: z.string() }),
+          },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request)
+        return { authenticated: true as const, user_id: p.userId, tenant_id: p.tenantId, person_id: p.personId }
+      },
+    )
+
+    app.get(
+      '/acac/profile/',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'My chat identity (created on first access)',
+          security: bearerAuth,
+          response: { 200: ProfileSchema },
+        },
+      },
+      async (request) => presentProfile(await getProfile(ctx, principalOf(request))),
+    )
+
+    app.patch(
+      '/acac/profile/',
+      {
+        preHandler: authenticate,
+        schema: {
+          tags,
+          summary: 'Edit my bio and status',
+          description: 'username, email and avatar come from the auth service and are read-only here.',
+          security: bearerAuth,
+          body: UpdateProfileSchema,
+          response: { 200: ProfileSchema },
+        },
+      },
+      async (request) => presentProfile(await updateProfile(ctx, principalOf(request), request.body)),
+    )
+
+    app.post(
+      '/acac/search/',
+      {
+        preHandler: authenticate,
+        config: ctx.rateLimits
+          ? {
+              rateLimit: {
+                ...SEARCH_LIMIT,
+                keyGenerator: (request) => `acac-search:${request.principal?.userId ?? request.ip}`,
+              },
+            }
+          : {},
+        schema: {
+          tags,
+          summary: 'Find a person of my tenant by person_id',
+          description: '404 when nobody has that person_id in your tenant, or when that person blocked you. Limited to 30 per minute.',
+          security: bearerAuth,
+          body: SearchSchema,
+          response: { 200: SearchResultSchema },
+        },
+      },
+      async (request) => presentSearchHit(await searchPerson(ctx, principalOf(request), request.body.person_id)),
+    )
+  }
+}

@@ -1,0 +1,73 @@
+import type { Principal } from '@parley/platform'
+import type { Kysely } from 'kysely'
+import { blocksBetween } from '../blocks/blocks.repository'
+import { findContactBetween } from '../contacts/contacts.repository'
+import type { ContactsContext } from '../context'
+import { personNotFound } from '../errors'
+import { findPendingBetween } from '../invites/invites.repository'
+import type { SearchHit } from './identity.presenter'
+import {
+  findIdentityById,
+  findIdentityByPersonId,
+  insertIdentityIfMissing,
+  updateIdentityChatFields,
+  type Identity,
+} from './identity.repository'
+import type { UpdateProfileInput } from './identity.schema'
+
+/**
+ * The caller's identity, created on first access from the token (SPEC section 5). Auth's
+ * user events fill in username, email and avatar whenever they arrive, before or after.
+ */
+export async function ensureIdentity(db: Kysely<any>, principal: Principal): Promise<Identity> {
+  const found = await findIdentityById(db, principal.userId)
+  if (found) return found
+  await insertIdentityIfMissing(db, principal)
+  const created = await findIdentityById(db, principal.userId)
+  if (!created) throw new Error(`identity of ${principal.userId} could not be created (person_id taken in its tenant?)`)
+  return created
+}
+
+/**
+ * Finds a person of the caller's tenant by person_id. Someone who blocked the caller is
+ * reported exactly like nobody, so a block is never revealed.
+ */
+export async function findVisiblePerson(db: Kysely<any>, me: Principal, personId: string): Promise<Identity> {
+  const person = await findIdentityByPersonId(db, me.tenantId, personId)
+  if (!person) throw personNotFound(personId)
+  if (person.userId !== me.userId && (await blocksBetween(db, me.userId, person.userId)).theyBlocked) {
+    throw personNotFound(personId)
+  }
+  return person
+}
+
+export function getProfile(ctx: ContactsContext, principal: Principal): Promise<Identity> {
+  return ensureIdentity(ctx.db, principal)
+}
+
+export async function updateProfile(ctx: ContactsContext, principal: Principal, input: UpdateProfileInput): Promise<Identity> {
+  await ensureIdentity(ctx.db, principal)
+  return updateIdentityChatFields(ctx.db, principal.userId, input)
+}
+
+/** Person search by person_id, with how the caller already relates to the person found. */
+export async function searchPerson(ctx: ContactsContext, principal: Principal, personId: string): Promise<SearchHit> {
+  await ensureIdentity(ctx.db, principal)
+  const person = await findVisiblePerson(ctx.db, principal, personId)
+  if (person.userId === principal.userId) return { person, relationship: 'self', inviteId: null, roomId: null }
+  const [contact, invite, blocks] = await Promise.all([
+    findContactBetween(ctx.db, principal.tenantId, principal.userId, person.userId),
+    findPendingBetween(ctx.db, principal.tenantId, principal.userId, person.userId),
+    blocksBetween(ctx.db, principal.userId, person.userId),
+  ])
+  const relationship = contact
+    ? 'contact'
+    : blocks.iBlocked
+      ? 'blocked'
+      : invite
+        ? invite.senderId === principal.userId
+          ? 'invite_sent'
+          : 'invite_received'
+        : 'none'
+  return { person, relationship, inviteId: invite?.id ?? null, roomId: contact?.roomId ?? null }
+}

@@ -1,0 +1,37 @@
+import type { ServiceModule } from '@parley/platform'
+import { blockRoutes } from './blocks/blocks.routes'
+import { contactRoutes } from './contacts/contacts.routes'
+import { createContactsContext, SCHEMA } from './context'
+import { createContacts } from './db/migrations/20261122T030000Z-create-contacts'
+import { identityConsumer } from './identity/identity.consumer'
+import { identityRoutes } from './identity/identity.routes'
+import { inviteRoutes } from './invites/invites.routes'
+
+export const migrations = {
+  '20261122T030000Z-create-contacts': createContacts,
+}
+
+/**
+ * The contacts service (SPEC section 5, seed 000's acac_ms): chat identities, person_id
+ * search, invites, contacts with their room_id, blocks and room access.
+ */
+export const contactsService: ServiceModule = {
+  name: 'contacts',
+  schema: SCHEMA,
+  migrations,
+  create(platform) {
+    const ctx = createContactsContext(platform)
+    return {
+      routes: async (app) => {
+        await app.register(identityRoutes(ctx))
+        await app.register(inviteRoutes(ctx))
+        await app.register(contactRoutes(ctx))
+        await app.register(blockRoutes(ctx))
+      },
+      consumers: [identityConsumer(ctx.log)],
+    }
+  },
+}
+
+export { createContactsContext, type ContactsContext } from './context'
+export type { ContactAcceptedPayload, ContactRemovedPayload, UserBlockPayload } from './events'
