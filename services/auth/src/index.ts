@@ -1,14 +1,62 @@
-import type { ServiceModule } from '@parley/platform'
+import type { App, ServiceModule } from '@parley/platform'
+import { accountRoutes } from './users/accounts.routes'
+import { avatarRoutes } from './avatar/avatar.routes'
+import type { AuthContext } from './context'
+import { migrations } from './db/migrations'
+import { jwksRoutes } from './keys/jwks.routes'
+import { KeyRing, keySourceFor } from './keys/signing-keys'
+import { dummyPasswordHash } from './passwords/password-hashing'
+import { sessionRoutes } from './sessions/sessions.routes'
+import { loadRevocations } from './sessions/sessions.service'
+import { deleteExpiredRevocations } from './sessions/sessions.repository'
+import { DEFAULT_TENANT } from './users/accounts.service'
+import { ensureDefaultTenant } from './tenants/tenants.service'
+
+export { createTenant } from './tenants/tenants.service'
+export { migrations } from './db/migrations'
+
+// @NOTE With DATABASE_URL another node may rotate the keys; pick that up without a restart.
+const KEY_RELOAD_MS = 60_000
 
 /**
- * The auth service (SPEC section 3): users, credentials, refresh-token families, reset tokens,
- * signing keys and avatars.
+ * The auth service (SPEC section 3): users and tenants, credentials, refresh-token families,
+ * reset tokens, signing keys (JWKS) and avatars.
  */
 export const authService: ServiceModule = {
   name: 'auth',
   schema: 'auth',
-  migrations: {},
-  create() {
-    return { routes: async () => {} }
+  migrations,
+  async create(platform) {
+    const { config, db } = platform
+    const keys = new KeyRing(keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db }))
+    await keys.reload()
+    const ctx: AuthContext = { platform, db, config, log: platform.log.child({ name: 'auth' }), keys }
+    platform.verifier.useLocalKeys(async () => {
+      await keys.reload()
+      return keys.jwks()
+    })
+    await ensureDefaultTenant(db, DEFAULT_TENANT)
+    await deleteExpiredRevocations(db, new Date())
+    const revoked = await loadRevocations(ctx)
+    await dummyPasswordHash()
+    ctx.log.info({ keySource: keys.kind, kid: keys.current().kid, revokedSessions: revoked }, 'auth service ready')
+
+    const reloader =
+      keys.kind === 'database'
+        ? setInterval(() => keys.reload().catch((err) => ctx.log.warn({ err }, 'signing keys not reloaded')), KEY_RELOAD_MS)
+        : undefined
+    reloader?.unref()
+
+    return {
+      routes: async (app: App) => {
+        await app.register(jwksRoutes(keys))
+        await app.register(accountRoutes(ctx))
+        await app.register(sessionRoutes(ctx))
+        await app.register(avatarRoutes(ctx))
+      },
+      async close() {
+        clearInterval(reloader)
+      },
+    }
   },
 }
