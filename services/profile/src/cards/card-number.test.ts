@@ -3,6 +3,7 @@ import {
   checkCardNumber,
   detectBrand,
   detectBrands,
+  isExpired,
   maskCardNumber,
   normalizeCardNumber,
   passesLuhn,
@@ -110,5 +111,19 @@ describe('maskCardNumber', () => {
   it('shows only the last four digits', () => {
     expect(maskCardNumber('visa', '4242')).toBe('**** **** **** 4242')
     expect(maskCardNumber('amex', '0005')).toBe('**** ****** *0005')
+  })
+})
+
+describe('isExpired', () => {
+  it('keeps a card valid through the last day of its expiry month', () => {
+    expect(isExpired(11, 2026, new Date('2026-11-30T23:00:00Z'))).toBe(false)
+    expect(isExpired(12, 2026, new Date('2026-11-15T00:00:00Z'))).toBe(false)
+    expect(isExpired(10, 2026, new Date('2026-11-15T00:00:00Z'))).toBe(true)
+    expect(isExpired(12, 2025, new Date('2026-01-15T00:00:00Z'))).toBe(true)
+  })
+
+  it('is lenient by the earliest time zone around the turn of a month', () => {
+    expect(isExpired(11, 2026, new Date('2026-12-01T06:00:00Z'))).toBe(false)
+    expect(isExpired(11, 2026, new Date('2026-12-01T13:00:00Z'))).toBe(true)
   })
 })

@@ -138,3 +138,13 @@ export function checkCardNumber(
   }
   return { ok: true, digits, brand }
 }
+
+/**
+ * A card is valid through the last day of its expiry month. The month is read in the earliest
+ * time zone (UTC-12), so a card still valid somewhere today is never refused.
+ */
+export function isExpired(month: number, year: number, now: Date): boolean {
+  const earliest = new Date(now.getTime() - 12 * 3600_000)
+  const current = earliest.getUTCFullYear() * 12 + earliest.getUTCMonth()
+  return year * 12 + (month - 1) < current
+}
