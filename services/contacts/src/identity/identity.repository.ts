@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { SCHEMA } from '../context'
 
 /** A chat identity: auth's user projected here, plus the chat-only bio and status. */
@@ -147,8 +147,13 @@ export async function upsertAuthSnapshot(db: Q, s: AuthUserSnapshot): Promise<vo
           synced_at: eb.ref('excluded.synced_at'),
           updated_at: new Date(),
         }))
-        .where((eb) =>
-          eb.or([eb('identities.synced_at', 'is', null), eb('identities.synced_at', '<=', eb.ref('excluded.synced_at'))]),
+        // @NOTE Only a newer, different snapshot writes: a redelivered or stale event changes nothing.
+        .where(
+          sql<boolean>`(identities.synced_at is null or identities.synced_at <= excluded.synced_at)
+            and (identities.tenant_id, identities.person_id, identities.email, identities.username,
+                 identities.first_name, identities.last_name, identities.avatar_url)
+            is distinct from (excluded.tenant_id, excluded.person_id, excluded.email, excluded.username,
+                 excluded.first_name, excluded.last_name, excluded.avatar_url)`,
         ),
     )
     .execute()

@@ -1,0 +1,28 @@
+import { signUp, startTestServer, unique, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import { authService } from '@parley/auth'
+import { sql } from 'kysely'
+import { contactsService } from './index'
+
+/** The real app with auth (which issues tokens and user events) and contacts. */
+export function startContactsServer(env: Record<string, string> = {}): Promise<TestServer> {
+  return startTestServer([authService, contactsService], env)
+}
+
+/** Registers a person through auth and waits until its user event reached the contacts projection. */
+export async function newPerson(t: TestServer, fields: { tenant?: string } = {}): Promise<SignedUpUser> {
+  const user = await signUp(t.url, { username: unique('p'), ...fields })
+  await t.platform.bus.drain()
+  return user
+}
+
+/** A tenant slug nobody used yet (registering with it creates the tenant). */
+export function newTenantSlug(): string {
+  return unique('t').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 30)
+}
+
+/** Events this service wrote to its outbox, oldest first. */
+export async function outboxEvents(t: TestServer, type?: string): Promise<Array<{ type: string; payload: any }>> {
+  const { rows } = await sql<{ type: string; payload: any }>`select type, payload from contacts.outbox
+    where ${type ? sql`type = ${type}` : sql`true`} order by seq`.execute(t.platform.db)
+  return rows
+}
