@@ -1,0 +1,48 @@
+import type { ServiceModule } from '@parley/platform'
+import { contactsConsumer } from './contacts/contacts.consumer'
+import { conversationRoutes } from './conversations/conversations.routes'
+import { createChatContext } from './context'
+import * as createChat from './db/migrations/20261201T000000Z-create-chat'
+import { messageRoutes } from './messages/messages.routes'
+import { miscRoutes } from './misc.routes'
+import { defaultChatOptions, type ChatOptions } from './options'
+import { ChatSocketServer } from './ws/server'
+
+export { createChatContext } from './context'
+export type { ChatOptions } from './options'
+
+export const chatMigrations = {
+  '20261201T000000Z-create-chat': createChat,
+}
+
+/**
+ * The chat service (SPEC section 6) with tunables; `chatService` is it with the defaults.
+ * @example startTestServer([createChatService({ typingTtlMs: 200 })])
+ */
+export function createChatService(overrides: Partial<ChatOptions> = {}): ServiceModule {
+  const options: ChatOptions = { ...defaultChatOptions, ...overrides }
+  return {
+    name: 'chat',
+    schema: 'chat',
+    migrations: chatMigrations,
+    create(platform) {
+      const ctx = createChatContext(platform, options)
+      const sockets = new ChatSocketServer(ctx)
+      return {
+        routes: async (app) => {
+          await app.register(conversationRoutes(ctx))
+          await app.register(messageRoutes(ctx))
+          await app.register(miscRoutes(ctx))
+        },
+        consumers: [ctx.users.consumer(), contactsConsumer(ctx)],
+        attach: (server) => sockets.attach(server),
+        async close() {
+          await sockets.close()
+          await ctx.close()
+        },
+      }
+    },
+  }
+}
+
+export const chatService: ServiceModule = createChatService()

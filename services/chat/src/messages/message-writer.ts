@@ -1,0 +1,291 @@
+import type { MessageType, Role } from '@parley/contracts'
+import { AppError, fieldError, newId, transaction, type Db } from '@parley/platform'
+import { sql, type Transaction } from 'kysely'
+import type { Logger } from 'pino'
+import { conversationNotFound, conversationReadOnly, notAllowed } from '../errors'
+import { recordChanges, type Change } from '../sync/changes'
+import type { MessageRow } from './messages.presenter'
+
+export interface SendRequest {
+  tenantId: string
+  senderId: string
+  conversationId: string
+  content: string
+  messageType: MessageType
+  replyTo: string | null
+  attachmentIds: string[]
+  clientId: string | null
+}
+
+export interface SendResult {
+  row: MessageRow
+  /** False when a retried client_id returned the message stored the first time. */
+  created: boolean
+  hasAttachments?: boolean
+}
+
+interface Pending {
+  req: SendRequest
+  resolve(result: SendResult): void
+  reject(err: unknown): void
+}
+
+export interface WriterOptions {
+  batchMaxSize: number
+  maxInFlight: number
+  /** Runs after each commit, before the senders are answered (fan-out). */
+  onCommitted(results: SendResult[]): Promise<void>
+}
+
+/**
+ * Group commit. Sends queue up while a transaction is in flight and the next transaction
+ * writes them all: one seq allocation per conversation (`update ... set last_seq = last_seq + n`,
+ * whose row lock serializes writers on every node, so seq stays gapless), one insert for the
+ * batch. A conversation never has two batches in flight from this node, so this node publishes
+ * its messages in seq order. Nobody is answered before COMMIT.
+ */
+export class MessageWriter {
+  private queue: Pending[] = []
+  private inFlight = 0
+  private readonly busyConversations = new Set<string>()
+  private scheduled = false
+  private closed = false
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly options: WriterOptions,
+  ) {}
+
+  send(req: SendRequest): Promise<SendResult> {
+    if (this.closed) return Promise.reject(new AppError(503, 'service-unavailable', 'Service unavailable', 'The server is shutting down.'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject })
+      this.schedule()
+    })
+  }
+
+  async close() {
+    this.closed = true
+    while (this.queue.length || this.inFlight) await new Promise((r) => setTimeout(r, 5))
+  }
+
+  private schedule() {
+    if (this.scheduled) return
+    this.scheduled = true
+    // @NOTE setImmediate, not a timer: sends arriving in the same I/O turn share a transaction, and
+    // while one is in flight the queue grows by itself, so batching costs no added latency.
+    setImmediate(() => {
+      this.scheduled = false
+      this.pump()
+    })
+  }
+
+  private pump() {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length) {
+      const batch: Pending[] = []
+      const rest: Pending[] = []
+      const claimed = new Set<string>()
+      for (const p of this.queue) {
+        const conv = p.req.conversationId
+        if (batch.length < this.options.batchMaxSize && !this.busyConversations.has(conv)) {
+          batch.push(p)
+          claimed.add(conv)
+        } else rest.push(p)
+      }
+      if (batch.length === 0) return
+      this.queue = rest
+      for (const c of claimed) this.busyConversations.add(c)
+      this.inFlight++
+      void this.run(batch).finally(() => {
+        this.inFlight--
+        for (const c of claimed) this.busyConversations.delete(c)
+        if (this.queue.length) this.schedule()
+      })
+    }
+  }
+
+  private async run(batch: Pending[]) {
+    let outcomes: Array<SendResult | AppError>
+    try {
+      outcomes = await this.commit(batch.map((p) => p.req))
+    } catch (err) {
+      if (batch.length === 1) {
+        // A concurrent writer (another node) stored the same client_id first: one retry finds it.
+        try {
+          outcomes = await this.commit([batch[0].req])
+        } catch (again) {
+          batch[0].reject(again)
+          return
+        }
+      } else {
+        // @NOTE One bad item must not fail its neighbours: retry each alone.
+        this.log.warn({ err, size: batch.length }, 'group commit failed; retrying items one by one')
+        await Promise.all(batch.map((p) => this.run([p])))
+        return
+      }
+    }
+    const created = outcomes.filter((o): o is SendResult => !(o instanceof AppError) && o.created)
+    try {
+      if (created.length) await this.options.onCommitted(created)
+    } catch (err) {
+      this.log.error({ err }, 'fan-out after commit failed')
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i]
+      if (o instanceof AppError) p.reject(o)
+      else p.resolve(o)
+    })
+  }
+
+  /** One transaction for the batch; per-item rule failures come back as AppErrors. */
+  private async commit(reqs: SendRequest[]): Promise<Array<SendResult | AppError>> {
+    return transaction(this.db, async (tx) => {
+      const db = tx.db
+      const out: Array<SendResult | AppError | undefined> = new Array(reqs.length)
+      const key = (r: SendRequest) => `${r.senderId}|${r.clientId}`
+
+      // 1. Idempotency: a client_id seen before (however long ago) answers the stored message.
+      const withClientId = reqs.filter((r) => r.clientId !== null)
+      const existing = new Map<string, MessageRow>()
+      if (withClientId.length) {
+        const { rows } = await sql<MessageRow>`select m.* from chat.messages m
+          join unnest(${withClientId.map((r) => r.senderId)}::uuid[], ${withClientId.map((r) => r.clientId)}::text[]) as k(sender_id, client_id)
+          on m.sender_id = k.sender_id and m.client_id = k.client_id`.execute(db)
+        for (const r of rows) existing.set(`${r.sender_id}|${r.client_id}`, r)
+      }
+      const firstOfKey = new Map<string, number>()
+      const fresh: number[] = []
+      reqs.forEach((r, i) => {
+        if (r.clientId === null) return fresh.push(i)
+        const row = existing.get(key(r))
+        if (row) out[i] = { row, created: false }
+        else if (!firstOfKey.has(key(r))) {
+          firstOfKey.set(key(r), i)
+          fresh.push(i)
+        }
+      })
+
+      // 2. Rules, checked in the same transaction that writes (membership may have just changed).
+      const pairs = [...new Set(fresh.map((i) => `${reqs[i].conversationId}|${reqs[i].senderId}`))]
+      const members = new Map<string, { role: Role; type: string; tenant_id: string; is_read_only: boolean }>()
+      if (pairs.length) {
+        const { rows } = await sql<any>`select p.conversation_id, p.user_id, p.role, c.type, c.tenant_id, c.is_read_only
+          from chat.participants p join chat.conversations c on c.id = p.conversation_id
+          join unnest(${pairs.map((p) => p.split('|')[0])}::uuid[], ${pairs.map((p) => p.split('|')[1])}::uuid[]) as k(c, u)
+            on p.conversation_id = k.c and p.user_id = k.u
+          where p.left_at is null and c.deleted_at is null`.execute(db)
+        for (const r of rows) members.set(`${r.conversation_id}|${r.user_id}`, r)
+      }
+      const replyIds = [...new Set(fresh.map((i) => reqs[i].replyTo).filter((x): x is string => !!x))]
+      const replies = new Map<string, string>()
+      if (replyIds.length) {
+        const { rows } = await sql<any>`select id, conversation_id from chat.messages where id = any(${replyIds}::uuid[])`.execute(db)
+        for (const r of rows) replies.set(r.id, r.conversation_id)
+      }
+      const attachmentIds = [...new Set(fresh.flatMap((i) => reqs[i].attachmentIds))]
+      const attachments = new Map<string, { uploader_id: string; message_id: string | null }>()
+      if (attachmentIds.length) {
+        const { rows } = await sql<any>`select id, uploader_id, message_id from chat.attachments
+          where id = any(${attachmentIds}::uuid[]) for update`.execute(db)
+        for (const r of rows) attachments.set(r.id, r)
+      }
+      const accepted: number[] = []
+      const claimedAttachments = new Set<string>()
+      for (const i of fresh) {
+        const r = reqs[i]
+        const m = members.get(`${r.conversationId}|${r.senderId}`)
+        if (!m || m.tenant_id !== r.tenantId) out[i] = conversationNotFound(r.conversationId)
+        else if (m.is_read_only) out[i] = conversationReadOnly()
+        else if (m.type === 'channel' && m.role === 'member') out[i] = notAllowed('Only owners and admins post in a channel.')
+        else if (r.replyTo && replies.get(r.replyTo) !== r.conversationId) out[i] = fieldError('reply_to', 'No such message in this conversation.')
+        else {
+          const bad = r.attachmentIds.find((a) => {
+            const att = attachments.get(a)
+            return !att || att.uploader_id !== r.senderId || att.message_id !== null || claimedAttachments.has(a)
+          })
+          if (bad) out[i] = fieldError('attachment_ids', `Attachment ${bad} does not exist or is already used.`)
+          else {
+            r.attachmentIds.forEach((a) => claimedAttachments.add(a))
+            accepted.push(i)
+          }
+        }
+      }
+
+      // 3. Seq allocation per conversation, in a fixed order so two batches never deadlock.
+      const byConversation = new Map<string, number[]>()
+      for (const i of accepted) {
+        const list = byConversation.get(reqs[i].conversationId) ?? []
+        list.push(i)
+        byConversation.set(reqs[i].conversationId, list)
+      }
+      const seqOf = new Map<number, number>()
+      for (const conversationId of [...byConversation.keys()].sort()) {
+        const items = byConversation.get(conversationId)!
+        const { rows } = await sql<{ last_seq: number }>`update chat.conversations
+          set last_seq = last_seq + ${items.length}, last_message_at = now(), updated_at = now()
+          where id = ${conversationId} returning last_seq`.execute(db)
+        const first = Number(rows[0].last_seq) - items.length + 1
+        items.forEach((i, k) => seqOf.set(i, first + k))
+      }
+
+      // 4. One insert for the batch, then attachments, the sender's own positions and the sync log.
+      if (accepted.length) {
+        const values = accepted.map((i) => {
+          const r = reqs[i]
+          return sql`(${newId()}::uuid, ${r.tenantId}, ${r.conversationId}::uuid, ${seqOf.get(i)}::bigint, ${r.senderId}::uuid,
+            ${r.content}, ${r.messageType}, ${r.replyTo}::uuid, ${r.clientId})`
+        })
+        const { rows } = await sql<MessageRow>`insert into chat.messages
+          (id, tenant_id, conversation_id, seq, sender_id, content, message_type, reply_to, client_id)
+          values ${sql.join(values)} returning *`.execute(db)
+        const byKey = new Map(rows.map((row) => [`${row.conversation_id}|${row.seq}`, row]))
+        for (const i of accepted) {
+          const row = byKey.get(`${reqs[i].conversationId}|${seqOf.get(i)}`)!
+          out[i] = { row, created: true, hasAttachments: reqs[i].attachmentIds.length > 0 }
+        }
+        await linkAttachments(db, accepted.map((i) => out[i] as SendResult), reqs, accepted)
+        await advanceSender(db, accepted.map((i) => ({ c: reqs[i].conversationId, u: reqs[i].senderId, seq: seqOf.get(i)! })))
+        const changes: Change[] = accepted.map((i) => ({
+          conversationId: reqs[i].conversationId,
+          type: 'message.new',
+          data: { message_id: (out[i] as SendResult).row.id, seq: seqOf.get(i) },
+        }))
+        await recordChanges(db, changes)
+      }
+
+      // Duplicates inside the batch answer whatever their first occurrence got.
+      reqs.forEach((r, i) => {
+        if (out[i] !== undefined) return
+        const first = out[firstOfKey.get(key(r))!]
+        out[i] = first instanceof AppError ? first : { row: (first as SendResult).row, created: false }
+      })
+      return out as Array<SendResult | AppError>
+    })
+  }
+}
+
+async function linkAttachments(db: Transaction<any>, results: SendResult[], reqs: SendRequest[], accepted: number[]) {
+  const links: Array<{ a: string; m: string; c: string }> = []
+  accepted.forEach((i, k) => {
+    for (const a of reqs[i].attachmentIds) links.push({ a, m: results[k].row.id, c: reqs[i].conversationId })
+  })
+  if (!links.length) return
+  await sql`update chat.attachments a set message_id = k.m, conversation_id = k.c
+    from unnest(${links.map((l) => l.a)}::uuid[], ${links.map((l) => l.m)}::uuid[], ${links.map((l) => l.c)}::uuid[]) as k(a, m, c)
+    where a.id = k.a`.execute(db)
+}
+
+/** A sender has seen their own message: their read and delivered positions follow it. */
+async function advanceSender(db: Transaction<any>, items: Array<{ c: string; u: string; seq: number }>) {
+  const top = new Map<string, { c: string; u: string; seq: number }>()
+  for (const it of items) {
+    const k = `${it.c}|${it.u}`
+    if ((top.get(k)?.seq ?? -1) < it.seq) top.set(k, it)
+  }
+  const list = [...top.values()]
+  await sql`update chat.participants p
+    set last_read_seq = greatest(p.last_read_seq, k.seq), last_delivered_seq = greatest(p.last_delivered_seq, k.seq)
+    from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
+    where p.conversation_id = k.c and p.user_id = k.u`.execute(db)
+}

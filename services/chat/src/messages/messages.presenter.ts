@@ -1,0 +1,106 @@
+import type { AttachmentWire, MessageType, MessageWire, ReactionSummaryWire } from '@parley/contracts'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
+import type { UserDirectory } from '../users/users'
+import { attachmentUrl } from '../attachments/attachments.urls'
+
+export interface MessageRow {
+  id: string
+  tenant_id: string
+  conversation_id: string
+  seq: number
+  sender_id: string
+  content: string
+  message_type: MessageType
+  reply_to: string | null
+  client_id: string | null
+  created_at: Date
+  edited_at: Date | null
+  deleted_at: Date | null
+}
+
+/** Other members' positions, to compute is_delivered / is_seen per message. */
+export interface MemberPositions {
+  userId: string
+  lastDeliveredSeq: number
+  lastReadSeq: number
+}
+
+export interface PresentOptions {
+  positions?: MemberPositions[]
+  withDetails?: boolean
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString())
+
+/**
+ * Messages to wire shape. Loads senders (cached), attachments and reactions for the whole page
+ * in one query each; a deleted message keeps its place as a tombstone with empty content.
+ */
+export async function presentMessages(db: Db, users: UserDirectory, rows: MessageRow[], options: PresentOptions = {}): Promise<MessageWire[]> {
+  if (rows.length === 0) return []
+  const senders = await users.getMany(rows.map((r) => r.sender_id))
+  const ids = rows.map((r) => r.id)
+  const attachments = new Map<string, AttachmentWire[]>()
+  const reactions = new Map<string, ReactionSummaryWire[]>()
+  if (options.withDetails !== false) {
+    const [att, rea] = await Promise.all([
+      sql<any>`select * from chat.attachments where message_id = any(${ids}::uuid[]) order by created_at, id`.execute(db),
+      sql<any>`select message_id, emoji, count(*)::int as count, array_agg(user_id::text order by created_at) as user_ids
+        from chat.reactions where message_id = any(${ids}::uuid[]) group by message_id, emoji order by min(created_at)`.execute(db),
+    ])
+    for (const a of att.rows) {
+      const list = attachments.get(a.message_id) ?? []
+      list.push(presentAttachment(a))
+      attachments.set(a.message_id, list)
+    }
+    for (const r of rea.rows) {
+      const list = reactions.get(r.message_id) ?? []
+      list.push({ emoji: r.emoji, count: r.count, user_ids: r.user_ids })
+      reactions.set(r.message_id, list)
+    }
+  }
+  return rows.map((r) => {
+    const sender = senders.get(r.sender_id)
+    const others = options.positions?.filter((p) => p.userId !== r.sender_id) ?? []
+    const deleted = r.deleted_at !== null
+    return {
+      id: r.id,
+      conversation_id: r.conversation_id,
+      seq: Number(r.seq),
+      sender_id: r.sender_id,
+      sender_person_id: sender?.personId ?? null,
+      sender_name: sender?.name ?? null,
+      content: deleted ? '' : r.content,
+      message_type: r.message_type,
+      reply_to: r.reply_to,
+      attachments: deleted ? [] : (attachments.get(r.id) ?? []),
+      reactions: deleted ? [] : (reactions.get(r.id) ?? []),
+      created_at: iso(r.created_at)!,
+      edited_at: iso(r.edited_at),
+      deleted,
+      is_delivered: options.positions !== undefined && others.every((p) => p.lastDeliveredSeq >= r.seq),
+      is_seen: options.positions !== undefined && others.every((p) => p.lastReadSeq >= r.seq),
+      client_id: r.client_id,
+    }
+  })
+}
+
+export function presentAttachment(a: any): AttachmentWire {
+  return {
+    id: a.id,
+    url: attachmentUrl(a.id),
+    content_type: a.content_type,
+    size: Number(a.size),
+    width: a.width ?? null,
+    height: a.height ?? null,
+    filename: a.filename ?? null,
+  }
+}
+
+/** Active members' positions in a conversation. */
+export async function memberPositions(db: Db, conversationId: string): Promise<MemberPositions[]> {
+  const { rows } = await sql<any>`select user_id, last_delivered_seq, last_read_seq from chat.participants
+    where conversation_id = ${conversationId} and left_at is null`.execute(db)
+  return rows.map((r) => ({ userId: r.user_id, lastDeliveredSeq: Number(r.last_delivered_seq), lastReadSeq: Number(r.last_read_seq) }))
+}

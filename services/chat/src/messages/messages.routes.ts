@@ -1,0 +1,70 @@
+import { ClientIdSchema, ContentSchema, MessageTypeSchema } from '@parley/contracts'
+import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
+import { z } from 'zod'
+import type { ChatContext } from '../context'
+import { deleteMessage, editMessage, getMessage, history, messageEdits, sendMessage } from './messages.service'
+
+const tags = ['chat']
+const IdParams = z.object({ id: z.string() }).strict()
+const MessageParams = z.object({ id: z.string(), message_id: z.string() }).strict()
+
+export const HistoryQuerySchema = z
+  .object({
+    before_seq: z.coerce.number().int().min(1).optional(),
+    after_seq: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    search: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+
+export const SendMessageSchema = z
+  .object({
+    content: ContentSchema,
+    message_type: MessageTypeSchema.exclude(['system']).optional(),
+    reply_to: z.string().uuid().nullable().optional(),
+    attachment_ids: z.array(z.string().uuid()).max(10).optional(),
+    /** Idempotency key: a retry with the same client_id answers the original message. */
+    client_id: ClientIdSchema.optional(),
+  })
+  .strict()
+
+export function messageRoutes(ctx: ChatContext) {
+  return async (app: App) => {
+    const auth = { preHandler: authenticate }
+    app.get('/api/chat/conversations/:id/messages/', {
+      ...auth,
+      schema: { tags, summary: 'History by seq (before_seq / after_seq / limit ≤ 100), or full-text search', security: bearerAuth, params: IdParams, querystring: HistoryQuerySchema },
+    }, async (req) => {
+      const q = req.query
+      return history(ctx, principalOf(req), req.params.id, { beforeSeq: q.before_seq, afterSeq: q.after_seq, limit: q.limit, search: q.search })
+    })
+    app.post('/api/chat/conversations/:id/messages/', {
+      ...auth,
+      schema: { tags, summary: 'Send a message (201; 200 for a repeated client_id)', security: bearerAuth, params: IdParams, body: SendMessageSchema },
+    }, async (req, reply) => {
+      const b = req.body
+      const { message, created } = await sendMessage(ctx, principalOf(req), req.params.id, {
+        content: b.content,
+        messageType: b.message_type,
+        replyTo: b.reply_to,
+        attachmentIds: b.attachment_ids,
+        clientId: b.client_id,
+      })
+      return reply.code(created ? 201 : 200).send(message)
+    })
+    app.get('/api/chat/conversations/:id/messages/:message_id/', { ...auth, schema: { tags, summary: 'One message', security: bearerAuth, params: MessageParams } }, async (req) =>
+      getMessage(ctx, principalOf(req), req.params.message_id, req.params.id),
+    )
+    app.patch('/api/chat/conversations/:id/messages/:message_id/', {
+      ...auth,
+      schema: { tags, summary: 'Edit (author)', security: bearerAuth, params: MessageParams, body: z.object({ content: ContentSchema }).strict() },
+    }, async (req) => editMessage(ctx, principalOf(req), req.params.message_id, req.body.content, req.params.id))
+    app.delete('/api/chat/conversations/:id/messages/:message_id/', { ...auth, schema: { tags, summary: 'Delete (author or admin); leaves a tombstone', security: bearerAuth, params: MessageParams } }, async (req, reply) => {
+      await deleteMessage(ctx, principalOf(req), req.params.message_id, req.params.id)
+      return reply.code(204).send()
+    })
+    app.get('/api/chat/conversations/:id/messages/:message_id/edits/', { ...auth, schema: { tags, summary: 'Edit history', security: bearerAuth, params: MessageParams } }, async (req) =>
+      messageEdits(ctx, principalOf(req), req.params.id, req.params.message_id),
+    )
+  }
+}

@@ -1,0 +1,31 @@
+/** Tunables of the chat service; defaults are the production values (SPEC section 6). */
+export interface ChatOptions {
+  /** Group commit: the most messages one transaction writes. */
+  batchMaxSize: number
+  /** Transactions in flight at once (PGlite is one session, so 1 there). */
+  maxInFlightBatches?: number
+  /** The server ends a typing indicator itself this long after the last start_typing. */
+  typingTtlMs: number
+  /** Frames per second per connection and burst; undefined follows RATE_LIMITS (20/s, burst 40). */
+  frameRate?: { perSecond: number; burst: number }
+  /** Per-socket send buffer limit; past it the socket is closed with 1013. */
+  maxBufferedBytes: number
+  maxPayloadBytes: number
+  heartbeatMs: number
+  /** Delivery receipts are coalesced and written this often. */
+  receiptFlushMs: number
+  maxUploadBytes: number
+  /** Lifetime of a signed attachment download URL. */
+  downloadUrlTtlSeconds: number
+}
+
+export const defaultChatOptions: ChatOptions = {
+  batchMaxSize: 256,
+  typingTtlMs: 6_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxPayloadBytes: 64 * 1024,
+  heartbeatMs: 30_000,
+  receiptFlushMs: 50,
+  maxUploadBytes: 25 * 1024 * 1024,
+  downloadUrlTtlSeconds: 3600,
+}

@@ -1,0 +1,241 @@
+import { ClientFrameSchemas, CloseCodes, type ClientFrame, type ClientFrameType, type ErrorCode, type ServerFrameMap, type ServerFrameType } from '@parley/contracts'
+import type { Principal } from '@parley/platform'
+import type { WebSocket } from 'ws'
+import type { ChatContext } from '../context'
+import { requireMember } from '../conversations/access'
+import { deleteMessage, editMessage, historyOf } from '../messages/messages.service'
+import { syncFor } from '../misc.routes'
+import { addReaction, removeReaction } from '../reactions/reactions.service'
+import { markRead } from '../receipts/receipts.service'
+import { frame, type HubConnection } from '../realtime/hub'
+import { errorFrameFor } from './frame-errors'
+import { TokenBucket } from './rate-limit'
+
+const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
+const HISTORY_LIMIT = 100
+
+/**
+ * One chat socket. Frames are checked in order: size (ws, 1009), session revocation, rate,
+ * JSON, type, schema, then access from the in-memory membership cache; a bad frame gets an
+ * `error` frame and the socket stays usable.
+ */
+export class ChatConnection implements HubConnection {
+  readonly userId: string
+  alive = true
+  private closed = false
+  private readonly bucket?: TokenBucket
+  private queue: Promise<void> = Promise.resolve()
+  /** Frames that arrive before the membership cache is loaded wait here, in order. */
+  private early: Array<[Buffer | ArrayBuffer | Buffer[], boolean]> | undefined = []
+
+  constructor(
+    private readonly ctx: ChatContext,
+    private readonly ws: WebSocket,
+    readonly principal: Principal,
+    private readonly scopedConversationId: string | undefined,
+  ) {
+    this.userId = principal.userId
+    const rate = ctx.options.frameRate ?? (ctx.platform.config.rateLimits ? { perSecond: 20, burst: 40 } : undefined)
+    if (rate) this.bucket = new TokenBucket(rate.perSecond, rate.burst)
+  }
+
+  /** The membership cache is loaded: handle the frames that came early. */
+  ready() {
+    const early = this.early ?? []
+    this.early = undefined
+    for (const [data, isBinary] of early) this.onFrame(data, isBinary)
+  }
+
+  get caller() {
+    return { userId: this.principal.userId, tenantId: this.principal.tenantId }
+  }
+
+  /** Sends a pre-serialized frame unless the socket's buffer is past the limit (then 1013). */
+  send(data: string): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false
+    if (this.ws.bufferedAmount > this.ctx.options.maxBufferedBytes) {
+      this.cutOff(CloseCodes.tryAgainLater, 'send buffer full; reconnect and catch up')
+      return false
+    }
+    this.ws.send(data)
+    return true
+  }
+
+  sendFrame<K extends ServerFrameType>(type: K, payload: ServerFrameMap[K], ref?: string) {
+    this.send(frame(type, payload, ref))
+  }
+
+  sendError(code: ErrorCode, message: string, ref?: string) {
+    this.sendFrame('error', { code, message, ...(ref !== undefined ? { ref } : {}) }, undefined)
+  }
+
+  /** Closes now; a peer that does not read its close frame is dropped shortly after. */
+  cutOff(code: number, reason: string) {
+    if (this.closed) return
+    this.closed = true
+    this.ws.close(code, reason)
+    setTimeout(() => this.ws.terminate(), 2_000).unref()
+  }
+
+  markClosed() {
+    this.closed = true
+  }
+
+  terminate() {
+    this.closed = true
+    this.ws.terminate()
+  }
+
+  ping() {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
+  }
+
+  /** Frames of one socket are handled one after another, so its sends keep their order. */
+  onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+    if (this.closed) return
+    if (this.early) {
+      if (this.early.length < 40) this.early.push([data, isBinary])
+      else this.sendError('rate_limited', 'Too many frames before the connection was ready.')
+      return
+    }
+    if (this.ctx.platform.revocations.isRevoked(this.principal.sessionId)) {
+      this.cutOff(CloseCodes.sessionRevoked, 'session revoked')
+      return
+    }
+    if (this.bucket && !this.bucket.take()) {
+      this.sendError('rate_limited', 'Too many frames; slow down (20 per second, burst 40).', refOf(data))
+      return
+    }
+    if (isBinary) return this.sendError('malformed_frame', 'Frames are JSON text.')
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(data.toString())
+    } catch {
+      return this.sendError('malformed_frame', 'The frame is not valid JSON.')
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return this.sendError('malformed_frame', 'A frame is a JSON object with a `type`.')
+    const raw = parsed as Record<string, unknown>
+    const ref = typeof raw.ref === 'string' ? raw.ref : undefined
+    const type = raw.type as ClientFrameType
+    const schema = typeof type === 'string' && Object.hasOwn(ClientFrameSchemas, type) ? ClientFrameSchemas[type] : undefined
+    if (!schema || (SHORT_FORMS.has(type) && !this.scopedConversationId)) {
+      return this.sendError('unknown_type', `Unknown frame type ${JSON.stringify(raw.type)}.`, ref)
+    }
+    const result = schema.safeParse(raw)
+    if (!result.success) {
+      const detail = result.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ')
+      return this.sendError('invalid_frame', detail, ref)
+    }
+    const f = result.data as ClientFrame
+    // Synchronous part first (access + handing the send to the writer), so order is kept.
+    let work: Promise<void> | undefined
+    try {
+      work = this.dispatch(f, ref)
+    } catch (err) {
+      return this.fail(err, ref)
+    }
+    if (work) this.queue = this.queue.then(() => work).catch((err) => this.fail(err, ref))
+  }
+
+  private fail(err: unknown, ref?: string) {
+    const { code, message, unexpected } = errorFrameFor(err)
+    if (unexpected) this.ctx.log.error({ err, userId: this.userId }, 'chat frame failed')
+    this.sendError(code, message, ref)
+  }
+
+  private dispatch(f: ClientFrame, ref?: string): Promise<void> | undefined {
+    const ctx = this.ctx
+    const member = (conversationId: string) => {
+      if (!ctx.hub.roleOf(this.userId, conversationId)) {
+        this.sendError('not_found', `No conversation ${conversationId}.`, ref)
+        return false
+      }
+      return true
+    }
+    switch (f.type) {
+      case 'ping':
+        this.sendFrame('pong', {}, ref)
+        return
+      case 'join_conversation':
+        if (!member(f.conversation_id)) return
+        return this.join(f.conversation_id, f.after_seq, ref)
+      case 'leave_conversation':
+        if (!member(f.conversation_id)) return
+        ctx.typing.stop(f.conversation_id, this.userId)
+        return
+      case 'send_message':
+      case 'message': {
+        const conversationId = f.type === 'message' ? this.scopedConversationId! : f.conversation_id
+        if (!member(conversationId)) return
+        const clientId = f.client_id ?? null
+        const sending = ctx.writer.send({
+          tenantId: this.principal.tenantId,
+          senderId: this.userId,
+          conversationId,
+          content: f.content,
+          messageType: f.type === 'send_message' ? (f.message_type ?? 'text') : 'text',
+          replyTo: f.reply_to ?? null,
+          attachmentIds: f.type === 'send_message' ? [...new Set(f.attachment_ids ?? [])] : [],
+          clientId,
+        })
+        return sending.then(async (result) => {
+          const cached = ctx.presented.get(result)
+          const message = cached ?? (await historyMessage(ctx, this.caller, result.row.conversation_id, Number(result.row.seq)))
+          this.sendFrame('message_ack', { client_id: clientId, message }, ref)
+        })
+      }
+      case 'edit_message':
+        return editMessage(ctx, this.caller, f.message_id, f.content).then(() => undefined)
+      case 'delete_message':
+        return deleteMessage(ctx, this.caller, f.message_id)
+      case 'start_typing':
+      case 'stop_typing':
+      case 'typing': {
+        const conversationId = f.type === 'typing' ? this.scopedConversationId! : f.conversation_id
+        if (!member(conversationId)) return
+        const starting = f.type === 'typing' ? f.is_typing : f.type === 'start_typing'
+        if (starting) ctx.typing.start(conversationId, this.userId)
+        else ctx.typing.stop(conversationId, this.userId)
+        return
+      }
+      case 'add_reaction':
+        return addReaction(ctx, this.caller, f.message_id, f.emoji).then(() => undefined)
+      case 'remove_reaction':
+        return removeReaction(ctx, this.caller, f.message_id, f.emoji)
+      case 'mark_read':
+      case 'read': {
+        const conversationId = f.type === 'read' ? this.scopedConversationId! : f.conversation_id
+        if (!member(conversationId)) return
+        return markRead(ctx, this.caller, conversationId, f.up_to_seq).then(() => undefined)
+      }
+      case 'update_presence':
+        return ctx.presence.setStatus(this.userId, f.status).then(() => undefined)
+      case 'sync':
+        return syncFor(ctx, this.userId, f.since).then((r) => this.sendFrame('sync', { events: r.events, next: r.next }, ref))
+    }
+  }
+
+  /** History on join: after `after_seq` (catch-up, oldest first) or the latest 100. */
+  async join(conversationId: string, afterSeq: number | undefined, ref?: string) {
+    const m = await requireMember(this.ctx.platform.db, this.caller, conversationId)
+    const { messages, has_more } = await historyOf(this.ctx, this.caller, m, { afterSeq, limit: HISTORY_LIMIT })
+    this.sendFrame('history', { conversation_id: conversationId, messages, has_more }, ref)
+  }
+}
+
+async function historyMessage(ctx: ChatContext, caller: { userId: string; tenantId: string }, conversationId: string, seq: number) {
+  const m = await requireMember(ctx.platform.db, caller, conversationId)
+  const { messages } = await historyOf(ctx, caller, m, { afterSeq: seq - 1, limit: 1 })
+  return messages[0]
+}
+
+function refOf(data: Buffer | ArrayBuffer | Buffer[]): string | undefined {
+  try {
+    const text = data.toString()
+    if (text.length > 70_000) return undefined
+    const ref = JSON.parse(text)?.ref
+    return typeof ref === 'string' ? ref : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,150 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { CloseCodes } from '@parley/contracts'
+import { bearerToken, isUuid, type Principal } from '@parley/platform'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { ChatContext } from '../context'
+import { requireMember } from '../conversations/access'
+import { ChatConnection } from './connection'
+
+const PATH = /^\/ws\/chat\/(?:([0-9a-fA-F-]{36})\/?)?$/
+
+function reject(socket: Duplex, status: number, text: string) {
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.destroy()
+}
+
+/** `?token=` or `Sec-WebSocket-Protocol: bearer, <jwt>` (browsers cannot set headers). */
+function tokenOf(req: IncomingMessage, url: URL): { token?: string; viaProtocol: boolean } {
+  const fromQuery = url.searchParams.get('token')
+  if (fromQuery) return { token: fromQuery, viaProtocol: false }
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim())
+  if (protocols[0] === 'bearer' && protocols[1]) return { token: protocols[1], viaProtocol: true }
+  const header = bearerToken(req.headers.authorization)
+  return { token: header, viaProtocol: false }
+}
+
+/**
+ * The chat WebSocket endpoint (SPEC section 6). Authentication, Origin, path and (for the
+ * conversation-scoped form) membership are checked before the upgrade, so a bad handshake
+ * gets a plain HTTP status and never a socket.
+ */
+export class ChatSocketServer {
+  private readonly wss: WebSocketServer
+  private readonly connections = new Set<ChatConnection>()
+  private readonly bySession = new Map<string, Set<ChatConnection>>()
+  private readonly heartbeat: NodeJS.Timeout
+  private readonly stopRevocations: () => void
+
+  constructor(private readonly ctx: ChatContext) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: ctx.options.maxPayloadBytes,
+      handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
+    })
+    this.heartbeat = setInterval(() => this.beat(), ctx.options.heartbeatMs)
+    this.heartbeat.unref()
+    this.stopRevocations = ctx.platform.revocations.onRevoked((sid) => {
+      for (const conn of this.bySession.get(sid) ?? []) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
+    })
+  }
+
+  attach(server: Server) {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(req.url ?? '/', 'http://local')
+      if (!url.pathname.startsWith('/ws/chat/')) return
+      socket.on('error', () => socket.destroy())
+      void this.upgrade(req, socket, head, url).catch((err) => {
+        this.ctx.log.error({ err }, 'chat upgrade failed')
+        reject(socket, 500, 'Internal Server Error')
+      })
+    })
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
+    const match = PATH.exec(url.pathname)
+    if (!match) return reject(socket, 404, 'Not Found')
+    const origin = req.headers.origin
+    if (origin && !this.ctx.platform.config.http.allowedOrigins.includes(origin)) return reject(socket, 403, 'Forbidden')
+    const { token } = tokenOf(req, url)
+    if (!token) return reject(socket, 401, 'Unauthorized')
+    let principal: Principal
+    try {
+      principal = await this.ctx.platform.verifier.verify(token)
+    } catch {
+      return reject(socket, 401, 'Unauthorized')
+    }
+    let scoped: string | undefined
+    const segment = match[1]
+    if (segment && segment !== principal.tenantId) {
+      // Not the caller's tenant: the 004 form, a conversation the caller must belong to.
+      if (!isUuid(segment)) return reject(socket, 404, 'Not Found')
+      try {
+        await requireMember(this.ctx.platform.db, { userId: principal.userId, tenantId: principal.tenantId }, segment)
+      } catch {
+        return reject(socket, 404, 'Not Found')
+      }
+      scoped = segment
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, scoped))
+  }
+
+  private accept(ws: WebSocket, principal: Principal, scoped: string | undefined) {
+    const ctx = this.ctx
+    const conn = new ChatConnection(ctx, ws, principal, scoped)
+    this.connections.add(conn)
+    let sessionConns = this.bySession.get(principal.sessionId)
+    if (!sessionConns) this.bySession.set(principal.sessionId, (sessionConns = new Set()))
+    sessionConns.add(conn)
+    ctx.metrics.connections.inc()
+    ws.on('message', (data, isBinary) => conn.onFrame(data, isBinary))
+    ws.on('pong', () => (conn.alive = true))
+    ws.on('error', () => ws.terminate())
+    ws.on('close', () => {
+      conn.markClosed()
+      this.connections.delete(conn)
+      sessionConns!.delete(conn)
+      if (sessionConns!.size === 0) this.bySession.delete(principal.sessionId)
+      ctx.metrics.connections.dec()
+      ctx.hub.remove(conn)
+      void ctx.presence.disconnected(principal.userId).catch((err) => ctx.log.warn({ err }, 'presence not updated'))
+    })
+    void ctx.hub
+      .add(conn)
+      .then(async () => {
+        conn.sendFrame('connection_established', {
+          user_id: principal.userId,
+          tenant_id: principal.tenantId,
+          timestamp: new Date().toISOString(),
+          ...(scoped ? { conversation_id: scoped } : {}),
+        })
+        conn.ready()
+        if (scoped) await conn.join(scoped, undefined).catch(() => undefined)
+        await ctx.presence.connected(principal.userId)
+      })
+      .catch((err) => {
+        ctx.log.error({ err }, 'chat connection setup failed')
+        conn.cutOff(1011, 'setup failed')
+      })
+  }
+
+  /** Terminates sockets that did not answer the previous ping. */
+  private beat() {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.terminate()
+        continue
+      }
+      conn.alive = false
+      conn.ping()
+    }
+  }
+
+  async close() {
+    clearInterval(this.heartbeat)
+    this.stopRevocations()
+    for (const conn of this.connections) conn.cutOff(1001, 'server shutting down')
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+  }
+}
