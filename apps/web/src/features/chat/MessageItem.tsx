@@ -18,27 +18,29 @@ export function TickMark({ tick }: { tick: Tick }) {
   )
 }
 
-function attachmentName(a: Attachment): string {
-  return a.filename ?? a.name ?? decodeURIComponent(a.url.split('/').pop()?.split('?')[0] ?? 'file')
+function attachmentName(a: Attachment, fallback?: string): string {
+  return a.filename ?? a.name ?? fallback ?? decodeURIComponent(a.url.split('/').pop()?.split('?')[0] || 'file')
 }
 
-export function Attachments({ items }: { items: Attachment[] }) {
+/** `caption` names a lone attachment that has no filename of its own (we send the file name as content). */
+export function Attachments({ items, caption }: { items: Attachment[]; caption?: string }) {
   return (
     <div className="attachments">
-      {items.map((a) =>
-        a.content_type?.startsWith('image/') ? (
-          <AuthedImage key={a.id} url={a.url} alt={`Image ${attachmentName(a)}`} width={a.width} height={a.height} className="attachment__img" />
+      {items.map((a) => {
+        const name = attachmentName(a, items.length === 1 && caption ? caption.slice(0, 80) : undefined)
+        return a.content_type?.startsWith('image/') ? (
+          <AuthedImage key={a.id} url={a.url} alt={`Image ${name}`} width={a.width} height={a.height} className="attachment__img" />
         ) : (
           <button
             key={a.id}
             type="button"
             className="attachment__file"
-            onClick={() => void downloadAuthed(a.url, attachmentName(a)).catch(() => window.open(a.url, '_blank'))}
+            onClick={() => void downloadAuthed(a.url, name).catch(() => window.open(a.url, '_blank'))}
           >
-            <span aria-hidden="true">📎</span> Download {attachmentName(a)} <span className="muted">({fileSize(a.size ?? 0)})</span>
+            <span aria-hidden="true">📎</span> Download {name} <span className="muted">({fileSize(a.size ?? 0)})</span>
           </button>
-        ),
-      )}
+        )
+      })}
     </div>
   )
 }
@@ -152,7 +154,7 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
           </form>
         ) : (
           <>
-            {m.attachments && m.attachments.length > 0 && <Attachments items={m.attachments} />}
+            {m.attachments && m.attachments.length > 0 && <Attachments items={m.attachments} caption={m.content} />}
             {m.content && <p className="msg__text">{m.content}</p>}
           </>
         )}
@@ -268,7 +270,7 @@ export function PendingItem({ p, onRetry, onDiscard }: { p: PendingMessage; onRe
   return (
     <li className={`msg msg--mine msg--pending msg--${p.status}`} data-client-id={p.client_id} aria-label={`You, ${p.status === 'failed' ? 'not sent' : 'sending'}`}>
       <div className="msg__bubble">
-        {p.attachments && p.attachments.length > 0 && <Attachments items={p.attachments} />}
+        {p.attachments && p.attachments.length > 0 && <Attachments items={p.attachments} caption={p.content} />}
         {p.content && <p className="msg__text">{p.content}</p>}
         <div className="msg__meta">
           <time dateTime={p.created_at}>{timeLabel(p.created_at)}</time>

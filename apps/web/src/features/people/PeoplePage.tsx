@@ -45,7 +45,7 @@ function MyId() {
   if (!pid) return null
   return (
     <section className="card my-id" aria-labelledby="my-id-title">
-      <h2 id="my-id-title">Your person ID</h2>
+      <h2 id="my-id-title">Share your ID</h2>
       <p className="muted">Share it so people can find you.</p>
       <div className="row">
         <output className="person-id" aria-label="Your person ID" data-testid="my-person-id">
