@@ -65,9 +65,15 @@ export function RealtimeBridge() {
         )
       }),
       realtime.on('presence', (f) => presence.set(f.user_id, f.status)),
-      realtime.on('conversation_updated', () => void queryClient.invalidateQueries({ queryKey: ['conversations'] })),
+      realtime.on('conversation_updated', () => {
+        // A new direct conversation usually means an accepted invite: contacts changed too.
+        void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['contacts'] })
+        void queryClient.invalidateQueries({ queryKey: ['invites'] })
+      }),
       realtime.on('participant_added', (f) => {
         void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['contacts'] })
         void queryClient.invalidateQueries({ queryKey: ['participants', f.conversation_id] })
       }),
       realtime.on('participant_removed', (f) => {

@@ -18,7 +18,7 @@ interface Props {
 
 export function MembersPanel({ conversation: c, participants, myRole, meId, onClose }: Props) {
   const qc = useQueryClient()
-  const dir = useDirectory()
+  const dir = useDirectory({ fresh: true })
   const navigate = useNavigate()
   const [name, setName] = useState(c.name ?? '')
   const [nameError, setNameError] = useState<string>()

@@ -8,7 +8,7 @@ import { chat } from '../../lib/endpoints'
 import { useDirectory } from './directory'
 
 export function NewConversationDialog({ type: initialType, onClose }: { type: 'group' | 'channel'; onClose: () => void }) {
-  const dir = useDirectory()
+  const dir = useDirectory({ fresh: true })
   const qc = useQueryClient()
   const navigate = useNavigate()
   const [type, setType] = useState(initialType)

@@ -6,8 +6,8 @@ import { contacts as contactsApi } from '../../lib/endpoints'
 import { contactPerson, displayName, type PersonView } from '../../lib/people'
 import type { Conversation, Participant } from '../../lib/types'
 
-export function useContacts() {
-  return useQuery({ queryKey: ['contacts'], queryFn: contactsApi.list })
+export function useContacts(opts: { fresh?: boolean } = {}) {
+  return useQuery({ queryKey: ['contacts'], queryFn: contactsApi.list, refetchOnMount: opts.fresh ? 'always' : true })
 }
 
 export interface Directory {
@@ -17,9 +17,9 @@ export interface Directory {
   contacts: PersonView[]
 }
 
-export function useDirectory(): Directory {
+export function useDirectory(opts: { fresh?: boolean } = {}): Directory {
   const me = useMe()
-  const contacts = useContacts()
+  const contacts = useContacts(opts)
   return useMemo(() => {
     const byRoom = new Map<string, PersonView>()
     const byUser = new Map<string, PersonView>()
