@@ -16,6 +16,7 @@ export interface ChatMetrics {
   sent: Counter
   delivered: Counter
   fanoutLag: Histogram
+  slowConsumers: Counter
 }
 
 /** The few dependencies the chat service's parts share; built once per service instance. */
@@ -48,6 +49,9 @@ function chatMetrics(platform: Platform): ChatMetrics {
     delivered:
       (existing('parley_chat_messages_delivered_total') as Counter) ??
       new Counter({ name: 'parley_chat_messages_delivered_total', help: 'Message frames handed to member sockets', registers }),
+    slowConsumers:
+      (existing('parley_ws_slow_consumer_closes_total') as Counter) ??
+      new Counter({ name: 'parley_ws_slow_consumer_closes_total', help: 'Sockets closed with 1013 for a full send buffer', registers }),
     fanoutLag:
       (existing('parley_chat_fanout_lag_seconds') as Histogram) ??
       new Histogram({

@@ -54,6 +54,7 @@ export class ChatConnection implements HubConnection {
   send(data: string): boolean {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return false
     if (this.ws.bufferedAmount > this.ctx.options.maxBufferedBytes) {
+      this.ctx.metrics.slowConsumers.inc()
       this.cutOff(CloseCodes.tryAgainLater, 'send buffer full; reconnect and catch up')
       return false
     }
@@ -74,7 +75,7 @@ export class ChatConnection implements HubConnection {
     if (this.closed) return
     this.closed = true
     this.ws.close(code, reason)
-    setTimeout(() => this.ws.terminate(), 2_000).unref()
+    setTimeout(() => this.ws.terminate(), 5_000).unref()
   }
 
   markClosed() {

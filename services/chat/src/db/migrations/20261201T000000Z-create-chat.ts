@@ -2,7 +2,13 @@ import { sql, type Kysely } from 'kysely'
 
 /** Conversations, members, messages and everything hanging off them, in schema `chat`. */
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`
+  // @NOTE One statement per call: PGlite's extended protocol takes a single command.
+  for (const statement of SCHEMA.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) {
+    await sql.raw(statement).execute(db)
+  }
+}
+
+const SCHEMA = `
     create table chat.users (
       id uuid primary key,
       tenant_id text not null,
@@ -120,8 +126,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       connections int not null default 0,
       last_seen timestamptz
     );
-  `.execute(db)
-}
+`
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table if exists chat.presence, chat.changes, chat.attachments, chat.reactions, chat.message_edits,
