@@ -3,6 +3,7 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, use
 import { Link } from 'react-router'
 import { activeConversation, realtime } from '../../app/services'
 import { Avatar } from '../../components/Avatar'
+import { Icon } from '../../components/Icon'
 import { ApiError, errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
 import type { Conversation, Message, Participant } from '../../lib/types'
@@ -185,7 +186,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     <section className="chat" aria-label={`Conversation with ${title}`}>
       <header className="chat__head">
         <Link to="/chats" className="btn btn--icon chat__back" aria-label="Back to conversations">
-          ←
+          <Icon name="back" />
         </Link>
         <Avatar name={title} url={conv?.avatar_url ?? peer?.avatarUrl} presence={conv?.type === 'direct' ? (peerPresence ?? peer?.presence ?? 'offline') : undefined} />
         <div className="chat__title">

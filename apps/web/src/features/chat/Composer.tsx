@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { errorMessage } from '../../lib/api'
 import type { Attachment, Message } from '../../lib/types'
 import { realtime } from '../../app/services'
+import { Icon } from '../../components/Icon'
 import { fileSize } from './format'
 import { uploadAttachment } from './upload'
 
@@ -134,7 +135,7 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
         <ul className="uploads" aria-label="Attachments to send">
           {uploads.map((u) => (
             <li key={u.key} className={`upload upload--${u.status}`}>
-              {u.preview ? <img src={u.preview} alt={`Preview of ${u.file.name}`} /> : <span className="upload__icon" aria-hidden="true">📎</span>}
+              {u.preview ? <img src={u.preview} alt={`Preview of ${u.file.name}`} /> : <span className="upload__icon"><Icon name="file" /></span>}
               <span className="upload__name">
                 {u.file.name} <span className="muted">{fileSize(u.file.size)}</span>
               </span>
@@ -153,7 +154,7 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
       )}
       <div className="composer__row">
         <label className="btn btn--icon composer__attach" title="Attach file">
-          <span aria-hidden="true">📎</span>
+          <Icon name="clip" />
           <input
             ref={fileRef}
             type="file"

@@ -2,18 +2,19 @@ import { memo, useState } from 'react'
 import type { Attachment, Message } from '../../lib/types'
 import type { PendingMessage, Tick } from '../../realtime/chat-store'
 import { normalizeReactions } from '../../realtime/reactions'
+import { Icon } from '../../components/Icon'
 import { AuthedImage, downloadAuthed } from './AuthedImage'
 import { fileSize, timeLabel } from './format'
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const
 
 const TICK_LABEL: Record<Tick, string> = { sending: 'Sending', failed: 'Not sent', sent: 'Sent', delivered: 'Delivered', read: 'Read' }
-const TICK_GLYPH: Record<Tick, string> = { sending: '🕓', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' }
+const TICK_GLYPH: Record<Tick, string> = { sending: '', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' }
 
 export function TickMark({ tick }: { tick: Tick }) {
   return (
     <span className={`tick tick--${tick}`} role="img" aria-label={TICK_LABEL[tick]} title={TICK_LABEL[tick]} data-status={tick}>
-      {TICK_GLYPH[tick]}
+      {tick === 'sending' ? <Icon name="clock" size={12} /> : TICK_GLYPH[tick]}
     </span>
   )
 }
@@ -37,7 +38,7 @@ export function Attachments({ items, caption }: { items: Attachment[]; caption?:
             className="attachment__file"
             onClick={() => void downloadAuthed(a.url, name).catch(() => window.open(a.url, '_blank'))}
           >
-            <span aria-hidden="true">📎</span> Download {name} <span className="muted">({fileSize(a.size ?? 0)})</span>
+            <Icon name="file" size={16} /> Download {name} <span className="muted">({fileSize(a.size ?? 0)})</span>
           </button>
         )
       })}
@@ -193,10 +194,10 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
       {!m.deleted && !editing && (
         <div className="msg__actions" role="group" aria-label="Message actions">
           <button type="button" className="btn btn--icon" onClick={() => actions.onReply(m)} aria-label="Reply" title="Reply">
-            ↩
+            <Icon name="reply" />
           </button>
           <button type="button" className="btn btn--icon" onClick={() => setPicker((v) => !v)} aria-label="React" aria-expanded={picker} title="React">
-            ☺
+            <Icon name="smile" />
           </button>
           {isMine && (
             <button
@@ -209,7 +210,7 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
               aria-label="Edit"
               title="Edit"
             >
-              ✎
+              <Icon name="edit" />
             </button>
           )}
           {canDelete &&
@@ -236,7 +237,7 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
               </>
             ) : (
               <button type="button" className="btn btn--icon" onClick={() => setConfirmDelete(true)} aria-label="Delete" title="Delete">
-                🗑
+                <Icon name="trash" />
               </button>
             ))}
           {picker && (
