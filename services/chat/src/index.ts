@@ -2,7 +2,12 @@ import type { ServiceModule } from '@parley/platform'
 import { contactsConsumer } from './contacts/contacts.consumer'
 import { conversationRoutes } from './conversations/conversations.routes'
 import { createChatContext } from './context'
+import { sql } from 'kysely'
+import { attachmentRoutes } from './attachments/attachments.routes'
+import { AttachmentUrls, useAttachmentUrls } from './attachments/attachments.urls'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
+import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
+import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
 import { defaultChatOptions, type ChatOptions } from './options'
@@ -13,6 +18,7 @@ export type { ChatOptions } from './options'
 
 export const chatMigrations = {
   '20261201T000000Z-create-chat': createChat,
+  '20261201T010000Z-create-secrets': createSecrets,
 }
 
 /**
@@ -25,14 +31,19 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     name: 'chat',
     schema: 'chat',
     migrations: chatMigrations,
-    create(platform) {
+    async create(platform) {
       const ctx = createChatContext(platform, options)
+      const { rows } = await sql<{ value: string }>`select value from chat.secrets where name = 'attachment-url'`.execute(platform.db)
+      const urls = new AttachmentUrls(rows[0].value, options.downloadUrlTtlSeconds)
+      useAttachmentUrls(urls)
       const sockets = new ChatSocketServer(ctx)
       return {
         routes: async (app) => {
           await app.register(conversationRoutes(ctx))
           await app.register(messageRoutes(ctx))
           await app.register(miscRoutes(ctx))
+          await app.register(attachmentRoutes(ctx, urls))
+          await app.register(legacyRoutes(ctx))
         },
         consumers: [ctx.users.consumer(), contactsConsumer(ctx)],
         attach: (server) => sockets.attach(server),

@@ -1,0 +1,104 @@
+import { authenticate, bearerAuth, fieldError, isUuid, newId, principalOf, type App } from '@parley/platform'
+import { fileTypeFromBuffer } from 'file-type'
+import { sql } from 'kysely'
+import sharp from 'sharp'
+import { z } from 'zod'
+import type { ChatContext } from '../context'
+import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
+import { presentAttachment } from '../messages/messages.presenter'
+import type { AttachmentUrls } from './attachments.urls'
+
+const ALLOWED = [/^image\/(png|jpeg|gif|webp|avif|heic|bmp)$/, /^audio\//, /^video\//, /^application\/pdf$/, /^application\/(zip|gzip|x-7z-compressed|x-tar)$/, /^application\/vnd\.(openxmlformats|oasis|ms-)/, /^application\/msword$/]
+
+/** Plain text: valid UTF-8 without control bytes other than tab, newline and carriage return. */
+function isPlainText(buf: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf)
+  } catch {
+    return false
+  }
+  for (const byte of buf) if (byte < 0x20 && byte !== 9 && byte !== 10 && byte !== 13) return false
+  return buf.length > 0
+}
+
+async function sniff(buf: Buffer): Promise<string> {
+  const detected = await fileTypeFromBuffer(buf)
+  if (detected && ALLOWED.some((re) => re.test(detected.mime))) return detected.mime
+  if (!detected && isPlainText(buf)) return 'text/plain'
+  throw unsupportedFile()
+}
+
+function safeFilename(name: string | undefined): string | null {
+  if (!name) return null
+  const cleaned = name.replace(/[\\/\u0000-\u001f"]/g, '_').slice(0, 200)
+  return cleaned || null
+}
+
+/**
+ * Uploads (multipart `file`, type checked by content) and authorised downloads: the uploader
+ * until the file is sent, then members of its conversation; everyone else gets 404.
+ */
+export function attachmentRoutes(ctx: ChatContext, urls: AttachmentUrls) {
+  return async (app: App) => {
+    const db = ctx.platform.db
+    app.post('/api/chat/upload/', { preHandler: authenticate, schema: { tags: ['chat'], summary: 'Upload an attachment (multipart `file`, ≤ 25 MB)', security: bearerAuth } }, async (req, reply) => {
+      const caller = principalOf(req)
+      const file = await req.file({ limits: { fileSize: ctx.options.maxUploadBytes, files: 1 } })
+      if (!file) throw fieldError('file', 'Send the file as multipart field `file`.')
+      const buf = await file.toBuffer()
+      if (file.file.truncated || buf.length > ctx.options.maxUploadBytes) throw fileTooLarge(ctx.options.maxUploadBytes)
+      const contentType = await sniff(buf)
+      let width: number | null = null
+      let height: number | null = null
+      if (contentType.startsWith('image/')) {
+        const meta = await sharp(buf).metadata().catch(() => undefined)
+        if (!meta?.width) throw unsupportedFile()
+        width = meta.width
+        height = meta.height ?? null
+      }
+      const id = newId()
+      const key = `chat/attachments/${id}`
+      await ctx.platform.storage.put(key, buf)
+      const { rows } = await sql<any>`insert into chat.attachments (id, tenant_id, uploader_id, storage_key, content_type, size, width, height, filename)
+        values (${id}, ${caller.tenantId}, ${caller.userId}, ${key}, ${contentType}, ${buf.length}, ${width}, ${height}, ${safeFilename(file.filename)})
+        returning *`.execute(db)
+      return reply.code(201).send(presentAttachment(rows[0]))
+    })
+
+    app.get('/api/chat/attachments/:id/', {
+      schema: {
+        tags: ['chat'],
+        summary: 'Download (bearer token of a member, or the signed URL from a message)',
+        params: z.object({ id: z.string() }).strict(),
+        querystring: z.object({ exp: z.coerce.number().int().optional(), sig: z.string().max(100).optional() }).strict(),
+      },
+    }, async (req, reply) => {
+      const { id } = req.params
+      if (!isUuid(id)) throw attachmentNotFound()
+      const { rows } = await sql<any>`select * from chat.attachments where id = ${id}`.execute(db)
+      const a = rows[0]
+      if (!a) throw attachmentNotFound()
+      const { exp, sig } = req.query
+      let allowed = exp !== undefined && sig !== undefined && a.message_id !== null && urls.verify(id, exp, sig)
+      if (!allowed && req.principal) {
+        const p = req.principal
+        if (a.tenant_id === p.tenantId && a.uploader_id === p.userId) allowed = true
+        else if (a.conversation_id && a.tenant_id === p.tenantId) {
+          const member = await sql`select 1 from chat.participants where conversation_id = ${a.conversation_id}
+            and user_id = ${p.userId} and left_at is null`.execute(db)
+          allowed = member.rows.length > 0
+        }
+      }
+      if (!allowed) throw attachmentNotFound()
+      const bytes = await ctx.platform.storage.get(a.storage_key)
+      if (!bytes) throw attachmentNotFound()
+      const inline = a.content_type.startsWith('image/') || a.content_type === 'text/plain'
+      return reply
+        .header('content-type', a.content_type === 'text/plain' ? 'text/plain; charset=utf-8' : a.content_type)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, max-age=300')
+        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${a.filename ?? id}"`)
+        .send(bytes)
+    })
+  }
+}
