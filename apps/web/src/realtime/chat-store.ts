@@ -112,7 +112,8 @@ export class ChatStore {
     const sorted = sortBySeq([...messages])
     const merged = mergeMessages(cur.messages, sorted)
     const top = sorted.length ? sorted[sorted.length - 1].seq : 0
-    const base = cur.loaded ? Math.max(cur.contiguousSeq, top) : top
+    // Already loaded: a refreshed newest page may sit above a hole, which only catch-up may close.
+    const base = cur.loaded ? cur.contiguousSeq : top
     this.set(id, {
       ...cur,
       loaded: true,

@@ -261,3 +261,26 @@ describe(RealtimeClient.name, () => {
     expect(client.getState()).toBe('reconnecting')
   })
 })
+
+describe('ChatStore.loadLatest on a loaded conversation', () => {
+  it('does not paper over a hole below a refreshed newest page', async () => {
+    const { ChatStore } = await import('./chat-store')
+    const store = new ChatStore()
+    store.loadLatest('c1', [msg(1), msg(2)], false)
+    store.loadLatest('c1', [msg(5), msg(6)], true)
+    expect(store.get('c1').contiguousSeq).toBe(2)
+    expect(store.receiveHistory('c1', [msg(3), msg(4)], false)).toEqual({})
+    expect(store.get('c1').contiguousSeq).toBe(6)
+  })
+
+  it('refreshes edits and deletes of known messages from a newer copy', async () => {
+    const { ChatStore } = await import('./chat-store')
+    const store = new ChatStore()
+    store.loadLatest('c1', [msg(1), msg(2)], false)
+    store.loadLatest('c1', [msg(1, { content: 'changed', edited_at: 'x' }), msg(2, { deleted: true, content: '' })], true)
+    expect(store.get('c1').messages.map((m) => [m.content, !!m.deleted])).toEqual([
+      ['changed', false],
+      ['', true],
+    ])
+  })
+})
