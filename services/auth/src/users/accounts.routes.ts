@@ -1,4 +1,5 @@
-import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
+import { authenticate, bearerAuth, principalOf, serviceUnavailable, tooManyRequests, type App } from '@parley/platform'
+import type { FastifyRequest } from 'fastify'
 import type { AuthContext } from '../context'
 import { forgotPassword, resetPassword } from '../passwords/password-reset.service'
 import { problems } from '../problem.schema'
@@ -19,6 +20,21 @@ import {
 const tags = ['auth']
 /** SPEC section 2: login 10/min per IP+email. */
 export const LOGIN_LIMIT = { max: 10, timeWindow: 60_000 }
+
+/** The general anonymous limit (20/min per IP), kept on login beside its per-IP+email limit. */
+export const LOGIN_IP_LIMIT = { max: 20, windowMs: 60_000 }
+
+function loginIpLimit(ctx: AuthContext) {
+  return async (request: FastifyRequest) => {
+    let hit
+    try {
+      hit = await ctx.platform.counters.hit(`auth:login-ip:${request.ip}`, LOGIN_IP_LIMIT.windowMs)
+    } catch {
+      throw serviceUnavailable() // @NOTE a security limit fails closed (SPEC section 2)
+    }
+    if (hit.count > LOGIN_IP_LIMIT.max) throw tooManyRequests(Math.max(1, Math.ceil(hit.resetInMs / 1000)))
+  }
+}
 
 /** Register, login, me, passwords and the protected test endpoint. */
 export function accountRoutes(ctx: AuthContext) {
@@ -45,7 +61,8 @@ export function accountRoutes(ctx: AuthContext) {
           body: LoginSchema,
           response: { 200: LoginResponseSchema, ...problems(400, 401, 413, 429) },
         },
-        // @NOTE Route-level limits replace the global one, so the global per-IP limit is added back below.
+        // @NOTE A route-level limit replaces the global one (and @fastify/rate-limit runs one limiter per
+        // request), so the general anonymous per-IP limit is kept by loginIpLimit on the shared counters.
         config: {
           rateLimit: {
             ...LOGIN_LIMIT,
@@ -53,7 +70,7 @@ export function accountRoutes(ctx: AuthContext) {
               `login:${request.ip}:${String((request.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`,
           },
         },
-        preHandler: app.hasDecorator('rateLimit') ? [app.rateLimit()] : [],
+        preHandler: ctx.config.rateLimits ? [loginIpLimit(ctx)] : [],
       },
       async (request) => login(ctx, request.body),
     )
