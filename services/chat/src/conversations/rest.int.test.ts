@@ -1,4 +1,4 @@
-import { api } from '@parley/platform/testing'
+import { api, eventually } from '@parley/platform/testing'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
@@ -172,8 +172,11 @@ describe('chat REST API', () => {
     await one.close()
     expect((await http().get('/api/chat/presence/me/', member.token)).body.status).toBe('busy')
     await two.close()
-    const off = await http().get(`/api/chat/presence/?user_ids=${member.id}`, owner.token)
-    expect(off.body[0]).toMatchObject({ status: 'offline' })
+    // The server sees the close a moment after the client does.
+    const off = await eventually(async () => {
+      const res = await http().get(`/api/chat/presence/?user_ids=${member.id}`, owner.token)
+      return res.body[0].status === 'offline' && res
+    })
     expect(off.body[0].last_seen).toBeTruthy()
     expect((await http().put('/api/chat/presence/me/', { status: 'sleeping' }, member.token)).status).toBe(400)
   })

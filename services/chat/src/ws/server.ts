@@ -113,6 +113,7 @@ export class ChatSocketServer {
     void ctx.hub
       .add(conn)
       .then(async () => {
+        await ctx.presence.connected(principal.userId)
         conn.sendFrame('connection_established', {
           user_id: principal.userId,
           tenant_id: principal.tenantId,
@@ -121,7 +122,6 @@ export class ChatSocketServer {
         })
         conn.ready()
         if (scoped) await conn.join(scoped, undefined).catch(() => undefined)
-        await ctx.presence.connected(principal.userId)
       })
       .catch((err) => {
         ctx.log.error({ err }, 'chat connection setup failed')
