@@ -4,6 +4,9 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { profileService } from './index'
 
+/** A listed address, as far as these tests look at it. */
+type Listed = { id: string; city: string; is_default: boolean }
+
 const HOME = {
   address_type: 'home',
   line1: '221B Baker Street',
@@ -85,7 +88,7 @@ describe('profile service: addresses', () => {
     const home = await create(user, address('home', { is_default: true }))
     const work = await create(user, address('work', { is_default: true }))
     const defaults = async () =>
-      (await c().get('/profiles/addresses/', user.access)).body.results.filter((a: any) => a.is_default).map((a: any) => a.id)
+      (await c().get('/profiles/addresses/', user.access)).body.results.filter((a: Listed) => a.is_default).map((a: Listed) => a.id)
     expect(await defaults()).toEqual([work.id])
     expect((await c().patch(`/profiles/addresses/${home.id}/`, { is_default: true }, user.access)).body.is_default).toBe(true)
     expect(await defaults()).toEqual([home.id])
@@ -163,17 +166,17 @@ describe('profile service: addresses', () => {
     }
     const page1 = (await c().get('/profiles/addresses/?page_size=2&ordering=city', user.access)).body
     expect(page1).toMatchObject({ count: 5, previous: null })
-    expect(page1.results.map((a: any) => a.city)).toEqual(['Austin', 'Berlin'])
+    expect(page1.results.map((a: Listed) => a.city)).toEqual(['Austin', 'Berlin'])
     expect(page1.next).toBe('/profiles/addresses/?page_size=2&ordering=city&page=2')
     const page3 = (await c().get('/profiles/addresses/?page=3&page_size=2&ordering=city', user.access)).body
-    expect(page3.results.map((a: any) => a.city)).toEqual(['Zurich'])
+    expect(page3.results.map((a: Listed) => a.city)).toEqual(['Zurich'])
     expect(page3.next).toBeNull()
 
     const desc = (await c().get('/profiles/addresses/?ordering=-city', user.access)).body
-    expect(desc.results.map((a: any) => a.city)).toEqual(['Zurich', 'Pune', 'Madrid', 'Berlin', 'Austin'])
+    expect(desc.results.map((a: Listed) => a.city)).toEqual(['Zurich', 'Pune', 'Madrid', 'Berlin', 'Austin'])
 
     const search = async (q: string) =>
-      (await c().get(`/profiles/addresses/?search=${encodeURIComponent(q)}`, user.access)).body.results.map((a: any) => a.city).sort()
+      (await c().get(`/profiles/addresses/?search=${encodeURIComponent(q)}`, user.access)).body.results.map((a: Listed) => a.city).sort()
     expect(await search('ber')).toEqual(['Berlin'])
     expect(await search('10115')).toEqual(['Berlin'])
     expect(await search('madrid ROAD')).toEqual(['Madrid'])

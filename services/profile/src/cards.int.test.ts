@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { profileService } from './index'
 import { withCheckDigit } from './test-support'
 
+/** A listed card, as far as these tests look at it. */
+type Listed = { id: string; card_holder_name: string; is_default: boolean }
+
 const YEAR = new Date().getUTCFullYear() + 2
 let serial = 0
 /** A fresh, Luhn-valid 16-digit Visa number. */
@@ -176,7 +179,7 @@ describe('profile service: cards', () => {
     for (const r of results.filter((r) => r.status === 409)) expect(r.body.type).toBe('/problems/card-limit-reached')
     const list = (await c().get('/profiles/cards/', user.access)).body
     expect(list.count).toBe(4)
-    expect(list.results.map((r: any) => r.id).sort()).toEqual(results.filter((r) => r.status === 201).map((r) => r.body.id).sort())
+    expect(list.results.map((r: Listed) => r.id).sort()).toEqual(results.filter((r) => r.status === 201).map((r) => r.body.id).sort())
   })
 
   it('keeps at most one default card', async () => {
@@ -184,7 +187,7 @@ describe('profile service: cards', () => {
     const first = await add(user, card({ is_default: true }))
     const second = await add(user, card({ is_default: true }))
     const defaults = async () =>
-      (await c().get('/profiles/cards/', user.access)).body.results.filter((x: any) => x.is_default).map((x: any) => x.id)
+      (await c().get('/profiles/cards/', user.access)).body.results.filter((x: Listed) => x.is_default).map((x: Listed) => x.id)
     expect(await defaults()).toEqual([second.id])
     await c().patch(`/profiles/cards/${first.id}/`, { is_default: true }, user.access)
     expect(await defaults()).toEqual([first.id])
@@ -247,7 +250,7 @@ describe('profile service: cards', () => {
     await add(user, card({ card_holder_name: 'Amy Master', card_brand: 'mastercard', card_number: '5555 5555 5555 4444', expiry_year: YEAR + 1 }))
     await add(user, card({ card_holder_name: 'Bob Amex', card_brand: 'amex', card_number: '371449635398431', expiry_year: YEAR + 2 }))
     const names = async (query: string) =>
-      (await c().get(`/profiles/cards/?${query}`, user.access)).body.results.map((x: any) => x.card_holder_name)
+      (await c().get(`/profiles/cards/?${query}`, user.access)).body.results.map((x: Listed) => x.card_holder_name)
     expect(await names('ordering=card_holder_name')).toEqual(['Amy Master', 'Bob Amex', 'Zoe Visa'])
     expect(await names('ordering=-expiry')).toEqual(['Zoe Visa', 'Bob Amex', 'Amy Master'])
     expect(await names('search=amex')).toEqual(['Bob Amex'])
@@ -256,7 +259,7 @@ describe('profile service: cards', () => {
     const page = (await c().get('/profiles/cards/?page_size=2&page=2&ordering=created_at', user.access)).body
     expect(page).toMatchObject({ count: 3, next: null })
     expect(page.previous).toContain('page=1')
-    expect(page.results.map((x: any) => x.card_holder_name)).toEqual(['Bob Amex'])
+    expect(page.results.map((x: Listed) => x.card_holder_name)).toEqual(['Bob Amex'])
     expect((await c().get('/profiles/cards/?ordering=fingerprint', user.access)).status).toBe(400)
   })
 })

@@ -19,7 +19,7 @@ export function accountPayload(user: SignedUpUser, changes: Record<string, unkno
 }
 
 /** Publishes an account event through the real bus (as auth would) and waits until it is delivered. */
-export async function publishAccountEvent(t: TestServer, type: 'user.registered' | 'user.updated', payload: Record<string, any>) {
+export async function publishAccountEvent(t: TestServer, type: 'user.registered' | 'user.updated', payload: ReturnType<typeof accountPayload>) {
   await transaction(t.platform.db, (tx) => t.platform.bus.publish(tx, 'auth', { type, tenantId: payload.tenant_id, payload }))
   await t.platform.bus.drain()
 }
@@ -30,7 +30,7 @@ export function profileConsumer(t: TestServer): Consumer {
   return consumer
 }
 
-export function accountEvent(id: string, payload: Record<string, any>, occurredAt = new Date()): DomainEvent {
+export function accountEvent(id: string, payload: ReturnType<typeof accountPayload>, occurredAt = new Date()): DomainEvent<ReturnType<typeof accountPayload>> {
   return { id, type: 'user.updated', tenantId: payload.tenant_id, occurredAt: occurredAt.toISOString(), payload }
 }
 

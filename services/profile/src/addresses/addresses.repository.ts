@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
 import type { Owner } from '../shared/owner'
 import { containsPattern, type OrderTerm } from '../shared/list-query'
 
@@ -35,7 +36,22 @@ const COLUMNS: Record<keyof AddressValues, string> = {
 
 const SEARCH_COLUMNS = ['city', 'line1', 'zip_code']
 
-function toAddress(row: any): Address {
+interface AddressRow {
+  id: string
+  address_type: AddressType
+  line1: string
+  line2: string | null
+  country: string
+  state: string | null
+  city: string
+  zip_code: string | null
+  phone_number: string | null
+  is_default: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+function toAddress(row: AddressRow): Address {
   return {
     id: row.id,
     addressType: row.address_type,
@@ -61,7 +77,7 @@ function toRow(values: Partial<AddressValues>): Record<string, unknown> {
   return row
 }
 
-function owned(db: Kysely<any>, owner: Owner) {
+function owned(db: Db, owner: Owner) {
   return db
     .withSchema('profile')
     .selectFrom('addresses')
@@ -70,7 +86,7 @@ function owned(db: Kysely<any>, owner: Owner) {
 }
 
 export async function listAddresses(
-  db: Kysely<any>,
+  db: Db,
   owner: Owner,
   options: { search?: string; order: OrderTerm[]; limit: number; offset: number },
 ): Promise<{ count: number; rows: Address[] }> {
@@ -82,24 +98,24 @@ export async function listAddresses(
   const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   let page = query.selectAll()
   for (const term of options.order) page = page.orderBy(term.column, (ob) => (term.direction === 'desc' ? ob.desc() : ob.asc()))
-  const rows = await page.orderBy('id').limit(options.limit).offset(options.offset).execute()
+  const rows = await page.orderBy('id').limit(options.limit).offset(options.offset).$castTo<AddressRow>().execute()
   return { count: Number(counted.n), rows: rows.map(toAddress) }
 }
 
-export async function findAddress(db: Kysely<any>, owner: Owner, id: string): Promise<Address | undefined> {
-  const row = await owned(db, owner).selectAll().where('id', '=', id).executeTakeFirst()
+export async function findAddress(db: Db, owner: Owner, id: string): Promise<Address | undefined> {
+  const row = await owned(db, owner).selectAll().where('id', '=', id).$castTo<AddressRow>().executeTakeFirst()
   return row ? toAddress(row) : undefined
 }
 
 /** Whether another of the owner's addresses already has this type. */
-export async function isAddressTypeTaken(db: Kysely<any>, owner: Owner, type: AddressType, exceptId?: string) {
+export async function isAddressTypeTaken(db: Db, owner: Owner, type: AddressType, exceptId?: string) {
   let query = owned(db, owner).select('id').where('address_type', '=', type)
   if (exceptId) query = query.where('id', '<>', exceptId)
   return (await query.executeTakeFirst()) !== undefined
 }
 
 /** Clears the owner's default address (except `exceptId`), so a new default can take its place. */
-export async function clearDefaultAddress(db: Kysely<any>, owner: Owner, exceptId?: string): Promise<void> {
+export async function clearDefaultAddress(db: Db, owner: Owner, exceptId?: string): Promise<void> {
   let query = db
     .withSchema('profile')
     .updateTable('addresses')
@@ -111,18 +127,19 @@ export async function clearDefaultAddress(db: Kysely<any>, owner: Owner, exceptI
   await query.execute()
 }
 
-export async function insertAddress(db: Kysely<any>, owner: Owner, id: string, values: AddressValues): Promise<Address> {
+export async function insertAddress(db: Db, owner: Owner, id: string, values: AddressValues): Promise<Address> {
   const row = await db
     .withSchema('profile')
     .insertInto('addresses')
     .values({ id, user_id: owner.userId, tenant_id: owner.tenantId, ...toRow(values) })
     .returningAll()
+    .$castTo<AddressRow>()
     .executeTakeFirstOrThrow()
   return toAddress(row)
 }
 
 export async function updateAddress(
-  db: Kysely<any>,
+  db: Db,
   owner: Owner,
   id: string,
   changes: Partial<AddressValues>,
@@ -135,11 +152,12 @@ export async function updateAddress(
     .where('user_id', '=', owner.userId)
     .where('tenant_id', '=', owner.tenantId)
     .returningAll()
+    .$castTo<AddressRow>()
     .executeTakeFirst()
   return row ? toAddress(row) : undefined
 }
 
-export async function deleteAddress(db: Kysely<any>, owner: Owner, id: string): Promise<boolean> {
+export async function deleteAddress(db: Db, owner: Owner, id: string): Promise<boolean> {
   const result = await db
     .withSchema('profile')
     .deleteFrom('addresses')

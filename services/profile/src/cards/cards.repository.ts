@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
 import { containsPattern, type OrderTerm } from '../shared/list-query'
 import type { Owner } from '../shared/owner'
 import type { CardBrand, CardType } from './card-number'
@@ -46,7 +47,20 @@ const COLUMNS = [
 
 const SEARCH_COLUMNS = ['card_holder_name', 'card_brand', 'last4']
 
-function toCard(row: any): Card {
+interface CardRow {
+  id: string
+  card_type: CardType
+  card_brand: CardBrand
+  last4: string
+  card_holder_name: string
+  expiry_month: number
+  expiry_year: number
+  is_default: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+function toCard(row: CardRow): Card {
   return {
     id: row.id,
     cardType: row.card_type,
@@ -61,12 +75,12 @@ function toCard(row: any): Card {
   }
 }
 
-function owned(db: Kysely<any>, owner: Owner) {
+function owned(db: Db, owner: Owner) {
   return db.withSchema('profile').selectFrom('cards').where('user_id', '=', owner.userId).where('tenant_id', '=', owner.tenantId)
 }
 
 export async function listCards(
-  db: Kysely<any>,
+  db: Db,
   owner: Owner,
   options: { search?: string; order: OrderTerm[]; limit: number; offset: number },
 ): Promise<{ count: number; rows: Card[] }> {
@@ -82,21 +96,21 @@ export async function listCards(
   return { count: Number(counted.n), rows: rows.map(toCard) }
 }
 
-export async function findCard(db: Kysely<any>, owner: Owner, id: string): Promise<Card | undefined> {
+export async function findCard(db: Db, owner: Owner, id: string): Promise<Card | undefined> {
   const row = await owned(db, owner).select([...COLUMNS]).where('id', '=', id).executeTakeFirst()
   return row ? toCard(row) : undefined
 }
 
-export async function countCards(db: Kysely<any>, owner: Owner): Promise<number> {
+export async function countCards(db: Db, owner: Owner): Promise<number> {
   const row = await owned(db, owner).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return Number(row.n)
 }
 
-export async function hasCardWithFingerprint(db: Kysely<any>, owner: Owner, fingerprint: string): Promise<boolean> {
+export async function hasCardWithFingerprint(db: Db, owner: Owner, fingerprint: string): Promise<boolean> {
   return (await owned(db, owner).select('id').where('fingerprint', '=', fingerprint).executeTakeFirst()) !== undefined
 }
 
-export async function clearDefaultCard(db: Kysely<any>, owner: Owner, exceptId?: string): Promise<void> {
+export async function clearDefaultCard(db: Db, owner: Owner, exceptId?: string): Promise<void> {
   let query = db
     .withSchema('profile')
     .updateTable('cards')
@@ -108,7 +122,7 @@ export async function clearDefaultCard(db: Kysely<any>, owner: Owner, exceptId?:
   await query.execute()
 }
 
-export async function insertCard(db: Kysely<any>, owner: Owner, id: string, card: NewCard): Promise<Card> {
+export async function insertCard(db: Db, owner: Owner, id: string, card: NewCard): Promise<Card> {
   const row = await db
     .withSchema('profile')
     .insertInto('cards')
@@ -130,7 +144,7 @@ export async function insertCard(db: Kysely<any>, owner: Owner, id: string, card
   return toCard(row)
 }
 
-export async function updateCard(db: Kysely<any>, owner: Owner, id: string, changes: CardChanges): Promise<Card | undefined> {
+export async function updateCard(db: Db, owner: Owner, id: string, changes: CardChanges): Promise<Card | undefined> {
   const set: Record<string, unknown> = { updated_at: sql`now()` }
   if (changes.cardHolderName !== undefined) set.card_holder_name = changes.cardHolderName
   if (changes.expiryMonth !== undefined) set.expiry_month = changes.expiryMonth
@@ -148,7 +162,7 @@ export async function updateCard(db: Kysely<any>, owner: Owner, id: string, chan
   return row ? toCard(row) : undefined
 }
 
-export async function deleteCard(db: Kysely<any>, owner: Owner, id: string): Promise<boolean> {
+export async function deleteCard(db: Db, owner: Owner, id: string): Promise<boolean> {
   const result = await db
     .withSchema('profile')
     .deleteFrom('cards')

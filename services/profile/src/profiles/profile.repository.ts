@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
 import type { Owner } from '../shared/owner'
 
 export type Gender = 'female' | 'male' | 'non_binary' | 'other' | 'prefer_not_to_say'
@@ -65,7 +66,26 @@ const SELECT = sql`user_id, tenant_id, person_id, email, username, first_name, l
   primary_phone, alternate_phone, gender, date_of_birth::text as date_of_birth, status_message, avatar_url,
   created_at, updated_at`
 
-function toProfile(row: any): Profile {
+interface ProfileRow {
+  user_id: string
+  tenant_id: string
+  person_id: string
+  email: string | null
+  username: string | null
+  first_name: string | null
+  last_name: string | null
+  display_name: string | null
+  primary_phone: string | null
+  alternate_phone: string | null
+  gender: Gender | null
+  date_of_birth: string | null
+  status_message: string | null
+  avatar_url: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+function toProfile(row: ProfileRow): Profile {
   return {
     userId: row.user_id,
     tenantId: row.tenant_id,
@@ -86,14 +106,14 @@ function toProfile(row: any): Profile {
   }
 }
 
-export async function findProfile(db: Kysely<any>, owner: Owner): Promise<Profile | undefined> {
-  const { rows } = await sql`select ${SELECT} from profile.profiles
+export async function findProfile(db: Db, owner: Owner): Promise<Profile | undefined> {
+  const { rows } = await sql<ProfileRow>`select ${SELECT} from profile.profiles
     where user_id = ${owner.userId} and tenant_id = ${owner.tenantId}`.execute(db)
   return rows[0] ? toProfile(rows[0]) : undefined
 }
 
 /** Creates the profile from the token on first access; a no-op when it exists (or an event made it). */
-export async function insertProfileIfMissing(db: Kysely<any>, owner: Owner): Promise<void> {
+export async function insertProfileIfMissing(db: Db, owner: Owner): Promise<void> {
   await sql`insert into profile.profiles (user_id, tenant_id, person_id)
     values (${owner.userId}, ${owner.tenantId}, ${owner.personId})
     on conflict (user_id) do nothing`.execute(db)
@@ -104,14 +124,14 @@ export async function insertProfileIfMissing(db: Kysely<any>, owner: Owner): Pro
  * Every address and card write takes this lock, so one user's concurrent writes run one after
  * another (the card limit and the single default hold), while other users are not blocked.
  */
-export async function lockProfile(db: Kysely<any>, owner: Owner): Promise<boolean> {
+export async function lockProfile(db: Db, owner: Owner): Promise<boolean> {
   await insertProfileIfMissing(db, owner)
   const { rows } = await sql`select user_id from profile.profiles
     where user_id = ${owner.userId} and tenant_id = ${owner.tenantId} for update`.execute(db)
   return rows.length === 1
 }
 
-export async function updateProfile(db: Kysely<any>, owner: Owner, changes: ProfileChanges): Promise<Profile | undefined> {
+export async function updateProfile(db: Db, owner: Owner, changes: ProfileChanges): Promise<Profile | undefined> {
   const sets = (Object.keys(changes) as Array<keyof ProfileChanges>).map(
     (key) => sql`${sql.ref(COLUMNS[key])} = ${changes[key] ?? null}`,
   )
@@ -119,7 +139,7 @@ export async function updateProfile(db: Kysely<any>, owner: Owner, changes: Prof
   if ('firstName' in changes) sets.push(sql`first_name_is_custom = true`)
   if ('lastName' in changes) sets.push(sql`last_name_is_custom = true`)
   sets.push(sql`updated_at = now()`)
-  const { rows } = await sql`update profile.profiles set ${sql.join(sets)}
+  const { rows } = await sql<ProfileRow>`update profile.profiles set ${sql.join(sets)}
     where user_id = ${owner.userId} and tenant_id = ${owner.tenantId}
     returning ${SELECT}`.execute(db)
   return rows[0] ? toProfile(rows[0]) : undefined
@@ -130,7 +150,7 @@ export async function updateProfile(db: Kysely<any>, owner: Owner, changes: Prof
  * has not set; a snapshot older than the last one applied is ignored; `updated_at` moves only
  * when something visible changed, so applying the same snapshot twice changes nothing.
  */
-export async function upsertFromAccount(db: Kysely<any>, a: AccountSnapshot): Promise<void> {
+export async function upsertFromAccount(db: Db, a: AccountSnapshot): Promise<void> {
   await sql`insert into profile.profiles
       (user_id, tenant_id, person_id, email, username, first_name, last_name, avatar_url, account_synced_at)
     values (${a.userId}, ${a.tenantId}, ${a.personId}, ${a.email}, ${a.username}, ${a.firstName}, ${a.lastName},

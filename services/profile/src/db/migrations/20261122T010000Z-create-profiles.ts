@@ -1,11 +1,12 @@
-import { sql, type Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
 
 /**
  * Profiles, addresses and cards. Cards keep no card number: only brand, last four digits and a
  * keyed fingerprint (SPEC section 4, PCI DSS practice).
  */
 export const createProfiles = {
-  async up(db: Kysely<any>) {
+  async up(db: Db) {
     await sql`
       create table profile.profiles (
         user_id uuid primary key,
@@ -71,7 +72,7 @@ export const createProfiles = {
     await sql`create unique index cards_one_default_key on profile.cards (user_id) where is_default`.execute(db)
   },
 
-  async down(db: Kysely<any>) {
+  async down(db: Db) {
     await sql`drop table if exists profile.cards`.execute(db)
     await sql`drop table if exists profile.addresses`.execute(db)
     await sql`drop table if exists profile.profiles`.execute(db)
