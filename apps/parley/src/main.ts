@@ -1,0 +1,85 @@
+import { ConfigError, DataDirLockedError, buildServer, createPlatform, loadConfig } from '@parley/platform'
+import { SERVICE_NAMES, loadServices, type ServiceName } from './services'
+import { ensureWebBuilt } from './web-build'
+
+const USAGE = `Usage:
+  parley start                      every service in one process (the default)
+  parley serve <service> [...]      only these services (${SERVICE_NAMES.join(', ')})
+  parley tenants create <slug>      create a tenant (for TENANT_SIGNUP=closed)`
+
+const print = (line: string) => process.stdout.write(`${line}\n`)
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n`)
+  process.exit(1)
+}
+
+async function serve(names: readonly ServiceName[]) {
+  const config = loadConfig()
+  const webDist = names.includes('gateway') ? ensureWebBuilt(print) : undefined
+  const started = performance.now()
+  const platform = await createPlatform(config)
+  const server = await buildServer(platform, await loadServices(names, webDist))
+  await server.app.listen({ port: config.http.port, host: config.http.host })
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const storage = config.db.url ? 'PostgreSQL' : `PGlite in ${config.dataDir}`
+  print(`Parley is running (${config.mode} mode: ${storage}; ${names.join(', ')}; ready in ${seconds} s)`)
+  print(`  Web app:  ${config.http.publicUrl}/`)
+  print(`  API docs: ${config.http.publicUrl}/api/docs/`)
+  if (!config.isProduction) print(`  Mailbox:  ${config.http.publicUrl}/api/dev/mailbox/`)
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    platform.log.info({ signal }, 'shutting down')
+    try {
+      await server.close()
+      process.exit(0)
+    } catch (err) {
+      platform.log.error({ err }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+async function tenantsCreate(slug: string | undefined) {
+  if (!slug) fail(USAGE)
+  const config = loadConfig()
+  const platform = await createPlatform(config)
+  const [auth] = await loadServices(['auth'])
+  await buildServer(platform, [auth]).then((s) => s.app.close())
+  const { createTenant } = await import('@parley/auth')
+  const tenant = await createTenant(platform.db, slug!)
+  print(`Tenant ${tenant.slug} created (${tenant.id}).`)
+  await platform.close()
+}
+
+async function main(argv: string[]) {
+  const [command = 'start', ...rest] = argv
+  switch (command) {
+    case 'start':
+      return serve(SERVICE_NAMES)
+    case 'serve': {
+      const names = rest.length ? rest : [...SERVICE_NAMES]
+      const unknown = names.filter((n) => !SERVICE_NAMES.includes(n as ServiceName))
+      if (unknown.length) fail(`Unknown service ${unknown.join(', ')}.\n${USAGE}`)
+      return serve(names as ServiceName[])
+    }
+    case 'tenants':
+      if (rest[0] === 'create') return tenantsCreate(rest[1])
+      return fail(USAGE)
+    default:
+      return fail(USAGE)
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ConfigError) fail(`${err.message}\nFix the variables above (see README.md, "Configuration") and start again.`)
+  if (err instanceof DataDirLockedError) fail(err.message)
+  if (err?.code === 'EADDRINUSE') fail(`Port ${err.port ?? ''} is already in use. Stop the other process or set PORT to a free port.`)
+  if (err?.code === 'ECONNREFUSED') fail(`Could not connect to ${err.address}:${err.port}. Is the database (DATABASE_URL) or Redis (REDIS_URL) running?`)
+  process.stderr.write(`Parley failed to start: ${err?.stack ?? err}\n`)
+  process.exit(1)
+})
