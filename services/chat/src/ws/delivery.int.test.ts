@@ -1,4 +1,4 @@
-import { api } from '@parley/platform/testing'
+import { api, eventually } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
 
@@ -199,5 +199,26 @@ describe('chat delivery guarantees', () => {
     const a = await TestSocket.open(c.t.wsUrl, alice.token)
     await c.t.platform.revocations.revoke(alice.sessionId, new Date(Date.now() + 60_000))
     expect(await a.closed).toBe(4001)
+  })
+
+  it('rate-limits frames per connection without closing, and drops connections that stop answering pings', async () => {
+    const strict = await startChat({ frameRate: { perSecond: 20, burst: 40 }, heartbeatMs: 100 })
+    try {
+      const u = await strict.user()
+      const s = await TestSocket.open(strict.t.wsUrl, u.token)
+      for (let i = 0; i < 60; i++) s.send({ type: 'ping', ref: `p${i}` })
+      const limited = await s.next('error', (f) => f.code === 'rate_limited')
+      expect(limited.ref).toMatch(/^p\d+$/)
+      expect(s.all('pong').length).toBeLessThanOrEqual(41)
+      // Still usable, and alive while it answers pings (the ws client pongs by itself).
+      await new Promise((r) => setTimeout(r, 1_100))
+      expect((await s.request({ type: 'ping' }, 'pong')).type).toBe('pong')
+      // A peer that stops reading misses the pings and is terminated.
+      ;(s.ws as any)._socket.pause()
+      const gauge = async () => Number(/^parley_ws_connections (\d+)/m.exec((await api(strict.t.url).get('/metrics')).text)?.[1])
+      await eventually(async () => (await gauge()) === 0)
+    } finally {
+      await strict.close()
+    }
   })
 })
