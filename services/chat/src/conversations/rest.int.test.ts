@@ -187,7 +187,7 @@ describe('chat REST API', () => {
       const form = new FormData()
       form.append('file', new Blob([bytes]), name)
       const res = await fetch(`${c.t.url}/api/chat/upload/`, { method: 'POST', body: form, headers: { authorization: `Bearer ${u.token}` } })
-      return { status: res.status, body: await res.json() }
+      return { status: res.status, body: (await res.json()) as any }
     }
     const img = await upload(member, png, 'red.png')
     expect(img.status).toBe(201)
