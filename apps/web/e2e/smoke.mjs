@@ -106,6 +106,16 @@ try {
   await c.getByRole('button', { name: 'Reset password' }).click()
   await c.getByText('Your password was changed').waitFor()
   step('reset password')
+  // A reset revokes every session of alice: her tab is sent to the sign-in page.
+  await a.waitForURL('**/sign-in', { timeout: 20_000 }).catch(async () => {
+    await a.goto(BASE + '/chats')
+    await a.waitForURL('**/sign-in')
+  })
+  await a.getByLabel('Email').fill('alice@x.io')
+  await a.getByLabel('Password').fill('brand new pass')
+  await a.getByRole('button', { name: 'Sign in' }).click()
+  await a.waitForURL('**/chats')
+  step('signed out by the reset, signed in with the new password')
   // group
   await a.getByRole('button', { name: 'New group' }).click()
   await a.getByRole('dialog').getByLabel('Name').fill('Team')
