@@ -67,7 +67,6 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
   const log = platform.log.child({ name: 'chat' })
   const metrics = chatMetrics(platform)
   const users = new UserDirectory(platform.db)
-  let delivery!: DeliveryTracker
   const hub = new RealtimeHub(platform.db, platform.fanout, log.child({ name: 'chat:fanout' }), {
     onDelivered: (d) => {
       metrics.delivered.inc()
@@ -75,7 +74,8 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     },
     observeLag: (s) => metrics.fanoutLag.observe(s),
   })
-  delivery = new DeliveryTracker(platform.db, hub, log, options.receiptFlushMs)
+  // @NOTE The hub's hook reaches `delivery` only once sockets exist, after this line has run.
+  const delivery: DeliveryTracker = new DeliveryTracker(platform.db, hub, log, options.receiptFlushMs)
   const typing = new TypingTracker(hub, options.typingTtlMs)
   const presented = new WeakMap<SendResult, MessageWire>()
   const writer = new MessageWriter(platform.db, log.child({ name: 'chat:writer' }), {
