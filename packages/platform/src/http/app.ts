@@ -5,7 +5,7 @@ import multipart from '@fastify/multipart'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -36,12 +36,12 @@ function isApiPath(url: string) {
 }
 
 /** preHandler for routes that need a signed-in user. */
-export async function authenticate(request: FastifyRequest) {
+export async function authenticate(request: Pick<FastifyRequest, 'principal' | 'authError'>) {
   if (!request.principal) throw request.authError ?? unauthorized()
 }
 
 /** The principal of an authenticated route (after `authenticate`). */
-export function principalOf(request: FastifyRequest): Principal {
+export function principalOf(request: Pick<FastifyRequest, 'principal'>): Principal {
   if (!request.principal) throw unauthorized()
   return request.principal
 }
@@ -57,7 +57,8 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
   const { config, log, metrics } = platform
   const app = Fastify({
     loggerInstance: log.child({ name: 'http' }),
-    disableRequestLogging: true,
+    // @NOTE Our onResponse hook writes the one request line (SPEC section 2); Fastify's own pair is off.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
@@ -120,6 +121,8 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
         connectSrc: ["'self'", 'ws:', 'wss:'],
         workerSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'", 'data:'],
+        // @NOTE Plain-http deployments (the embedded default) must not be told to upgrade to https.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,
