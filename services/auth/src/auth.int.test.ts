@@ -5,6 +5,8 @@ import { authService, createTenant } from './index'
 
 const password = 'correct horse battery'
 
+type OutboxRow = { tenant_id: string; payload: Record<string, unknown> }
+
 describe('auth: register, login, me, tenants', () => {
   let t: TestServer
   beforeAll(async () => {
@@ -15,10 +17,26 @@ describe('auth: register, login, me, tenants', () => {
   it('registers, logs in and answers /me/ with the user shape and no secrets', async () => {
     const c = api(t.url)
     const email = `${unique('Reg')}@Example.com`
-    const reg = await c.post('/api/auth/register/', { email, username: unique('reg'), password, first_name: 'Ada', last_name: 'L' })
+    const reg = await c.post('/api/auth/register/', {
+      email,
+      username: unique('reg'),
+      password,
+      first_name: 'Ada',
+      last_name: 'L',
+    })
     expect(reg.status).toBe(201)
     expect(Object.keys(reg.body).sort()).toEqual(
-      ['avatar_url', 'date_joined', 'email', 'first_name', 'id', 'last_name', 'person_id', 'tenant_id', 'username'].sort(),
+      [
+        'avatar_url',
+        'date_joined',
+        'email',
+        'first_name',
+        'id',
+        'last_name',
+        'person_id',
+        'tenant_id',
+        'username',
+      ].sort(),
     )
     expect(reg.body.person_id).toMatch(/^[1-9]\d{5}$/)
     expect(reg.body.avatar_url).toBeNull()
@@ -34,7 +52,13 @@ describe('auth: register, login, me, tenants', () => {
     expect(header.alg).toBe('EdDSA')
     expect(header.kid).toBeTruthy()
     const claims = decodeJwt(login.body.access)
-    expect(claims).toMatchObject({ sub: reg.body.id, tid: reg.body.tenant_id, pid: reg.body.person_id, iss: 'parley', aud: 'parley:access' })
+    expect(claims).toMatchObject({
+      sub: reg.body.id,
+      tid: reg.body.tenant_id,
+      pid: reg.body.person_id,
+      iss: 'parley',
+      aud: 'parley:access',
+    })
     expect(claims.sid).toBeTruthy()
     expect(claims.jti).toBeTruthy()
     expect(claims.exp! - claims.iat!).toBe(t.config.jwt.accessTtl)
@@ -57,7 +81,7 @@ describe('auth: register, login, me, tenants', () => {
       .selectAll()
       .where('type', '=', 'user.registered')
       .execute()
-    const event = rows.find((r: any) => r.payload.user_id === user.id) as any
+    const event = (rows as OutboxRow[]).find((r) => r.payload.user_id === user.id)!
     expect(event.tenant_id).toBe(user.tenant_id)
     expect(event.payload).toEqual({
       user_id: user.id,
@@ -76,11 +100,19 @@ describe('auth: register, login, me, tenants', () => {
     const email = `${unique('dup')}@example.com`
     const username = unique('dup')
     expect((await c.post('/api/auth/register/', { email, username, password })).status).toBe(201)
-    const again = await c.post('/api/auth/register/', { email: email.toUpperCase(), username: unique('other'), password })
+    const again = await c.post('/api/auth/register/', {
+      email: email.toUpperCase(),
+      username: unique('other'),
+      password,
+    })
     expect(again.status).toBe(400)
     expect(again.body.type).toBe('/problems/validation-error')
     expect(Object.keys(again.body.errors)).toEqual(['email'])
-    const sameName = await c.post('/api/auth/register/', { email: `${unique('x')}@example.com`, username: username.toUpperCase(), password })
+    const sameName = await c.post('/api/auth/register/', {
+      email: `${unique('x')}@example.com`,
+      username: username.toUpperCase(),
+      password,
+    })
     expect(sameName.status).toBe(400)
     expect(Object.keys(sameName.body.errors)).toEqual(['username'])
   })
@@ -99,17 +131,31 @@ describe('auth: register, login, me, tenants', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json')
       expect(res.body.errors.password.join(' ')).toMatch(message)
     }
-    const many = await c.post('/api/auth/register/', { email: 'not-an-email', username: '', password: 'x', extra: 1 })
+    const many = await c.post('/api/auth/register/', {
+      email: 'not-an-email',
+      username: '',
+      password: 'x',
+      extra: 1,
+    })
     expect(many.status).toBe(400)
-    expect(Object.keys(many.body.errors).sort()).toEqual(expect.arrayContaining(['email', 'extra', 'username']))
+    expect(Object.keys(many.body.errors).sort()).toEqual(
+      expect.arrayContaining(['email', 'extra', 'username']),
+    )
   })
 
   it('answers an unknown email, a wrong password and an unknown tenant alike', async () => {
     const c = api(t.url)
     const user = await signUp(t.url)
     const wrong = await c.post('/api/auth/login/', { email: user.email, password: 'wrong password!' })
-    const unknown = await c.post('/api/auth/login/', { email: `${unique('nobody')}@example.com`, password: 'wrong password!' })
-    const noTenant = await c.post('/api/auth/login/', { email: user.email, password: user.password, tenant: unique('nowhere') })
+    const unknown = await c.post('/api/auth/login/', {
+      email: `${unique('nobody')}@example.com`,
+      password: 'wrong password!',
+    })
+    const noTenant = await c.post('/api/auth/login/', {
+      email: user.email,
+      password: user.password,
+      tenant: unique('nowhere'),
+    })
     expect(wrong.status).toBe(401)
     for (const other of [unknown, noTenant]) {
       expect(other.status).toBe(wrong.status)
@@ -142,10 +188,18 @@ describe('auth: register, login, me, tenants', () => {
     const bad = await c.post('/api/auth/login/', '{"email": ')
     expect(bad.status).toBe(400)
     expect(bad.body.type).toBe('/problems/malformed-json')
-    const big = await c.post('/api/auth/register/', { email: 'a@example.com', username: 'a', password: 'x'.repeat(2 * 1024 * 1024) })
+    const big = await c.post('/api/auth/register/', {
+      email: 'a@example.com',
+      username: 'a',
+      password: 'x'.repeat(2 * 1024 * 1024),
+    })
     expect(big.status).toBe(413)
     expect(big.body.type).toBe('/problems/payload-too-large')
-    const extra = await c.post('/api/auth/login/', { email: 'a@example.com', password: 'whatever1', admin: true })
+    const extra = await c.post('/api/auth/login/', {
+      email: 'a@example.com',
+      password: 'whatever1',
+      admin: true,
+    })
     expect(extra.status).toBe(400)
     expect(extra.body.errors.admin).toBeDefined()
   })
@@ -160,7 +214,12 @@ describe('auth: register, login, me, tenants', () => {
     expect(decodeJwt(a.access).tid).toBe(a.tenant_id)
     expect(decodeJwt(b.access).tid).toBe(b.tenant_id)
     // the registrant of a new slug owns it
-    const tenant = await t.platform.db.withSchema('auth').selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst()
+    const tenant = await t.platform.db
+      .withSchema('auth')
+      .selectFrom('tenants')
+      .selectAll()
+      .where('slug', '=', slug)
+      .executeTakeFirst()
     expect(tenant).toMatchObject({ id: b.tenant_id, owner_id: b.id })
     // a second user joins the existing tenant instead of owning it
     const c2 = await signUp(t.url, { tenant: slug })
@@ -212,7 +271,9 @@ describe('auth: register, login, me, tenants', () => {
       const ok = Object.keys(op.responses).find((s) => s.startsWith('2'))!
       expect(ok, path).toBeDefined()
     }
-    expect(doc.paths['/api/auth/me/'].get.responses['200'].content['application/json'].schema.properties.person_id).toBeDefined()
+    expect(
+      doc.paths['/api/auth/me/'].get.responses['200'].content['application/json'].schema.properties.person_id,
+    ).toBeDefined()
   })
 
   it('never logs a password, a password hash or a token', async () => {
@@ -236,7 +297,12 @@ describe('auth: closed tenant signup', () => {
 
   it('refuses an unknown tenant on the tenant field, but registers in the default and in created tenants', async () => {
     const c = api(t.url)
-    const res = await c.post('/api/auth/register/', { email: `${unique('c')}@example.com`, username: unique('c'), password, tenant: 'nowhere' })
+    const res = await c.post('/api/auth/register/', {
+      email: `${unique('c')}@example.com`,
+      username: unique('c'),
+      password,
+      tenant: 'nowhere',
+    })
     expect(res.status).toBe(400)
     expect(Object.keys(res.body.errors)).toEqual(['tenant'])
     const slug = unique('made').toLowerCase()

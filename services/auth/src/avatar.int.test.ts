@@ -3,15 +3,24 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authService } from './index'
 
-function upload(url: string, token: string | undefined, bytes: Buffer, name = 'avatar.png', type = 'image/png', field = 'file') {
+function upload(
+  url: string,
+  token: string | undefined,
+  bytes: Buffer,
+  name = 'avatar.png',
+  type = 'image/png',
+  field = 'file',
+) {
   const form = new FormData()
   form.append(field, new Blob([new Uint8Array(bytes)], { type }), name)
   return fetch(`${url}/api/auth/upload-avatar/`, {
     method: 'POST',
     headers: token ? { authorization: `Bearer ${token}` } : {},
     body: form,
-  }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }))
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> })) // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+
+type OutboxRow = { payload: Record<string, unknown> }
 
 const image = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 640, height = 400) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } })
@@ -40,14 +49,26 @@ describe('auth avatars', () => {
     expect(meta).toMatchObject({ format: 'webp', width: 256, height: 256 })
 
     expect((await api(t.url).get('/api/auth/me/', user.access)).body.avatar_url).toBe(res.body.avatar_url)
-    const events = await t.platform.db.withSchema('auth').selectFrom('outbox').selectAll().where('type', '=', 'user.updated').execute()
-    const event = events.find((e: any) => e.payload.user_id === user.id) as any
-    expect(event.payload).toMatchObject({ user_id: user.id, tenant_id: user.tenant_id, avatar_url: res.body.avatar_url })
+    const events = await t.platform.db
+      .withSchema('auth')
+      .selectFrom('outbox')
+      .selectAll()
+      .where('type', '=', 'user.updated')
+      .execute()
+    const event = (events as OutboxRow[]).find((e) => e.payload.user_id === user.id)!
+    expect(event.payload).toMatchObject({
+      user_id: user.id,
+      tenant_id: user.tenant_id,
+      avatar_url: res.body.avatar_url,
+    })
   })
 
   it('accepts JPEG, WebP and GIF, and strips metadata', async () => {
     const user = await signUp(t.url)
-    const jpeg = await sharp(await image('jpeg')).withExif({ IFD0: { Copyright: 'secret-location-data' } }).jpeg().toBuffer()
+    const jpeg = await sharp(await image('jpeg'))
+      .withExif({ IFD0: { Copyright: 'secret-location-data' } })
+      .jpeg()
+      .toBuffer()
     for (const [bytes, type] of [
       [jpeg, 'image/jpeg'],
       [await image('webp'), 'image/webp'],
@@ -65,7 +86,8 @@ describe('auth avatars', () => {
     const c = api(t.url)
     const user = await signUp(t.url)
     const first = (await upload(t.url, user.access, await image('png'))).body.avatar_url
-    const second = (await upload(t.url, user.access, await image('jpeg'), 'b.jpg', 'image/jpeg')).body.avatar_url
+    const second = (await upload(t.url, user.access, await image('jpeg'), 'b.jpg', 'image/jpeg')).body
+      .avatar_url
     expect(second).not.toBe(first)
     expect((await fetch(t.url + first)).status).toBe(404)
     expect((await fetch(t.url + second)).status).toBe(200)
@@ -78,20 +100,45 @@ describe('auth avatars', () => {
     const again = await c.delete('/api/auth/remove-avatar/', user.access)
     expect(again.status).toBe(200)
     await t.platform.bus.drain()
-    const events = await t.platform.db.withSchema('auth').selectFrom('outbox').selectAll().where('type', '=', 'user.updated').execute()
-    const mine = events.filter((e: any) => e.payload.user_id === user.id).map((e: any) => e.payload.avatar_url)
+    const events = await t.platform.db
+      .withSchema('auth')
+      .selectFrom('outbox')
+      .selectAll()
+      .where('type', '=', 'user.updated')
+      .execute()
+    const mine = (events as OutboxRow[])
+      .filter((e) => e.payload.user_id === user.id)
+      .map((e) => e.payload.avatar_url)
     expect(mine).toEqual([first, second, null])
   })
 
   it('refuses a text file posing as PNG, a broken image and a non-image, with 415 problems', async () => {
     const user = await signUp(t.url)
-    const text = await upload(t.url, user.access, Buffer.from('hello, I am definitely a PNG'), 'x.png', 'image/png')
+    const text = await upload(
+      t.url,
+      user.access,
+      Buffer.from('hello, I am definitely a PNG'),
+      'x.png',
+      'image/png',
+    )
     expect(text.status).toBe(415)
     expect(text.body.type).toBe('/problems/unsupported-image')
     const pngHeader = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
-    const broken = await upload(t.url, user.access, Buffer.concat([pngHeader, Buffer.alloc(200, 7)]), 'y.png', 'image/png')
+    const broken = await upload(
+      t.url,
+      user.access,
+      Buffer.concat([pngHeader, Buffer.alloc(200, 7)]),
+      'y.png',
+      'image/png',
+    )
     expect(broken.status).toBe(415)
-    const pdf = await upload(t.url, user.access, Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), 'z.png', 'image/png')
+    const pdf = await upload(
+      t.url,
+      user.access,
+      Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'),
+      'z.png',
+      'image/png',
+    )
     expect(pdf.status).toBe(415)
     expect((await api(t.url).get('/api/auth/me/', user.access)).body.avatar_url).toBeNull()
   })

@@ -28,7 +28,9 @@ export const authService: ServiceModule = {
   migrations,
   async create(platform) {
     const { config, db } = platform
-    const keys = new KeyRing(keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db }))
+    const keys = new KeyRing(
+      keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db }),
+    )
     await keys.reload()
     const ctx: AuthContext = { platform, db, config, log: platform.log.child({ name: 'auth' }), keys }
     platform.verifier.useLocalKeys(async () => {
@@ -39,11 +41,17 @@ export const authService: ServiceModule = {
     await deleteExpiredRevocations(db, new Date())
     const revoked = await loadRevocations(ctx)
     await dummyPasswordHash()
-    ctx.log.info({ keySource: keys.kind, kid: keys.current().kid, revokedSessions: revoked }, 'auth service ready')
+    ctx.log.info(
+      { keySource: keys.kind, kid: keys.current().kid, revokedSessions: revoked },
+      'auth service ready',
+    )
 
     const reloader =
       keys.kind === 'database'
-        ? setInterval(() => keys.reload().catch((err) => ctx.log.warn({ err }, 'signing keys not reloaded')), KEY_RELOAD_MS)
+        ? setInterval(
+            () => keys.reload().catch((err) => ctx.log.warn({ err }, 'signing keys not reloaded')),
+            KEY_RELOAD_MS,
+          )
         : undefined
     reloader?.unref()
 

@@ -51,8 +51,14 @@ describe('auth reset mail over SMTP (SMTP_URL)', () => {
     const body = mail.data.replace(/=\r?\n/g, '').replace(/=3D/g, '=')
     const token = body.match(/reset-password\?token=([A-Za-z0-9_-]{43})/)?.[1]
     expect(token).toBeDefined()
-    const reset = await api(t.url).post('/api/auth/reset-password/', { token, new_password: 'mailed new password' })
+    const reset = await api(t.url).post('/api/auth/reset-password/', {
+      token,
+      new_password: 'mailed new password',
+    })
     expect(reset.status).toBe(200)
-    expect((await api(t.url).post('/api/auth/login/', { email: user.email, password: 'mailed new password' })).status).toBe(200)
+    expect(
+      (await api(t.url).post('/api/auth/login/', { email: user.email, password: 'mailed new password' }))
+        .status,
+    ).toBe(200)
   })
 })

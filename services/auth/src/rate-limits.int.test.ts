@@ -8,7 +8,7 @@ const password = 'correct horse battery'
 interface Answer {
   status: number
   headers: Record<string, string | string[] | undefined>
-  body: any
+  body: any // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 let nextIp = 10
@@ -20,13 +20,21 @@ function clientFrom(baseUrl: string) {
       const payload = JSON.stringify(body)
       const req = request(
         `${baseUrl}${path}`,
-        { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        {
+          method: 'POST',
+          localAddress,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8')
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined })
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: text ? JSON.parse(text) : undefined,
+            })
           })
         },
       )
@@ -45,7 +53,11 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
 
   async function register() {
     const email = `${unique('rl')}@example.com`
-    const res = await clientFrom(t.url).post('/api/auth/register/', { email, username: unique('rl'), password })
+    const res = await clientFrom(t.url).post('/api/auth/register/', {
+      email,
+      username: unique('rl'),
+      password,
+    })
     expect(res.status).toBe(201)
     return email
   }
@@ -63,7 +75,9 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect(limited.headers['ratelimit-limit']).toBe('10')
     // another email from the same IP, and the same email from another IP, are still allowed
-    expect((await c.post('/api/auth/login/', { email: `${unique('other')}@example.com`, password })).status).toBe(401)
+    expect(
+      (await c.post('/api/auth/login/', { email: `${unique('other')}@example.com`, password })).status,
+    ).toBe(401)
     expect((await clientFrom(t.url).post('/api/auth/login/', { email, password })).status).toBe(200)
   })
 
@@ -71,7 +85,9 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
     const c = clientFrom(t.url)
     const statuses: number[] = []
     for (let i = 0; i < 21; i++) {
-      statuses.push((await c.post('/api/auth/login/', { email: `${unique('spray')}@example.com`, password })).status)
+      statuses.push(
+        (await c.post('/api/auth/login/', { email: `${unique('spray')}@example.com`, password })).status,
+      )
     }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true)
     expect(statuses[20]).toBe(429)
@@ -80,7 +96,8 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
   it('limits anonymous requests to 20 per minute per IP', async () => {
     const c = clientFrom(t.url)
     const statuses: number[] = []
-    for (let i = 0; i < 21; i++) statuses.push((await c.post('/api/auth/token/refresh/', { refresh: 'x'.repeat(43) })).status)
+    for (let i = 0; i < 21; i++)
+      statuses.push((await c.post('/api/auth/token/refresh/', { refresh: 'x'.repeat(43) })).status)
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true)
     expect(statuses[20]).toBe(429)
   })

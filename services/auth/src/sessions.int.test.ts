@@ -1,9 +1,19 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { api, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
-import { base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose'
+import {
+  base64url,
+  decodeJwt,
+  decodeProtectedHeader,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JWK,
+} from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { authService } from './index'
+
+type Mail = { to: string; text: string }
 
 async function resetLinkFor(url: string, email: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
@@ -70,7 +80,9 @@ describe('auth sessions: refresh, logout, passwords', () => {
   it('answers concurrent refreshes of one token with one pair', async () => {
     const c = api(t.url)
     const user = await signUp(t.url)
-    const answers = await Promise.all([1, 2, 3].map(() => c.post('/api/auth/token/refresh/', { refresh: user.refresh })))
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => c.post('/api/auth/token/refresh/', { refresh: user.refresh })),
+    )
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200])
     expect(new Set(answers.map((a) => a.body.refresh)).size).toBe(1)
   })
@@ -125,22 +137,45 @@ describe('auth sessions: refresh, logout, passwords', () => {
     const c = api(t.url)
     const user = await signUp(t.url)
     const other = (await c.post('/api/auth/login/', { email: user.email, password: user.password })).body
-    const wrongOld = await c.post('/api/auth/change-password/', { old_password: 'not my password', new_password: 'brand new secret' }, user.access)
+    const wrongOld = await c.post(
+      '/api/auth/change-password/',
+      { old_password: 'not my password', new_password: 'brand new secret' },
+      user.access,
+    )
     expect(wrongOld.status).toBe(400)
     expect(Object.keys(wrongOld.body.errors)).toEqual(['old_password'])
-    const weak = await c.post('/api/auth/change-password/', { old_password: user.password, new_password: '12345678901' }, user.access)
+    const weak = await c.post(
+      '/api/auth/change-password/',
+      { old_password: user.password, new_password: '12345678901' },
+      user.access,
+    )
     expect(weak.status).toBe(400)
     expect(Object.keys(weak.body.errors)).toEqual(['new_password'])
-    expect((await c.post('/api/auth/change-password/', { old_password: user.password, new_password: 'brand new secret' })).status).toBe(401)
+    expect(
+      (
+        await c.post('/api/auth/change-password/', {
+          old_password: user.password,
+          new_password: 'brand new secret',
+        })
+      ).status,
+    ).toBe(401)
 
-    const ok = await c.post('/api/auth/change-password/', { old_password: user.password, new_password: 'brand new secret' }, user.access)
+    const ok = await c.post(
+      '/api/auth/change-password/',
+      { old_password: user.password, new_password: 'brand new secret' },
+      user.access,
+    )
     expect(ok.status).toBe(200)
     expect((await c.get('/api/auth/me/', user.access)).status).toBe(200)
     expect((await c.post('/api/auth/token/refresh/', { refresh: user.refresh })).status).toBe(200)
     expect((await c.get('/api/auth/me/', other.access)).status).toBe(401)
     expect((await c.post('/api/auth/token/refresh/', { refresh: other.refresh })).status).toBe(401)
-    expect((await c.post('/api/auth/login/', { email: user.email, password: user.password })).status).toBe(401)
-    expect((await c.post('/api/auth/login/', { email: user.email, password: 'brand new secret' })).status).toBe(200)
+    expect((await c.post('/api/auth/login/', { email: user.email, password: user.password })).status).toBe(
+      401,
+    )
+    expect(
+      (await c.post('/api/auth/login/', { email: user.email, password: 'brand new secret' })).status,
+    ).toBe(200)
   })
 
   it('resets a forgotten password through the dev mailbox; the token is single use and every session ends', async () => {
@@ -149,11 +184,16 @@ describe('auth sessions: refresh, logout, passwords', () => {
     const forgot = await c.post('/api/auth/forgot-password/', { email: user.email.toUpperCase() })
     expect(forgot.status).toBe(202)
     const token = await resetLinkFor(t.url, user.email)
-    const mail = (await c.get('/api/dev/mailbox/')).body.find((m: any) => m.to === user.email)
+    const mail = (await c.get('/api/dev/mailbox/')).body.find((m: Mail) => m.to === user.email)
     expect(mail.text).toContain(`${t.config.http.publicUrl}/reset-password?token=${token}`)
 
     // only a hash of the token is stored
-    const stored = await t.platform.db.withSchema('auth').selectFrom('password_resets').selectAll().where('user_id', '=', user.id).execute()
+    const stored = await t.platform.db
+      .withSchema('auth')
+      .selectFrom('password_resets')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .execute()
     expect(stored).toHaveLength(1)
     expect(JSON.stringify(stored)).not.toContain(token)
 
@@ -164,12 +204,16 @@ describe('auth sessions: refresh, logout, passwords', () => {
     expect(ok.status).toBe(200)
     expect((await c.get('/api/auth/me/', user.access)).status).toBe(401)
     expect((await c.post('/api/auth/token/refresh/', { refresh: user.refresh })).status).toBe(401)
-    expect((await c.post('/api/auth/login/', { email: user.email, password: 'a fresh password' })).status).toBe(200)
+    expect(
+      (await c.post('/api/auth/login/', { email: user.email, password: 'a fresh password' })).status,
+    ).toBe(200)
 
     const again = await c.post('/api/auth/reset-password/', { token, new_password: 'yet another one' })
     expect(again.status).toBe(400)
     expect(Object.keys(again.body.errors)).toEqual(['token'])
-    expect((await c.post('/api/auth/login/', { email: user.email, password: 'a fresh password' })).status).toBe(200)
+    expect(
+      (await c.post('/api/auth/login/', { email: user.email, password: 'a fresh password' })).status,
+    ).toBe(200)
   })
 
   it('refuses a reset token after 30 minutes', async () => {
@@ -189,11 +233,13 @@ describe('auth sessions: refresh, logout, passwords', () => {
     const ghost = `${unique('ghost')}@example.com`
     const res = await c.post('/api/auth/forgot-password/', { email: ghost })
     expect(res.status).toBe(202)
-    expect((await c.get('/api/dev/mailbox/')).body.some((m: any) => m.to === ghost)).toBe(false)
+    expect((await c.get('/api/dev/mailbox/')).body.some((m: Mail) => m.to === ghost)).toBe(false)
     const bad = await c.post('/api/auth/forgot-password/', { email: 'not an email' })
     expect(bad.status).toBe(400)
     expect(Object.keys(bad.body.errors)).toEqual(['email'])
-    expect((await c.post('/api/auth/reset-password/', { token: 'nope', new_password: 'whatever 123' })).status).toBe(400)
+    expect(
+      (await c.post('/api/auth/reset-password/', { token: 'nope', new_password: 'whatever 123' })).status,
+    ).toBe(400)
   })
 
   it('never logs passwords, hashes or session tokens', async () => {
@@ -214,7 +260,11 @@ describe('auth access tokens: forged, tampered and expired ones are 401', () => 
     t = await startTestServer([authService])
     user = await signUp(t.url)
     if (t.config.db.url) {
-      const row = await t.platform.db.withSchema('auth').selectFrom('signing_keys').select('private_jwk').executeTakeFirstOrThrow()
+      const row = await t.platform.db
+        .withSchema('auth')
+        .selectFrom('signing_keys')
+        .select('private_jwk')
+        .executeTakeFirstOrThrow()
       privateJwk = JSON.parse(row.private_jwk)
     } else {
       const dir = join(t.dataDir, 'keys')
@@ -236,7 +286,9 @@ describe('auth access tokens: forged, tampered and expired ones are 401', () => 
   })
 
   it('refuses alg none', async () => {
-    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT', kid: decodeProtectedHeader(user.access).kid }))
+    const header = base64url.encode(
+      JSON.stringify({ alg: 'none', typ: 'JWT', kid: decodeProtectedHeader(user.access).kid }),
+    )
     const payload = base64url.encode(JSON.stringify(claims()))
     expect((await me(`${header}.${payload}.`)).status).toBe(401)
   })
@@ -253,7 +305,9 @@ describe('auth access tokens: forged, tampered and expired ones are 401', () => 
 
   it('refuses a tampered payload and a tampered signature', async () => {
     const [h, p, s] = user.access.split('.')
-    const other = base64url.encode(JSON.stringify({ ...claims(), sub: '0190e5c0-0000-7000-8000-000000000000' }))
+    const other = base64url.encode(
+      JSON.stringify({ ...claims(), sub: '0190e5c0-0000-7000-8000-000000000000' }),
+    )
     expect((await me(`${h}.${other}.${s}`)).status).toBe(401)
     const flipped = s.slice(0, -2) + (s.at(-2) === 'A' ? 'B' : 'A') + s.at(-1)
     expect((await me(`${h}.${p}.${flipped}`)).status).toBe(401)
@@ -278,12 +332,23 @@ describe('auth access tokens: forged, tampered and expired ones are 401', () => 
     const kid = decodeProtectedHeader(user.access).kid!
     const sameKid = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid }).sign(privateKey)
     expect((await me(sameKid)).status).toBe(401)
-    const otherKid = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: 'not-a-key' }).sign(privateKey)
+    const otherKid = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'not-a-key' })
+      .sign(privateKey)
     expect((await me(otherKid)).status).toBe(401)
   })
 
   it('refuses garbage Authorization headers', async () => {
-    for (const header of ['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer x.y', `Token ${user.access}`, 'Bearer a.b.c', 'Bearer \u00ff.\u00ff.\u00ff', `Bearer ${user.access}x`]) {
+    for (const header of [
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjpwYXNz',
+      'bearer x.y',
+      `Token ${user.access}`,
+      'Bearer a.b.c',
+      'Bearer \u00ff.\u00ff.\u00ff',
+      `Bearer ${user.access}x`,
+    ]) {
       const res = await api(t.url).get('/api/auth/me/', undefined, { authorization: header })
       expect(res.status, header).toBe(401)
       expect(res.body.type).toBe('/problems/unauthorized')

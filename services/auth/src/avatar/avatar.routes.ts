@@ -16,7 +16,8 @@ export function avatarRoutes(ctx: AuthContext) {
       {
         schema: {
           tags,
-          summary: 'Upload an avatar (multipart `file`: PNG, JPEG, WebP or GIF, at most 5 MB); stored as a 256×256 WebP',
+          summary:
+            'Upload an avatar (multipart `file`: PNG, JPEG, WebP or GIF, at most 5 MB); stored as a 256×256 WebP',
           security: bearerAuth,
           consumes: ['multipart/form-data'],
           response: { 200: UserSchema, ...problems(400, 401, 413, 415, 429) },
@@ -31,7 +32,8 @@ export function avatarRoutes(ctx: AuthContext) {
         try {
           bytes = await file.toBuffer()
         } catch (err) {
-          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw avatarTooLarge(AVATAR_MAX_BYTES)
+          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+            throw avatarTooLarge(AVATAR_MAX_BYTES)
           throw err
         }
         return setAvatar(ctx, principal, bytes)

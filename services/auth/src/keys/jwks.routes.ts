@@ -4,7 +4,14 @@ import type { KeyRing } from './signing-keys'
 
 const JwksSchema = z.object({
   keys: z.array(
-    z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() }),
+    z.object({
+      kty: z.string(),
+      crv: z.string(),
+      x: z.string(),
+      kid: z.string(),
+      alg: z.string(),
+      use: z.string(),
+    }),
   ),
 })
 
@@ -20,7 +27,8 @@ export function jwksRoutes(keys: KeyRing) {
           response: { 200: JwksSchema },
         },
       },
-      async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(keys.jwks() as z.infer<typeof JwksSchema>),
+      async (_request, reply) =>
+        reply.header('cache-control', 'public, max-age=300').send(keys.jwks() as z.infer<typeof JwksSchema>),
     )
   }
 }

@@ -43,7 +43,9 @@ function publicPart(jwk: JWK): JWK {
 
 function assertEd25519(jwk: JWK, where: string) {
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || typeof jwk.d !== 'string') {
-    throw new Error(`${where}: expected a private Ed25519 JWK ({"kty":"OKP","crv":"Ed25519","x":...,"d":...})`)
+    throw new Error(
+      `${where}: expected a private Ed25519 JWK ({"kty":"OKP","crv":"Ed25519","x":...,"d":...})`,
+    )
   }
 }
 
@@ -77,7 +79,9 @@ export class EnvKeySource implements KeySource {
     } catch {
       throw new Error('JWT_PRIVATE_KEY: not valid JSON (expected a private Ed25519 JWK)')
     }
-    const jwks = Array.isArray((parsed as JSONWebKeySet).keys) ? (parsed as JSONWebKeySet).keys : [parsed as JWK]
+    const jwks = Array.isArray((parsed as JSONWebKeySet).keys)
+      ? (parsed as JSONWebKeySet).keys
+      : [parsed as JWK]
     if (jwks.length === 0) throw new Error('JWT_PRIVATE_KEY: the key set is empty')
     const now = Date.now()
     return Promise.all(
@@ -102,7 +106,12 @@ export class FileKeySource implements KeySource {
     let keys = this.read()
     if (keys.length === 0) {
       const jwk = await generatePrivateJwk()
-      const stored: StoredKey = { kid: jwk.kid, alg: SIGNING_ALG, created_at: new Date().toISOString(), private_jwk: jwk }
+      const stored: StoredKey = {
+        kid: jwk.kid,
+        alg: SIGNING_ALG,
+        created_at: new Date().toISOString(),
+        private_jwk: jwk,
+      }
       const path = join(this.dir, `${jwk.kid}.json`)
       writeFileSync(path, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
       chmodSync(path, 0o600) // @NOTE the umask may have narrowed it already; never widened.
@@ -147,7 +156,9 @@ export class DatabaseKeySource implements KeySource {
         on conflict do nothing`.execute(this.db)
       rows = await this.active()
     }
-    return Promise.all(rows.map((r) => toSigningKey(JSON.parse(r.private_jwk) as JWK, new Date(r.created_at), r.kid)))
+    return Promise.all(
+      rows.map((r) => toSigningKey(JSON.parse(r.private_jwk) as JWK, new Date(r.created_at), r.kid)),
+    )
   }
 
   private async active() {
@@ -160,7 +171,12 @@ export class DatabaseKeySource implements KeySource {
 }
 
 /** The key source for this configuration: env wins, then the database, then the data directory. */
-export function keySourceFor(options: { privateKey?: string; dbUrl?: string; dataDir: string; db: Db }): KeySource {
+export function keySourceFor(options: {
+  privateKey?: string
+  dbUrl?: string
+  dataDir: string
+  db: Db
+}): KeySource {
   if (options.privateKey) return new EnvKeySource(options.privateKey)
   if (options.dbUrl) return new DatabaseKeySource(options.db)
   return new FileKeySource(join(options.dataDir, 'keys'))

@@ -7,7 +7,12 @@ import { DEFAULT_TENANT } from '../users/accounts.service'
 import { findTenantBySlug, findUserByEmail } from '../users/users.repository'
 import { hashPassword } from './password-hashing'
 import { passwordProblems } from './password-rules'
-import { findLiveReset, insertResetToken, invalidateResetTokens, spendReset } from './password-resets.repository'
+import {
+  findLiveReset,
+  insertResetToken,
+  invalidateResetTokens,
+  spendReset,
+} from './password-resets.repository'
 
 export const RESET_TOKEN_TTL_MS = 30 * 60_000
 /** SPEC section 2: forgot-password 2/hour per email (past it, still 202, nothing sent). */
@@ -17,7 +22,10 @@ export const FORGOT_LIMIT = { max: 2, windowMs: 3_600_000 }
  * Mails a single-use reset link when the account exists and the email's hourly limit allows;
  * the caller answers 202 either way, so the answer never tells whether an account exists.
  */
-export async function forgotPassword(ctx: AuthContext, input: { email: string; tenant?: string }): Promise<void> {
+export async function forgotPassword(
+  ctx: AuthContext,
+  input: { email: string; tenant?: string },
+): Promise<void> {
   if (ctx.config.rateLimits && !(await withinForgotLimit(ctx, input.email))) return
   const tenant = await findTenantBySlug(ctx.db, input.tenant ?? DEFAULT_TENANT)
   const user = tenant ? await findUserByEmail(ctx.db, tenant.id, input.email) : undefined
@@ -45,24 +53,35 @@ export async function forgotPassword(ctx: AuthContext, input: { email: string; t
         'If it was not you, ignore this mail: your password stays as it is.',
       ].join('\n'),
     })
-    .catch((err: unknown) => ctx.log.error({ err: { message: (err as Error)?.message }, userId: user.id }, 'reset mail not sent'))
+    .catch((err: unknown) =>
+      ctx.log.error({ err: { message: (err as Error)?.message }, userId: user.id }, 'reset mail not sent'),
+    )
 }
 
 async function withinForgotLimit(ctx: AuthContext, email: string): Promise<boolean> {
   try {
-    const { count } = await ctx.platform.counters.hit(`auth:forgot:${email.toLowerCase()}`, FORGOT_LIMIT.windowMs)
+    const { count } = await ctx.platform.counters.hit(
+      `auth:forgot:${email.toLowerCase()}`,
+      FORGOT_LIMIT.windowMs,
+    )
     if (count <= FORGOT_LIMIT.max) return true
     ctx.log.info('forgot-password limit reached for an email; nothing sent')
     return false
   } catch (err) {
     // @NOTE A security limit fails closed (SPEC section 2): no counter, no mail.
-    ctx.log.warn({ err: { message: (err as Error)?.message } }, 'forgot-password counter unavailable; nothing sent')
+    ctx.log.warn(
+      { err: { message: (err as Error)?.message } },
+      'forgot-password counter unavailable; nothing sent',
+    )
     return false
   }
 }
 
 /** Spends a reset token, sets the new password and revokes every session of the user. */
-export async function resetPassword(ctx: AuthContext, input: { token: string; new_password: string }): Promise<void> {
+export async function resetPassword(
+  ctx: AuthContext,
+  input: { token: string; new_password: string },
+): Promise<void> {
   if (!isOpaqueToken(input.token)) throw invalidResetToken()
   const hash = tokenHash(input.token)
   const reset = await findLiveReset(ctx.db, hash, new Date())

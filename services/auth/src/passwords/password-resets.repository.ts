@@ -1,7 +1,10 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
 
-export async function insertResetToken(db: Db, reset: { id: string; userId: string; hash: string; expiresAt: Date }) {
+export async function insertResetToken(
+  db: Db,
+  reset: { id: string; userId: string; hash: string; expiresAt: Date },
+) {
   await db
     .withSchema('auth')
     .insertInto('password_resets')

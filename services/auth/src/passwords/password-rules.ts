@@ -4,7 +4,8 @@
  */
 export function passwordProblems(password: string, email: string | undefined): string[] {
   const problems: string[] = []
-  if ([...password].length < 8) problems.push('This password is too short. It must contain at least 8 characters.')
+  if ([...password].length < 8)
+    problems.push('This password is too short. It must contain at least 8 characters.')
   if (/^\d+$/.test(password)) problems.push('This password is entirely numeric.')
   if (email && password.trim().toLowerCase() === email.trim().toLowerCase()) {
     problems.push('The password must not be the same as the email address.')

@@ -16,11 +16,20 @@ export interface PresentedToken {
   person_id: string
 }
 
-export async function insertFamily(db: Db, family: { id: string; userId: string; tenantId: string; now: Date }) {
+export async function insertFamily(
+  db: Db,
+  family: { id: string; userId: string; tenantId: string; now: Date },
+) {
   await db
     .withSchema('auth')
     .insertInto('refresh_families')
-    .values({ id: family.id, user_id: family.userId, tenant_id: family.tenantId, created_at: family.now, last_issued_at: family.now })
+    .values({
+      id: family.id,
+      user_id: family.userId,
+      tenant_id: family.tenantId,
+      created_at: family.now,
+      last_issued_at: family.now,
+    })
     .execute()
 }
 
@@ -65,7 +74,10 @@ export async function findTokenById(db: Db, id: string) {
 }
 
 /** Marks a token rotated, keeping the sealed new pair for the grace window; its own parent's box is dropped. */
-export async function markRotated(db: Db, token: { id: string; parentId: string | null; childId: string; box: string; now: Date }) {
+export async function markRotated(
+  db: Db,
+  token: { id: string; parentId: string | null; childId: string; box: string; now: Date },
+) {
   await db
     .withSchema('auth')
     .updateTable('refresh_tokens')
@@ -73,12 +85,22 @@ export async function markRotated(db: Db, token: { id: string; parentId: string 
     .where('id', '=', token.id)
     .execute()
   if (token.parentId) {
-    await db.withSchema('auth').updateTable('refresh_tokens').set({ grace_box: null }).where('id', '=', token.parentId).execute()
+    await db
+      .withSchema('auth')
+      .updateTable('refresh_tokens')
+      .set({ grace_box: null })
+      .where('id', '=', token.parentId)
+      .execute()
   }
 }
 
 export async function touchFamily(db: Db, familyId: string, now: Date) {
-  await db.withSchema('auth').updateTable('refresh_families').set({ last_issued_at: now }).where('id', '=', familyId).execute()
+  await db
+    .withSchema('auth')
+    .updateTable('refresh_families')
+    .set({ last_issued_at: now })
+    .where('id', '=', familyId)
+    .execute()
 }
 
 /**
@@ -101,7 +123,10 @@ export async function revokeFamilies(
     q = q.where('user_id', '=', where.userId)
     if (where.exceptFamilyId) q = q.where('id', '<>', where.exceptFamilyId)
   }
-  const rows = (await q.returning(['id', 'last_issued_at']).execute()) as Array<{ id: string; last_issued_at: Date }>
+  const rows = (await q.returning(['id', 'last_issued_at']).execute()) as Array<{
+    id: string
+    last_issued_at: Date
+  }>
   if (rows.length) {
     // @NOTE Sealed grace pairs of a dead family are useless; drop them.
     await db
@@ -127,7 +152,11 @@ export async function insertRevokedSessions(db: Db, entries: Array<{ sessionId: 
     .insertInto('revoked_sessions')
     .values(entries.map((e) => ({ session_id: e.sessionId, revoked_until: e.until })))
     .onConflict((oc) =>
-      oc.column('session_id').doUpdateSet({ revoked_until: sql`greatest(revoked_sessions.revoked_until, excluded.revoked_until)` }),
+      oc
+        .column('session_id')
+        .doUpdateSet({
+          revoked_until: sql`greatest(revoked_sessions.revoked_until, excluded.revoked_until)`,
+        }),
     )
     .execute()
 }

@@ -57,7 +57,8 @@ export async function startSession(ctx: AuthContext, user: SessionOwner): Promis
   return { access, refresh }
 }
 
-type RefreshOutcome = { kind: 'pair'; pair: TokenPair } | { kind: 'invalid' } | { kind: 'reuse'; revocations: Revocation[] }
+type RefreshOutcome =
+  { kind: 'pair'; pair: TokenPair } | { kind: 'invalid' } | { kind: 'reuse'; revocations: Revocation[] }
 
 /**
  * Rotates a refresh token. A token presented twice revokes its whole family (reuse detection),
@@ -87,7 +88,12 @@ export async function refreshSession(ctx: AuthContext, refresh: string): Promise
       refresh: newOpaqueToken(),
       access: await signAccessToken(
         ctx.keys,
-        { userId: token.user_id, tenantId: token.tenant_id, personId: token.person_id, sessionId: token.family_id },
+        {
+          userId: token.user_id,
+          tenantId: token.tenant_id,
+          personId: token.person_id,
+          sessionId: token.family_id,
+        },
         ctx.config.jwt.accessTtl,
         now.getTime(),
       ),
@@ -100,14 +106,23 @@ export async function refreshSession(ctx: AuthContext, refresh: string): Promise
       now,
       expiresAt: new Date(now.getTime() + ctx.config.jwt.refreshTtl * 1000),
     })
-    await markRotated(tx.db, { id: token.id, parentId: token.parent_id, childId, box: sealFor(refresh, JSON.stringify(pair)), now })
+    await markRotated(tx.db, {
+      id: token.id,
+      parentId: token.parent_id,
+      childId,
+      box: sealFor(refresh, JSON.stringify(pair)),
+      now,
+    })
     await touchFamily(tx.db, token.family_id, now)
     return { kind: 'pair', pair }
   })
   if (outcome.kind === 'pair') return outcome.pair
   if (outcome.kind === 'reuse') {
     await applyRevocations(ctx, outcome.revocations)
-    ctx.log.warn({ sessionId: outcome.revocations[0]?.sessionId }, 'refresh token reused; session family revoked')
+    ctx.log.warn(
+      { sessionId: outcome.revocations[0]?.sessionId },
+      'refresh token reused; session family revoked',
+    )
   }
   throw invalidRefreshToken()
 }
@@ -140,11 +155,18 @@ export async function revokeUserSessions(
   return persistRevocations(ctx, db, revoked)
 }
 
-async function persistRevocations(ctx: AuthContext, db: Db, families: Array<{ id: string; last_issued_at: Date }>) {
+async function persistRevocations(
+  ctx: AuthContext,
+  db: Db,
+  families: Array<{ id: string; last_issued_at: Date }>,
+) {
   const now = Date.now()
   // @NOTE +1 s covers exp being rounded to whole seconds; a family whose tokens have all expired needs no entry.
   const entries = families
-    .map((f) => ({ sessionId: f.id, until: new Date(new Date(f.last_issued_at).getTime() + ctx.config.jwt.accessTtl * 1000 + 1000) }))
+    .map((f) => ({
+      sessionId: f.id,
+      until: new Date(new Date(f.last_issued_at).getTime() + ctx.config.jwt.accessTtl * 1000 + 1000),
+    }))
     .filter((e) => e.until.getTime() > now)
   await insertRevokedSessions(db, entries)
   return entries
@@ -158,6 +180,8 @@ export async function applyRevocations(ctx: AuthContext, revocations: Revocation
 /** Loads the persisted deny-list at start, so a logout survives a restart. */
 export async function loadRevocations(ctx: AuthContext) {
   const rows = await liveRevokedSessions(ctx.db, new Date())
-  ctx.platform.revocations.load(rows.map((r) => ({ sessionId: r.session_id, until: new Date(r.revoked_until) })))
+  ctx.platform.revocations.load(
+    rows.map((r) => ({ sessionId: r.session_id, until: new Date(r.revoked_until) })),
+  )
   return rows.length
 }

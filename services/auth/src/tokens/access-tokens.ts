@@ -11,7 +11,12 @@ export interface AccessClaims {
 }
 
 /** Signs a short-lived EdDSA access token with the ring's current key (`kid` in the header). */
-export async function signAccessToken(keys: KeyRing, claims: AccessClaims, ttlSeconds: number, now = Date.now()) {
+export async function signAccessToken(
+  keys: KeyRing,
+  claims: AccessClaims,
+  ttlSeconds: number,
+  now = Date.now(),
+) {
   const key = keys.current()
   const iat = Math.floor(now / 1000)
   return new SignJWT({ tid: claims.tenantId, pid: claims.personId, sid: claims.sessionId })

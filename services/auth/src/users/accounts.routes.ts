@@ -1,4 +1,11 @@
-import { authenticate, bearerAuth, principalOf, serviceUnavailable, tooManyRequests, type App } from '@parley/platform'
+import {
+  authenticate,
+  bearerAuth,
+  principalOf,
+  serviceUnavailable,
+  tooManyRequests,
+  type App,
+} from '@parley/platform'
 import type { FastifyRequest } from 'fastify'
 import type { AuthContext } from '../context'
 import { forgotPassword, resetPassword } from '../passwords/password-reset.service'
@@ -44,7 +51,8 @@ export function accountRoutes(ctx: AuthContext) {
       {
         schema: {
           tags,
-          summary: 'Create an account (in a tenant; an unknown tenant slug creates that tenant unless signup is closed)',
+          summary:
+            'Create an account (in a tenant; an unknown tenant slug creates that tenant unless signup is closed)',
           body: RegisterSchema,
           response: { 201: UserSchema, ...problems(400, 413, 429) },
         },
@@ -67,7 +75,9 @@ export function accountRoutes(ctx: AuthContext) {
           rateLimit: {
             ...LOGIN_LIMIT,
             keyGenerator: (request) =>
-              `login:${request.ip}:${String((request.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`,
+              `login:${request.ip}:${String((request.body as { email?: unknown } | undefined)?.email ?? '')
+                .trim()
+                .toLowerCase()}`,
           },
         },
         preHandler: ctx.config.rateLimits ? [loginIpLimit(ctx)] : [],
@@ -78,7 +88,12 @@ export function accountRoutes(ctx: AuthContext) {
     app.get(
       '/api/auth/me/',
       {
-        schema: { tags, summary: 'The signed-in user', security: bearerAuth, response: { 200: UserSchema, ...problems(401, 429) } },
+        schema: {
+          tags,
+          summary: 'The signed-in user',
+          security: bearerAuth,
+          response: { 200: UserSchema, ...problems(401, 429) },
+        },
         preHandler: authenticate,
       },
       async (request) => presentUser(await currentUser(ctx, principalOf(request))),
@@ -114,7 +129,9 @@ export function accountRoutes(ctx: AuthContext) {
       },
       async (request, reply) => {
         await forgotPassword(ctx, request.body)
-        return reply.code(202).send({ detail: 'If an account with this email exists, a reset link is on its way.' })
+        return reply
+          .code(202)
+          .send({ detail: 'If an account with this email exists, a reset link is on its way.' })
       },
     )
 

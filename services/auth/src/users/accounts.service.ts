@@ -12,7 +12,12 @@ import { invalidCredentials, userGone, wrongOldPassword } from '../errors'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../passwords/password-hashing'
 import { passwordProblems } from '../passwords/password-rules'
 import { invalidateResetTokens } from '../passwords/password-resets.repository'
-import { applyRevocations, revokeUserSessions, startSession, type TokenPair } from '../sessions/sessions.service'
+import {
+  applyRevocations,
+  revokeUserSessions,
+  startSession,
+  type TokenPair,
+} from '../sessions/sessions.service'
 import { presentUser, userEventPayload } from './users.presenter'
 import {
   findTenantBySlug,
@@ -35,8 +40,17 @@ const duplicateUsername = 'A user with this username already exists.'
 const unknownTenant = 'No workspace has this name.'
 
 /** Publishes `user.registered` / `user.updated` with the full snapshot, inside the change's transaction. */
-export async function publishUser(ctx: AuthContext, tx: Tx, type: 'user.registered' | 'user.updated', user: UserRow) {
-  await ctx.platform.bus.publish(tx, 'auth', { type, tenantId: user.tenant_id, payload: userEventPayload(user) })
+export async function publishUser(
+  ctx: AuthContext,
+  tx: Tx,
+  type: 'user.registered' | 'user.updated',
+  user: UserRow,
+) {
+  await ctx.platform.bus.publish(tx, 'auth', {
+    type,
+    tenantId: user.tenant_id,
+    payload: userEventPayload(user),
+  })
 }
 
 /**
@@ -84,8 +98,10 @@ export async function register(ctx: AuthContext, input: RegisterInput): Promise<
       ctx.log.info({ userId: user.id, tenantId: user.tenant_id }, 'user registered')
       return presentUser(user)
     } catch (err) {
-      if (isUniqueViolation(err, 'users_tenant_email_key')) throw validationFailed({ email: [duplicateEmail] })
-      if (isUniqueViolation(err, 'users_tenant_username_key')) throw validationFailed({ username: [duplicateUsername] })
+      if (isUniqueViolation(err, 'users_tenant_email_key'))
+        throw validationFailed({ email: [duplicateEmail] })
+      if (isUniqueViolation(err, 'users_tenant_username_key'))
+        throw validationFailed({ username: [duplicateUsername] })
       // @NOTE A person_id or a new tenant's slug taken by a concurrent registration: try again.
       if (isUniqueViolation(err) && attempt < REGISTER_ATTEMPTS) continue
       throw err
@@ -115,7 +131,9 @@ async function freePersonId(tx: Tx, tenantId: string): Promise<string> {
 export async function login(ctx: AuthContext, input: LoginInput): Promise<TokenPair & { user: UserBody }> {
   const tenant = await findTenantBySlug(ctx.db, input.tenant ?? DEFAULT_TENANT)
   const user = tenant ? await findUserByEmail(ctx.db, tenant.id, input.email) : undefined
-  const ok = user ? await verifyPassword(user.password_hash, input.password) : await verifyAgainstDummy(input.password)
+  const ok = user
+    ? await verifyPassword(user.password_hash, input.password)
+    : await verifyAgainstDummy(input.password)
   if (!user || !ok) throw invalidCredentials()
   const pair = await startSession(ctx, user)
   return { ...pair, user: presentUser(user) }

@@ -27,12 +27,18 @@ export interface TenantRow {
 const users = (db: Db) => db.withSchema('auth').selectFrom('users').selectAll()
 
 export async function findTenantBySlug(db: Db, slug: string): Promise<TenantRow | undefined> {
-  return (await db.withSchema('auth').selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst()) as
-    | TenantRow
-    | undefined
+  return (await db
+    .withSchema('auth')
+    .selectFrom('tenants')
+    .selectAll()
+    .where('slug', '=', slug)
+    .executeTakeFirst()) as TenantRow | undefined
 }
 
-export async function insertTenant(db: Db, tenant: { id: string; slug: string; name: string; ownerId?: string }) {
+export async function insertTenant(
+  db: Db,
+  tenant: { id: string; slug: string; name: string; ownerId?: string },
+) {
   return (await db
     .withSchema('auth')
     .insertInto('tenants')
@@ -42,11 +48,17 @@ export async function insertTenant(db: Db, tenant: { id: string; slug: string; n
 }
 
 export async function setTenantOwner(db: Db, tenantId: string, ownerId: string) {
-  await db.withSchema('auth').updateTable('tenants').set({ owner_id: ownerId }).where('id', '=', tenantId).execute()
+  await db
+    .withSchema('auth')
+    .updateTable('tenants')
+    .set({ owner_id: ownerId })
+    .where('id', '=', tenantId)
+    .execute()
 }
 
 export async function findUserById(db: Db, tenantId: string, userId: string): Promise<UserRow | undefined> {
-  return (await users(db).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()) as UserRow | undefined
+  return (await users(db).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()) as
+    UserRow | undefined
 }
 
 export async function findUserByEmail(db: Db, tenantId: string, email: string): Promise<UserRow | undefined> {
@@ -57,16 +69,30 @@ export async function findUserByEmail(db: Db, tenantId: string, email: string): 
 }
 
 /** Which of email / username / person_id are already taken in the tenant. */
-export async function takenFields(db: Db, tenantId: string, fields: { email: string; username: string; personId?: string }) {
+export async function takenFields(
+  db: Db,
+  tenantId: string,
+  fields: { email: string; username: string; personId?: string },
+) {
   const { rows } = await sql<{ email: boolean; username: boolean; person: boolean }>`select
       exists(select 1 from auth.users where tenant_id = ${tenantId} and lower(email) = ${fields.email.toLowerCase()}) as email,
       exists(select 1 from auth.users where tenant_id = ${tenantId} and lower(username) = ${fields.username.toLowerCase()}) as username,
-      exists(select 1 from auth.users where tenant_id = ${tenantId} and person_id = ${fields.personId ?? ''}) as person`.execute(db)
+      exists(select 1 from auth.users where tenant_id = ${tenantId} and person_id = ${fields.personId ?? ''}) as person`.execute(
+    db,
+  )
   return rows[0]
 }
 
-export async function insertUser(db: Db, user: Omit<UserRow, 'date_joined' | 'updated_at' | 'avatar_key'>): Promise<UserRow> {
-  return (await db.withSchema('auth').insertInto('users').values(user).returningAll().executeTakeFirstOrThrow()) as UserRow
+export async function insertUser(
+  db: Db,
+  user: Omit<UserRow, 'date_joined' | 'updated_at' | 'avatar_key'>,
+): Promise<UserRow> {
+  return (await db
+    .withSchema('auth')
+    .insertInto('users')
+    .values(user)
+    .returningAll()
+    .executeTakeFirstOrThrow()) as UserRow
 }
 
 export async function updateUser(

@@ -8,7 +8,10 @@ export const TenantSlugSchema = z
   .toLowerCase()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'Use lowercase letters, digits and hyphens (not at either end).')
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
+    'Use lowercase letters, digits and hyphens (not at either end).',
+  )
   .describe('Tenant (workspace) slug; default `default`.')
 
 export const EmailSchema = z.string().trim().max(254).pipe(z.email('Enter a valid email address.'))
@@ -18,7 +21,10 @@ const PasswordSchema = z.string().min(1, 'This field may not be blank.').max(MAX
 /** The user as every auth endpoint shows it. Never the password hash. */
 export const UserSchema = z.object({
   id: z.uuid(),
-  person_id: z.string().regex(/^[1-9]\d{5}$/).describe('Random 6-digit id people share to find each other.'),
+  person_id: z
+    .string()
+    .regex(/^[1-9]\d{5}$/)
+    .describe('Random 6-digit id people share to find each other.'),
   email: z.string(),
   username: z.string(),
   first_name: z.string(),
@@ -69,7 +75,9 @@ export const ChangePasswordSchema = z
   .object({ old_password: PasswordSchema, new_password: PasswordSchema })
   .strict()
 
-export const ForgotPasswordSchema = z.object({ email: EmailSchema, tenant: TenantSlugSchema.optional() }).strict()
+export const ForgotPasswordSchema = z
+  .object({ email: EmailSchema, tenant: TenantSlugSchema.optional() })
+  .strict()
 
 export const ResetPasswordSchema = z
   .object({ token: z.string().min(1).max(512), new_password: PasswordSchema })

@@ -28,7 +28,9 @@ export const createAuthTables: Migration = {
       constraint users_tenant_person_key unique (tenant_id, person_id)
     )`.execute(db)
     await sql`create unique index users_tenant_email_key on auth.users (tenant_id, lower(email))`.execute(db)
-    await sql`create unique index users_tenant_username_key on auth.users (tenant_id, lower(username))`.execute(db)
+    await sql`create unique index users_tenant_username_key on auth.users (tenant_id, lower(username))`.execute(
+      db,
+    )
 
     // @NOTE A family is one sign-in (one device); its id is the access token's `sid` claim.
     await sql`create table auth.refresh_families (
@@ -40,7 +42,9 @@ export const createAuthTables: Migration = {
       revoked_at timestamptz,
       revoked_reason text
     )`.execute(db)
-    await sql`create index refresh_families_user on auth.refresh_families (user_id) where revoked_at is null`.execute(db)
+    await sql`create index refresh_families_user on auth.refresh_families (user_id) where revoked_at is null`.execute(
+      db,
+    )
 
     // @NOTE Only SHA-256 of a refresh token is stored. grace_box holds the pair that replaced it,
     // encrypted under a key derived from the token itself, for the 10-second two-tabs grace.
@@ -67,7 +71,9 @@ export const createAuthTables: Migration = {
       used_at timestamptz,
       constraint password_resets_hash_key unique (token_hash)
     )`.execute(db)
-    await sql`create index password_resets_user on auth.password_resets (user_id) where used_at is null`.execute(db)
+    await sql`create index password_resets_user on auth.password_resets (user_id) where used_at is null`.execute(
+      db,
+    )
 
     await sql`create table auth.revoked_sessions (
       session_id uuid primary key,
@@ -89,7 +95,15 @@ export const createAuthTables: Migration = {
     )`.execute(db)
   },
   async down(db) {
-    for (const table of ['signing_keys', 'revoked_sessions', 'password_resets', 'refresh_tokens', 'refresh_families', 'users', 'tenants']) {
+    for (const table of [
+      'signing_keys',
+      'revoked_sessions',
+      'password_resets',
+      'refresh_tokens',
+      'refresh_families',
+      'users',
+      'tenants',
+    ]) {
       await sql`drop table if exists ${sql.table(`auth.${table}`)}`.execute(db)
     }
   },
