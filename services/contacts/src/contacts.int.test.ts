@@ -1,13 +1,13 @@
 import { newId, type DomainEvent } from '@parley/platform'
 import { api, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newPerson, startContactsServer } from './testing'
+import { newPerson, startContactsServer, type EventPayload, type Row } from './testing'
 
 describe('contacts: contacts, removal, blocks, room access and their events', () => {
   let t: TestServer
   let c: ReturnType<typeof api>
   /** Every event this service published, as a consumer on the bus received it. */
-  const received: DomainEvent<any>[] = []
+  const received: DomainEvent<EventPayload>[] = []
 
   beforeAll(async () => {
     t = await startContactsServer()
@@ -71,7 +71,7 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
 
     const [accepted] = await eventsAbout(roomId, 'contact.accepted')
     expect(accepted.tenantId).toBe(ann.tenant_id)
-    expect(accepted.payload.users.map((u: any) => u.user_id)).toEqual([ann.id, bob.id])
+    expect(accepted.payload.users?.map((u) => u.user_id)).toEqual([ann.id, bob.id])
   })
 
   it('grants room access to the two people of a contact only', async () => {
@@ -94,7 +94,7 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
 
     expect((await c.delete(`/acac/contacts/${bob.person_id}/`, ann.access)).status).toBe(204)
     expect((await contactsOf(ann)).count).toBe(0)
-    expect((await contactsOf(bob)).results.map((x: any) => x.contact.user_id)).toEqual([eve.id])
+    expect((await contactsOf(bob)).results.map((x: Row) => x.contact.user_id)).toEqual([eve.id])
     expect(await hasAccess(ann, roomId)).toBe(false)
     expect(await hasAccess(bob, roomId)).toBe(false)
 
@@ -119,13 +119,13 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
     for (const o of others) await connect(o, me)
     const names = others.map((o) => o.username).sort()
 
-    expect((await contactsOf(me)).results.map((x: any) => x.contact.username)).toEqual(names)
-    expect((await contactsOf(me, '?ordering=-username')).results.map((x: any) => x.contact.username)).toEqual([...names].reverse())
-    expect((await contactsOf(me, '?ordering=created_at')).results.map((x: any) => x.contact.user_id)).toEqual(others.map((o) => o.id))
+    expect((await contactsOf(me)).results.map((x: Row) => x.contact.username)).toEqual(names)
+    expect((await contactsOf(me, '?ordering=-username')).results.map((x: Row) => x.contact.username)).toEqual([...names].reverse())
+    expect((await contactsOf(me, '?ordering=created_at')).results.map((x: Row) => x.contact.user_id)).toEqual(others.map((o) => o.id))
     const page = await contactsOf(me, '?page=2&page_size=2')
     expect(page).toMatchObject({ count: 3, next: null, previous: '/acac/contacts/?page=1&page_size=2' })
-    expect(page.results.map((x: any) => x.contact.username)).toEqual([names[2]])
-    expect((await contactsOf(me, `?search=${others[1].username.slice(1)}`)).results.map((x: any) => x.contact.user_id)).toEqual([others[1].id])
+    expect(page.results.map((x: Row) => x.contact.username)).toEqual([names[2]])
+    expect((await contactsOf(me, `?search=${others[1].username.slice(1)}`)).results.map((x: Row) => x.contact.user_id)).toEqual([others[1].id])
     expect((await contactsOf(me, `?search=${others[0].person_id.slice(0, 6)}`)).results[0].contact.user_id).toBe(others[0].id)
     expect((await c.get('/acac/contacts/?ordering=email', me.access)).status).toBe(400)
   })
@@ -191,7 +191,7 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
     const self = await c.post(`/acac/blocks/${ann.person_id}/`, {}, ann.access)
     expect(self.status).toBe(400)
     expect(self.body.type).toBe('/problems/cannot-block-self')
-    expect((await c.get('/acac/blocks/?ordering=username', ann.access)).body.results.map((b: any) => b.blocked.username)).toEqual(
+    expect((await c.get('/acac/blocks/?ordering=username', ann.access)).body.results.map((b: Row) => b.blocked.username)).toEqual(
       [bob.username, eve.username].sort(),
     )
     expect((await c.get(`/acac/blocks/?search=${eve.username}`, ann.access)).body.count).toBe(1)

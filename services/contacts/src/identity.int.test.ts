@@ -178,7 +178,7 @@ describe('contacts.identities consumer', () => {
     }
   }
   const rowOf = async (userId: string) =>
-    (await sql<any>`select * from contacts.identities where user_id = ${userId}`.execute(t.platform.db)).rows
+    (await sql<Record<string, unknown>>`select * from contacts.identities where user_id = ${userId}`.execute(t.platform.db)).rows
 
   it('changes nothing when the same event is delivered twice', async () => {
     const userId = newId()

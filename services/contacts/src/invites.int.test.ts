@@ -2,7 +2,7 @@ import { newId } from '@parley/platform'
 import { api, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newPerson, newTenantSlug, outboxEvents, startContactsServer } from './testing'
+import { newPerson, newTenantSlug, outboxEvents, startContactsServer, type Row } from './testing'
 
 describe('contacts invites: the state machine, IDORs and races', () => {
   let t: TestServer
@@ -39,7 +39,7 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect(received).toMatchObject({ count: 1, next: null, previous: null })
     expect(received.results[0]).toMatchObject({ id: res.body.id, sender: { person_id: ann.person_id, username: ann.username } })
     const sent = (await c.get('/acac/sent-invites/', ann.access)).body
-    expect(sent.results.map((i: any) => i.id)).toEqual([res.body.id])
+    expect(sent.results.map((i: Row) => i.id)).toEqual([res.body.id])
     expect((await c.get('/acac/received-invite/', ann.access)).body.count).toBe(0)
     expect((await c.post('/acac/search/', { person_id: bob.person_id }, ann.access)).body).toMatchObject({
       relationship: 'invite_sent',
@@ -122,7 +122,7 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect((await contactsOf(ann)).count).toBe(0)
     expect((await c.get('/acac/received-invite/', bob.access)).body.count).toBe(0)
     const rejected = (await c.get('/acac/rejected-invites/', ann.access)).body
-    expect(rejected.results.map((i: any) => [i.id, i.status])).toEqual([[sent.id, 'rejected']])
+    expect(rejected.results.map((i: Row) => [i.id, i.status])).toEqual([[sent.id, 'rejected']])
     expect((await c.get('/acac/rejected-invites/', bob.access)).body.count).toBe(0)
     expect((await answer(bob, sent.id, true)).body.type).toBe('/problems/invite-not-pending')
 
@@ -200,21 +200,21 @@ describe('contacts invites: the state machine, IDORs and races', () => {
 
     const page1 = (await c.get('/acac/received-invite/?page_size=2', bob.access)).body
     expect(page1.count).toBe(3)
-    expect(page1.results.map((i: any) => i.id)).toEqual([ids[2], ids[1]])
+    expect(page1.results.map((i: Row) => i.id)).toEqual([ids[2], ids[1]])
     expect(page1.next).toBe('/acac/received-invite/?page_size=2&page=2')
     const page2 = (await c.get(page1.next, bob.access)).body
-    expect(page2.results.map((i: any) => i.id)).toEqual([ids[0]])
+    expect(page2.results.map((i: Row) => i.id)).toEqual([ids[0]])
     expect(page2.previous).toContain('page=1')
 
     const oldest = (await c.get('/acac/received-invite/?ordering=created_at', bob.access)).body
-    expect(oldest.results.map((i: any) => i.id)).toEqual(ids)
+    expect(oldest.results.map((i: Row) => i.id)).toEqual(ids)
     const byName = (await c.get('/acac/received-invite/?ordering=-username', bob.access)).body
-    expect(byName.results.map((i: any) => i.sender.username)).toEqual(senders.map((s) => s.username).sort().reverse())
+    expect(byName.results.map((i: Row) => i.sender.username)).toEqual(senders.map((s) => s.username).sort().reverse())
 
     const found = (await c.get(`/acac/received-invite/?search=${senders[1].username.toUpperCase()}`, bob.access)).body
-    expect(found.results.map((i: any) => i.id)).toEqual([ids[1]])
+    expect(found.results.map((i: Row) => i.id)).toEqual([ids[1]])
     const byPid = (await c.get(`/acac/received-invite/?search=${senders[2].person_id}`, bob.access)).body
-    expect(byPid.results.map((i: any) => i.id)).toEqual([ids[2]])
+    expect(byPid.results.map((i: Row) => i.id)).toEqual([ids[2]])
     expect((await c.get('/acac/received-invite/?search=%25', bob.access)).body.count).toBe(0)
   })
 
@@ -238,7 +238,7 @@ describe('contacts invites: the state machine, IDORs and races', () => {
       expect((await c.delete(`/acac/contacts/${bob.person_id}/`, ann.access)).status).toBe(204)
     }
     expect(rooms.size).toBe(5)
-    const accepted = (await outboxEvents(t, 'contact.accepted')).filter((e) => rooms.has(e.payload.room_id))
+    const accepted = (await outboxEvents(t, 'contact.accepted')).filter((e) => rooms.has(e.payload.room_id ?? ''))
     expect(accepted).toHaveLength(5)
   })
 
@@ -255,7 +255,7 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect(statuses).toContain(200)
     const roomIds = new Set([accepting, inviting].filter((r) => r.status === 200).map((r) => r.body.room_id))
     expect(roomIds.size).toBe(1)
-    expect((await contactsOf(ann)).results.map((x: any) => x.room_id)).toEqual([...roomIds])
+    expect((await contactsOf(ann)).results.map((x: Row) => x.room_id)).toEqual([...roomIds])
     expect((await contactsOf(bob)).count).toBe(1)
   })
 })

@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
 import { SCHEMA } from '../context'
 import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
-import { pageRows, whereSearch } from '../shared/paging'
+import { columnsOf, pageRows, whereSearch } from '../shared/paging'
 
-type Q = Kysely<any>
+type Q = Db
+type Row = Record<string, unknown>
 
 export interface Block {
   blockerId: string
@@ -13,8 +14,13 @@ export interface Block {
   createdAt: Date
 }
 
-function blockFrom(row: Record<string, any>): Block {
-  return { blockerId: row.blocker_id, blockedId: row.blocked_id, tenantId: row.tenant_id, createdAt: new Date(row.created_at) }
+function blockFrom(row: Row): Block {
+  return {
+    blockerId: row.blocker_id as string,
+    blockedId: row.blocked_id as string,
+    tenantId: row.tenant_id as string,
+    createdAt: new Date(row.created_at as Date),
+  }
 }
 
 /** Which of two people blocked the other (both may have). */
@@ -86,7 +92,7 @@ export async function listBlocks(
   )
   const { count, rows } = await pageRows(base, {
     ...options,
-    columns: ['b.blocker_id', 'b.blocked_id', 'b.tenant_id', 'b.created_at', ...identityColumns('o', 'o_')],
+    columns: [...columnsOf('b', ['blocker_id', 'blocked_id', 'tenant_id', 'created_at']), ...identityColumns('o', 'o_')],
     fields: { created_at: 'b.created_at', username: 'o.username', person_id: 'o.person_id' },
     tiebreak: 'b.blocked_id',
   })

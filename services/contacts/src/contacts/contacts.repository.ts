@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
 import { SCHEMA } from '../context'
 import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
-import { pageRows, whereSearch } from '../shared/paging'
+import { columnsOf, pageRows, whereSearch } from '../shared/paging'
 
-type Q = Kysely<any>
+type Q = Db
+type Row = Record<string, unknown>
 
 /** Two people who accepted each other; `roomId` is their direct conversation. */
 export interface Contact {
@@ -16,14 +17,14 @@ export interface Contact {
   createdAt: Date
 }
 
-function contactFrom(row: Record<string, any>): Contact {
+function contactFrom(row: Row): Contact {
   return {
-    roomId: row.room_id,
-    tenantId: row.tenant_id,
-    userA: row.user_a,
-    userB: row.user_b,
-    inviteId: row.invite_id,
-    createdAt: new Date(row.created_at),
+    roomId: row.room_id as string,
+    tenantId: row.tenant_id as string,
+    userA: row.user_a as string,
+    userB: row.user_b as string,
+    inviteId: (row.invite_id as string | null) ?? null,
+    createdAt: new Date(row.created_at as Date),
   }
 }
 
@@ -103,7 +104,7 @@ export async function listContacts(
   )
   const { count, rows } = await pageRows(base, {
     ...options,
-    columns: ['c.room_id', 'c.tenant_id', 'c.user_a', 'c.user_b', 'c.invite_id', 'c.created_at', ...identityColumns('o', 'o_')],
+    columns: [...columnsOf('c', ['room_id', 'tenant_id', 'user_a', 'user_b', 'invite_id', 'created_at']), ...identityColumns('o', 'o_')],
     fields: { username: 'o.username', person_id: 'o.person_id', created_at: 'c.created_at' },
     tiebreak: 'c.room_id',
   })

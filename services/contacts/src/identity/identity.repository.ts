@@ -1,5 +1,7 @@
-import { sql, type Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
 import { SCHEMA } from '../context'
+import type { ColumnAlias } from '../shared/paging'
 
 /** A chat identity: auth's user projected here, plus the chat-only bio and status. */
 export interface Identity {
@@ -17,7 +19,8 @@ export interface Identity {
   updatedAt: Date
 }
 
-type Q = Kysely<any>
+type Q = Db
+type Row = Record<string, unknown>
 
 const COLUMNS = [
   'user_id',
@@ -34,27 +37,28 @@ const COLUMNS = [
   'updated_at',
 ] as const
 
-/** The identity columns of a joined table, aliased with a prefix (`o.username as o_username`). */
-export function identityColumns(alias: string, prefix: string): string[] {
-  return COLUMNS.map((c) => `${alias}.${c} as ${prefix}${c}`)
+/** The identity columns of a joined table, aliased with a prefix (`o.username` as `o_username`). */
+export function identityColumns(alias: string, prefix: string): ColumnAlias[] {
+  return COLUMNS.map((c) => [`${alias}.${c}`, `${prefix}${c}`])
 }
 
 /** Reads an identity out of a row, optionally from prefixed columns of a join. */
-export function identityFrom(row: Record<string, any>, prefix = ''): Identity {
-  const v = (c: (typeof COLUMNS)[number]) => row[`${prefix}${c}`]
+export function identityFrom(row: Row, prefix = ''): Identity {
+  const text = (c: (typeof COLUMNS)[number]) => row[`${prefix}${c}`] as string
+  const maybe = (c: (typeof COLUMNS)[number]) => (row[`${prefix}${c}`] as string | null) ?? null
   return {
-    userId: v('user_id'),
-    tenantId: v('tenant_id'),
-    personId: v('person_id'),
-    username: v('username'),
-    email: v('email'),
-    firstName: v('first_name'),
-    lastName: v('last_name'),
-    avatarUrl: v('avatar_url'),
-    bio: v('bio'),
-    status: v('status'),
-    createdAt: new Date(v('created_at')),
-    updatedAt: new Date(v('updated_at')),
+    userId: text('user_id'),
+    tenantId: text('tenant_id'),
+    personId: text('person_id'),
+    username: maybe('username'),
+    email: maybe('email'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    avatarUrl: maybe('avatar_url'),
+    bio: text('bio'),
+    status: text('status'),
+    createdAt: new Date(row[`${prefix}created_at`] as Date),
+    updatedAt: new Date(row[`${prefix}updated_at`] as Date),
   }
 }
 

@@ -1,5 +1,4 @@
-import type { Principal } from '@parley/platform'
-import type { Kysely } from 'kysely'
+import type { Db, Principal } from '@parley/platform'
 import { blocksBetween } from '../blocks/blocks.repository'
 import { findContactBetween } from '../contacts/contacts.repository'
 import type { ContactsContext } from '../context'
@@ -19,7 +18,7 @@ import type { UpdateProfileInput } from './identity.schema'
  * The caller's identity, created on first access from the token (SPEC section 5). Auth's
  * user events fill in username, email and avatar whenever they arrive, before or after.
  */
-export async function ensureIdentity(db: Kysely<any>, principal: Principal): Promise<Identity> {
+export async function ensureIdentity(db: Db, principal: Principal): Promise<Identity> {
   const found = await findIdentityById(db, principal.userId)
   if (found) return found
   await insertIdentityIfMissing(db, principal)
@@ -32,7 +31,7 @@ export async function ensureIdentity(db: Kysely<any>, principal: Principal): Pro
  * Finds a person of the caller's tenant by person_id. Someone who blocked the caller is
  * reported exactly like nobody, so a block is never revealed.
  */
-export async function findVisiblePerson(db: Kysely<any>, me: Principal, personId: string): Promise<Identity> {
+export async function findVisiblePerson(db: Db, me: Principal, personId: string): Promise<Identity> {
   const person = await findIdentityByPersonId(db, me.tenantId, personId)
   if (!person) throw personNotFound(personId)
   if (person.userId !== me.userId && (await blocksBetween(db, me.userId, person.userId)).theyBlocked) {

@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
 import { SCHEMA } from '../context'
 import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
-import { pageRows, whereSearch } from '../shared/paging'
+import { columnsOf, pageRows, whereSearch } from '../shared/paging'
 
-type Q = Kysely<any>
+type Q = Db
+type Row = Record<string, unknown>
 
 export const INVITE_STATUSES = ['pending', 'accepted', 'rejected', 'cancelled'] as const
 export type InviteStatus = (typeof INVITE_STATUSES)[number]
@@ -21,16 +22,16 @@ export interface Invite {
   respondedAt: Date | null
 }
 
-function inviteFrom(row: Record<string, any>): Invite {
+function inviteFrom(row: Row): Invite {
   return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    senderId: row.sender_id,
-    recipientId: row.recipient_id,
-    status: row.status,
-    roomId: row.room_id,
-    createdAt: new Date(row.created_at),
-    respondedAt: row.responded_at ? new Date(row.responded_at) : null,
+    id: row.id as string,
+    tenantId: row.tenant_id as string,
+    senderId: row.sender_id as string,
+    recipientId: row.recipient_id as string,
+    status: row.status as InviteStatus,
+    roomId: (row.room_id as string | null) ?? null,
+    createdAt: new Date(row.created_at as Date),
+    respondedAt: row.responded_at ? new Date(row.responded_at as Date) : null,
   }
 }
 
@@ -159,8 +160,11 @@ export async function listInvites(
   )
   const { count, rows } = await pageRows(base, {
     ...options,
-    columns: ['i.id', 'i.tenant_id', 'i.sender_id', 'i.recipient_id', 'i.status', 'i.room_id', 'i.created_at', 'i.responded_at',
-      ...identityColumns('s', 's_'), ...identityColumns('r', 'r_')],
+    columns: [
+      ...columnsOf('i', ['id', 'tenant_id', 'sender_id', 'recipient_id', 'status', 'room_id', 'created_at', 'responded_at']),
+      ...identityColumns('s', 's_'),
+      ...identityColumns('r', 'r_'),
+    ],
     fields: { created_at: 'i.created_at', username: `${other}.username`, person_id: `${other}.person_id` },
     tiebreak: 'i.id',
   })

@@ -1,11 +1,12 @@
-import { sql, type Kysely } from 'kysely'
+import type { Migration } from '@parley/platform'
+import { sql } from 'kysely'
 
 /**
  * The contact graph of SPEC section 5: chat identities (a projection of auth's users plus the
  * chat-only fields), invites, contacts and blocks. Every table is tenant-scoped.
  */
-export const createContacts = {
-  async up(db: Kysely<any>) {
+export const createContacts: Migration = {
+  async up(db) {
     // @NOTE username/email may be null: the identity is created on first access, possibly before
     // auth's user.registered event has been relayed here.
     await sql`create table contacts.identities (
@@ -68,7 +69,7 @@ export const createContacts = {
     )`.execute(db)
     await sql`create index blocks_blocked on contacts.blocks (blocked_id)`.execute(db)
   },
-  async down(db: Kysely<any>) {
+  async down(db) {
     await sql`drop table contacts.blocks`.execute(db)
     await sql`drop table contacts.contacts`.execute(db)
     await sql`drop table contacts.invites`.execute(db)
