@@ -3,7 +3,6 @@
  * follows the browser's online/offline events, and keeps the conversation list current.
  */
 import { useEffect } from 'react'
-import { chat } from '../lib/endpoints'
 import type { Conversation, Message } from '../lib/types'
 import { presence } from '../realtime/presence'
 import { useSignedIn } from './auth'
@@ -90,14 +89,8 @@ export function RealtimeBridge() {
       if (open && !wasOpen) {
         void queryClient.invalidateQueries({ queryKey: ['conversations'] })
         void queryClient.invalidateQueries({ queryKey: ['contacts'] })
-        // join_conversation {after_seq} brings new messages; edits, deletes and reactions made
-        // meanwhile to the visible page come with a fresh copy of the newest page.
-        const id = activeConversation.id
-        if (id && realtime.store.get(id).loaded)
-          void chat
-            .history(id, { limit: 50 })
-            .then(({ messages }) => realtime.store.loadLatest(id, messages, true))
-            .catch(() => undefined)
+        // New messages come with join_conversation {after_seq}; edits, deletes, reactions and
+        // receipts made meanwhile in every conversation come with the realtime client's sync.
       }
       wasOpen = open
     })

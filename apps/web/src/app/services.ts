@@ -2,7 +2,7 @@
 import { QueryClient } from '@tanstack/react-query'
 import { ApiError, createApiClient, problemFromResponse } from '../lib/api'
 import { RefreshRejectedError, Session } from '../lib/session'
-import type { TokenPair } from '../lib/types'
+import type { Message, TokenPair } from '../lib/types'
 import { RealtimeClient } from '../realtime/client'
 
 export const session = new Session()
@@ -32,6 +32,7 @@ export const realtime = new RealtimeClient({
   getAccessToken: () => session.freshAccess(),
   forceRefresh: () => session.refresh(),
   onUnauthorized: () => session.clear(),
+  fetchMessage: (conversationId, messageId) => api.get<Message>(`/api/chat/conversations/${conversationId}/messages/${messageId}/`),
 })
 
 export const queryClient = new QueryClient({

@@ -52,6 +52,7 @@ describe(RealtimeClient.name, () => {
       timers,
       backoff: { random: () => 1 },
       newId: () => `cid-${++ids}`,
+      fetchMessage: async (_c, id) => msg(Number(id.slice(1)), { content: `edited ${id}`, edited_at: 'later' }),
     })
   })
 
@@ -238,6 +239,45 @@ describe(RealtimeClient.name, () => {
     client.store.loadLatest('c1', [msg(1)], false)
     s.receive({ type: 'new_message', payload: { message: msg(2) } })
     expect(client.store.get('c1').contiguousSeq).toBe(2)
+  })
+
+  it('keeps the sync cursor and, after a reconnect, replays edits, deletes, reactions, receipts and new messages of every conversation', async () => {
+    const s1 = await connected()
+    expect(s1.ofType('sync')).toEqual([{ type: 'sync', ref: 'sync' }])
+    s1.receive({ type: 'sync', ref: 'sync', events: [], next: '10-1' })
+    expect(client.cursor).toBe('10-1')
+    client.store.loadLatest('c1', [msg(1), msg(2), msg(3)], false)
+    client.store.loadLatest('c2', [msg(1, { id: 'x1', conversation_id: 'c2' })], false)
+
+    s1.serverClose()
+    timers.advance(1_000)
+    await flush()
+    const s2 = sockets[sockets.length - 1]
+    s2.open()
+    expect(s2.ofType('sync')).toEqual([{ type: 'sync', since: '10-1', ref: 'sync' }])
+    const ev = (cursor: string, type: string, conversation_id: string, data: Record<string, unknown>) => ({ cursor, type, conversation_id, data })
+    s2.receive({
+      type: 'sync',
+      ref: 'sync',
+      next: '12-6',
+      events: [
+        ev('11-1', 'message.edited', 'c1', { message_id: 'm2', seq: 2 }),
+        ev('11-2', 'message.deleted', 'c1', { message_id: 'm3', seq: 3 }),
+        ev('11-3', 'reaction.added', 'c1', { message_id: 'm1', user_id: 'u2', emoji: '👍' }),
+        ev('12-4', 'receipt.read', 'c1', { user_id: 'u2', up_to_seq: 3 }),
+        ev('12-5', 'message.new', 'c2', { message_id: 'x2', seq: 2 }),
+      ],
+    })
+    await flush()
+    const c1 = client.store.get('c1')
+    expect(c1.messages.find((m) => m.id === 'm2')?.content).toBe('edited m2')
+    expect(c1.messages.find((m) => m.id === 'm3')?.deleted).toBe(true)
+    expect(c1.messages.find((m) => m.id === 'm1')?.reactions).toBeTruthy()
+    expect(c1.positions.u2).toEqual({ read: 3, delivered: 3 })
+    expect(s2.ofType('join_conversation')).toContainEqual({ type: 'join_conversation', conversation_id: 'c2', after_seq: 1 })
+    expect(client.cursor).toBe('12-6')
+    // A non-empty page may not be the last one: it asks again from the new cursor.
+    expect(s2.ofType('sync').at(-1)).toEqual({ type: 'sync', since: '12-6', ref: 'sync' })
   })
 
   it('drops the socket when the browser goes offline and reconnects at once when it is back', async () => {

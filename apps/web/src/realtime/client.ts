@@ -5,6 +5,9 @@
  *   pending ones after a reconnect (idempotent server-side), fails them after a timeout;
  * - tracks seq per conversation and catches up with `join_conversation {after_seq}` on a gap
  *   and after every reconnect;
+ * - keeps the sync cursor (SPEC §6 `sync {since}`): asks for it on the first connect and, after
+ *   every reconnect, replays what changed meanwhile in every conversation (new messages, edits,
+ *   deletes, reactions, receipts, membership) until the server has nothing more;
  * - publishes its connection state.
  */
 import type { Attachment, Message, PresenceStatus } from '../lib/types'
@@ -41,6 +44,17 @@ export interface RealtimeOptions {
   onUnauthorized?: () => void
   newId?: () => string
   store?: ChatStore
+  /** One stored message (REST), to refresh a message edited while we were away. */
+  fetchMessage?: (conversationId: string, messageId: string) => Promise<Message>
+}
+
+/** One entry of a `sync` answer (services/chat/src/sync/changes.ts). */
+export interface SyncEvent {
+  cursor: string
+  type: string
+  conversation_id: string | null
+  created_at?: string
+  data: Record<string, unknown>
 }
 
 export interface SendInput {
@@ -56,6 +70,7 @@ type Listener<K extends ServerFrameType> = (frame: ServerFrameMap[K] & { type: K
 
 const OPEN = 1
 const TYPING_TTL_MS = 8_000
+const SYNC_REF = 'sync'
 
 function defaultUrl(token: string): string {
   const { protocol, host } = window.location
@@ -92,6 +107,8 @@ export class RealtimeClient {
   private catchUpInflight = new Map<string, { afterSeq: number; at: number }>()
   private stopped = true
   private generation = 0
+  private syncCursor: string | null = null
+  private syncInflight = false
   userId: string | null = null
   private readonly opts: Required<Pick<RealtimeOptions, 'ackTimeoutMs' | 'heartbeatMs'>> & RealtimeOptions
   private readonly timers: TimerApi
@@ -137,6 +154,8 @@ export class RealtimeClient {
   stop(): void {
     this.stopped = true
     this.generation++
+    this.syncCursor = null
+    this.syncInflight = false
     this.clearTimer('reconnectTimer')
     this.stopHeartbeat()
     for (const t of this.ackTimers.values()) this.timers.clearTimeout(t)
@@ -276,8 +295,88 @@ export class RealtimeClient {
   private afterOpen(): void {
     // Catch up every conversation we show, then resend whatever never got an ack.
     this.catchUpInflight.clear()
+    this.syncInflight = false
+    this.requestSync()
     for (const id of this.store.loadedIds()) this.catchUp(id, this.store.get(id).contiguousSeq)
     for (const p of this.store.allPending()) this.transmit(p)
+  }
+
+  /** The cursor of the last applied `sync` answer (null before the first connect). */
+  get cursor(): string | null {
+    return this.syncCursor
+  }
+
+  /** Ask for every change since the cursor (the first time: no events, just the current cursor). */
+  private requestSync(): void {
+    if (this.syncInflight) return
+    const frame: ClientFrame = this.syncCursor ? { type: 'sync', since: this.syncCursor, ref: SYNC_REF } : { type: 'sync', ref: SYNC_REF }
+    if (this.send(frame)) this.syncInflight = true
+  }
+
+  private applySync(events: SyncEvent[], next: string | undefined): void {
+    this.syncInflight = false
+    const refetch = new Map<string, string>()
+    for (const e of events) {
+      const cid = e.conversation_id
+      const d = e.data ?? {}
+      const messageId = typeof d.message_id === 'string' ? d.message_id : undefined
+      const userId = typeof d.user_id === 'string' ? d.user_id : undefined
+      const seq = typeof d.seq === 'number' ? d.seq : typeof d.up_to_seq === 'number' ? d.up_to_seq : undefined
+      switch (e.type) {
+        case 'message.new':
+          if (cid && seq != null && this.store.get(cid).loaded && seq > this.store.get(cid).contiguousSeq)
+            this.catchUp(cid, this.store.get(cid).contiguousSeq)
+          break
+        case 'message.edited':
+          if (cid && messageId && this.store.get(cid).messages.some((m) => m.id === messageId)) refetch.set(messageId, cid)
+          break
+        case 'message.deleted':
+          if (cid && messageId) {
+            refetch.delete(messageId)
+            this.store.markDeleted(cid, messageId)
+          }
+          break
+        case 'reaction.added':
+        case 'reaction.removed':
+          if (messageId && userId && typeof d.emoji === 'string')
+            this.store.react(messageId, d.emoji, userId, e.type === 'reaction.added', cid ?? undefined)
+          break
+        case 'receipt.read':
+        case 'receipt.delivered':
+          if (cid && userId && seq != null) {
+            const kind = e.type === 'receipt.read' ? 'read' : 'delivered'
+            this.store.receipt(cid, userId, seq, kind)
+            this.emit({ type: kind === 'read' ? 'read_receipt' : 'delivery_receipt', conversation_id: cid, user_id: userId, up_to_seq: seq })
+          }
+          break
+        case 'participant.added':
+          if (cid) this.emit({ type: 'participant_added', conversation_id: cid, user_id: userId })
+          break
+        case 'participant.removed':
+          if (cid) this.emit({ type: 'participant_removed', conversation_id: cid, user_id: userId })
+          break
+        case 'participant.updated':
+        case 'conversation.updated':
+        case 'conversation.deleted':
+          if (cid) this.emit({ type: 'conversation_updated', conversation_id: cid })
+          break
+        default:
+          break
+      }
+    }
+    for (const [messageId, cid] of refetch) {
+      void this.opts
+        .fetchMessage?.(cid, messageId)
+        .then((m) => (m.deleted ? this.store.markDeleted(cid, m.id) : this.store.replace(m)))
+        .catch(() => undefined)
+    }
+    if (next) this.syncCursor = next
+    // A non-empty answer may be one page of many: ask again until the server has nothing more.
+    if (events.length > 0) this.requestSync()
+  }
+
+  private emit(frame: ServerFrame): void {
+    this.frameListeners.get(frame.type)?.forEach((fn) => (fn as (f: ServerFrame) => void)(frame))
   }
 
   // ---- heartbeat ----------------------------------------------------------------------------
@@ -471,6 +570,9 @@ export class RealtimeClient {
           }
         }
         break
+      case 'sync':
+        this.applySync((frame.events ?? []) as SyncEvent[], frame.next)
+        break
       case 'read_receipt':
         store.receipt(frame.conversation_id, frame.user_id, frame.up_to_seq, 'read')
         break
@@ -478,6 +580,15 @@ export class RealtimeClient {
         store.receipt(frame.conversation_id, frame.user_id, frame.up_to_seq, 'delivered')
         break
       case 'error':
+        if (frame.ref === SYNC_REF) {
+          // A cursor the server no longer accepts: start again from the current position.
+          this.syncInflight = false
+          if (this.syncCursor) {
+            this.syncCursor = null
+            this.requestSync()
+          }
+          break
+        }
         if (frame.ref && store.findPending(frame.ref)) {
           const t = this.ackTimers.get(frame.ref)
           if (t != null) this.timers.clearTimeout(t)
@@ -488,7 +599,7 @@ export class RealtimeClient {
       default:
         break
     }
-    this.frameListeners.get(frame.type)?.forEach((fn) => (fn as (f: ServerFrame) => void)(frame))
+    this.emit(frame)
   }
 
   private onGap(conversationId: string, gapAfter: number | undefined): void {

@@ -20,7 +20,7 @@ export type ClientFrame =
   | { type: 'add_reaction' | 'remove_reaction'; message_id: string; emoji: string; ref?: string }
   | { type: 'mark_read'; conversation_id: string; up_to_seq: number; ref?: string }
   | { type: 'update_presence'; status: PresenceStatus; ref?: string }
-  | { type: 'sync'; since: string; ref?: string }
+  | { type: 'sync'; since?: string; ref?: string }
   | { type: 'ping'; ref?: string }
 
 export interface ServerFrameMap {
