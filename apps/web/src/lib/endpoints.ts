@@ -69,7 +69,7 @@ export interface Address {
   line2?: string | null
   country: string
   state?: string | null
-  city?: string | null
+  city: string
   zip_code?: string | null
   phone_number?: string | null
   is_default?: boolean

@@ -8,6 +8,9 @@ import { applyApiErrors } from '../../lib/form-errors'
 
 const TYPES = ['home', 'work', 'billing', 'shipping', 'other'] as const
 const FIELDS = ['address_type', 'line1', 'line2', 'city', 'state', 'zip_code', 'country', 'phone_number', 'is_default'] as const
+/** What the profile service accepts in an address body (never id, created_at, updated_at). */
+const EDITABLE = FIELDS
+const OPTIONAL = new Set<string>(['line2', 'state', 'zip_code', 'phone_number'])
 
 type Values = Omit<Address, 'id' | 'is_default'> & { is_default: boolean }
 
@@ -17,22 +20,30 @@ function AddressForm({ initial, onDone, submitLabel }: { initial?: Address; onDo
   const qc = useQueryClient()
   const [formError, setFormError] = useState<string | null>(null)
   const { register, handleSubmit, setError, formState } = useForm<Values>({
-    defaultValues: initial ? { ...EMPTY, ...Object.fromEntries(Object.entries(initial).map(([k, v]) => [k, v ?? ''])), is_default: !!initial.is_default } : EMPTY,
+    defaultValues: initial
+      ? { ...EMPTY, ...Object.fromEntries(FIELDS.map((k) => [k, initial[k] ?? ''])), is_default: !!initial.is_default }
+      : EMPTY,
   })
   const onSubmit = handleSubmit(async (v) => {
     setFormError(null)
-    const body = {
-      ...v,
-      country: v.country.trim().toUpperCase(),
-      line2: v.line2 || null,
-      state: v.state || null,
-      city: v.city || null,
-      zip_code: v.zip_code || null,
-      phone_number: v.phone_number || null,
+    const clean = { ...v, country: v.country.trim().toUpperCase() }
+    let body: Partial<Omit<Address, 'id'>>
+    if (initial) {
+      // PATCH: only the editable fields the user changed; a cleared optional one becomes null.
+      const dirty = formState.dirtyFields as Partial<Record<keyof Values, boolean>>
+      body = Object.fromEntries(
+        EDITABLE.filter((k) => dirty[k]).map((k) => {
+          const val = clean[k]
+          return [k, typeof val === 'string' && val.trim() === '' && OPTIONAL.has(k) ? null : val]
+        }),
+      )
+    } else {
+      // POST: every required field, optional ones only when filled in.
+      body = Object.fromEntries(EDITABLE.filter((k) => !(OPTIONAL.has(k) && typeof clean[k] === 'string' && (clean[k] as string).trim() === '')).map((k) => [k, clean[k]]))
     }
     try {
       if (initial) await api.updateAddress(initial.id, body)
-      else await api.createAddress(body)
+      else await api.createAddress(body as Omit<Address, 'id'>)
       void qc.invalidateQueries({ queryKey: ['addresses'] })
       onDone()
     } catch (err) {
@@ -49,10 +60,10 @@ function AddressForm({ initial, onDone, submitLabel }: { initial?: Address; onDo
           </option>
         ))}
       </SelectField>
-      <TextField label="Address line 1" error={e.line1?.message} {...register('line1', { required: 'Enter the street address' })} />
+      <TextField label="Address line 1" error={e.line1?.message} {...register('line1', { validate: (v) => !!v.trim() || 'Enter the street address' })} />
       <TextField label="Address line 2" error={e.line2?.message} {...register('line2')} />
       <div className="row-2">
-        <TextField label="City" error={e.city?.message} {...register('city')} />
+        <TextField label="City" error={e.city?.message} {...register('city', { validate: (v) => !!v?.trim() || 'Enter the city' })} />
         <TextField label="State" error={e.state?.message} {...register('state')} />
       </div>
       <div className="row-2">

@@ -24,8 +24,16 @@ export function ProfileForm() {
 
   const onSubmit = handleSubmit(async (v) => {
     setMsg({})
-    // Empty optional fields go as null so a value can be cleared.
-    const body = Object.fromEntries(Object.entries(v).map(([k, val]) => [k, val.trim() === '' ? null : val.trim()])) as Partial<Profile>
+    // PATCH only what the user changed (naming first/last name claims them from the account);
+    // a cleared field goes as null so a value can be removed.
+    const dirty = formState.dirtyFields as Partial<Record<(typeof FIELDS)[number], boolean>>
+    const body = Object.fromEntries(
+      FIELDS.filter((k) => dirty[k]).map((k) => [k, v[k].trim() === '' ? null : v[k].trim()]),
+    ) as Partial<Profile>
+    if (Object.keys(body).length === 0) {
+      setMsg({ success: 'Nothing to save.' })
+      return
+    }
     try {
       const saved = await api.update(body)
       qc.setQueryData(['profile'], saved)
@@ -60,6 +68,7 @@ export function ProfileForm() {
             <option value="">Prefer not to say</option>
             <option value="female">Female</option>
             <option value="male">Male</option>
+            <option value="non_binary">Non-binary</option>
             <option value="other">Other</option>
           </SelectField>
           <TextField label="Date of birth" type="date" error={e.date_of_birth?.message} {...register('date_of_birth')} />
