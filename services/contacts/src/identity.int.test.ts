@@ -7,19 +7,22 @@ import { findIdentityById } from './identity/identity.repository'
 import { ensureIdentity } from './identity/identity.service'
 import { newPerson, newTenantSlug, startContactsServer } from './testing'
 
+let t: TestServer
+beforeAll(async () => {
+  t = await startContactsServer()
+})
+afterAll(() => t?.close())
+
 describe('contacts identity: profile, person_id search, tenants', () => {
-  let t: TestServer
   let c: ReturnType<typeof api>
   let ann: SignedUpUser
   let bob: SignedUpUser
 
   beforeAll(async () => {
-    t = await startContactsServer()
     c = api(t.url)
     ann = await newPerson(t)
     bob = await newPerson(t)
   })
-  afterAll(() => t?.close())
 
   it('answers health without a token and test-auth only with one', async () => {
     expect((await c.get('/acac/health/')).body).toEqual({ status: 'ok', service: 'contacts' })
@@ -149,14 +152,8 @@ describe('contacts identity: profile, person_id search, tenants', () => {
 })
 
 describe('contacts.identities consumer', () => {
-  let t: TestServer
   const consumer = () => identityConsumer(t.platform.log)
   const tenantId = newId()
-
-  beforeAll(async () => {
-    t = await startContactsServer()
-  })
-  afterAll(() => t?.close())
 
   function userEvent(type: string, userId: string, personId: string, fields: Record<string, unknown>, occurredAt = new Date()): DomainEvent {
     return {
@@ -248,23 +245,23 @@ describe('contacts.identities consumer', () => {
 })
 
 describe('person_id search rate limit', () => {
-  let t: TestServer
+  let limited: TestServer
   beforeAll(async () => {
-    t = await startContactsServer({ RATE_LIMITS: 'on' })
+    limited = await startContactsServer({ RATE_LIMITS: 'on' })
   })
-  afterAll(() => t?.close())
+  afterAll(() => limited?.close())
 
   it('allows 30 searches a minute per user, then answers 429 with Retry-After', async () => {
-    const c = api(t.url)
-    const searcher = await newPerson(t)
-    const other = await newPerson(t)
+    const c = api(limited.url)
+    const searcher = await newPerson(limited)
+    const other = await newPerson(limited)
     for (let i = 0; i < 30; i++) {
       expect((await c.post('/acac/search/', { person_id: other.person_id }, searcher.access)).status).toBe(200)
     }
-    const limited = await c.post('/acac/search/', { person_id: other.person_id }, searcher.access)
-    expect(limited.status).toBe(429)
-    expect(limited.body.type).toBe('/problems/rate-limited')
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    const refused = await c.post('/acac/search/', { person_id: other.person_id }, searcher.access)
+    expect(refused.status).toBe(429)
+    expect(refused.body.type).toBe('/problems/rate-limited')
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
     // The limit is per user: someone else may still search.
     expect((await c.post('/acac/search/', { person_id: searcher.person_id }, other.access)).status).toBe(200)
   })
