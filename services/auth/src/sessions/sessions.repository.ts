@@ -152,11 +152,9 @@ export async function insertRevokedSessions(db: Db, entries: Array<{ sessionId: 
     .insertInto('revoked_sessions')
     .values(entries.map((e) => ({ session_id: e.sessionId, revoked_until: e.until })))
     .onConflict((oc) =>
-      oc
-        .column('session_id')
-        .doUpdateSet({
-          revoked_until: sql`greatest(revoked_sessions.revoked_until, excluded.revoked_until)`,
-        }),
+      oc.column('session_id').doUpdateSet({
+        revoked_until: sql`greatest(revoked_sessions.revoked_until, excluded.revoked_until)`,
+      }),
     )
     .execute()
 }
