@@ -1,5 +1,4 @@
 import type { Server } from 'node:http'
-import type { FastifyPluginAsync } from 'fastify'
 import type { Consumer } from './bus/bus'
 import { outboxMigration } from './bus/outbox.migration'
 import type { Migrations } from './db/migrate'
@@ -9,7 +8,8 @@ import type { Platform } from './platform'
 
 /** A running service: its routes, its event consumers, and hooks into the server's life. */
 export interface ServiceInstance {
-  routes: FastifyPluginAsync<any, any, any>
+  /** A Fastify plugin that registers the service's routes on the shared app. */
+  routes: (app: App) => Promise<void>
   consumers?: Consumer[]
   /** Called once the HTTP server exists (e.g. to take WebSocket upgrades). */
   attach?(server: Server): void

@@ -13,7 +13,7 @@ export interface Consumer {
   schema: string
   types: string[]
   /** Runs inside the transaction that also records the event id; a throw rolls both back. */
-  handle(event: DomainEvent<any>, tx: Tx): Promise<void>
+  handle(event: DomainEvent, tx: Tx): Promise<void>
 }
 
 export interface EventBus {
@@ -34,7 +34,18 @@ const MAX_ATTEMPTS = 8
 const POLL_MS = 250
 const BATCH = 100
 
-function toEvent(row: any): DomainEvent {
+/** A row of `<schema>.outbox`. */
+export interface OutboxRow {
+  seq: number
+  id: string
+  type: string
+  tenant_id: string
+  payload: Record<string, unknown>
+  occurred_at: Date | string
+  attempts: number
+}
+
+export function toEvent(row: OutboxRow): DomainEvent {
   return {
     id: row.id,
     type: row.type,
@@ -165,7 +176,7 @@ export class InProcessBus implements EventBus {
 
   private async relayBatch(schema: string): Promise<number> {
     const s = sql.id(schema)
-    const { rows } = await sql<any>`select * from ${s}.outbox
+    const { rows } = await sql<OutboxRow>`select * from ${s}.outbox
       where published_at is null and dead_lettered_at is null order by seq limit ${BATCH}`.execute(this.db)
     for (const row of rows) {
       const event = toEvent(row)

@@ -7,7 +7,13 @@ import { PgliteWorker, PgliteWorkerDialect } from './pglite-dialect'
 // @NOTE Same value types on both engines: int8 (counts, seqs) as numbers, numeric as strings.
 pg.types.setTypeParser(20, (value) => Number(value))
 
-export type Db = Kysely<any>
+/**
+ * Table types differ per service, so the platform hands out an untyped handle; a service may
+ * narrow it (`platform.db as Kysely<ChatTables>`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one untyped schema; see above
+export type AnySchema = any
+export type Db = Kysely<AnySchema>
 
 /** A database handle: the Kysely instance plus what the platform needs to run and stop it. */
 export interface Database {
@@ -76,7 +82,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     })
     // @NOTE An idle client losing its server emits 'error' on the pool; without a listener it crashes the process.
     pool.on('error', () => {})
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+    const db: Db = new Kysely<AnySchema>({ dialect: new PostgresDialect({ pool }) })
     return {
       db,
       kind: 'postgres',
@@ -96,7 +102,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await worker.close().catch(() => {})
     throw err
   }
-  const db = new Kysely<any>({ dialect: new PgliteWorkerDialect(worker) })
+  const db: Db = new Kysely<AnySchema>({ dialect: new PgliteWorkerDialect(worker) })
   return {
     db,
     kind: 'pglite',

@@ -11,6 +11,8 @@ import {
   type QueryResult,
 } from 'kysely'
 
+import type { AnySchema } from './database'
+
 /** An error from PGlite with the same fields that `pg` puts on its errors. */
 export class PgliteError extends Error {
   code?: string
@@ -22,7 +24,17 @@ export class PgliteError extends Error {
   }
 }
 
-type Pending = { resolve: (value: any) => void; reject: (err: Error) => void }
+/** What the worker answers to a request. */
+export interface WorkerReply {
+  id: number
+  rows?: unknown[]
+  affectedRows?: number
+  dump?: ArrayBuffer
+  ready?: boolean
+  error?: { message: string; code?: string; constraint?: string; detail?: string }
+}
+
+type Pending = { resolve: (value: WorkerReply) => void; reject: (err: Error) => void }
 
 /** The PGlite worker thread, spoken to by message passing. */
 export class PgliteWorker {
@@ -41,7 +53,7 @@ export class PgliteWorker {
       resolveReady = res
       rejectReady = rej
     })
-    this.worker.on('message', (msg) => {
+    this.worker.on('message', (msg: WorkerReply) => {
       if (msg.id === 0) {
         if (msg.error) rejectReady(new PgliteError(msg.error))
         else resolveReady()
@@ -60,7 +72,7 @@ export class PgliteWorker {
     })
   }
 
-  request(message: Record<string, unknown>): Promise<any> {
+  request(message: Record<string, unknown>): Promise<WorkerReply> {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
@@ -68,13 +80,16 @@ export class PgliteWorker {
     })
   }
 
-  async query(sql: string, params: readonly unknown[] = []): Promise<{ rows: any[]; affectedRows: number }> {
-    return this.request({ op: 'query', sql, params })
+  async query(sql: string, params: readonly unknown[] = []): Promise<{ rows: unknown[]; affectedRows: number }> {
+    const reply = await this.request({ op: 'query', sql, params })
+    return { rows: reply.rows ?? [], affectedRows: reply.affectedRows ?? 0 }
   }
 
   /** A tarball of the data directory (used to clone a migrated template in tests). */
   async dump(): Promise<ArrayBuffer> {
-    return (await this.request({ op: 'dump' })).dump
+    const { dump } = await this.request({ op: 'dump' })
+    if (!dump) throw new Error('PGlite returned no dump')
+    return dump
   }
 
   async close(): Promise<void> {
@@ -110,7 +125,6 @@ class PgliteConnection implements DatabaseConnection {
     }
   }
 
-  // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported on PGlite')
   }
@@ -167,7 +181,7 @@ export class PgliteWorkerDialect implements Dialect {
   createDriver(): Driver {
     return new PgliteDriver(this.worker)
   }
-  createIntrospector(db: Kysely<any>) {
+  createIntrospector(db: Kysely<AnySchema>) {
     return new PostgresIntrospector(db)
   }
   createQueryCompiler() {

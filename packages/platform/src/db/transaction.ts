@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely'
-import type { Db } from './database'
+import type { AnySchema, Db } from './database'
 
 /** A transaction plus hooks that run only once it has committed. */
 export interface Tx {
-  readonly db: Transaction<any>
+  readonly db: Transaction<AnySchema>
   /** Runs after a successful commit (never on rollback), e.g. to kick the outbox relay. */
   afterCommit(callback: () => void): void
 }

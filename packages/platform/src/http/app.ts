@@ -5,7 +5,14 @@ import multipart from '@fastify/multipart'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -13,6 +20,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { readFileSync } from 'node:fs'
+import type { Logger } from 'pino'
 import { AppError, notFound, tooManyRequests, unauthorized } from '../errors'
 import { newId } from '../ids'
 import { bearerToken, type Principal } from '../jwt/verifier'
@@ -27,7 +35,13 @@ declare module 'fastify' {
   }
 }
 
-export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  Logger,
+  ZodTypeProvider
+>
 
 /** Paths the general REST limits apply to (not static files, docs, health or metrics). */
 const API_PREFIXES = ['/api/', '/profiles/', '/acac/', '/messages/']
