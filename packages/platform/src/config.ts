@@ -28,6 +28,20 @@ const EnvSchema = z.object({
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
       .optional(),
   ),
+  /** Key prefix for everything Parley keeps in Redis (tests and shared Redis servers use their own). */
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only').default('parley:'),
+  /** S3-compatible object storage: s3://ACCESS_KEY:SECRET_KEY@host:port/bucket?region=us-east-1&path_style=true&tls=false */
+  S3_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^s3:\/\/[^:@/]+:[^@/]+@[^/]+\/[a-z0-9.-]{3,63}(\?.*)?$/, 'must be s3://ACCESS_KEY:SECRET_KEY@host[:port]/bucket[?region=..&path_style=true&tls=false]')
+      .optional(),
+  ),
+  /** How long a draining node waits for its services to close before it exits anyway. */
+  SHUTDOWN_TIMEOUT: seconds.default(25),
+  /** Seconds between readiness turning false and the node closing its listener (lets a proxy notice). */
+  SHUTDOWN_DELAY: z.coerce.number().min(0).max(120).default(0),
   SMTP_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
@@ -58,7 +72,10 @@ export interface Config {
   dataDir: string
   mode: 'embedded' | 'distributed'
   db: { url?: string }
-  redis: { url?: string }
+  redis: { url?: string; prefix: string }
+  /** Object storage for files; undefined means local disk under DATA_DIR (one node only). */
+  s3?: S3Config
+  shutdown: { timeoutMs: number; delayMs: number }
   mail: { smtpUrl?: string; from: string }
   log: { level: Env['LOG_LEVEL'] }
   tenantSignup: 'open' | 'closed'
@@ -67,6 +84,31 @@ export interface Config {
   isProduction: boolean
   nodeEnv: Env['NODE_ENV']
   secrets: { cardFingerprintKey?: string }
+}
+
+export interface S3Config {
+  /** http(s)://host:port of the S3 API. */
+  endpoint: string
+  bucket: string
+  region: string
+  accessKeyId: string
+  secretAccessKey: string
+  /** Path-style addressing (host/bucket/key): MinIO, s3rver and most self-hosted servers need it. */
+  forcePathStyle: boolean
+}
+
+/** Parses `s3://ACCESS:SECRET@host:port/bucket?region=..&path_style=true&tls=false`; keys may be percent-encoded. */
+export function parseS3Url(value: string): S3Config {
+  const u = new URL(value.replace(/^s3:/, 'http:'))
+  const tls = u.searchParams.get('tls') !== 'false'
+  return {
+    endpoint: `${tls ? 'https' : 'http'}://${u.host}`,
+    bucket: u.pathname.replace(/^\//, '').replace(/\/$/, ''),
+    region: u.searchParams.get('region') ?? 'us-east-1',
+    accessKeyId: decodeURIComponent(u.username),
+    secretAccessKey: decodeURIComponent(u.password),
+    forcePathStyle: u.searchParams.get('path_style') !== 'false',
+  }
 }
 
 export class ConfigError extends Error {
@@ -110,7 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     mode: e.DATABASE_URL && e.REDIS_URL ? 'distributed' : 'embedded',
     db: { url: e.DATABASE_URL },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    ...(e.S3_URL ? { s3: parseS3Url(e.S3_URL) } : {}),
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT * 1000, delayMs: e.SHUTDOWN_DELAY * 1000 },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     log: { level: e.LOG_LEVEL },
     tenantSignup: e.TENANT_SIGNUP,

@@ -3,8 +3,18 @@
  * already serialized, so that one message is serialized once, not once per recipient.
  */
 export interface Fanout {
-  publish(topic: string, message: string): void
+  /**
+   * Hands `message` to every subscriber of `topic`, on every node. Returns false when it could
+   * not be handed over (distributed mode with Redis unreachable): the caller then tells its
+   * client (an error frame) instead of assuming delivery. Never throws.
+   */
+  publish(topic: string, message: string): boolean
   subscribe(topic: string, handler: (message: string) => void): () => void
+  /**
+   * Called after an outage of the fan-out transport, once subscriptions are live again: messages
+   * published meanwhile were lost, so socket holders should make their clients catch up.
+   */
+  onRestored(listener: () => void): () => void
   close(): Promise<void>
 }
 
@@ -14,8 +24,14 @@ export class InProcessFanout implements Fanout {
 
   publish(topic: string, message: string) {
     const handlers = this.topics.get(topic)
-    if (!handlers) return
+    if (!handlers) return true
     for (const handler of handlers) handler(message)
+    return true
+  }
+
+  onRestored(): () => void {
+    // @NOTE In-process delivery has no transport to lose, so it is never restored.
+    return () => {}
   }
 
   subscribe(topic: string, handler: (message: string) => void) {

@@ -6,6 +6,8 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status'>
   httpDuration: Histogram<'method' | 'route'>
   busLag: Gauge
+  busDeadLettered: Counter
+  fanoutPublishFailures: Counter
 }
 
 export function createMetrics(): Metrics {
@@ -27,5 +29,15 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     busLag: new Gauge({ name: 'parley_event_bus_lag', help: 'Domain events not yet delivered', registers: [registry] }),
+    busDeadLettered: new Counter({
+      name: 'parley_event_bus_dead_lettered_total',
+      help: 'Domain events given up after repeated failed deliveries',
+      registers: [registry],
+    }),
+    fanoutPublishFailures: new Counter({
+      name: 'parley_fanout_publish_failures_total',
+      help: 'Realtime fan-out messages that could not be handed to Redis',
+      registers: [registry],
+    }),
   }
 }

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
+import type { Redis } from 'ioredis'
 import type { DestinationStream, Logger } from 'pino'
 import type { Config } from './config'
 import { InMemoryRateCounters, type RateCounters } from './counters'
@@ -11,12 +13,22 @@ import { TokenVerifier } from './jwt/verifier'
 import { createLogger } from './logger'
 import { PlatformMailer, type Mailer } from './mailer'
 import { createMetrics, type Metrics } from './metrics'
+import { closeRedis, openRedis, waitReady } from './redis/connection'
+import { RedisRateCounters } from './redis/counters'
+import { RedisFanout } from './redis/fanout'
+import { RedisRevocations } from './redis/revocations'
+import { RedisStreamsBus } from './redis/streams-bus'
+import { RedisSubscriber } from './redis/subscriber'
+import { S3Storage } from './storage-s3'
 import { LocalDiskStorage, type FileStorage } from './storage'
+import { newId } from './ids'
 
 /** Everything a service may depend on. Services never construct these themselves. */
 export interface Platform {
   config: Config
   log: Logger
+  /** This process's name among the nodes (Redis consumer name, logs). */
+  nodeId: string
   database: Database
   db: Db
   bus: EventBus
@@ -27,8 +39,14 @@ export interface Platform {
   mailer: Mailer
   counters: RateCounters
   metrics: Metrics
+  /** The shared Redis command connection when REDIS_URL is set (rate-limit store, readiness). */
+  redis?: Redis
   /** Extra readiness checks (e.g. Redis); the database and bus are always checked. */
   readinessChecks: Array<() => Promise<void>>
+  /** True once shutdown has begun: `/ready` answers 503 so that proxies stop sending new work. */
+  readonly draining: boolean
+  /** Marks the node as draining (idempotent). `Server_.close()` calls it first. */
+  beginShutdown(): void
   close(): Promise<void>
 }
 
@@ -36,28 +54,66 @@ export interface PlatformOptions {
   logDestination?: DestinationStream
   /** Reuse an open database (tests share one per file). */
   database?: Database
+  /** Distributed-bus tuning (tests shorten the claim time of dead consumers' events). */
+  bus?: { claimIdleMs?: number; maxAttempts?: number }
+}
+
+interface Distributed {
+  redis: Redis
+  bus: EventBus
+  fanout: Fanout
+  revocations: SessionRevocations
+  counters: RateCounters
+  close(): Promise<void>
 }
 
 /** Opens the database and builds the shared runtime for the mode the config describes. */
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const log = createLogger({ level: config.log.level, destination: options.logDestination })
+  const nodeId = `${hostname()}-${process.pid}-${newId().slice(-6)}`
   const ownsDatabase = !options.database
   const database =
     options.database ?? (await openDatabase({ url: config.db.url, dataDir: config.db.url ? undefined : config.dataDir }))
   mkdirSync(config.dataDir, { recursive: true })
-  const revocations = new InMemoryRevocations()
-  const bus = new InProcessBus(database.db, log.child({ name: 'bus' }))
-  const fanout = new InProcessFanout()
+  const metrics = createMetrics()
+  const readinessChecks: Array<() => Promise<void>> = []
+
+  const distributed = config.redis.url
+    ? await openDistributed(config, config.redis.url, { log, nodeId, db: database.db, metrics, bus: options.bus })
+    : undefined
+  if (distributed) {
+    const redis = distributed.redis
+    readinessChecks.push(async () => {
+      if ((await redis.ping()) !== 'PONG') throw new Error('redis did not answer PONG')
+    })
+  }
+  const revocations = distributed?.revocations ?? new InMemoryRevocations()
+  const bus = distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }))
+  const fanout = distributed?.fanout ?? new InProcessFanout()
+
+  let storage: FileStorage
+  let s3: S3Storage | undefined
+  if (config.s3) {
+    s3 = new S3Storage(config.s3)
+    await s3.ensureBucket().catch((err: Error) => log.warn({ err: { message: err.message } }, 'object storage unreachable at start'))
+    readinessChecks.push(() => s3!.ping())
+    storage = s3
+  } else {
+    storage = new LocalDiskStorage(join(config.dataDir, 'files'))
+  }
+
+  let draining = false
   const platform: Platform = {
     config,
     log,
+    nodeId,
     database,
     db: database.db,
     bus,
     fanout,
     revocations,
     verifier: new TokenVerifier(revocations, config.jwt.jwksUrl),
-    storage: new LocalDiskStorage(join(config.dataDir, 'files')),
+    storage,
     mailer: new PlatformMailer(
       {
         smtpUrl: config.mail.smtpUrl,
@@ -67,17 +123,75 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       },
       log.child({ name: 'mailer' }),
     ),
-    counters: new InMemoryRateCounters(),
-    metrics: createMetrics(),
-    readinessChecks: [],
+    counters: distributed?.counters ?? new InMemoryRateCounters(),
+    metrics,
+    redis: distributed?.redis,
+    readinessChecks,
+    get draining() {
+      return draining
+    },
+    beginShutdown() {
+      if (!draining) log.info({ nodeId }, 'draining: readiness is now false')
+      draining = true
+    },
     async close() {
+      draining = true
       await bus.stop()
       await fanout.close()
       await revocations.close()
+      await distributed?.close()
+      s3?.close()
       if (ownsDatabase) await database.close()
     },
   }
   return platform
+}
+
+/**
+ * The Redis side of distributed mode: one command connection (fails fast while Redis is away),
+ * one subscriber connection per process, and one blocking connection per event consumer.
+ */
+async function openDistributed(
+  config: Config,
+  url: string,
+  ctx: { log: Logger; nodeId: string; db: Db; metrics: Metrics; bus?: PlatformOptions['bus'] },
+): Promise<Distributed> {
+  const { log, nodeId, metrics } = ctx
+  const prefix = config.redis.prefix
+  const redisLog = log.child({ name: 'redis' })
+  const redis = openRedis({ url, role: 'command', log: redisLog, name: `parley:${nodeId}` })
+  const subscriberConn = openRedis({ url, role: 'subscriber', log: redisLog, name: `parley:${nodeId}:sub` })
+  // @NOTE A node may start while Redis is away: it then starts unready and recovers by itself.
+  if (!(await waitReady(redis, 5_000))) redisLog.warn('redis unreachable at start; continuing, not ready')
+  const subscriber = new RedisSubscriber(subscriberConn, redisLog)
+  const revocations = new RedisRevocations(redis, subscriber, log.child({ name: 'revocations' }), prefix)
+  await revocations.reload().catch((err: Error) => redisLog.warn({ err: { message: err.message } }, 'revocations not loaded at start'))
+  const blocking: Redis[] = []
+  const bus = new RedisStreamsBus({
+    db: ctx.db,
+    redis,
+    openBlocking: (name) => {
+      const conn = openRedis({ url, role: 'blocking', log: redisLog, name: `parley:${nodeId}:${name}` })
+      blocking.push(conn)
+      return conn
+    },
+    log: log.child({ name: 'bus' }),
+    prefix,
+    nodeId,
+    claimIdleMs: ctx.bus?.claimIdleMs,
+    maxAttempts: ctx.bus?.maxAttempts,
+    onDeadLetter: () => metrics.busDeadLettered.inc(),
+  })
+  return {
+    redis,
+    bus,
+    fanout: new RedisFanout(redis, subscriber, log.child({ name: 'fanout' }), prefix, () => metrics.fanoutPublishFailures.inc()),
+    revocations,
+    counters: new RedisRateCounters(redis, prefix),
+    async close() {
+      await Promise.all([subscriberConn, redis, ...blocking].map(closeRedis))
+    },
+  }
 }
 
 export type { DestinationStream }

@@ -13,7 +13,11 @@ export interface ServiceInstance {
   consumers?: Consumer[]
   /** Called once the HTTP server exists (e.g. to take WebSocket upgrades). */
   attach?(server: Server): void
-  /** Stop taking work and flush (graceful shutdown). */
+  /**
+   * Graceful shutdown, called after the node has stopped accepting connections and before the
+   * HTTP server waits for the open ones: stop taking work, flush pending commits, close sockets
+   * (WebSockets with 1012 "service restart", so clients reconnect to another node).
+   */
   close?(): Promise<void>
 }
 
@@ -29,6 +33,11 @@ export interface ServiceModule {
 export interface Server_ {
   app: App
   services: ServiceInstance[]
+  /**
+   * Graceful shutdown (SIGTERM): readiness turns false, then after SHUTDOWN_DELAY the listener
+   * stops accepting, the services close (sockets told to reconnect elsewhere, commits flushed),
+   * in-flight requests finish, and the platform closes. Bounded by SHUTDOWN_TIMEOUT.
+   */
   close(): Promise<void>
 }
 
@@ -60,9 +69,35 @@ export async function buildServer(platform: Platform, modules: ServiceModule[]):
     app,
     services,
     async close() {
-      for (const s of services) await s.close?.()
-      await app.close()
+      const { delayMs, timeoutMs } = platform.config.shutdown
+      const deadline = Date.now() + timeoutMs
+      platform.beginShutdown()
+      if (delayMs > 0) await sleep(delayMs)
+      // @NOTE Stop accepting first, so sockets told to reconnect cannot land on this node again.
+      if (app.server.listening) app.server.close()
+      app.server.closeIdleConnections()
+      for (const s of services) {
+        await within(s.close?.(), deadline, () => platform.log.warn('a service did not close in time; closing anyway'))
+      }
+      await within(app.close(), deadline, () => {
+        platform.log.warn('open connections did not finish in time; closing them')
+        app.server.closeAllConnections()
+      })
       await platform.close()
     },
   }
+}
+
+function sleep(ms: number) {
+  return new Promise<void>((r) => setTimeout(r, ms))
+}
+
+/** Waits for `work` until `deadline`; past it, runs `onTimeout` and waits no longer for `work`. */
+async function within(work: Promise<unknown> | undefined, deadline: number, onTimeout: () => void) {
+  if (!work) return
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))
+  const outcome = await Promise.race([work.then(() => 'done' as const), late])
+  clearTimeout(timer)
+  if (outcome === 'late') onTimeout()
 }

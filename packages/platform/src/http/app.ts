@@ -156,6 +156,9 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
       keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
       allowList: (request) => !isApiPath(request.url),
       enableDraftSpec: true,
+      // @NOTE Shared by every node through Redis when it is configured. An unreachable Redis makes
+      // the store throw, which the error handler answers with 503: the limits fail closed.
+      ...(platform.redis ? { redis: platform.redis, nameSpace: `${config.redis.prefix}rl:`, skipOnError: false } : {}),
       errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
     })
   }
@@ -191,6 +194,9 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    if (platform.draining) {
+      return sendProblem(reply, { type: '/problems/not-ready', title: 'Not ready', status: 503, detail: 'This node is shutting down.' })
+    }
     try {
       await platform.database.ping()
       for (const check of platform.readinessChecks) await check()

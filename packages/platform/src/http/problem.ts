@@ -64,7 +64,7 @@ export function problemFor(err: unknown): { problem: Problem; headers?: Record<s
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return { problem: simple(e.statusCode, 'bad-request', 'Bad request', e.message), unexpected: false }
   }
-  if ((e as { code?: string })?.code === 'ECONNREFUSED' || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(e?.message ?? '')) {
+  if (isBackendUnavailable(err)) {
     return {
       problem: simple(503, 'service-unavailable', 'Service unavailable', 'A backing service is unavailable; try again shortly.'),
       headers: { 'retry-after': '2' },
@@ -72,6 +72,26 @@ export function problemFor(err: unknown): { problem: Problem; headers?: Record<s
     }
   }
   return { problem: simple(500, 'internal-error', 'Internal server error', 'Something went wrong on our side.'), unexpected: true }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'])
+// @NOTE SQLSTATE class 08 (connection exception), server shutting down or starting, too many connections.
+const PG_UNAVAILABLE = /^(08...|57P01|57P02|57P03|53300)$/
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Stream isn't writeable|enableOfflineQueue options is false|Reached the max retries per request|the database system is (starting up|shutting down)/i
+
+/**
+ * True when `err` (or its cause, or one error of an AggregateError) says PostgreSQL, Redis or
+ * object storage is unreachable: the request should fail fast with 503, not look like a bug.
+ */
+export function isBackendUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
+  if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.test(e.code))) return true
+  if (e.name === 'MaxRetriesPerRequestError') return true
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isBackendUnavailable(inner, depth + 1))) return true
+  return isBackendUnavailable(e.cause, depth + 1)
 }
 
 function simple(status: number, slug: string, title: string, detail: string): Problem {
@@ -86,5 +106,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem, headers?: Rec
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const { problem, headers, unexpected } = problemFor(err)
   if (unexpected) request.log.error({ err, reqId: request.id }, 'unexpected error')
+  else if (problem.status === 503 && !(err instanceof AppError)) {
+    request.log.warn({ reqId: request.id, reason: (err as Error)?.message }, 'backing service unavailable')
+  }
   return sendProblem(reply, problem, headers)
 }

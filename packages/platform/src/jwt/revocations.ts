@@ -31,7 +31,7 @@ export class InMemoryRevocations implements SessionRevocations {
 
   async revoke(sessionId: string, until: Date) {
     this.remember(sessionId, until)
-    for (const listener of this.listeners) listener(sessionId)
+    this.notify(sessionId)
   }
 
   load(entries: Array<{ sessionId: string; until: Date }>) {
@@ -45,6 +45,10 @@ export class InMemoryRevocations implements SessionRevocations {
 
   async close() {
     clearInterval(this.sweeper)
+  }
+
+  protected notify(sessionId: string) {
+    for (const listener of this.listeners) listener(sessionId)
   }
 
   protected remember(sessionId: string, until: Date) {

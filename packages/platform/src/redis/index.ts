@@ -1,0 +1,6 @@
+export * from './connection'
+export * from './subscriber'
+export * from './fanout'
+export * from './revocations'
+export * from './counters'
+export * from './streams-bus'

@@ -1,0 +1,368 @@
+import type { Redis } from 'ioredis'
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import { deliverOnce, toEvent, writeOutbox, type Consumer, type EventBus, type OutboxRow } from '../bus/bus'
+import type { DomainEvent, NewEvent } from '../bus/events'
+import type { Db } from '../db/database'
+import { transaction, type Tx } from '../db/transaction'
+import { closeRedis } from './connection'
+
+export interface RedisStreamsBusOptions {
+  db: Db
+  /** Command connection (no offline queue): relay XADDs, acks, claims, lag. */
+  redis: Redis
+  /** Opens a dedicated connection for one consumer's blocking XREADGROUP. */
+  openBlocking(name: string): Redis
+  log: Logger
+  prefix: string
+  /** This process's consumer name inside every group. */
+  nodeId: string
+  /** A pending entry idle this long is claimed by another consumer (a dead node's, or a failed try). */
+  claimIdleMs?: number
+  /** Deliveries after which an event goes to the dead-letter stream. */
+  maxAttempts?: number
+  pollMs?: number
+  blockMs?: number
+  /** Approximate cap of the stream; a group lagging further behind loses events (watch the lag). */
+  maxLen?: number
+  /** When Redis comes back without the stream (lost data), events published this recently are relayed again. */
+  replayWindowMs?: number
+  onDeadLetter?(): void
+}
+
+interface ConsumerState {
+  consumer: Consumer
+  group: string
+  nextClaimAt: number
+  failing: boolean
+}
+
+type Entry = [id: string, fields: string[] | null]
+
+const BATCH = 100
+
+/**
+ * Distributed bus (SPEC section 1): each node relays its services' outboxes into one Redis
+ * stream (`<prefix>events`), locking rows with SKIP LOCKED so that any number of nodes can
+ * relay; every consumer is a consumer group named after `Consumer.name`. Delivery is at least
+ * once (XACK after the inbox transaction commits) and exactly once in effect (`deliverOnce`).
+ * Entries left pending by a dead or failing consumer are claimed with XAUTOCLAIM after
+ * `claimIdleMs`; after `maxAttempts` deliveries they go to `<prefix>events:dead` and are logged.
+ */
+export class RedisStreamsBus implements EventBus {
+  private readonly stream: string
+  private readonly deadStream: string
+  private readonly outboxes = new Set<string>()
+  private readonly consumers: ConsumerState[] = []
+  private readonly blocking: Redis[] = []
+  private readonly loops: Array<Promise<void>> = []
+  private readonly claimIdleMs: number
+  private readonly maxAttempts: number
+  private readonly blockMs: number
+  private timer?: NodeJS.Timeout
+  private running?: Promise<void>
+  private again = false
+  private stopped = true
+  private relayFailing = false
+  private readonly onReady = () => this.recoverLostStream()
+
+  constructor(private readonly o: RedisStreamsBusOptions) {
+    this.stream = `${o.prefix}events`
+    this.deadStream = `${o.prefix}events:dead`
+    this.claimIdleMs = o.claimIdleMs ?? 15_000
+    this.maxAttempts = o.maxAttempts ?? 8
+    this.blockMs = o.blockMs ?? 2_000
+  }
+
+  async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
+    const full = await writeOutbox(tx, schema, event)
+    tx.afterCommit(() => this.kick())
+    return full
+  }
+
+  addOutbox(schema: string) {
+    this.outboxes.add(schema)
+  }
+
+  subscribe(consumer: Consumer) {
+    this.consumers.push({ consumer, group: consumer.name, nextClaimAt: 0, failing: false })
+  }
+
+  start() {
+    this.stopped = false
+    this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 250)
+    this.timer.unref()
+    this.o.redis.on('ready', this.onReady)
+    if (this.o.redis.status === 'ready') this.recoverLostStream()
+    for (const state of this.consumers) {
+      const conn = this.o.openBlocking(`consumer:${state.group}`)
+      this.blocking.push(conn)
+      this.loops.push(this.consume(state, conn))
+    }
+    this.kick()
+  }
+
+  async stop() {
+    this.stopped = true
+    clearInterval(this.timer)
+    this.o.redis.off('ready', this.onReady)
+    // @NOTE Closing the blocking connections ends their XREADGROUP BLOCK; a handler in progress finishes first.
+    for (const conn of this.blocking) conn.disconnect()
+    await Promise.all(this.loops)
+    await this.running
+    await Promise.all(this.blocking.map(closeRedis))
+  }
+
+  /** Outbox rows not yet relayed, plus stream entries this node's groups have not yet acknowledged. */
+  async lag(): Promise<number> {
+    let total = 0
+    for (const schema of this.outboxes) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema)}.outbox
+        where published_at is null and dead_lettered_at is null`.execute(this.o.db)
+      total += rows[0]?.n ?? 0
+    }
+    if (this.consumers.length === 0) return total
+    if ((await this.o.redis.exists(this.stream)) === 0) return total
+    const groups = (await this.o.redis.xinfo('GROUPS', this.stream)) as unknown[][]
+    const byName = new Map(groups.map((g) => [String(field(g, 'name')), g]))
+    for (const { group } of this.consumers) {
+      const info = byName.get(group)
+      if (!info) continue
+      total += Number(field(info, 'pending') ?? 0)
+      const lag = field(info, 'lag')
+      if (typeof lag === 'number') total += lag
+      else {
+        // @NOTE Redis reports no lag after trimming; count what is left after the last delivered id.
+        const last = String(field(info, 'last-delivered-id'))
+        total += (await this.o.redis.xrange(this.stream, `(${last}`, '+', 'COUNT', 10_000)).length
+      }
+    }
+    return total
+  }
+
+  async drain() {
+    for (let i = 0; i < 500; i++) {
+      this.kick()
+      await this.running
+      if ((await this.lag()) === 0) return
+      await sleep(20)
+    }
+    throw new Error('event bus did not drain')
+  }
+
+  /** Runs the relay now (or once more right after the current pass). */
+  kick() {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = this.relayAll()
+      .then(() => {
+        if (this.relayFailing) this.o.log.info('event relay recovered')
+        this.relayFailing = false
+      })
+      .catch((err: Error) => {
+        if (!this.relayFailing) this.o.log.warn({ err: { message: err.message } }, 'event relay pass failed; retrying')
+        this.relayFailing = true
+      })
+      .finally(() => {
+        this.running = undefined
+        if (this.again) {
+          this.again = false
+          this.kick()
+        }
+      })
+  }
+
+  private async relayAll() {
+    for (const schema of this.outboxes) {
+      while (!this.stopped && (await this.relayBatch(schema)) === BATCH) {
+        /* keep going while full batches come back */
+      }
+    }
+  }
+
+  /**
+   * XADDs a batch while holding its outbox rows locked, then marks them published in the same
+   * transaction. A crash in between relays them again; consumers dedupe by event id.
+   */
+  private async relayBatch(schema: string): Promise<number> {
+    const s = sql.id(schema)
+    return transaction(this.o.db, async (tx) => {
+      const { rows } = await sql<OutboxRow>`select * from ${s}.outbox
+        where published_at is null and dead_lettered_at is null
+        order by seq limit ${BATCH} for update skip locked`.execute(tx.db)
+      if (rows.length === 0) return 0
+      const pipeline = this.o.redis.pipeline()
+      for (const row of rows) {
+        pipeline.xadd(this.stream, 'MAXLEN', '~', this.o.maxLen ?? 1_000_000, '*', 'e', JSON.stringify(toEvent(row)))
+      }
+      const results = await pipeline.exec()
+      for (const [err] of results ?? []) if (err) throw err
+      await sql`update ${s}.outbox set published_at = now()
+        where seq in (${sql.join(rows.map((r) => r.seq))})`.execute(tx.db)
+      return rows.length
+    })
+  }
+
+  /**
+   * After a Redis restart without persistence (or a failover that lost writes) the stream is
+   * gone with whatever consumers had not read yet: relay the recent events again.
+   */
+  private recoverLostStream() {
+    if (this.stopped) return
+    void (async () => {
+      if ((await this.o.redis.exists(this.stream)) === 1) return
+      const windowMs = this.o.replayWindowMs ?? 15 * 60_000
+      let replayed = 0
+      for (const schema of this.outboxes) {
+        const { numAffectedRows } = await sql`update ${sql.id(schema)}.outbox set published_at = null
+          where published_at > now() - make_interval(secs => ${windowMs / 1000})
+          and dead_lettered_at is null`.execute(this.o.db)
+        replayed += Number(numAffectedRows ?? 0)
+      }
+      if (replayed > 0) this.o.log.warn({ replayed }, 'event stream missing in Redis; relaying recent events again')
+      this.kick()
+    })().catch((err: Error) => this.o.log.warn({ err: { message: err.message } }, 'event stream check failed'))
+  }
+
+  private async consume(state: ConsumerState, conn: Redis) {
+    let groupReady = false
+    while (!this.stopped) {
+      try {
+        if (!groupReady) {
+          await this.createGroup(state.group)
+          groupReady = true
+        }
+        if (Date.now() >= state.nextClaimAt) {
+          await this.claimStale(state)
+          state.nextClaimAt = Date.now() + Math.max(100, this.claimIdleMs / 2)
+        }
+        const res = (await conn.xreadgroup(
+          'GROUP',
+          state.group,
+          this.o.nodeId,
+          'COUNT',
+          50,
+          'BLOCK',
+          Math.min(this.blockMs, Math.max(50, state.nextClaimAt - Date.now())),
+          'STREAMS',
+          this.stream,
+          '>',
+        )) as Array<[string, Entry[]]> | null
+        for (const [, entries] of res ?? []) {
+          for (const entry of entries) await this.handle(state, entry, 1)
+        }
+        if (state.failing) this.o.log.info({ group: state.group }, 'event consumer recovered')
+        state.failing = false
+      } catch (err) {
+        if (this.stopped) break
+        const message = (err as Error).message ?? ''
+        // @NOTE A Redis that lost its data has no group either: create it again.
+        if (message.includes('NOGROUP')) groupReady = false
+        if (!state.failing) this.o.log.warn({ err: { message }, group: state.group }, 'event consumer failed; retrying')
+        state.failing = true
+        await sleep(250)
+      }
+    }
+  }
+
+  private async createGroup(group: string) {
+    try {
+      // @NOTE From the stream's start: a new consumer catches up on history; its handlers are upserts.
+      await this.o.redis.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM')
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err
+    }
+  }
+
+  /** Takes over entries that stayed unacknowledged too long; gives up on those delivered too often. */
+  private async claimStale(state: ConsumerState) {
+    let cursor = '0-0'
+    do {
+      const [next, entries] = (await this.o.redis.xautoclaim(
+        this.stream,
+        state.group,
+        this.o.nodeId,
+        this.claimIdleMs,
+        cursor,
+        'COUNT',
+        BATCH,
+      )) as [string, Entry[], string[]]
+      cursor = next
+      const live = entries.filter(([, fields]) => fields)
+      if (live.length === 0) continue
+      const pending = (await this.o.redis.xpending(
+        this.stream,
+        state.group,
+        live[0]![0],
+        live[live.length - 1]![0],
+        live.length,
+        this.o.nodeId,
+      )) as Array<[string, string, number, number]>
+      const deliveries = new Map(pending.map(([id, , , count]) => [id, Number(count)]))
+      for (const entry of live) {
+        if (this.stopped) return
+        await this.handle(state, entry, deliveries.get(entry[0]) ?? 1)
+      }
+    } while (cursor !== '0-0' && !this.stopped)
+  }
+
+  private async handle(state: ConsumerState, [id, fields]: Entry, deliveries: number) {
+    const raw = fields ? valueOf(fields, 'e') : undefined
+    let event: DomainEvent
+    try {
+      event = JSON.parse(raw ?? '') as DomainEvent
+    } catch {
+      await this.deadLetter(state, id, raw ?? '', deliveries, 'unreadable stream entry')
+      return
+    }
+    if (!state.consumer.types.includes(event.type)) {
+      await this.o.redis.xack(this.stream, state.group, id)
+      return
+    }
+    if (deliveries > this.maxAttempts) {
+      await this.deadLetter(state, id, raw!, deliveries - 1, 'too many failed deliveries', event)
+      return
+    }
+    try {
+      await deliverOnce(this.o.db, state.consumer, event)
+    } catch (err) {
+      // @NOTE Not acknowledged: the entry stays pending and is claimed again after claimIdleMs.
+      this.o.log.warn(
+        { err, eventId: event.id, type: event.type, consumer: state.group, attempts: deliveries },
+        'event delivery failed; will retry',
+      )
+      return
+    }
+    await this.o.redis.xack(this.stream, state.group, id)
+  }
+
+  private async deadLetter(state: ConsumerState, id: string, raw: string, attempts: number, reason: string, event?: DomainEvent) {
+    await this.o.redis
+      .multi()
+      .xadd(this.deadStream, 'MAXLEN', '~', 100_000, '*', 'e', raw, 'group', state.group, 'id', id, 'attempts', attempts, 'reason', reason)
+      .xack(this.stream, state.group, id)
+      .exec()
+    this.o.onDeadLetter?.()
+    this.o.log.error(
+      { eventId: event?.id, type: event?.type, consumer: state.group, streamId: id, attempts, deadLetterStream: this.deadStream },
+      'event dead-lettered after repeated failures',
+    )
+  }
+}
+
+function valueOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]
+  return undefined
+}
+
+function field(info: unknown[], name: string): unknown {
+  for (let i = 0; i + 1 < info.length; i += 2) if (info[i] === name) return info[i + 1]
+  return undefined
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms))
+}
