@@ -17,7 +17,14 @@ function upload(
     method: 'POST',
     headers: token ? { authorization: `Bearer ${token}` } : {},
     body: form,
-  }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> })) // eslint-disable-line @typescript-eslint/no-explicit-any
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as UploadAnswer }))
+}
+
+interface UploadAnswer {
+  id: string
+  avatar_url: string | null
+  type?: string
+  errors: Record<string, string[]>
 }
 
 type OutboxRow = { payload: Record<string, unknown> }

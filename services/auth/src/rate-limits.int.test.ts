@@ -8,7 +8,7 @@ const password = 'correct horse battery'
 interface Answer {
   status: number
   headers: Record<string, string | string[] | undefined>
-  body: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: { type?: string } | undefined
 }
 
 let nextIp = 10
@@ -71,7 +71,7 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
     // the 11th is refused even with the right password, whatever the email's letter case
     const limited = await c.post('/api/auth/login/', { email: email.toUpperCase(), password })
     expect(limited.status).toBe(429)
-    expect(limited.body.type).toBe('/problems/rate-limited')
+    expect(limited.body?.type).toBe('/problems/rate-limited')
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect(limited.headers['ratelimit-limit']).toBe('10')
     // another email from the same IP, and the same email from another IP, are still allowed
