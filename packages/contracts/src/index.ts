@@ -1,1 +1,2 @@
 export * from './chat-frames'
+export * from './bus-events'

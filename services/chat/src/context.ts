@@ -2,6 +2,7 @@ import type { MessageWire } from '@parley/contracts'
 import type { Platform } from '@parley/platform'
 import { Counter, Gauge, Histogram } from 'prom-client'
 import type { Logger } from 'pino'
+import type { AttachmentUrls } from './attachments/attachments.urls'
 import { MessageWriter, type SendResult } from './messages/message-writer'
 import { presentMessages } from './messages/messages.presenter'
 import type { ChatOptions } from './options'
@@ -31,6 +32,8 @@ export interface ChatContext {
   typing: TypingTracker
   presence: PresenceService
   metrics: ChatMetrics
+  /** Signs attachment download URLs with this instance's key (two instances never share one). */
+  attachmentUrls: AttachmentUrls
   /** Presented messages of the latest commits, keyed by id, so the sender's ack reuses them. */
   presented: WeakMap<SendResult, MessageWire>
   close(): Promise<void>
@@ -63,7 +66,7 @@ function chatMetrics(platform: Platform): ChatMetrics {
   }
 }
 
-export function createChatContext(platform: Platform, options: ChatOptions): ChatContext {
+export function createChatContext(platform: Platform, options: ChatOptions, attachmentUrls: AttachmentUrls): ChatContext {
   const log = platform.log.child({ name: 'chat' })
   const metrics = chatMetrics(platform)
   const users = new UserDirectory(platform.db)
@@ -83,7 +86,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
     async onCommitted(results) {
       const needsDetails = results.some((r) => r.hasAttachments)
-      const wires = await presentMessages(platform.db, users, results.map((r) => r.row), { withDetails: needsDetails })
+      const wires = await presentMessages({ platform, users, attachmentUrls }, results.map((r) => r.row), { withDetails: needsDetails })
       results.forEach((r, i) => {
         presented.set(r, wires[i])
         metrics.sent.inc()
@@ -103,6 +106,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     typing,
     presence: new PresenceService(platform.db, hub, log),
     metrics,
+    attachmentUrls,
     presented,
     async close() {
       await writer.close()

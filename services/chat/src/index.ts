@@ -4,7 +4,7 @@ import { conversationRoutes } from './conversations/conversations.routes'
 import { createChatContext } from './context'
 import { sql } from 'kysely'
 import { attachmentRoutes } from './attachments/attachments.routes'
-import { AttachmentUrls, useAttachmentUrls } from './attachments/attachments.urls'
+import { AttachmentUrls } from './attachments/attachments.urls'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
 import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
 import { legacyRoutes } from './legacy/legacy.routes'
@@ -32,17 +32,15 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     schema: 'chat',
     migrations: chatMigrations,
     async create(platform) {
-      const ctx = createChatContext(platform, options)
       const { rows } = await sql<{ value: string }>`select value from chat.secrets where name = 'attachment-url'`.execute(platform.db)
-      const urls = new AttachmentUrls(rows[0].value, options.downloadUrlTtlSeconds)
-      useAttachmentUrls(urls)
+      const ctx = createChatContext(platform, options, new AttachmentUrls(rows[0].value, options.downloadUrlTtlSeconds))
       const sockets = new ChatSocketServer(ctx)
       return {
         routes: async (app) => {
           await app.register(conversationRoutes(ctx))
           await app.register(messageRoutes(ctx))
           await app.register(miscRoutes(ctx))
-          await app.register(attachmentRoutes(ctx, urls))
+          await app.register(attachmentRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },
         consumers: [ctx.users.consumer(), contactsConsumer(ctx)],

@@ -4,9 +4,9 @@ import { sql } from 'kysely'
 import sharp from 'sharp'
 import { z } from 'zod'
 import type { ChatContext } from '../context'
+import type { AttachmentRow } from '../db/rows'
 import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
 import { presentAttachment } from '../messages/messages.presenter'
-import type { AttachmentUrls } from './attachments.urls'
 
 const ALLOWED = [/^image\/(png|jpeg|gif|webp|avif|heic|bmp)$/, /^audio\//, /^video\//, /^application\/pdf$/, /^application\/(zip|gzip|x-7z-compressed|x-tar)$/, /^application\/vnd\.(openxmlformats|oasis|ms-)/, /^application\/msword$/]
 
@@ -38,7 +38,8 @@ function safeFilename(name: string | undefined): string | null {
  * Uploads (multipart `file`, type checked by content) and authorised downloads: the uploader
  * until the file is sent, then members of its conversation; everyone else gets 404.
  */
-export function attachmentRoutes(ctx: ChatContext, urls: AttachmentUrls) {
+export function attachmentRoutes(ctx: ChatContext) {
+  const urls = ctx.attachmentUrls
   return async (app: App) => {
     const db = ctx.platform.db
     app.post('/api/chat/upload/', { preHandler: authenticate, schema: { tags: ['chat'], summary: 'Upload an attachment (multipart `file`, ≤ 25 MB)', security: bearerAuth } }, async (req, reply) => {
@@ -59,10 +60,10 @@ export function attachmentRoutes(ctx: ChatContext, urls: AttachmentUrls) {
       const id = newId()
       const key = `chat/attachments/${id}`
       await ctx.platform.storage.put(key, buf)
-      const { rows } = await sql<any>`insert into chat.attachments (id, tenant_id, uploader_id, storage_key, content_type, size, width, height, filename)
+      const { rows } = await sql<AttachmentRow>`insert into chat.attachments (id, tenant_id, uploader_id, storage_key, content_type, size, width, height, filename)
         values (${id}, ${caller.tenantId}, ${caller.userId}, ${key}, ${contentType}, ${buf.length}, ${width}, ${height}, ${safeFilename(file.filename)})
         returning *`.execute(db)
-      return reply.code(201).send(presentAttachment(rows[0]))
+      return reply.code(201).send(presentAttachment(rows[0], urls))
     })
 
     app.get('/api/chat/attachments/:id/', {
@@ -75,7 +76,7 @@ export function attachmentRoutes(ctx: ChatContext, urls: AttachmentUrls) {
     }, async (req, reply) => {
       const { id } = req.params
       if (!isUuid(id)) throw attachmentNotFound()
-      const { rows } = await sql<any>`select * from chat.attachments where id = ${id}`.execute(db)
+      const { rows } = await sql<AttachmentRow>`select * from chat.attachments where id = ${id}`.execute(db)
       const a = rows[0]
       if (!a) throw attachmentNotFound()
       const { exp, sig } = req.query

@@ -26,14 +26,3 @@ export class AttachmentUrls {
     return createHmac('sha256', this.key).update(`${id}.${exp}`).digest('base64url')
   }
 }
-
-let current: AttachmentUrls | undefined
-
-/** Set once the service has loaded its key. */
-export function useAttachmentUrls(urls: AttachmentUrls) {
-  current = urls
-}
-
-export function attachmentUrl(id: string): string {
-  return current ? current.signed(id) : `/api/chat/attachments/${id}/`
-}

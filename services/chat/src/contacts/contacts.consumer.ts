@@ -1,6 +1,8 @@
-import type { Consumer } from '@parley/platform'
+import type { ContactAcceptedPayload, ContactRemovedPayload, UserBlockPayload } from '@parley/contracts'
+import type { Consumer, Tx } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
+import type { Executor } from '../db/rows'
 import { ensureDirect, sortedPair } from '../conversations/conversations.service'
 import { recordChanges } from '../sync/changes'
 
@@ -15,10 +17,10 @@ export function contactsConsumer(ctx: ChatContext): Consumer {
     schema: 'chat',
     types: ['contact.accepted', 'contact.removed', 'user.blocked', 'user.unblocked'],
     async handle(event, tx) {
-      const p = event.payload as Record<string, any>
       const db = tx.db
       if (event.type === 'contact.accepted') {
-        const ids: string[] = (p.users ?? []).map((u: any) => u.user_id)
+        const p = event.payload as unknown as ContactAcceptedPayload
+        const ids = (p.users ?? []).map((u) => u.user_id)
         if (ids.length !== 2 || !p.room_id) return
         const [a, b] = sortedPair(ids[0], ids[1])
         await sql`insert into chat.contacts (user_a, user_b, room_id) values (${a}, ${b}, ${p.room_id})
@@ -33,11 +35,13 @@ export function contactsConsumer(ctx: ChatContext): Consumer {
         return
       }
       if (event.type === 'contact.removed') {
+        const p = event.payload as unknown as ContactRemovedPayload
         const [a, b] = sortedPair(p.user_ids[0], p.user_ids[1])
         await sql`delete from chat.contacts where user_a = ${a} and user_b = ${b}`.execute(db)
         if (p.room_id) await setReadOnly(ctx, tx, p.room_id, true)
         return
       }
+      const p = event.payload as unknown as UserBlockPayload
       const [a, b] = sortedPair(p.blocker_id, p.blocked_id)
       if (event.type === 'user.blocked') {
         await sql`insert into chat.blocks (blocker_id, blocked_id) values (${p.blocker_id}, ${p.blocked_id}) on conflict do nothing`.execute(db)
@@ -53,12 +57,12 @@ export function contactsConsumer(ctx: ChatContext): Consumer {
   }
 }
 
-async function isBlockedPair(db: any, a: string, b: string): Promise<boolean> {
+async function isBlockedPair(db: Executor, a: string, b: string): Promise<boolean> {
   const { rows } = await sql`select 1 from chat.blocks where (blocker_id = ${a} and blocked_id = ${b}) or (blocker_id = ${b} and blocked_id = ${a})`.execute(db)
   return rows.length > 0
 }
 
-async function setReadOnly(ctx: ChatContext, tx: Parameters<Consumer['handle']>[1], roomId: string, readOnly: boolean) {
+async function setReadOnly(ctx: ChatContext, tx: Tx, roomId: string, readOnly: boolean) {
   const { rows } = await sql`update chat.conversations set is_read_only = ${readOnly}, updated_at = now()
     where id = ${roomId} and type = 'direct' and is_read_only <> ${readOnly} returning id`.execute(tx.db)
   if (!rows[0]) return

@@ -1,7 +1,8 @@
 import type { Role } from '@parley/contracts'
-import { fieldError, newId, transaction } from '@parley/platform'
-import { sql, type Transaction } from 'kysely'
+import { fieldError, newId, transaction, type Tx } from '@parley/platform'
+import { sql } from 'kysely'
 import type { ChatContext } from '../context'
+import type { Executor } from '../db/rows'
 import { conversationNotFound, notAllowed, notContacts, userNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
 import { requireManager, requireMember, type Caller, type ConversationRow } from './access'
@@ -16,7 +17,7 @@ export interface CreateInput {
 }
 
 /** Users of the caller's tenant among `ids` (the projection from user.registered). */
-async function requireTenantUsers(db: Transaction<any> | ChatContext['platform']['db'], tenantId: string, ids: string[]) {
+async function requireTenantUsers(db: Executor, tenantId: string, ids: string[]) {
   if (!ids.length) return
   const { rows } = await sql<{ id: string }>`select id from chat.users where id = any(${ids}::uuid[]) and tenant_id = ${tenantId}`.execute(db)
   const found = new Set(rows.map((r) => r.id))
@@ -65,8 +66,8 @@ export async function createConversation(ctx: ChatContext, caller: Caller, input
  * The direct conversation of two contacts, id = the contact's room_id (idempotent). An existing
  * one that was read-only (contact removed, then re-added) becomes writable again.
  */
-export async function ensureDirect(ctx: ChatContext, tenantId: string, roomId: string, userIds: string[], tx?: Transaction<any>) {
-  const work = async (db: Transaction<any>) => {
+export async function ensureDirect(ctx: ChatContext, tenantId: string, roomId: string, userIds: string[], tx?: Tx['db']) {
+  const work = async (db: Tx['db']) => {
     const inserted = await sql`insert into chat.conversations (id, tenant_id, type, created_by) values (${roomId}, ${tenantId}, 'direct', ${userIds[0]})
       on conflict (id) do nothing returning id`.execute(db)
     await sql`insert into chat.participants (conversation_id, user_id, role)

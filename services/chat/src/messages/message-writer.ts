@@ -1,10 +1,10 @@
 import type { MessageType, Role } from '@parley/contracts'
-import { AppError, fieldError, newId, transaction, type Db } from '@parley/platform'
-import { sql, type Transaction } from 'kysely'
+import { AppError, fieldError, newId, transaction, type Db, type Tx } from '@parley/platform'
+import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import { conversationNotFound, conversationReadOnly, notAllowed } from '../errors'
 import { recordChanges, type Change } from '../sync/changes'
-import type { MessageRow } from './messages.presenter'
+import type { AttachmentRow, ConversationRow, MessageRow, ParticipantRow } from '../db/rows'
 
 export interface SendRequest {
   tenantId: string
@@ -170,7 +170,7 @@ export class MessageWriter {
       const pairs = [...new Set(fresh.map((i) => `${reqs[i].conversationId}|${reqs[i].senderId}`))]
       const members = new Map<string, { role: Role; type: string; tenant_id: string; is_read_only: boolean }>()
       if (pairs.length) {
-        const { rows } = await sql<any>`select p.conversation_id, p.user_id, p.role, c.type, c.tenant_id, c.is_read_only
+        const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'role'> & Pick<ConversationRow, 'type' | 'tenant_id' | 'is_read_only'>>`select p.conversation_id, p.user_id, p.role, c.type, c.tenant_id, c.is_read_only
           from chat.participants p join chat.conversations c on c.id = p.conversation_id
           join unnest(${pairs.map((p) => p.split('|')[0])}::uuid[], ${pairs.map((p) => p.split('|')[1])}::uuid[]) as k(c, u)
             on p.conversation_id = k.c and p.user_id = k.u
@@ -180,13 +180,13 @@ export class MessageWriter {
       const replyIds = [...new Set(fresh.map((i) => reqs[i].replyTo).filter((x): x is string => !!x))]
       const replies = new Map<string, string>()
       if (replyIds.length) {
-        const { rows } = await sql<any>`select id, conversation_id from chat.messages where id = any(${replyIds}::uuid[])`.execute(db)
+        const { rows } = await sql<Pick<MessageRow, 'id' | 'conversation_id'>>`select id, conversation_id from chat.messages where id = any(${replyIds}::uuid[])`.execute(db)
         for (const r of rows) replies.set(r.id, r.conversation_id)
       }
       const attachmentIds = [...new Set(fresh.flatMap((i) => reqs[i].attachmentIds))]
       const attachments = new Map<string, { uploader_id: string; message_id: string | null }>()
       if (attachmentIds.length) {
-        const { rows } = await sql<any>`select id, uploader_id, message_id from chat.attachments
+        const { rows } = await sql<Pick<AttachmentRow, 'id' | 'uploader_id' | 'message_id'>>`select id, uploader_id, message_id from chat.attachments
           where id = any(${attachmentIds}::uuid[]) for update`.execute(db)
         for (const r of rows) attachments.set(r.id, r)
       }
@@ -265,7 +265,7 @@ export class MessageWriter {
   }
 }
 
-async function linkAttachments(db: Transaction<any>, results: SendResult[], reqs: SendRequest[], accepted: number[]) {
+async function linkAttachments(db: Tx['db'], results: SendResult[], reqs: SendRequest[], accepted: number[]) {
   const links: Array<{ a: string; m: string; c: string }> = []
   accepted.forEach((i, k) => {
     for (const a of reqs[i].attachmentIds) links.push({ a, m: results[k].row.id, c: reqs[i].conversationId })
@@ -277,7 +277,7 @@ async function linkAttachments(db: Transaction<any>, results: SendResult[], reqs
 }
 
 /** A sender has seen their own message: their read and delivered positions follow it. */
-async function advanceSender(db: Transaction<any>, items: Array<{ c: string; u: string; seq: number }>) {
+async function advanceSender(db: Tx['db'], items: Array<{ c: string; u: string; seq: number }>) {
   const top = new Map<string, { c: string; u: string; seq: number }>()
   for (const it of items) {
     const k = `${it.c}|${it.u}`

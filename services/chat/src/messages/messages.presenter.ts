@@ -1,22 +1,18 @@
-import type { AttachmentWire, MessageType, MessageWire, ReactionSummaryWire } from '@parley/contracts'
+import type { AttachmentWire, MessageWire, ReactionSummaryWire } from '@parley/contracts'
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+import type { AttachmentUrls } from '../attachments/attachments.urls'
+import type { AttachmentRow, MessageRow, ParticipantRow } from '../db/rows'
 import type { UserDirectory } from '../users/users'
-import { attachmentUrl } from '../attachments/attachments.urls'
 
-export interface MessageRow {
-  id: string
-  tenant_id: string
-  conversation_id: string
-  seq: number
-  sender_id: string
-  content: string
-  message_type: MessageType
-  reply_to: string | null
-  client_id: string | null
-  created_at: Date
-  edited_at: Date | null
-  deleted_at: Date | null
+export type { MessageRow } from '../db/rows'
+
+/** What presenting needs from the service instance (a ChatContext has all of it). */
+export interface Presenting {
+  platform: { db: Db }
+  users: UserDirectory
+  /** This instance's URL signer: every instance signs with the key of its own database. */
+  attachmentUrls: AttachmentUrls
 }
 
 /** Other members' positions, to compute is_delivered / is_seen per message. */
@@ -37,21 +33,23 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
  * Messages to wire shape. Loads senders (cached), attachments and reactions for the whole page
  * in one query each; a deleted message keeps its place as a tombstone with empty content.
  */
-export async function presentMessages(db: Db, users: UserDirectory, rows: MessageRow[], options: PresentOptions = {}): Promise<MessageWire[]> {
+export async function presentMessages(deps: Presenting, rows: MessageRow[], options: PresentOptions = {}): Promise<MessageWire[]> {
   if (rows.length === 0) return []
-  const senders = await users.getMany(rows.map((r) => r.sender_id))
+  const db = deps.platform.db
+  const senders = await deps.users.getMany(rows.map((r) => r.sender_id))
   const ids = rows.map((r) => r.id)
   const attachments = new Map<string, AttachmentWire[]>()
   const reactions = new Map<string, ReactionSummaryWire[]>()
   if (options.withDetails !== false) {
     const [att, rea] = await Promise.all([
-      sql<any>`select * from chat.attachments where message_id = any(${ids}::uuid[]) order by created_at, id`.execute(db),
-      sql<any>`select message_id, emoji, count(*)::int as count, array_agg(user_id::text order by created_at) as user_ids
+      sql<AttachmentRow>`select * from chat.attachments where message_id = any(${ids}::uuid[]) order by created_at, id`.execute(db),
+      sql<{ message_id: string; emoji: string; count: number; user_ids: string[] }>`select message_id, emoji, count(*)::int as count, array_agg(user_id::text order by created_at) as user_ids
         from chat.reactions where message_id = any(${ids}::uuid[]) group by message_id, emoji order by min(created_at)`.execute(db),
     ])
     for (const a of att.rows) {
+      if (!a.message_id) continue
       const list = attachments.get(a.message_id) ?? []
-      list.push(presentAttachment(a))
+      list.push(presentAttachment(a, deps.attachmentUrls))
       attachments.set(a.message_id, list)
     }
     for (const r of rea.rows) {
@@ -86,10 +84,10 @@ export async function presentMessages(db: Db, users: UserDirectory, rows: Messag
   })
 }
 
-export function presentAttachment(a: any): AttachmentWire {
+export function presentAttachment(a: AttachmentRow, urls: AttachmentUrls): AttachmentWire {
   return {
     id: a.id,
-    url: attachmentUrl(a.id),
+    url: urls.signed(a.id),
     content_type: a.content_type,
     size: Number(a.size),
     width: a.width ?? null,
@@ -100,7 +98,7 @@ export function presentAttachment(a: any): AttachmentWire {
 
 /** Active members' positions in a conversation. */
 export async function memberPositions(db: Db, conversationId: string): Promise<MemberPositions[]> {
-  const { rows } = await sql<any>`select user_id, last_delivered_seq, last_read_seq from chat.participants
+  const { rows } = await sql<Pick<ParticipantRow, 'user_id' | 'last_delivered_seq' | 'last_read_seq'>>`select user_id, last_delivered_seq, last_read_seq from chat.participants
     where conversation_id = ${conversationId} and left_at is null`.execute(db)
   return rows.map((r) => ({ userId: r.user_id, lastDeliveredSeq: Number(r.last_delivered_seq), lastReadSeq: Number(r.last_read_seq) }))
 }

@@ -6,7 +6,8 @@ import { requireMember, type Caller, isManager, type Membership } from '../conve
 import { conversationReadOnly, messageNotFound, notAllowed } from '../errors'
 import { recordChanges } from '../sync/changes'
 import type { SendResult } from './message-writer'
-import { memberPositions, presentMessages, type MessageRow } from './messages.presenter'
+import type { MessageEditRow, MessageRow } from '../db/rows'
+import { memberPositions, presentMessages } from './messages.presenter'
 
 export interface SendInput {
   content: string
@@ -35,7 +36,7 @@ async function wireOf(ctx: ChatContext, result: SendResult): Promise<MessageWire
   const cached = ctx.presented.get(result)
   if (cached) return cached
   const db = ctx.platform.db
-  return (await presentMessages(db, ctx.users, [result.row], { positions: await memberPositions(db, result.row.conversation_id) }))[0]
+  return (await presentMessages(ctx, [result.row], { positions: await memberPositions(db, result.row.conversation_id) }))[0]
 }
 
 export interface HistoryQuery {
@@ -73,7 +74,7 @@ export async function historyOf(ctx: ChatContext, caller: Caller, m: Membership,
   const hasMore = rows.length > q.limit
   const page = rows.slice(0, q.limit)
   if (!forward) page.reverse()
-  const messages = await presentMessages(db, ctx.users, page, { positions: await memberPositions(db, id) })
+  const messages = await presentMessages(ctx, page, { positions: await memberPositions(db, id) })
   const top = page.length ? Number(page[page.length - 1].seq) : 0
   if (top > m.lastDeliveredSeq) ctx.delivery.delivered(id, caller.userId, top)
   return { messages, has_more: hasMore }
@@ -95,7 +96,7 @@ async function messageFor(ctx: ChatContext, caller: Caller, messageId: string, c
 
 export async function getMessage(ctx: ChatContext, caller: Caller, messageId: string, conversationId?: string) {
   const { row } = await messageFor(ctx, caller, messageId, conversationId)
-  return (await presentMessages(ctx.platform.db, ctx.users, [row], { positions: await memberPositions(ctx.platform.db, row.conversation_id) }))[0]
+  return (await presentMessages(ctx, [row], { positions: await memberPositions(ctx.platform.db, row.conversation_id) }))[0]
 }
 
 /** Edit by the author only; the previous text goes to the edit history. */
@@ -113,7 +114,7 @@ export async function editMessage(ctx: ChatContext, caller: Caller, messageId: s
     await recordChanges(tx.db, [{ conversationId: row.conversation_id, type: 'message.edited', data: { message_id: messageId, seq: Number(row.seq) } }])
     return rows[0]
   })
-  const [wire] = await presentMessages(ctx.platform.db, ctx.users, [updated], { positions: await memberPositions(ctx.platform.db, row.conversation_id) })
+  const [wire] = await presentMessages(ctx, [updated], { positions: await memberPositions(ctx.platform.db, row.conversation_id) })
   ctx.hub.toConversation(row.conversation_id, 'message_updated', { message: wire })
   return wire
 }
@@ -136,7 +137,7 @@ export async function deleteMessage(ctx: ChatContext, caller: Caller, messageId:
 
 export async function messageEdits(ctx: ChatContext, caller: Caller, conversationId: string, messageId: string) {
   const { row } = await messageFor(ctx, caller, messageId, conversationId)
-  const { rows } = await sql<any>`select id, previous_content, edited_by, edited_at from chat.message_edits
+  const { rows } = await sql<Omit<MessageEditRow, 'message_id'>>`select id, previous_content, edited_by, edited_at from chat.message_edits
     where message_id = ${row.id} order by edited_at, id`.execute(ctx.platform.db)
   return rows.map((r) => ({ id: r.id, previous_content: r.previous_content, edited_by: r.edited_by, edited_at: new Date(r.edited_at).toISOString() }))
 }

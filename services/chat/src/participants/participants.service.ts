@@ -2,12 +2,13 @@ import type { Role } from '@parley/contracts'
 import { transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
+import type { ParticipantRow, ParticipantWithUser } from '../db/rows'
 import { removeParticipantNow } from '../conversations/conversations.service'
 import { isManager, requireManager, requireMember, type Caller } from '../conversations/access'
 import { conversationNotFound, notAllowed, participantNotFound, userNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
 
-function presentParticipant(r: any) {
+function presentParticipant(r: ParticipantWithUser) {
   const name = `${r.first_name ?? ''} ${r.last_name ?? ''}`.trim()
   return {
     user_id: r.user_id,
@@ -15,7 +16,7 @@ function presentParticipant(r: any) {
     username: r.username ?? null,
     display_name: name || r.username || null,
     avatar_url: r.avatar_url ?? null,
-    role: r.role as Role,
+    role: r.role,
     joined_at: new Date(r.joined_at).toISOString(),
     last_read_seq: Number(r.last_read_seq),
     last_delivered_seq: Number(r.last_delivered_seq),
@@ -30,7 +31,7 @@ export async function listParticipants(ctx: ChatContext, caller: Caller, id: str
   const db = ctx.platform.db
   const [count, rows] = await Promise.all([
     sql<{ n: number }>`select count(*)::int as n from chat.participants where conversation_id = ${id} and left_at is null`.execute(db),
-    sql<any>`select p.*, u.username, u.person_id, u.first_name, u.last_name, u.avatar_url from chat.participants p
+    sql<ParticipantWithUser>`select p.*, u.username, u.person_id, u.first_name, u.last_name, u.avatar_url from chat.participants p
       left join chat.users u on u.id = p.user_id where p.conversation_id = ${id} and p.left_at is null
       order by ${ROLE_ORDER}, p.joined_at, p.user_id limit ${page.limit} offset ${page.offset}`.execute(db),
   ])
@@ -38,7 +39,7 @@ export async function listParticipants(ctx: ChatContext, caller: Caller, id: str
 }
 
 async function participant(ctx: ChatContext, id: string, userId: string): Promise<ParticipantWire> {
-  const { rows } = await sql<any>`select p.*, u.username, u.person_id, u.first_name, u.last_name, u.avatar_url from chat.participants p
+  const { rows } = await sql<ParticipantWithUser>`select p.*, u.username, u.person_id, u.first_name, u.last_name, u.avatar_url from chat.participants p
     left join chat.users u on u.id = p.user_id where p.conversation_id = ${id} and p.user_id = ${userId} and p.left_at is null`.execute(ctx.platform.db)
   if (!rows[0]) throw participantNotFound(userId)
   return presentParticipant(rows[0])
@@ -58,7 +59,7 @@ export async function addParticipant(ctx: ChatContext, caller: Caller, id: strin
   const { rows: users } = await sql`select id from chat.users where id = ${userId} and tenant_id = ${caller.tenantId}`.execute(db)
   if (!users[0]) throw userNotFound(userId)
   const added = await transaction(db, async (tx) => {
-    const { rows } = await sql<any>`insert into chat.participants (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
+    const { rows } = await sql<Pick<ParticipantRow, 'user_id'>>`insert into chat.participants (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
       select c.id, ${userId}, ${role}, c.last_seq, c.last_seq from chat.conversations c where c.id = ${id} and c.deleted_at is null
       on conflict (conversation_id, user_id) do update set role = excluded.role, left_at = null, joined_at = now(),
         last_read_seq = excluded.last_read_seq, last_delivered_seq = excluded.last_delivered_seq

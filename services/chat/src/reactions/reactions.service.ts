@@ -1,24 +1,25 @@
 import { isUuid, transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
+import type { MessageRow, ReactionRow, UserRow } from '../db/rows'
 import { requireMember, type Caller } from '../conversations/access'
 import { conversationReadOnly, messageNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
 
 async function reactableMessage(ctx: ChatContext, caller: Caller, messageId: string) {
   if (!isUuid(messageId)) throw messageNotFound(messageId)
-  const { rows } = await sql<any>`select id, conversation_id, deleted_at from chat.messages where id = ${messageId}`.execute(ctx.platform.db)
+  const { rows } = await sql<Pick<MessageRow, 'id' | 'conversation_id' | 'deleted_at'>>`select id, conversation_id, deleted_at from chat.messages where id = ${messageId}`.execute(ctx.platform.db)
   const row = rows[0]
   if (!row || row.deleted_at) throw messageNotFound(messageId)
   const m = await requireMember(ctx.platform.db, caller, row.conversation_id).catch(() => {
     throw messageNotFound(messageId)
   })
-  return { conversationId: row.conversation_id as string, m }
+  return { conversationId: row.conversation_id, m }
 }
 
 export async function listReactions(ctx: ChatContext, caller: Caller, messageId: string) {
   await reactableMessage(ctx, caller, messageId)
-  const { rows } = await sql<any>`select r.user_id, r.emoji, r.created_at, u.username from chat.reactions r
+  const { rows } = await sql<ReactionRow & Pick<UserRow, 'username'>>`select r.user_id, r.emoji, r.created_at, u.username from chat.reactions r
     left join chat.users u on u.id = r.user_id where r.message_id = ${messageId} order by r.created_at, r.user_id`.execute(ctx.platform.db)
   return rows.map((r) => ({ message_id: messageId, user_id: r.user_id, username: r.username ?? null, emoji: r.emoji, created_at: new Date(r.created_at).toISOString() }))
 }

@@ -2,6 +2,7 @@ import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import { recordChanges } from '../sync/changes'
+import type { ParticipantRow } from '../db/rows'
 import type { RealtimeHub } from './hub'
 
 /**
@@ -44,7 +45,7 @@ export class DeliveryTracker {
   }
 
   private async write(list: Array<{ c: string; u: string; seq: number }>) {
-    const { rows } = await sql<any>`update chat.participants p set last_delivered_seq = k.seq
+    const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`update chat.participants p set last_delivered_seq = k.seq
       from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
       where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
       returning p.conversation_id, p.user_id, p.last_delivered_seq`.execute(this.db)

@@ -1,6 +1,7 @@
 import { transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
+import type { ParticipantRow } from '../db/rows'
 import { requireMember, type Caller, type Membership } from '../conversations/access'
 import { recordChanges } from '../sync/changes'
 
@@ -11,7 +12,7 @@ import { recordChanges } from '../sync/changes'
 export async function markRead(ctx: ChatContext, caller: Caller, conversationId: string, upToSeq?: number, known?: Membership) {
   const m = known ?? (await requireMember(ctx.platform.db, caller, conversationId))
   const result = await transaction(ctx.platform.db, async (tx) => {
-    const { rows } = await sql<any>`update chat.participants p
+    const { rows } = await sql<Pick<ParticipantRow, 'last_read_seq'>>`update chat.participants p
       set last_read_seq = least(${upToSeq ?? Number.MAX_SAFE_INTEGER}::bigint, c.last_seq),
           last_delivered_seq = greatest(p.last_delivered_seq, least(${upToSeq ?? Number.MAX_SAFE_INTEGER}::bigint, c.last_seq))
       from chat.conversations c

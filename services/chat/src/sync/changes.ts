@@ -1,6 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
-import type { Transaction } from 'kysely'
+import type { ChangeRow, Executor } from '../db/rows'
 
 export type ChangeType =
   | 'message.new'
@@ -25,7 +25,7 @@ export interface Change {
 }
 
 /** Appends changes to the sync log inside the caller's transaction (one statement for many). */
-export async function recordChanges(db: Transaction<any> | Db, changes: Change[]): Promise<void> {
+export async function recordChanges(db: Executor, changes: Change[]): Promise<void> {
   if (changes.length === 0) return
   const values = changes.map(
     (c) => sql`(${c.conversationId}::uuid, ${c.userId ?? null}::uuid, ${c.type}, ${JSON.stringify(c.data)}::jsonb)`,
@@ -56,11 +56,11 @@ const SYNC_LIMIT = 500
  */
 export async function readChanges(db: Db, userId: string, since: SyncCursor | undefined) {
   if (!since) {
-    const { rows } = await sql<any>`select coalesce((select xid::text || '-' || id from chat.changes
+    const { rows } = await sql<{ cursor: string }>`select coalesce((select xid::text || '-' || id from chat.changes
         where xid < pg_snapshot_xmin(pg_current_snapshot()) order by xid desc, id desc limit 1), '0-0') as cursor`.execute(db)
-    return { events: [], next: rows[0].cursor as string }
+    return { events: [], next: rows[0].cursor }
   }
-  const { rows } = await sql<any>`select c.id, c.xid::text as xid, c.conversation_id, c.type, c.data, c.created_at
+  const { rows } = await sql<Omit<ChangeRow, 'user_id'>>`select c.id, c.xid::text as xid, c.conversation_id, c.type, c.data, c.created_at
     from chat.changes c
     where (c.xid, c.id) > (${since.xid}::xid8, ${since.id}::bigint)
       and c.xid < pg_snapshot_xmin(pg_current_snapshot())
@@ -69,10 +69,10 @@ export async function readChanges(db: Db, userId: string, since: SyncCursor | un
     order by c.xid, c.id limit ${SYNC_LIMIT}`.execute(db)
   const events = rows.map((r) => ({
     cursor: encodeCursor({ xid: r.xid, id: r.id }),
-    type: r.type as string,
-    conversation_id: r.conversation_id as string | null,
+    type: r.type,
+    conversation_id: r.conversation_id,
     created_at: new Date(r.created_at).toISOString(),
-    data: r.data as Record<string, unknown>,
+    data: r.data,
   }))
   const next = events.length ? events[events.length - 1].cursor : encodeCursor(since)
   return { events, next, has_more: rows.length === SYNC_LIMIT }

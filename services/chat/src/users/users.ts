@@ -1,5 +1,7 @@
+import type { UserSnapshotPayload } from '@parley/contracts'
 import type { Consumer, Db } from '@parley/platform'
 import { sql } from 'kysely'
+import type { UserRow } from '../db/rows'
 
 export interface ChatUser {
   id: string
@@ -12,7 +14,7 @@ export interface ChatUser {
 
 const CACHE_MS = 60_000
 
-function displayName(row: { first_name: string; last_name: string; username: string | null }): string | null {
+function displayName(row: Pick<UserRow, 'first_name' | 'last_name' | 'username'>): string | null {
   const full = `${row.first_name ?? ''} ${row.last_name ?? ''}`.trim()
   return full || row.username || null
 }
@@ -35,8 +37,8 @@ export class UserDirectory {
       else missing.push(id)
     }
     if (missing.length) {
-      const { rows } = await sql<any>`select * from chat.users where id = any(${missing}::uuid[])`.execute(this.db)
-      const found = new Map(rows.map((r) => [r.id as string, r]))
+      const { rows } = await sql<UserRow>`select * from chat.users where id = any(${missing}::uuid[])`.execute(this.db)
+      const found = new Map(rows.map((r) => [r.id, r]))
       for (const id of missing) {
         const r = found.get(id)
         const user: ChatUser | null = r
@@ -65,7 +67,7 @@ export class UserDirectory {
       schema: 'chat',
       types: ['user.registered', 'user.updated'],
       handle: async (event, tx) => {
-        const p = event.payload as Record<string, any>
+        const p = event.payload as unknown as UserSnapshotPayload
         await sql`insert into chat.users (id, tenant_id, person_id, username, first_name, last_name, avatar_url, updated_at)
           values (${p.user_id}, ${p.tenant_id ?? event.tenantId}, ${p.person_id ?? null}, ${p.username ?? null},
             ${p.first_name ?? ''}, ${p.last_name ?? ''}, ${p.avatar_url ?? null}, ${event.occurredAt})

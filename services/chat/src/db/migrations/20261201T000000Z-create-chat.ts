@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely'
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
 
 /** Conversations, members, messages and everything hanging off them, in schema `chat`. */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Db): Promise<void> {
   // @NOTE One statement per call: PGlite's extended protocol takes a single command.
   for (const statement of SCHEMA.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) {
     await sql.raw(statement).execute(db)
@@ -128,7 +129,7 @@ const SCHEMA = `
     );
 `
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Db): Promise<void> {
   await sql`drop table if exists chat.presence, chat.changes, chat.attachments, chat.reactions, chat.message_edits,
     chat.messages, chat.participants, chat.conversations, chat.blocks, chat.contacts, chat.users`.execute(db)
 }
