@@ -81,6 +81,10 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
   const delivery: DeliveryTracker = new DeliveryTracker(platform.db, hub, log, options.receiptFlushMs)
   const typing = new TypingTracker(hub, options.typingTtlMs)
   const presented = new WeakMap<SendResult, MessageWire>()
+  const presence = new PresenceService(platform.db, hub, log.child({ name: 'chat:presence' }), {
+    heartbeatMs: options.presenceHeartbeatMs,
+    ttlMs: options.presenceTtlMs,
+  })
   const writer = new MessageWriter(platform.db, log.child({ name: 'chat:writer' }), {
     batchMaxSize: options.batchMaxSize,
     maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
@@ -104,7 +108,7 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
     writer,
     delivery,
     typing,
-    presence: new PresenceService(platform.db, hub, log),
+    presence,
     metrics,
     attachmentUrls,
     presented,
@@ -112,6 +116,7 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
       await writer.close()
       await delivery.close()
       typing.close()
+      await presence.close()
       hub.close()
     },
   }

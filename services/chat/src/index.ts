@@ -7,6 +7,7 @@ import { attachmentRoutes } from './attachments/attachments.routes'
 import { AttachmentUrls } from './attachments/attachments.urls'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
 import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
+import * as presenceNodes from './db/migrations/20261201T020000Z-presence-nodes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
@@ -19,6 +20,7 @@ export type { ChatOptions } from './options'
 export const chatMigrations = {
   '20261201T000000Z-create-chat': createChat,
   '20261201T010000Z-create-secrets': createSecrets,
+  '20261201T020000Z-presence-nodes': presenceNodes,
 }
 
 /**
@@ -34,6 +36,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     async create(platform) {
       const { rows } = await sql<{ value: string }>`select value from chat.secrets where name = 'attachment-url'`.execute(platform.db)
       const ctx = createChatContext(platform, options, new AttachmentUrls(rows[0].value, options.downloadUrlTtlSeconds))
+      await ctx.presence.start()
       const sockets = new ChatSocketServer(ctx)
       return {
         routes: async (app) => {

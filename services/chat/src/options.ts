@@ -17,6 +17,10 @@ export interface ChatOptions {
   maxUploadBytes: number
   /** Lifetime of a signed attachment download URL. */
   downloadUrlTtlSeconds: number
+  /** Each node refreshes its presence heartbeat and sweeps dead nodes this often. */
+  presenceHeartbeatMs: number
+  /** A node silent for this long is dead: its sockets stop counting and its users go offline. */
+  presenceTtlMs: number
 }
 
 export const defaultChatOptions: ChatOptions = {
@@ -28,4 +32,6 @@ export const defaultChatOptions: ChatOptions = {
   receiptFlushMs: 50,
   maxUploadBytes: 25 * 1024 * 1024,
   downloadUrlTtlSeconds: 3600,
+  presenceHeartbeatMs: 10_000,
+  presenceTtlMs: 30_000,
 }

@@ -1,0 +1,79 @@
+import { api, eventually } from '@parley/platform/testing'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
+
+/**
+ * Presence heals itself when a node dies with sockets open. A dead node is simulated by rows
+ * in `chat.presence_nodes` / `chat.presence_sockets` whose heartbeat is aged past the TTL, so
+ * nothing waits for real time to pass; the live node beats every 50 ms.
+ */
+describe('presence after a node dies', () => {
+  let c: ChatTest
+  let alice: TestUser
+  let bob: TestUser
+  const db = () => c.t.platform.db
+  const statusOf = async (viewer: TestUser, user: TestUser) =>
+    (await api(c.t.url).get(`/api/chat/presence/?user_ids=${user.id}`, viewer.token)).body[0].status as string
+
+  beforeAll(async () => {
+    c = await startChat({ presenceHeartbeatMs: 50, presenceTtlMs: 60_000 })
+    alice = await c.user()
+    bob = await c.user()
+    await c.contacts(alice, bob)
+  })
+  afterAll(() => c?.close())
+
+  it('stops counting the sockets of a node whose heartbeat is stale, and tells contacts', async () => {
+    const a = await TestSocket.open(c.t.wsUrl, alice.token)
+    // Bob is connected to another node, which then dies without closing his two sockets.
+    await sql`insert into chat.presence_nodes (node_id, heartbeat_at) values ('node-that-dies', now())`.execute(db())
+    await sql`insert into chat.presence_sockets (node_id, user_id, sockets) values ('node-that-dies', ${bob.id}, 2)`.execute(db())
+    await sql`insert into chat.presence (user_id, status, last_seen) values (${bob.id}, 'busy', now() - interval '2 hours')`.execute(db())
+    expect(await statusOf(alice, bob)).toBe('busy')
+
+    await sql`update chat.presence_nodes set heartbeat_at = now() - interval '1 hour' where node_id = 'node-that-dies'`.execute(db())
+    // Reads ignore a dead node at once, before any sweep.
+    expect(await statusOf(alice, bob)).toBe('offline')
+    const told = await a.next('presence', (f) => f.user_id === bob.id)
+    expect(told).toMatchObject({ status: 'offline' })
+    // Last seen is when the dead node last beat (an hour ago), not when it was swept.
+    const ago = Date.now() - Date.parse(told.last_seen)
+    expect(ago).toBeGreaterThan(59 * 60_000)
+    expect(ago).toBeLessThan(61 * 60_000)
+    const left = await sql<{ n: number }>`select count(*)::int as n from chat.presence_sockets where node_id = 'node-that-dies'`.execute(db())
+    expect(left.rows[0].n).toBe(0)
+    // The sweeping node's own sockets still count.
+    expect(await statusOf(bob, alice)).toBe('online')
+    await a.close()
+  })
+
+  it('keeps a user online while a live node still holds one of their sockets', async () => {
+    const carol = await c.user()
+    await c.contacts(carol, bob)
+    const s = await TestSocket.open(c.t.wsUrl, carol.token)
+    await sql`insert into chat.presence_nodes (node_id, heartbeat_at) values ('second-node', now() - interval '1 hour')`.execute(db())
+    await sql`insert into chat.presence_sockets (node_id, user_id, sockets) values ('second-node', ${carol.id}, 1)`.execute(db())
+    await eventually(async () => {
+      const { rows } = await sql`select 1 from chat.presence_nodes where node_id = 'second-node'`.execute(db())
+      return rows.length === 0
+    })
+    expect(await statusOf(bob, carol)).toBe('online')
+    expect(s.all('presence').filter((f) => f.user_id === carol.id && f.status === 'offline')).toEqual([])
+    await s.close()
+  })
+
+  it('restores its sockets when another node swept it for dead', async () => {
+    const a = await TestSocket.open(c.t.wsUrl, alice.token)
+    // What another node's sweep does to this one after a long pause.
+    await sql`delete from chat.presence_sockets where user_id = ${alice.id}`.execute(db())
+    await sql`delete from chat.presence_nodes`.execute(db())
+    await eventually(async () => {
+      const { rows } = await sql<{ sockets: number }>`select sockets from chat.presence_sockets where user_id = ${alice.id}`.execute(db())
+      return rows[0]?.sockets === 1
+    })
+    expect(await statusOf(bob, alice)).toBe('online')
+    await a.close()
+    await eventually(async () => (await statusOf(bob, alice)) === 'offline')
+  })
+})
