@@ -3,6 +3,7 @@
 // purpose: worker threads do not inherit the TypeScript loader under every runner.
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite, types } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 
 const INT8 = 20
 const db = new PGlite({
@@ -11,6 +12,8 @@ const db = new PGlite({
   relaxedDurability: false,
   parsers: { [INT8]: (value) => Number(value), [types.NUMERIC]: (value) => value },
   loadDataDir: workerData.template ? new Blob([workerData.template]) : undefined,
+  // Trigram indexes (chat message search in any script); PostgreSQL 15 ships the same contrib module.
+  extensions: { pg_trgm },
 })
 
 function serializeError(err) {
