@@ -8,6 +8,7 @@ import { AttachmentUrls } from './attachments/attachments.urls'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
 import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
 import * as presenceNodes from './db/migrations/20261201T020000Z-presence-nodes'
+import * as searchTrigram from './db/migrations/20261201T030000Z-search-trigram'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
@@ -21,6 +22,7 @@ export const chatMigrations = {
   '20261201T000000Z-create-chat': createChat,
   '20261201T010000Z-create-secrets': createSecrets,
   '20261201T020000Z-presence-nodes': presenceNodes,
+  '20261201T030000Z-search-trigram': searchTrigram,
 }
 
 /**

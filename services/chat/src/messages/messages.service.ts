@@ -62,11 +62,10 @@ export async function historyOf(ctx: ChatContext, caller: Caller, m: Membership,
   if (q.afterSeq !== undefined) conditions.push(sql`seq > ${q.afterSeq}`)
   if (q.beforeSeq !== undefined) conditions.push(sql`seq < ${q.beforeSeq}`)
   if (q.search) {
-    const like = `%${q.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    // @NOTE Words in any order through text search, plus substring matching so that Chinese and
-    // Japanese (no spaces between words) match too; both run on PGlite and PostgreSQL alike.
-    conditions.push(sql`deleted_at is null and (to_tsvector('simple', content) @@ plainto_tsquery('simple', ${q.search})
-      or lower(content) like ${like})`)
+    // @NOTE Every term, in any order, as a case-insensitive substring: Chinese and Japanese have no
+    // spaces between words, and the trigram GIN index on content serves ILIKE in any script.
+    const terms = searchTerms(q.search).map((t) => sql`content ilike ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`)
+    conditions.push(sql`deleted_at is null and ${sql.join(terms, sql` and `)}`)
   }
   const forward = q.afterSeq !== undefined && q.beforeSeq === undefined
   const { rows } = await sql<MessageRow>`select * from chat.messages where ${sql.join(conditions, sql` and `)}
@@ -78,6 +77,12 @@ export async function historyOf(ctx: ChatContext, caller: Caller, m: Membership,
   const top = page.length ? Number(page[page.length - 1].seq) : 0
   if (top > m.lastDeliveredSeq) ctx.delivery.delivered(id, caller.userId, top)
   return { messages, has_more: hasMore }
+}
+
+/** Whitespace-separated search terms, at most 8, longest first (the most selective). */
+export function searchTerms(search: string): string[] {
+  const terms = [...new Set(search.split(/\s+/).filter(Boolean))].sort((a, b) => b.length - a.length)
+  return terms.length ? terms.slice(0, 8) : [search]
 }
 
 async function messageFor(ctx: ChatContext, caller: Caller, messageId: string, conversationId?: string) {
