@@ -65,26 +65,31 @@ export async function buildServer(platform: Platform, modules: ServiceModule[]):
   await app.ready()
   for (const s of services) s.attach?.(app.server)
   platform.bus.start()
+  let closing: Promise<void> | undefined
   return {
     app,
     services,
-    async close() {
-      const { delayMs, timeoutMs } = platform.config.shutdown
-      const deadline = Date.now() + timeoutMs
-      platform.beginShutdown()
-      if (delayMs > 0) await sleep(delayMs)
-      // @NOTE Stop accepting first, so sockets told to reconnect cannot land on this node again.
-      if (app.server.listening) app.server.close()
-      app.server.closeIdleConnections()
-      for (const s of services) {
-        await within(s.close?.(), deadline, () => platform.log.warn('a service did not close in time; closing anyway'))
-      }
-      await within(app.close(), deadline, () => {
-        platform.log.warn('open connections did not finish in time; closing them')
-        app.server.closeAllConnections()
-      })
-      await platform.close()
+    close() {
+      // @NOTE Idempotent: SIGTERM then SIGINT (or a test's own cleanup) must not close twice.
+      return (closing ??= shutdown())
     },
+  }
+  async function shutdown() {
+    const { delayMs, timeoutMs } = platform.config.shutdown
+    const deadline = Date.now() + timeoutMs
+    platform.beginShutdown()
+    if (delayMs > 0) await sleep(delayMs)
+    // @NOTE Stop accepting first, so sockets told to reconnect cannot land on this node again.
+    if (app.server.listening) app.server.close()
+    app.server.closeIdleConnections()
+    for (const s of services) {
+      await within(s.close?.(), deadline, () => platform.log.warn('a service did not close in time; closing anyway'))
+    }
+    await within(app.close(), deadline, () => {
+      platform.log.warn('open connections did not finish in time; closing them')
+      app.server.closeAllConnections()
+    })
+    await platform.close()
   }
 }
 

@@ -52,6 +52,8 @@ const BATCH = 100
 export class RedisStreamsBus implements EventBus {
   private readonly stream: string
   private readonly deadStream: string
+  /** Present while Redis keeps its data; missing after a restart that lost it. */
+  private readonly marker: string
   private readonly outboxes = new Set<string>()
   private readonly consumers: ConsumerState[] = []
   private readonly blocking: Redis[] = []
@@ -69,6 +71,7 @@ export class RedisStreamsBus implements EventBus {
   constructor(private readonly o: RedisStreamsBusOptions) {
     this.stream = `${o.prefix}events`
     this.deadStream = `${o.prefix}events:dead`
+    this.marker = `${o.prefix}events:marker`
     this.claimIdleMs = o.claimIdleMs ?? 15_000
     this.maxAttempts = o.maxAttempts ?? 8
     this.blockMs = o.blockMs ?? 2_000
@@ -213,7 +216,8 @@ export class RedisStreamsBus implements EventBus {
   private recoverLostStream() {
     if (this.stopped) return
     void (async () => {
-      if ((await this.o.redis.exists(this.stream)) === 1) return
+      // @NOTE A marker rather than the stream itself: consumers recreate the stream (MKSTREAM) on their own.
+      if ((await this.o.redis.set(this.marker, this.o.nodeId, 'NX')) !== 'OK') return
       const windowMs = this.o.replayWindowMs ?? 15 * 60_000
       let replayed = 0
       for (const schema of this.outboxes) {
@@ -222,7 +226,7 @@ export class RedisStreamsBus implements EventBus {
           and dead_lettered_at is null`.execute(this.o.db)
         replayed += Number(numAffectedRows ?? 0)
       }
-      if (replayed > 0) this.o.log.warn({ replayed }, 'event stream missing in Redis; relaying recent events again')
+      if (replayed > 0) this.o.log.warn({ replayed }, 'Redis lost its data; relaying recent events again')
       this.kick()
     })().catch((err: Error) => this.o.log.warn({ err: { message: err.message } }, 'event stream check failed'))
   }
