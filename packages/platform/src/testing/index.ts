@@ -189,3 +189,4 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     await new Promise((r) => setTimeout(r, 25))
   }
 }
+export * from './redis'
