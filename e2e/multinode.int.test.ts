@@ -1,0 +1,127 @@
+import { api, eventually, signUp, type SignedUpUser } from '@parley/platform/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCluster, type Cluster } from './cluster'
+import { Client } from './ws-client'
+
+/** Every message of a conversation through REST, paging forward by seq. */
+async function fullHistory(baseUrl: string, token: string, conversationId: string) {
+  const all: Array<{ seq: number; client_id: string | null; content: string }> = []
+  for (let after = 0; ; ) {
+    const res = await api(baseUrl).get(`/api/chat/conversations/${conversationId}/messages/?after_seq=${after}&limit=100`, token)
+    expect(res.status).toBe(200)
+    all.push(...res.body.messages)
+    if (!res.body.has_more) return all
+    after = all[all.length - 1].seq
+  }
+}
+
+function expectGapless(seqs: number[]) {
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1))
+}
+
+// Distributed mode needs a PostgreSQL that several processes share: CI sets DATABASE_URL.
+describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and Redis', () => {
+  let cluster: Cluster
+  let users: SignedUpUser[]
+  let conversationId: string
+  let clients: Client[] = []
+
+  beforeAll(async () => {
+    cluster = await startCluster(3)
+    const [n0, n1, n2] = cluster.nodes
+    users = [await signUp(n0.url), await signUp(n1.url), await signUp(n2.url)]
+    const [a, b, c] = users
+    // The chat service learns about users from auth's events (outbox → Redis Streams), so it may take a moment.
+    const created = await eventually(async () => {
+      const res = await api(n0.url).post('/api/chat/conversations/', { type: 'group', name: 'cluster', participant_ids: [b.id, c.id] }, a.access)
+      return res.status === 201 ? res : undefined
+    }, 15_000)
+    conversationId = created.body.id
+    clients = await Promise.all(users.map((u, i) => Client.connect(cluster.nodes[i].wsUrl, u.access)))
+  }, 120_000)
+
+  afterAll(async () => {
+    clients.forEach((c) => c.close())
+    await cluster?.close()
+  })
+
+  it('delivers a message sent on one node to members connected to the others', async () => {
+    const [a, b, c] = clients
+    a.send({ type: 'send_message', conversation_id: conversationId, content: 'hello from node 0', client_id: 'cross-1' })
+    const ack = await a.next((f) => f.type === 'message_ack' && f.client_id === 'cross-1')
+    for (const other of [b, c]) {
+      const got = await other.next((f) => f.type === 'new_message' && f.message.id === ack.message.id)
+      expect(got.message.content).toBe('hello from node 0')
+    }
+  })
+
+  it('carries typing and presence across nodes', async () => {
+    const [a, b, c] = clients
+    b.send({ type: 'start_typing', conversation_id: conversationId })
+    for (const other of [a, c]) {
+      await other.next((f) => f.type === 'typing_indicator' && f.user_id === users[1].id && f.is_typing === true)
+    }
+    c.send({ type: 'update_presence', status: 'busy' })
+    await a.next((f) => f.type === 'presence' && f.user_id === users[2].id && f.status === 'busy')
+    const seen = await api(cluster.nodes[0].url).get(`/api/chat/presence/?user_ids=${users[2].id}`, users[0].access)
+    expect(JSON.stringify(seen.body)).toContain('busy')
+  })
+
+  it('gives every member the same gapless order under concurrent senders on different nodes', async () => {
+    const perSender = 25
+    const before = clients[0].seqs(conversationId).length
+    clients.forEach((client, i) => {
+      for (let k = 0; k < perSender; k++) {
+        client.send({ type: 'send_message', conversation_id: conversationId, content: `n${i} #${k}`, client_id: `burst-${i}-${k}` })
+      }
+    })
+    const total = before + perSender * clients.length
+    await eventually(() => clients.every((c) => c.seqs(conversationId).length >= total), 30_000)
+    const orders = clients.map((c) => c.seqs(conversationId))
+    for (const order of orders) {
+      expectGapless(order)
+      expect(order).toEqual(orders[0])
+    }
+    const history = await fullHistory(cluster.nodes[1].url, users[1].access, conversationId)
+    expectGapless(history.map((m) => m.seq))
+    expect(history.length).toBe(total)
+  })
+
+  it('loses no acknowledged message when a node is killed with SIGKILL mid-burst', async () => {
+    const victim = cluster.nodes[1]
+    const sender = clients[1]
+    const acked = new Set<string>()
+    sender.ws.on('message', (data) => {
+      const f = JSON.parse(String(data))
+      if (f.type === 'message_ack') acked.add(f.client_id)
+    })
+    for (let k = 0; k < 200; k++) {
+      sender.send({ type: 'send_message', conversation_id: conversationId, content: `doomed ${k}`, client_id: `kill-${k}` })
+    }
+    await eventually(() => acked.size >= 20, 20_000)
+    await victim.kill('SIGKILL')
+    const ackedAtDeath = new Set(acked)
+
+    // The sender reconnects to another node and every member reads the history there.
+    const survivor = cluster.nodes[2]
+    clients[1] = await Client.connect(survivor.wsUrl, users[1].access)
+    const histories = await Promise.all(users.map((u) => fullHistory(survivor.url, u.access, conversationId)))
+    for (const history of histories) {
+      expectGapless(history.map((m) => m.seq))
+      const clientIds = history.map((m) => m.client_id).filter((id): id is string => !!id)
+      expect(new Set(clientIds).size).toBe(clientIds.length) // no duplicates
+      for (const id of ackedAtDeath) expect(clientIds).toContain(id)
+    }
+    expect(histories[1]).toEqual(histories[0])
+    expect(histories[2]).toEqual(histories[0])
+
+    // Retrying the whole burst with the same client_ids stores nothing twice.
+    for (let k = 0; k < 200; k++) {
+      clients[1].send({ type: 'send_message', conversation_id: conversationId, content: `doomed ${k}`, client_id: `kill-${k}` })
+    }
+    await eventually(() => clients[1].frames.filter((f) => f.type === 'message_ack' && String(f.client_id).startsWith('kill-')).length >= 200, 30_000)
+    const after = await fullHistory(survivor.url, users[0].access, conversationId)
+    expectGapless(after.map((m) => m.seq))
+    expect(after.filter((m) => m.client_id?.startsWith('kill-')).length).toBe(200)
+  }, 90_000)
+})
