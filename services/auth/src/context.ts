@@ -1,5 +1,6 @@
 import type { Config, Db, Logger, Platform } from '@parley/platform'
 import type { KeyRing } from './keys/signing-keys'
+import type { RevocationPublisher } from './sessions/revocation-publisher'
 
 /** The few dependencies the auth service's domain code needs. */
 export interface AuthContext {
@@ -8,4 +9,5 @@ export interface AuthContext {
   config: Config
   log: Logger
   keys: KeyRing
+  revocations: RevocationPublisher
 }

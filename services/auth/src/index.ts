@@ -6,6 +6,7 @@ import { migrations } from './db/migrations'
 import { jwksRoutes } from './keys/jwks.routes'
 import { KeyRing, keySourceFor } from './keys/signing-keys'
 import { dummyPasswordHash } from './passwords/password-hashing'
+import { RevocationPublisher } from './sessions/revocation-publisher'
 import { sessionRoutes } from './sessions/sessions.routes'
 import { loadRevocations } from './sessions/sessions.service'
 import { deleteExpiredRevocations } from './sessions/sessions.repository'
@@ -32,7 +33,9 @@ export const authService: ServiceModule = {
       keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db }),
     )
     await keys.reload()
-    const ctx: AuthContext = { platform, db, config, log: platform.log.child({ name: 'auth' }), keys }
+    const log = platform.log.child({ name: 'auth' })
+    const revocations = new RevocationPublisher(platform.revocations, log)
+    const ctx: AuthContext = { platform, db, config, log, keys, revocations }
     platform.verifier.useLocalKeys(async () => {
       await keys.reload()
       return keys.jwks()
@@ -64,6 +67,7 @@ export const authService: ServiceModule = {
       },
       async close() {
         clearInterval(reloader)
+        revocations.close()
       },
     }
   },

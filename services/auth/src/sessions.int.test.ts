@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { api, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
+import { api, eventually, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
 import {
   base64url,
   decodeJwt,
@@ -131,6 +131,52 @@ describe('auth sessions: refresh, logout, passwords', () => {
     // logging out twice is fine; a token that never existed is not
     expect((await c.post('/api/auth/logout/', { refresh: user.refresh })).status).toBe(204)
     expect((await c.post('/api/auth/logout/', { refresh: 'y'.repeat(43) })).status).toBe(401)
+  })
+
+  it('answers 503 when the deny-list cannot be told, and a retried logout completes it', async () => {
+    const c = api(t.url)
+    const user = await signUp(t.url)
+    const revocations = t.platform.revocations
+    const original = revocations.revoke
+    let failures = 1
+    revocations.revoke = async (sessionId, until) => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('redis unreachable'), { name: 'MaxRetriesPerRequestError' })
+      return original.call(revocations, sessionId, until)
+    }
+    try {
+      const first = await c.post('/api/auth/logout/', { refresh: user.refresh })
+      expect(first.status).toBe(503)
+      const retry = await c.post('/api/auth/logout/', { refresh: user.refresh })
+      expect(retry.status).toBe(204)
+      expect((await c.get('/api/auth/me/', user.access)).status).toBe(401)
+    } finally {
+      revocations.revoke = original
+    }
+  })
+
+  it('keeps a password change when the deny-list is briefly unreachable, and revokes in the background', async () => {
+    const c = api(t.url)
+    const user = await signUp(t.url)
+    const other = (await c.post('/api/auth/login/', { email: user.email, password: user.password })).body
+    const revocations = t.platform.revocations
+    const original = revocations.revoke
+    let failures = 1
+    revocations.revoke = async (sessionId, until) => {
+      if (failures-- > 0) throw new Error('redis unreachable')
+      return original.call(revocations, sessionId, until)
+    }
+    try {
+      const res = await c.post(
+        '/api/auth/change-password/',
+        { old_password: user.password, new_password: 'changed while down' },
+        user.access,
+      )
+      expect(res.status).toBe(200)
+      await eventually(async () => (await c.get('/api/auth/me/', other.access)).status === 401)
+    } finally {
+      revocations.revoke = original
+    }
   })
 
   it('changes the password, keeping this session and revoking every other', async () => {

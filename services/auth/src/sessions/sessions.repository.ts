@@ -169,6 +169,17 @@ export async function liveRevokedSessions(db: Db, now: Date) {
     .execute()) as Array<{ session_id: string; revoked_until: Date }>
 }
 
+/** The live deny-list entry of one session, if any. */
+export async function liveRevokedSession(db: Db, sessionId: string, now: Date) {
+  return (await db
+    .withSchema('auth')
+    .selectFrom('revoked_sessions')
+    .select(['session_id', 'revoked_until'])
+    .where('session_id', '=', sessionId)
+    .where('revoked_until', '>', now)
+    .executeTakeFirst()) as { session_id: string; revoked_until: Date } | undefined
+}
+
 export async function deleteExpiredRevocations(db: Db, now: Date) {
   await db.withSchema('auth').deleteFrom('revoked_sessions').where('revoked_until', '<=', now).execute()
 }

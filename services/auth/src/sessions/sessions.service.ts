@@ -1,6 +1,7 @@
 import { newId, transaction, type Db } from '@parley/platform'
 import type { AuthContext } from '../context'
 import { invalidRefreshToken } from '../errors'
+import type { Revocation } from './revocation-publisher'
 import { signAccessToken } from '../tokens/access-tokens'
 import { isOpaqueToken, newOpaqueToken, openWith, sealFor, tokenHash } from '../tokens/opaque-tokens'
 import {
@@ -8,6 +9,7 @@ import {
   insertFamily,
   insertRefreshToken,
   insertRevokedSessions,
+  liveRevokedSession,
   liveRevokedSessions,
   lockTokenByHash,
   markRotated,
@@ -29,8 +31,7 @@ interface SessionOwner {
   person_id: string
 }
 
-/** Deny-list entries to apply once the transaction that revoked their families has committed. */
-export type Revocation = { sessionId: string; until: Date }
+export type { Revocation }
 
 /** Starts a new session (refresh family) for a user who just proved who they are. */
 export async function startSession(ctx: AuthContext, user: SessionOwner): Promise<TokenPair> {
@@ -127,17 +128,23 @@ export async function refreshSession(ctx: AuthContext, refresh: string): Promise
   throw invalidRefreshToken()
 }
 
-/** Ends the session the refresh token belongs to: its family is revoked and its access tokens deny-listed. */
+/**
+ * Ends the session the refresh token belongs to: its family is revoked and its access tokens
+ * deny-listed on every node. Idempotent: a logout retried after a 503 (deny-list unreachable)
+ * publishes the persisted revocation again.
+ */
 export async function endSession(ctx: AuthContext, refresh: string): Promise<void> {
   if (!isOpaqueToken(refresh)) throw invalidRefreshToken()
-  const revocations = await transaction(ctx.db, async (tx) => {
+  const familyId = await transaction(ctx.db, async (tx) => {
     const token = await lockTokenByHash(tx.db, tokenHash(refresh))
     if (!token) return undefined
     const revoked = await revokeFamilies(tx.db, { familyId: token.family_id }, 'logout', new Date())
-    return persistRevocations(ctx, tx.db, revoked)
+    await persistRevocations(ctx, tx.db, revoked)
+    return token.family_id
   })
-  if (!revocations) throw invalidRefreshToken()
-  await applyRevocations(ctx, revocations)
+  if (!familyId) throw invalidRefreshToken()
+  const live = await liveRevokedSession(ctx.db, familyId, new Date())
+  if (live) await ctx.revocations.apply([{ sessionId: familyId, until: new Date(live.revoked_until) }])
 }
 
 /**
@@ -172,9 +179,9 @@ async function persistRevocations(
   return entries
 }
 
-/** Puts committed revocations on the platform's deny-list (every node, at once). */
+/** Publishes committed revocations to every node; a failure is retried in the background, not thrown. */
 export async function applyRevocations(ctx: AuthContext, revocations: Revocation[]) {
-  for (const r of revocations) await ctx.platform.revocations.revoke(r.sessionId, r.until)
+  await ctx.revocations.applyQuietly(revocations)
 }
 
 /** Loads the persisted deny-list at start, so a logout survives a restart. */
