@@ -66,7 +66,8 @@ async function main() {
   const server = await buildServer(platform, await loadServices(SEED_SERVICES))
   const keys = new KeyRing(keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db: platform.db }))
   await keys.reload()
-  const auth: AuthContext = { platform, db: platform.db, config, log: platform.log, keys }
+  // Only what startSession and publishUser read (the auth context may grow other members).
+  const auth = { platform, db: platform.db, config, log: platform.log, keys } as unknown as AuthContext
   const tenant = await findTenantBySlug(platform.db, 'default')
   if (!tenant) throw new Error('default tenant missing')
   const passwordHash = await hashPassword('bench-password-not-used-for-login')

@@ -71,9 +71,9 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
   const metrics = chatMetrics(platform)
   const users = new UserDirectory(platform.db)
   const hub = new RealtimeHub(platform.db, platform.fanout, log.child({ name: 'chat:fanout' }), {
-    onDelivered: (d) => {
+    onDelivered: (conversationId, userId, seq, senderId) => {
       metrics.delivered.inc()
-      delivery.delivered(d.conversationId, d.userId, d.seq)
+      delivery.delivered(conversationId, userId, seq, senderId)
     },
     observeLag: (s) => metrics.fanoutLag.observe(s),
   })

@@ -2,12 +2,13 @@ import type { ServerFrameMap, ServerFrameType, Role } from '@parley/contracts'
 import type { Db, Fanout } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
+import { prepareTextFrame, type PreparedFrame } from './prepared-frame'
 
 /** A local socket as the hub sees it. */
 export interface HubConnection {
   readonly userId: string
-  /** Sends a pre-serialized frame; false when the socket is gone or was cut off. */
-  send(frame: string): boolean
+  /** Sends a pre-serialized (or pre-framed) frame; false when the socket is gone or was cut off. */
+  send(frame: string | PreparedFrame): boolean
 }
 
 /** What a node hears on a `user:<id>` topic. */
@@ -16,15 +17,9 @@ type UserControl =
   | { op: 'remove'; conversation_id: string }
   | { op: 'frame'; frame: string }
 
-export interface DeliveredMessage {
-  conversationId: string
-  userId: string
-  seq: number
-}
-
 export interface HubHooks {
-  /** A message frame was handed to a member's socket (drives delivery receipts). */
-  onDelivered(d: DeliveredMessage): void
+  /** A message frame was handed to a member's socket (drives delivery receipts); positional, no allocation per recipient. */
+  onDelivered(conversationId: string, userId: string, seq: number, senderId: string): void
   /** Fan-out lag (publish to local send) in seconds. */
   observeLag(seconds: number): void
 }
@@ -199,17 +194,19 @@ export class RealtimeHub {
     if (!conns) return
     if (raw.startsWith(FRAME_PREFIX)) {
       const f = raw.slice(FRAME_PREFIX.length)
-      for (const conn of conns) conn.send(f)
+      const prepared = conns.size > 1 ? prepareTextFrame(f) : f
+      for (const conn of conns) conn.send(prepared)
       return
     }
     if (!raw.startsWith(MESSAGE_PREFIX)) return
     const newline = raw.indexOf('\n')
     const [seqText, senderId, publishedAt] = raw.slice(MESSAGE_PREFIX.length, newline).split(' ')
-    const body = raw.slice(newline + 1)
+    // @NOTE Framed once here, then the same bytes go to every local member's socket.
+    const body = prepareTextFrame(raw.slice(newline + 1))
     const seq = Number(seqText)
     this.hooks.observeLag((Date.now() - Number(publishedAt)) / 1000)
     for (const conn of conns) {
-      if (conn.send(body) && conn.userId !== senderId) this.hooks.onDelivered({ conversationId, userId: conn.userId, seq })
+      if (conn.send(body) && conn.userId !== senderId) this.hooks.onDelivered(conversationId, conn.userId, seq, senderId)
     }
   }
 

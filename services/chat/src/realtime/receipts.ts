@@ -5,12 +5,24 @@ import { recordChanges } from '../sync/changes'
 import type { ParticipantRow } from '../db/rows'
 import type { RealtimeHub } from './hub'
 
+interface PendingReceipt {
+  c: string
+  u: string
+  seq: number
+  /** Authors of the messages this receipt covers; undefined = tell the whole conversation. */
+  authors?: Set<string>
+}
+
 /**
  * Delivery positions, coalesced: many deliveries to one member in a short window become one
- * row update and one `delivery_receipt`, written off the send path.
+ * row update and one `delivery_receipt`, written off the send path. A receipt that comes from
+ * live fan-out goes to the authors of the messages it covers (in a direct conversation, the
+ * other member): a receipt to every member of a group would make each message cost
+ * members² frames. Receipts from fetches (history, join, sync) still go to the conversation.
  */
 export class DeliveryTracker {
-  private pending = new Map<string, { c: string; u: string; seq: number }>()
+  /** conversation → user → pending receipt: no key string per delivery on the hot path. */
+  private pending = new Map<string, Map<string, PendingReceipt>>()
   private timer?: NodeJS.Timeout
   private flushing?: Promise<void>
 
@@ -21,11 +33,16 @@ export class DeliveryTracker {
     private readonly flushMs: number,
   ) {}
 
-  delivered(conversationId: string, userId: string, seq: number) {
-    const key = `${conversationId}|${userId}`
-    const cur = this.pending.get(key)
-    if (cur && cur.seq >= seq) return
-    this.pending.set(key, { c: conversationId, u: userId, seq })
+  delivered(conversationId: string, userId: string, seq: number, authorId?: string) {
+    let byUser = this.pending.get(conversationId)
+    if (!byUser) this.pending.set(conversationId, (byUser = new Map()))
+    const cur = byUser.get(userId)
+    if (!cur) byUser.set(userId, { c: conversationId, u: userId, seq, authors: authorId ? new Set([authorId]) : undefined })
+    else {
+      if (cur.seq < seq) cur.seq = seq
+      if (!authorId) cur.authors = undefined
+      else cur.authors?.add(authorId)
+    }
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs)
       this.timer.unref()
@@ -36,7 +53,8 @@ export class DeliveryTracker {
     this.timer = undefined
     await this.flushing
     if (this.pending.size === 0) return
-    const list = [...this.pending.values()]
+    const list: PendingReceipt[] = []
+    for (const byUser of this.pending.values()) for (const r of byUser.values()) list.push(r)
     this.pending = new Map()
     this.flushing = this.write(list)
       .catch((err) => this.log.warn({ err }, 'delivery receipts not written'))
@@ -44,7 +62,7 @@ export class DeliveryTracker {
     await this.flushing
   }
 
-  private async write(list: Array<{ c: string; u: string; seq: number }>) {
+  private async write(list: PendingReceipt[]) {
     const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`update chat.participants p set last_delivered_seq = k.seq
       from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
       where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
@@ -54,12 +72,13 @@ export class DeliveryTracker {
       this.db,
       rows.map((r) => ({ conversationId: r.conversation_id, type: 'receipt.delivered', data: { user_id: r.user_id, up_to_seq: Number(r.last_delivered_seq) } })),
     )
+    const sent = new Map<string, PendingReceipt>()
+    for (const l of list) sent.set(`${l.c}|${l.u}`, l)
     for (const r of rows) {
-      this.hub.toConversation(r.conversation_id, 'delivery_receipt', {
-        conversation_id: r.conversation_id,
-        user_id: r.user_id,
-        up_to_seq: Number(r.last_delivered_seq),
-      })
+      const receipt = { conversation_id: r.conversation_id, user_id: r.user_id, up_to_seq: Number(r.last_delivered_seq) }
+      const authors = sent.get(`${r.conversation_id}|${r.user_id}`)?.authors
+      if (!authors) this.hub.toConversation(r.conversation_id, 'delivery_receipt', receipt)
+      else for (const author of authors) this.hub.toUser(author, 'delivery_receipt', receipt)
     }
   }
 

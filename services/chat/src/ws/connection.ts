@@ -8,11 +8,31 @@ import { syncFor } from '../misc.routes'
 import { addReaction, removeReaction } from '../reactions/reactions.service'
 import { markRead } from '../receipts/receipts.service'
 import { frame, type HubConnection } from '../realtime/hub'
+import type { PreparedFrame } from '../realtime/prepared-frame'
 import { errorFrameFor } from './frame-errors'
 import { TokenBucket } from './rate-limit'
 
 const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
 const HISTORY_LIMIT = 100
+
+/**
+ * Sockets written to in the current tick stay corked until the tick ends, so the frames a
+ * socket gets in one turn (a committed batch, its ack, receipts) leave in one writev syscall
+ * instead of one per frame. One shared list and one nextTick for all sockets.
+ */
+const corked: ChatConnection[] = []
+let uncorkScheduled = false
+function uncorkAll() {
+  uncorkScheduled = false
+  for (const conn of corked) conn.uncork()
+  corked.length = 0
+}
+
+/** `ws` internals this file relies on: the raw socket, and bytes queued inside its sender. */
+interface WsInternals {
+  _socket?: { cork(): void; uncork(): void; write(data: Buffer): boolean }
+  _sender?: { _bufferedBytes: number }
+}
 
 /**
  * One chat socket. Frames are checked in order: size (ws, 1009), session revocation, rate,
@@ -23,6 +43,9 @@ export class ChatConnection implements HubConnection {
   readonly userId: string
   alive = true
   private closed = false
+  private isCorked = false
+  /** Bytes not yet taken by the kernel when this tick's cork began. */
+  private backlog = 0
   private readonly bucket?: TokenBucket
   private queue: Promise<void> = Promise.resolve()
   /** Frames that arrive before the membership cache is loaded wait here, in order. */
@@ -50,16 +73,51 @@ export class ChatConnection implements HubConnection {
     return { userId: this.principal.userId, tenantId: this.principal.tenantId }
   }
 
-  /** Sends a pre-serialized frame unless the socket's buffer is past the limit (then 1013). */
-  send(data: string): boolean {
+  /**
+   * Sends a pre-serialized frame unless the socket's buffer is past the limit (then 1013). A
+   * prepared frame's bytes go straight to the socket (no per-recipient framing) when `ws` has
+   * nothing queued of its own, so the order of frames is kept either way.
+   */
+  send(data: string | PreparedFrame): boolean {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return false
-    if (this.ws.bufferedAmount > this.ctx.options.maxBufferedBytes) {
+    const internals = this.ws as unknown as WsInternals
+    const socket = internals._socket
+    const limit = this.ctx.options.maxBufferedBytes
+    // @NOTE What the peer has not read yet is the backlog from before this tick; this tick's own
+    // writes are still corked, not backlog.
+    const backlog = this.isCorked ? this.backlog : this.ws.bufferedAmount
+    if (backlog > limit) {
       this.ctx.metrics.slowConsumers.inc()
       this.cutOff(CloseCodes.tryAgainLater, 'send buffer full; reconnect and catch up')
       return false
     }
-    this.ws.send(data)
+    if (socket && !this.isCorked) {
+      this.isCorked = true
+      this.backlog = backlog
+      socket.cork()
+      corked.push(this)
+      if (!uncorkScheduled) {
+        uncorkScheduled = true
+        process.nextTick(uncorkAll)
+      }
+    }
+    if (typeof data === 'string') this.ws.send(data)
+    else if (socket && internals._sender?._bufferedBytes === 0) socket.write(data.bytes)
+    else this.ws.send(data.text)
+    if (socket && this.ws.bufferedAmount - this.backlog > limit) {
+      // A big tick: hand it to the kernel now, so corking never holds more than the limit.
+      socket.uncork()
+      this.backlog = this.ws.bufferedAmount
+      socket.cork()
+    }
     return true
+  }
+
+  /** Ends this tick's cork (see {@link uncorkAll}). */
+  uncork() {
+    if (!this.isCorked) return
+    this.isCorked = false
+    ;(this.ws as unknown as WsInternals)._socket?.uncork()
   }
 
   sendFrame<K extends ServerFrameType>(type: K, payload: ServerFrameMap[K], ref?: string) {

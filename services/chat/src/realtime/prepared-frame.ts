@@ -1,0 +1,27 @@
+/**
+ * A server → client text frame built once: the WebSocket header and the UTF-8 payload in one
+ * buffer (RFC 6455: FIN + text opcode, unmasked, 7/16/64-bit length). Fan-out writes the same
+ * bytes to every recipient's socket, so there is no per-recipient JSON, UTF-8 or framing work.
+ */
+export interface PreparedFrame {
+  readonly text: string
+  readonly bytes: Buffer
+}
+
+export function prepareTextFrame(text: string): PreparedFrame {
+  const n = Buffer.byteLength(text)
+  const header = n < 126 ? 2 : n < 65_536 ? 4 : 10
+  const bytes = Buffer.allocUnsafe(header + n)
+  bytes[0] = 0x81
+  if (n < 126) bytes[1] = n
+  else if (n < 65_536) {
+    bytes[1] = 126
+    bytes.writeUInt16BE(n, 2)
+  } else {
+    bytes[1] = 127
+    bytes.writeUInt32BE(Math.floor(n / 2 ** 32), 2)
+    bytes.writeUInt32BE(n >>> 0, 6)
+  }
+  bytes.write(text, header)
+  return { text, bytes }
+}
