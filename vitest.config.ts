@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{packages,services,apps}/*/src/**/*.test.{ts,tsx}'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.int.test.ts', '**/*.fault.test.ts', '**/node_modules/**'],
         },
       },
       {
@@ -24,6 +24,21 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      // Fault tests kill and restart servers (throwaway ones of their own): only with PARLEY_FAULT_TESTS=1.
+      ...(process.env.PARLEY_FAULT_TESTS === '1'
+        ? [
+            {
+              test: {
+                name: 'fault',
+                include: ['{packages,services,apps}/*/src/**/*.fault.test.ts', 'e2e/**/*.fault.test.ts'],
+                testTimeout: 120_000,
+                hookTimeout: 120_000,
+                pool: 'forks' as const,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
       {
         test: {
           name: 'e2e',

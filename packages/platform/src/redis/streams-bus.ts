@@ -88,7 +88,16 @@ export class RedisStreamsBus implements EventBus {
   }
 
   subscribe(consumer: Consumer) {
-    this.consumers.push({ consumer, group: consumer.name, nextClaimAt: 0, failing: false })
+    const state: ConsumerState = { consumer, group: consumer.name, nextClaimAt: 0, failing: false }
+    this.consumers.push(state)
+    // @NOTE Like the in-process bus, a consumer may join a running bus.
+    if (!this.stopped) this.startConsumer(state)
+  }
+
+  private startConsumer(state: ConsumerState) {
+    const conn = this.o.openBlocking(`consumer:${state.group}`)
+    this.blocking.push(conn)
+    this.loops.push(this.consume(state, conn))
   }
 
   start() {
@@ -97,11 +106,7 @@ export class RedisStreamsBus implements EventBus {
     this.timer.unref()
     this.o.redis.on('ready', this.onReady)
     if (this.o.redis.status === 'ready') this.recoverLostStream()
-    for (const state of this.consumers) {
-      const conn = this.o.openBlocking(`consumer:${state.group}`)
-      this.blocking.push(conn)
-      this.loops.push(this.consume(state, conn))
-    }
+    for (const state of this.consumers) this.startConsumer(state)
     this.kick()
   }
 

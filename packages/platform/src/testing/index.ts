@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config'
 import { openDatabase, type Database } from '../db/database'
 import { createPlatform, type Platform } from '../platform'
 import { buildServer, type ServiceModule, type Server_ } from '../service'
+import { deleteRedisPrefix, uniqueRedisPrefix } from './redis'
 
 /** Collects every JSON log line the server writes, so tests can assert what never appears in logs. */
 export class LogCapture extends Writable {
@@ -73,7 +74,12 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'))
   const testDb = await createTestDatabase()
+  // @NOTE With REDIS_URL set (CI), every test server runs distributed, under a prefix of its own
+  // unless the test gives one (several nodes of one test share theirs).
+  const sharedRedis = process.env.REDIS_URL && !('REDIS_URL' in env) ? process.env.REDIS_URL : undefined
+  const redisEnv = sharedRedis ? { REDIS_URL: sharedRedis, REDIS_PREFIX: uniqueRedisPrefix() } : {}
   const config = loadConfig({
+    ...redisEnv,
     NODE_ENV: 'test',
     RATE_LIMITS: 'off',
     LOG_LEVEL: 'info',
@@ -98,6 +104,7 @@ export async function startTestServer(
     async close() {
       await server.close()
       await testDb.drop()
+      if (sharedRedis && !env.REDIS_PREFIX) await deleteRedisPrefix(sharedRedis, config.redis.prefix)
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
