@@ -28,7 +28,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const [loadingOlder, setLoadingOlder] = useState(false)
   const [replyTo, setReplyTo] = useState<Message | null>(null)
   const [showMembers, setShowMembers] = useState(false)
-  const listRef = useRef<HTMLOListElement>(null)
+  const listRef = useRef<HTMLDivElement>(null)
   const stickToBottom = useRef(true)
   const prevHeight = useRef<number | null>(null)
   const markedRef = useRef(0)
@@ -205,10 +205,11 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       </header>
       <div className="chat__body">
         <div className="chat__main">
-          <ol className="messages" ref={listRef} role="log" aria-label="Messages" aria-live="polite" onScroll={(e) => {
+          <div className="messages" ref={listRef} role="log" aria-label="Messages" aria-live="polite" onScroll={(e) => {
             const el = e.currentTarget
             stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
           }}>
+          <ol className="messages__list">
             {state.hasOlder && (
               <li ref={sentinelRef} className="messages__older">
                 <button type="button" className="btn btn--small" onClick={() => void loadOlder()} disabled={loadingOlder}>
@@ -234,8 +235,10 @@ export function ChatView({ conversationId }: { conversationId: string }) {
               return (
                 <Fragment key={m.id}>
                   {sep && (
-                    <li className="day-sep" role="separator" aria-label={dayLabel(m.created_at)}>
-                      <span>{dayLabel(m.created_at)}</span>
+                    <li className="day-sep">
+                      <span role="separator" aria-label={dayLabel(m.created_at)}>
+                        {dayLabel(m.created_at)}
+                      </span>
                     </li>
                   )}
                   <MessageItem
@@ -264,6 +267,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
               <PendingItem key={p.client_id} p={p} onRetry={() => realtime.retry(p.client_id)} onDiscard={() => realtime.store.discardPending(p.client_id)} />
             ))}
           </ol>
+          </div>
           <div className="typing" role="status" aria-live="polite">
             {typingNames.length > 0 && (
               <>
