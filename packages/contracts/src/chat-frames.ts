@@ -1,4 +1,14 @@
 import { z } from 'zod'
+import {
+  MessageTypeSchema,
+  PresenceStatusSchema,
+  type MessageWire,
+  type PresenceWire,
+  type ReactionEventWire,
+  type ReceiptWire,
+  type Role,
+  type SyncEventWire,
+} from './chat-wire'
 
 /**
  * The chat WebSocket protocol (SPEC section 6): every frame is a JSON text frame with a `type`.
@@ -10,12 +20,6 @@ const Id = z.string().uuid()
 /** Any client frame may carry a `ref`, echoed in the answer or error frame it causes. */
 const Ref = z.string().max(64).optional()
 export const MAX_CONTENT_CODE_POINTS = 4000
-export const MessageTypeSchema = z.enum(['text', 'emoji', 'image', 'file', 'system'])
-export type MessageType = z.infer<typeof MessageTypeSchema>
-export const PresenceStatusSchema = z.enum(['online', 'away', 'busy', 'offline'])
-export type PresenceStatus = z.infer<typeof PresenceStatusSchema>
-export const RoleSchema = z.enum(['owner', 'admin', 'member'])
-export type Role = z.infer<typeof RoleSchema>
 
 /** Plain text of 1..4000 Unicode code points (not UTF-16 units). */
 export const ContentSchema = z
@@ -64,63 +68,6 @@ export type ClientFrameType = keyof typeof ClientFrameSchemas
 export type ClientFrame = { [K in ClientFrameType]: z.infer<(typeof ClientFrameSchemas)[K]> }[ClientFrameType]
 export type ClientFrameOf<K extends ClientFrameType> = z.infer<(typeof ClientFrameSchemas)[K]>
 
-export interface AttachmentWire {
-  id: string
-  url: string
-  content_type: string
-  size: number
-  width: number | null
-  height: number | null
-  filename: string | null
-}
-
-export interface ReactionSummaryWire {
-  emoji: string
-  count: number
-  user_ids: string[]
-}
-
-export interface MessageWire {
-  id: string
-  conversation_id: string
-  seq: number
-  sender_id: string
-  sender_person_id: string | null
-  sender_name: string | null
-  content: string
-  message_type: MessageType
-  reply_to: string | null
-  attachments: AttachmentWire[]
-  reactions: ReactionSummaryWire[]
-  created_at: string
-  edited_at: string | null
-  deleted: boolean
-  is_delivered: boolean
-  is_seen: boolean
-  client_id: string | null
-}
-
-export interface ReceiptWire {
-  conversation_id: string
-  user_id: string
-  up_to_seq: number
-}
-
-export interface ReactionEventWire {
-  conversation_id: string
-  message_id: string
-  user_id: string
-  emoji: string
-}
-
-export interface SyncEventWire {
-  cursor: string
-  type: string
-  conversation_id: string | null
-  created_at: string
-  data: Record<string, unknown>
-}
-
 /** Every frame the server sends, by type. */
 export interface ServerFrameMap {
   connection_established: { user_id: string; tenant_id: string; timestamp: string; conversation_id?: string }
@@ -135,7 +82,7 @@ export interface ServerFrameMap {
   typing_indicator: { conversation_id: string; user_id: string; is_typing: boolean }
   read_receipt: ReceiptWire
   delivery_receipt: ReceiptWire
-  presence: { user_id: string; status: PresenceStatus; last_seen: string | null }
+  presence: PresenceWire
   conversation_updated: { conversation_id: string; conversation: Record<string, unknown> | null; deleted?: boolean }
   participant_added: { conversation_id: string; user_id: string; role: Role }
   participant_removed: { conversation_id: string; user_id: string }

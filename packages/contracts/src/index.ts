@@ -1,2 +1,3 @@
+export * from './chat-wire'
 export * from './chat-frames'
 export * from './bus-events'

@@ -1,3 +1,4 @@
+import { AttachmentSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, fieldError, isUuid, newId, principalOf, type App } from '@parley/platform'
 import { fileTypeFromBuffer } from 'file-type'
 import { sql } from 'kysely'
@@ -34,6 +35,11 @@ function safeFilename(name: string | undefined): string | null {
   return cleaned || null
 }
 
+/** The raw file: a Buffer is sent as is (Fastify never serializes it); this documents it as binary. */
+const FileBytes = z
+  .custom<Buffer>((v) => Buffer.isBuffer(v))
+  .meta({ type: 'string', format: 'binary', description: 'The file bytes, with the content type detected at upload' })
+
 /**
  * Uploads (multipart `file`, type checked by content) and authorised downloads: the uploader
  * until the file is sent, then members of its conversation; everyone else gets 404.
@@ -42,7 +48,7 @@ export function attachmentRoutes(ctx: ChatContext) {
   const urls = ctx.attachmentUrls
   return async (app: App) => {
     const db = ctx.platform.db
-    app.post('/api/chat/upload/', { preHandler: authenticate, schema: { tags: ['chat'], summary: 'Upload an attachment (multipart `file`, ≤ 25 MB)', security: bearerAuth } }, async (req, reply) => {
+    app.post('/api/chat/upload/', { preHandler: authenticate, schema: { tags: ['chat'], summary: 'Upload an attachment (multipart `file`, ≤ 25 MB)', security: bearerAuth, response: { 201: AttachmentSchema } } }, async (req, reply) => {
       const caller = principalOf(req)
       const file = await req.file({ limits: { fileSize: ctx.options.maxUploadBytes, files: 1 } })
       if (!file) throw fieldError('file', 'Send the file as multipart field `file`.')
@@ -71,7 +77,10 @@ export function attachmentRoutes(ctx: ChatContext) {
         tags: ['chat'],
         summary: 'Download (bearer token of a member, or the signed URL from a message)',
         params: z.object({ id: z.string() }).strict(),
+        security: [...bearerAuth, {}],
         querystring: z.object({ exp: z.coerce.number().int().optional(), sig: z.string().max(100).optional() }).strict(),
+        // @NOTE Bytes are sent as a Buffer, which Fastify never passes through the serializer; this documents them.
+        response: { 200: FileBytes },
       },
     }, async (req, reply) => {
       const { id } = req.params

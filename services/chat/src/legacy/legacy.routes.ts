@@ -1,28 +1,41 @@
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
-import { ContentSchema } from '@parley/contracts'
+import { ContentSchema, HistoryPageSchema, MessageSchema } from '@parley/contracts'
 import { z } from 'zod'
 import type { ChatContext } from '../context'
 import { requireMember } from '../conversations/access'
 import { history, sendMessage } from '../messages/messages.service'
+import { HealthSchema } from '../misc.routes'
 
-const tags = ['messages (seed 000)']
+// @NOTE Seed 000's paths are chat routes too: one tag, the seed named in each summary.
+const tags = ['chat']
+const seed = (summary: string) => `${summary} (seed 000)`
+
+const TestAuthSchema = z.object({ authenticated: z.literal(true), user_id: z.string(), person_id: z.string(), tenant_id: z.string() })
+const ChatProfileSchema = z.object({
+  user_id: z.string(),
+  person_id: z.string().nullable(),
+  username: z.string().nullable(),
+  name: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+})
+const RoomAccessSchema = z.object({ has_access: z.boolean(), room_id: z.string() })
 
 /** Seed 000's /messages/ endpoints, on top of the same services as /api/chat/. */
 export function legacyRoutes(ctx: ChatContext) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
-    app.get('/messages/', { schema: { tags, summary: 'Health' } }, async () => ({ status: 'ok', service: 'messages' }))
-    app.get('/messages/test-auth/', { ...auth, schema: { tags, summary: 'Token check', security: bearerAuth } }, async (req) => {
+    app.get('/messages/', { schema: { tags, summary: seed('Health'), response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, service: 'messages' }))
+    app.get('/messages/test-auth/', { ...auth, schema: { tags, summary: seed('Token check'), security: bearerAuth, response: { 200: TestAuthSchema } } }, async (req) => {
       const p = principalOf(req)
-      return { authenticated: true, user_id: p.userId, person_id: p.personId, tenant_id: p.tenantId }
+      return { authenticated: true as const, user_id: p.userId, person_id: p.personId, tenant_id: p.tenantId }
     })
-    app.get('/messages/test-chat-profile/', { ...auth, schema: { tags, summary: 'The chat profile the service knows', security: bearerAuth } }, async (req) => {
+    app.get('/messages/test-chat-profile/', { ...auth, schema: { tags, summary: seed('The chat profile the service knows'), security: bearerAuth, response: { 200: ChatProfileSchema } } }, async (req) => {
       const p = principalOf(req)
       const user = await ctx.users.get(p.userId)
       return { user_id: p.userId, person_id: user?.personId ?? p.personId, username: user?.username ?? null, name: user?.name ?? null, avatar_url: user?.avatarUrl ?? null }
     })
     const Room = z.object({ room_id: z.string() }).strict()
-    app.post('/messages/check-chat-access/', { ...auth, schema: { tags, summary: 'Whether I may use a room', security: bearerAuth, body: Room } }, async (req) => {
+    app.post('/messages/check-chat-access/', { ...auth, schema: { tags, summary: seed('Whether I may use a room'), security: bearerAuth, body: Room, response: { 200: RoomAccessSchema } } }, async (req) => {
       const has = await requireMember(ctx.platform.db, principalOf(req), req.body.room_id).then(
         () => true,
         () => false,
@@ -31,7 +44,13 @@ export function legacyRoutes(ctx: ChatContext) {
     })
     app.post('/messages/send-message/', {
       ...auth,
-      schema: { tags, summary: 'Send to a room', security: bearerAuth, body: z.object({ room_id: z.string(), content: ContentSchema, reply_to: z.string().uuid().nullable().optional() }).strict() },
+      schema: {
+        tags,
+        summary: seed('Send to a room'),
+        security: bearerAuth,
+        body: z.object({ room_id: z.string(), content: ContentSchema, reply_to: z.string().uuid().nullable().optional() }).strict(),
+        response: { 201: MessageSchema },
+      },
     }, async (req, reply) => {
       const { message } = await sendMessage(ctx, principalOf(req), req.body.room_id, { content: req.body.content, replyTo: req.body.reply_to })
       return reply.code(201).send(message)
@@ -40,9 +59,10 @@ export function legacyRoutes(ctx: ChatContext) {
       ...auth,
       schema: {
         tags,
-        summary: 'Messages of a room, newest page first (before_seq pages back)',
+        summary: seed('Messages of a room, newest page first (before_seq pages back)'),
         security: bearerAuth,
         body: z.object({ room_id: z.string(), before_seq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(50) }).strict(),
+        response: { 200: HistoryPageSchema.extend({ room_id: z.string() }) },
       },
     }, async (req) => {
       const b = req.body

@@ -58,7 +58,7 @@ export async function readChanges(db: Db, userId: string, since: SyncCursor | un
   if (!since) {
     const { rows } = await sql<{ cursor: string }>`select coalesce((select xid::text || '-' || id from chat.changes
         where xid < pg_snapshot_xmin(pg_current_snapshot()) order by xid desc, id desc limit 1), '0-0') as cursor`.execute(db)
-    return { events: [], next: rows[0].cursor }
+    return { events: [], next: rows[0].cursor, has_more: false }
   }
   const { rows } = await sql<Omit<ChangeRow, 'user_id'>>`select c.id, c.xid::text as xid, c.conversation_id, c.type, c.data, c.created_at
     from chat.changes c
