@@ -133,11 +133,14 @@ describe('two people chat in the browser', () => {
     await a.getByRole('button', { name: 'Send' }).click()
     const img = message(b, 3).getByRole('img', { name: 'Image dots.png' })
     await img.waitFor()
-    // The preview really loaded (an authorised download), not just an empty <img>.
-    await img.evaluate((el: HTMLImageElement) =>
-      el.complete && el.naturalWidth > 0 ? undefined : new Promise<void>((ok, fail) => ((el.onload = () => ok()), (el.onerror = () => fail(new Error('image failed'))))),
+    // The preview really loaded (an authorised download of the stored file), not just an empty
+    // <img>. By selector, not element handle: React may swap the element when the message refreshes.
+    await b.waitForFunction(
+      () => [...document.querySelectorAll<HTMLImageElement>('img[alt="Image dots.png"]')].some((el) => el.complete && el.naturalWidth > 0),
+      undefined,
+      { timeout: 15_000 },
     )
-    expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(2)
+    expect(await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight])).toEqual([2, 2])
   })
 
   it('catches up after reconnecting: three messages in order, once, plus an edit and a reaction made meanwhile', async () => {
