@@ -110,5 +110,7 @@ export const CloseCodes = {
   messageTooBig: 1009,
   tryAgainLater: 1013,
   sessionRevoked: 4001,
+  /** The access token expired while the socket was open: reconnect with a fresh one. */
+  tokenExpired: 4001,
   conversationUnavailable: 4004,
 } as const

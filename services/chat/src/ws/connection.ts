@@ -161,6 +161,11 @@ export class ChatConnection implements HubConnection {
       this.cutOff(CloseCodes.sessionRevoked, 'session revoked')
       return
     }
+    // The expiry wheel ticks each second; a frame in between must not ride an expired token.
+    if (Date.now() >= this.principal.expiresAt) {
+      this.cutOff(CloseCodes.tokenExpired, 'access token expired')
+      return
+    }
     if (this.bucket && !this.bucket.take()) {
       this.sendError('rate_limited', 'Too many frames; slow down (20 per second, burst 40).', refOf(data))
       return
@@ -219,6 +224,8 @@ export class ChatConnection implements HubConnection {
         if (!member(f.conversation_id)) return
         return this.join(f.conversation_id, f.after_seq, ref)
       case 'leave_conversation':
+        // @NOTE Ends the conversation-scoped extras only (typing); the socket keeps every event of
+        // the user's conversations, which reach it without joining (SPEC section 6, ADR 0007).
         if (!member(f.conversation_id)) return
         ctx.typing.stop(f.conversation_id, this.userId)
         return

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { ChatContext } from '../context'
 import { requireMember } from '../conversations/access'
 import { ChatConnection } from './connection'
+import { ExpiryWheel } from './expiry'
 
 const PATH = /^\/ws\/chat\/(?:([0-9a-fA-F-]{36})\/?)?$/
 
@@ -35,6 +36,8 @@ export class ChatSocketServer {
   private readonly bySession = new Map<string, Set<ChatConnection>>()
   private readonly heartbeat: NodeJS.Timeout
   private readonly stopRevocations: () => void
+  /** Closes each socket with 4001 when its access token expires; clients reconnect with a fresh one. */
+  private readonly expiry = new ExpiryWheel<ChatConnection>((conn) => conn.cutOff(CloseCodes.tokenExpired, 'access token expired'))
 
   constructor(private readonly ctx: ChatContext) {
     this.wss = new WebSocketServer({
@@ -94,6 +97,7 @@ export class ChatSocketServer {
     const ctx = this.ctx
     const conn = new ChatConnection(ctx, ws, principal, scoped)
     this.connections.add(conn)
+    this.expiry.add(conn, principal.expiresAt)
     let sessionConns = this.bySession.get(principal.sessionId)
     if (!sessionConns) this.bySession.set(principal.sessionId, (sessionConns = new Set()))
     sessionConns.add(conn)
@@ -104,6 +108,7 @@ export class ChatSocketServer {
     ws.on('close', () => {
       conn.markClosed()
       this.connections.delete(conn)
+      this.expiry.remove(conn, principal.expiresAt)
       sessionConns!.delete(conn)
       if (sessionConns!.size === 0) this.bySession.delete(principal.sessionId)
       ctx.metrics.connections.dec()
@@ -143,6 +148,7 @@ export class ChatSocketServer {
 
   async close() {
     clearInterval(this.heartbeat)
+    this.expiry.close()
     this.stopRevocations()
     for (const conn of this.connections) conn.cutOff(1001, 'server shutting down')
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
