@@ -212,7 +212,9 @@ export class MessageWriter {
         }
       }
 
-      // 3. Seq allocation per conversation, in a fixed order so two batches never deadlock.
+      // 3. Seq allocation for every conversation of the batch in one statement (not one round trip
+      // per conversation). The row locks are first taken in id order, so two batches on
+      // different nodes never deadlock.
       const byConversation = new Map<string, number[]>()
       for (const i of accepted) {
         const list = byConversation.get(reqs[i].conversationId) ?? []
@@ -220,13 +222,20 @@ export class MessageWriter {
         byConversation.set(reqs[i].conversationId, list)
       }
       const seqOf = new Map<number, number>()
-      for (const conversationId of [...byConversation.keys()].sort()) {
-        const items = byConversation.get(conversationId)!
-        const { rows } = await sql<{ last_seq: number }>`update chat.conversations
-          set last_seq = last_seq + ${items.length}, last_message_at = now(), updated_at = now()
-          where id = ${conversationId} returning last_seq`.execute(db)
-        const first = Number(rows[0].last_seq) - items.length + 1
-        items.forEach((i, k) => seqOf.set(i, first + k))
+      const conversationIds = [...byConversation.keys()].sort()
+      if (conversationIds.length > 1) {
+        await sql`select id from chat.conversations where id = any(${conversationIds}::uuid[]) order by id for update`.execute(db)
+      }
+      if (conversationIds.length) {
+        const { rows } = await sql<{ id: string; last_seq: number }>`update chat.conversations c
+          set last_seq = c.last_seq + k.n, last_message_at = now(), updated_at = now()
+          from unnest(${conversationIds}::uuid[], ${conversationIds.map((id) => byConversation.get(id)!.length)}::int[]) as k(id, n)
+          where c.id = k.id returning c.id, c.last_seq`.execute(db)
+        for (const r of rows) {
+          const items = byConversation.get(r.id)!
+          const first = Number(r.last_seq) - items.length + 1
+          items.forEach((i, k) => seqOf.set(i, first + k))
+        }
       }
 
       // 4. One insert for the batch, then attachments, the sender's own positions and the sync log.
