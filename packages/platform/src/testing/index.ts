@@ -197,3 +197,4 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
   }
 }
 export * from './redis'
+export * from './postgres'

@@ -56,7 +56,7 @@ export class ThrowawayRedis {
 
   /** Starts (again) on the same port and waits until it answers. */
   async restart() {
-    if (this.child && this.child.exitCode === null) throw new Error('redis-server is already running')
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) throw new Error('redis-server is already running')
     this.child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
