@@ -149,4 +149,12 @@ describe('chat with the real auth and contacts services', () => {
     await t.platform.bus.drain()
     expect((await http().get(`/api/chat/conversations/${room}/`, alice.access)).body.is_read_only).toBe(true)
   })
+
+  it('closes the sockets of a session that logs out with 4001, and its token stops working', async () => {
+    const c = await TestSocket.open(t.wsUrl, carol.access)
+    expect((await http().post('/api/auth/logout/', { refresh: carol.refresh })).status).toBe(204)
+    expect(await c.closed).toBe(4001)
+    expect((await http().get('/api/chat/conversations/', carol.access)).status).toBe(401)
+    expect(await TestSocket.handshakeStatus(`${t.wsUrl}/ws/chat/?token=${carol.access}`)).toBe(401)
+  })
 })
