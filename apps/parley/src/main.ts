@@ -18,7 +18,7 @@ async function serve(names: readonly ServiceName[]) {
   const webDist = names.includes('gateway') ? ensureWebBuilt(print) : undefined
   const started = performance.now()
   const platform = await createPlatform(config)
-  const server = await buildServer(platform, await loadServices(names, webDist))
+  const server = await buildServer(platform, await loadServices(names, { webDist, upstreams: config.upstreams }))
   await server.app.listen({ port: config.http.port, host: config.http.host })
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   const storage = config.db.url ? 'PostgreSQL' : `PGlite in ${config.dataDir}`

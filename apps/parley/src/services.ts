@@ -1,10 +1,13 @@
-import type { ServiceModule } from '@parley/platform'
+import type { Config, ServiceModule } from '@parley/platform'
 
 export const SERVICE_NAMES = ['auth', 'profile', 'contacts', 'chat', 'gateway'] as const
 export type ServiceName = (typeof SERVICE_NAMES)[number]
 
 /** Loads service modules by name; each service package exports one ServiceModule. */
-export async function loadServices(names: readonly ServiceName[], webDist?: string): Promise<ServiceModule[]> {
+export async function loadServices(
+  names: readonly ServiceName[],
+  options: { webDist?: string; upstreams?: Config['upstreams'] } = {},
+): Promise<ServiceModule[]> {
   const modules: ServiceModule[] = []
   for (const name of names) {
     switch (name) {
@@ -21,7 +24,7 @@ export async function loadServices(names: readonly ServiceName[], webDist?: stri
         modules.push((await import('@parley/chat')).chatService)
         break
       case 'gateway':
-        modules.push((await import('@parley/gateway')).createGatewayService({ webDist }))
+        modules.push((await import('@parley/gateway')).createGatewayService(options))
         break
     }
   }

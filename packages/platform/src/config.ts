@@ -39,6 +39,10 @@ const EnvSchema = z.object({
       .optional(),
   ),
   /** How long a draining node waits for its services to close before it exits anyway. */
+  UPSTREAM_AUTH_URL: optionalUrl,
+  UPSTREAM_PROFILE_URL: optionalUrl,
+  UPSTREAM_CONTACTS_URL: optionalUrl,
+  UPSTREAM_CHAT_URL: optionalUrl,
   SHUTDOWN_TIMEOUT: seconds.default(25),
   /** Seconds between readiness turning false and the node closing its listener (lets a proxy notice). */
   SHUTDOWN_DELAY: z.coerce.number().min(0).max(120).default(0),
@@ -76,6 +80,8 @@ export interface Config {
   /** Object storage for files; undefined means local disk under DATA_DIR (one node only). */
   s3?: S3Config
   shutdown: { timeoutMs: number; delayMs: number }
+  /** Where a gateway node sends the paths of services that run elsewhere (`parley serve gateway`). */
+  upstreams: Partial<Record<'auth' | 'profile' | 'contacts' | 'chat', string>>
   mail: { smtpUrl?: string; from: string }
   log: { level: Env['LOG_LEVEL'] }
   tenantSignup: 'open' | 'closed'
@@ -84,6 +90,35 @@ export interface Config {
   isProduction: boolean
   nodeEnv: Env['NODE_ENV']
   secrets: { cardFingerprintKey?: string }
+  /** Sign-in providers (OAUTH_PROVIDERS); empty when none is configured. */
+  oauth: { providers: OAuthProviderConfig[] }
+}
+
+/** One "Sign in with …" provider: any OpenID Connect issuer, or GitHub's plain OAuth2. */
+export type OAuthProviderConfig = OidcProviderConfig | GitHubProviderConfig
+
+interface OAuthProviderBase {
+  /** Lowercase id used in paths (`/api/auth/oauth/<name>/callback/`). */
+  name: string
+  /** What the button says: "Continue with <displayName>". */
+  displayName: string
+  clientId: string
+  clientSecret: string
+  scopes: string[]
+}
+
+export interface OidcProviderConfig extends OAuthProviderBase {
+  type: 'oidc'
+  /** Issuer URL; its `/.well-known/openid-configuration` is discovered. */
+  issuer: string
+}
+
+export interface GitHubProviderConfig extends OAuthProviderBase {
+  type: 'github'
+  authorizationUrl: string
+  tokenUrl: string
+  /** REST API base (`/user`, `/user/emails`); GitHub Enterprise Server uses https://HOST/api/v3. */
+  apiUrl: string
 }
 
 export interface S3Config {
@@ -124,13 +159,15 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env)
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const oauth = parseOAuthProviders(env)
+  if (!parsed.success || oauth.problems.length) {
+    throw new ConfigError([
+      ...(parsed.error?.issues ?? []).map((issue) => {
         const name = String(issue.path[0] ?? '?')
         return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`
       }),
-    )
+      ...oauth.problems,
+    ])
   }
   const e = parsed.data
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(
@@ -155,6 +192,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     ...(e.S3_URL ? { s3: parseS3Url(e.S3_URL) } : {}),
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT * 1000, delayMs: e.SHUTDOWN_DELAY * 1000 },
+    upstreams: Object.fromEntries(
+      (
+        [
+          ['auth', e.UPSTREAM_AUTH_URL],
+          ['profile', e.UPSTREAM_PROFILE_URL],
+          ['contacts', e.UPSTREAM_CONTACTS_URL],
+          ['chat', e.UPSTREAM_CHAT_URL],
+        ] as const
+      ).filter(([, url]) => url !== undefined),
+    ),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     log: { level: e.LOG_LEVEL },
     tenantSignup: e.TENANT_SIGNUP,
@@ -168,5 +215,101 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isProduction: e.NODE_ENV === 'production',
     nodeEnv: e.NODE_ENV,
     secrets: { cardFingerprintKey: e.CARD_FINGERPRINT_KEY },
+    oauth: { providers: oauth.providers },
   }
+}
+
+const PROVIDER_NAME = /^[a-z][a-z0-9]{0,31}$/
+const GITHUB_DEFAULTS = {
+  authorizationUrl: 'https://github.com/login/oauth/authorize',
+  tokenUrl: 'https://github.com/login/oauth/access_token',
+  apiUrl: 'https://api.github.com',
+}
+const WELL_KNOWN: Record<string, { displayName: string; issuer?: string; type?: 'github' }> = {
+  google: { displayName: 'Google', issuer: 'https://accounts.google.com' },
+  github: { displayName: 'GitHub', type: 'github' },
+  microsoft: { displayName: 'Microsoft' },
+  gitlab: { displayName: 'GitLab', issuer: 'https://gitlab.com' },
+}
+
+// @NOTE Plain http is only accepted on loopback (a provider on the same machine, or a test's).
+function isSafeUrl(value: string): boolean {
+  try {
+    const u = new URL(value)
+    if (u.protocol === 'https:') return true
+    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Reads `OAUTH_PROVIDERS=google,github,acme` and, per name, `OAUTH_<NAME>_{TYPE,ISSUER,CLIENT_ID,
+ * CLIENT_SECRET,NAME,SCOPES}` (GitHub also `_AUTHORIZATION_URL`, `_TOKEN_URL`, `_API_URL`).
+ * Every bad or missing variable is reported by name.
+ */
+export function parseOAuthProviders(env: NodeJS.ProcessEnv): { providers: OAuthProviderConfig[]; problems: string[] } {
+  const problems: string[] = []
+  const providers: OAuthProviderConfig[] = []
+  const names = (env.OAUTH_PROVIDERS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+  for (const name of names) {
+    if (!PROVIDER_NAME.test(name)) {
+      problems.push(`OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" must be lowercase letters and digits, starting with a letter`)
+      continue
+    }
+    if (['links', 'providers', 'exchange'].includes(name)) {
+      problems.push(`OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" is reserved (a path of the sign-in API)`)
+      continue
+    }
+    if (providers.some((p) => p.name === name)) {
+      problems.push(`OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" is listed twice`)
+      continue
+    }
+    const prefix = `OAUTH_${name.toUpperCase()}_`
+    const read = (key: string) => {
+      const value = env[prefix + key]?.trim()
+      return value ? value : undefined
+    }
+    const known = WELL_KNOWN[name]
+    const before = problems.length
+    const required = (key: string) => {
+      const value = read(key)
+      if (!value) problems.push(`${prefix}${key}: required because OAUTH_PROVIDERS lists "${name}"`)
+      return value ?? ''
+    }
+    const url = (key: string, fallback?: string) => {
+      const value = read(key) ?? fallback
+      if (!value) problems.push(`${prefix}${key}: required because OAUTH_PROVIDERS lists "${name}"`)
+      else if (!isSafeUrl(value))
+        problems.push(`${prefix}${key}=${JSON.stringify(value)}: must be an https:// URL (http:// only on loopback)`)
+      return (value ?? '').replace(/\/$/, '')
+    }
+    const type = read('TYPE') ?? known?.type ?? 'oidc'
+    if (type !== 'oidc' && type !== 'github') {
+      problems.push(`${prefix}TYPE=${JSON.stringify(type)}: must be oidc or github`)
+      continue
+    }
+    const base = {
+      name,
+      displayName: read('NAME') ?? known?.displayName ?? name.charAt(0).toUpperCase() + name.slice(1),
+      clientId: required('CLIENT_ID'),
+      clientSecret: required('CLIENT_SECRET'),
+    }
+    const scopes = read('SCOPES')?.split(/[\s,]+/).filter(Boolean)
+    const provider: OAuthProviderConfig =
+      type === 'github'
+        ? {
+            ...base,
+            type,
+            scopes: scopes ?? ['read:user', 'user:email'],
+            authorizationUrl: url('AUTHORIZATION_URL', GITHUB_DEFAULTS.authorizationUrl),
+            tokenUrl: url('TOKEN_URL', GITHUB_DEFAULTS.tokenUrl),
+            apiUrl: url('API_URL', GITHUB_DEFAULTS.apiUrl),
+          }
+        : { ...base, type, scopes: scopes ?? ['openid', 'email', 'profile'], issuer: url('ISSUER', known?.issuer) }
+    if (provider.type === 'oidc' && !provider.scopes.includes('openid'))
+      problems.push(`${prefix}SCOPES=${JSON.stringify(read('SCOPES'))}: an OpenID Connect provider needs the openid scope`)
+    if (problems.length === before) providers.push(provider)
+  }
+  return { providers, problems }
 }
