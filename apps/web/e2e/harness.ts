@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import AxeBuilder from '@axe-core/playwright'
 import { createGatewayService } from '@parley/gateway'
 import { startTestServer, type TestServer } from '@parley/platform/testing'
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Locator, type Page } from 'playwright-core'
 import { afterEach, beforeEach, expect } from 'vitest'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -198,5 +198,21 @@ export function journey(): void {
   })
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail' && !failed) failed = ctx.task.name
+  })
+}
+
+/**
+ * The error shown beside a field: the field is aria-invalid and described by a role=alert
+ * element in its own field wrapper. Returns that message.
+ */
+export async function errorBeside(scope: Page | Locator, label: string): Promise<string> {
+  const field = scope.getByLabel(label, { exact: true })
+  await field.and(scope.locator('[aria-invalid="true"]')).waitFor()
+  return field.evaluate((el) => {
+    const ids = (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)
+    const alert = ids.map((id) => document.getElementById(id)).find((n) => n?.getAttribute('role') === 'alert')
+    if (!alert) throw new Error(`${el.id} is invalid but not described by an alert`)
+    if (alert.closest('.field') !== el.closest('.field')) throw new Error('the alert is not beside its field')
+    return alert.textContent ?? ''
   })
 }

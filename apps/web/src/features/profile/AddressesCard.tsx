@@ -30,9 +30,9 @@ function AddressForm({ initial, onDone, submitLabel }: { initial?: Address; onDo
     let body: Partial<Omit<Address, 'id'>>
     if (initial) {
       // PATCH: only the editable fields the user changed; a cleared optional one becomes null.
-      const dirty = formState.dirtyFields as Partial<Record<keyof Values, boolean>>
+      const before = Object.fromEntries(FIELDS.map((k) => [k, k === 'is_default' ? !!initial.is_default : (initial[k] ?? '')])) as Record<string, unknown>
       body = Object.fromEntries(
-        EDITABLE.filter((k) => dirty[k]).map((k) => {
+        EDITABLE.filter((k) => clean[k] !== before[k]).map((k) => {
           const val = clean[k]
           return [k, typeof val === 'string' && val.trim() === '' && OPTIONAL.has(k) ? null : val]
         }),

@@ -26,9 +26,9 @@ export function ProfileForm() {
     setMsg({})
     // PATCH only what the user changed (naming first/last name claims them from the account);
     // a cleared field goes as null so a value can be removed.
-    const dirty = formState.dirtyFields as Partial<Record<(typeof FIELDS)[number], boolean>>
+    const before = toValues(q.data)
     const body = Object.fromEntries(
-      FIELDS.filter((k) => dirty[k]).map((k) => [k, v[k].trim() === '' ? null : v[k].trim()]),
+      FIELDS.filter((k) => v[k].trim() !== before[k].trim()).map((k) => [k, v[k].trim() === '' ? null : v[k].trim()]),
     ) as Partial<Profile>
     if (Object.keys(body).length === 0) {
       setMsg({ success: 'Nothing to save.' })
