@@ -1,4 +1,4 @@
-import type { Role } from '@parley/contracts'
+import type { ParticipantWire, Role } from '@parley/contracts'
 import { transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
@@ -8,7 +8,7 @@ import { isManager, requireManager, requireMember, type Caller } from '../conver
 import { conversationNotFound, notAllowed, participantNotFound, userNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
 
-function presentParticipant(r: ParticipantWithUser) {
+function presentParticipant(r: ParticipantWithUser): ParticipantWire {
   const name = `${r.first_name ?? ''} ${r.last_name ?? ''}`.trim()
   return {
     user_id: r.user_id,
@@ -22,7 +22,6 @@ function presentParticipant(r: ParticipantWithUser) {
     last_delivered_seq: Number(r.last_delivered_seq),
   }
 }
-export type ParticipantWire = ReturnType<typeof presentParticipant>
 
 const ROLE_ORDER = sql`case p.role when 'owner' then 0 when 'admin' then 1 else 2 end`
 
