@@ -33,6 +33,8 @@ export const REDACT_PATHS = [
   '*.cvv',
   'passwordHash',
   '*.passwordHash',
+  'handoff',
+  '*.handoff',
 ]
 
 export interface LoggerOptions {
@@ -57,5 +59,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** Removes a token from a query string before a URL is logged. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access|refresh|code|state)=)[^&]*/gi, '$1[redacted]')
+  return url.replace(/([?&](?:token|access|refresh|code|state|handoff)=)[^&]*/gi, '$1[redacted]')
 }

@@ -16,6 +16,12 @@ export const invalidResetToken = () => fieldError('token', 'This reset link is i
 
 export const wrongOldPassword = () => fieldError('old_password', 'The current password is incorrect.')
 
+export const noPasswordYet = () =>
+  fieldError(
+    'old_password',
+    'This account has no password yet (it signs in through a provider). Use "Forgot password" to set one.',
+  )
+
 export const userGone = () =>
   new AppError(401, 'unauthorized', 'Unauthorized', 'This account no longer exists.')
 

@@ -5,6 +5,7 @@ import type { AuthContext } from './context'
 import { migrations } from './db/migrations'
 import { jwksRoutes } from './keys/jwks.routes'
 import { KeyRing, keySourceFor } from './keys/signing-keys'
+import { oauthRoutes, providerRegistry } from './oauth'
 import { dummyPasswordHash } from './passwords/password-hashing'
 import { RevocationPublisher } from './sessions/revocation-publisher'
 import { sessionRoutes } from './sessions/sessions.routes'
@@ -45,7 +46,12 @@ export const authService: ServiceModule = {
     const revoked = await loadRevocations(ctx)
     await dummyPasswordHash()
     ctx.log.info(
-      { keySource: keys.kind, kid: keys.current().kid, revokedSessions: revoked },
+      {
+        keySource: keys.kind,
+        kid: keys.current().kid,
+        revokedSessions: revoked,
+        oauthProviders: config.oauth.providers.map((p) => p.name),
+      },
       'auth service ready',
     )
 
@@ -57,6 +63,7 @@ export const authService: ServiceModule = {
           )
         : undefined
     reloader?.unref()
+    const providers = providerRegistry(config)
 
     return {
       routes: async (app: App) => {
@@ -64,6 +71,7 @@ export const authService: ServiceModule = {
         await app.register(accountRoutes(ctx))
         await app.register(sessionRoutes(ctx))
         await app.register(avatarRoutes(ctx))
+        await app.register(oauthRoutes(ctx, providers))
       },
       async close() {
         clearInterval(reloader)

@@ -8,7 +8,7 @@ import {
   type Tx,
 } from '@parley/platform'
 import type { AuthContext } from '../context'
-import { invalidCredentials, userGone, wrongOldPassword } from '../errors'
+import { invalidCredentials, noPasswordYet, userGone, wrongOldPassword } from '../errors'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../passwords/password-hashing'
 import { passwordProblems } from '../passwords/password-rules'
 import { invalidateResetTokens } from '../passwords/password-resets.repository'
@@ -109,7 +109,8 @@ export async function register(ctx: AuthContext, input: RegisterInput): Promise<
   }
 }
 
-async function freePersonId(tx: Tx, tenantId: string): Promise<string> {
+/** A random person_id not yet taken in the tenant (inside the creating transaction). */
+export async function freePersonId(tx: Tx, tenantId: string): Promise<string> {
   for (let i = 0; i < PERSON_ID_ATTEMPTS; i++) {
     const personId = newPersonId()
     const taken = await tx.db
@@ -131,7 +132,8 @@ async function freePersonId(tx: Tx, tenantId: string): Promise<string> {
 export async function login(ctx: AuthContext, input: LoginInput): Promise<TokenPair & { user: UserBody }> {
   const tenant = await findTenantBySlug(ctx.db, input.tenant ?? DEFAULT_TENANT)
   const user = tenant ? await findUserByEmail(ctx.db, tenant.id, input.email) : undefined
-  const ok = user
+  // @NOTE An account without a password (signed up through a provider) costs the same dummy work.
+  const ok = user?.password_hash
     ? await verifyPassword(user.password_hash, input.password)
     : await verifyAgainstDummy(input.password)
   if (!user || !ok) throw invalidCredentials()
@@ -153,6 +155,8 @@ export async function changePassword(
   input: { old_password: string; new_password: string },
 ): Promise<void> {
   const user = await currentUser(ctx, principal)
+  // @NOTE A first password is set through forgot/reset, which proves the email (see README).
+  if (!user.password_hash) throw noPasswordYet()
   if (!(await verifyPassword(user.password_hash, input.old_password))) throw wrongOldPassword()
   const weak = passwordProblems(input.new_password, user.email)
   if (weak.length) throw validationFailed({ new_password: weak })

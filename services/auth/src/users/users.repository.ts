@@ -8,7 +8,8 @@ export interface UserRow {
   person_id: string
   email: string
   username: string
-  password_hash: string
+  /** null for a user who signed up through a sign-in provider and never set a password. */
+  password_hash: string | null
   first_name: string
   last_name: string
   avatar_key: string | null

@@ -1,7 +1,9 @@
 import type { Migrations } from '@parley/platform'
 import { createAuthTables } from './20261122T010000Z-create-auth-tables'
+import { createOAuthTables } from './20261210T010000Z-create-oauth-tables'
 
 /** The auth schema's migrations, applied in name order. */
 export const migrations: Migrations = {
   '20261122T010000Z-create-auth-tables': createAuthTables,
+  '20261210T010000Z-create-oauth-tables': createOAuthTables,
 }
