@@ -9,7 +9,7 @@ describe('chat socket and token expiry', () => {
   let t: TestServer
 
   beforeAll(async () => {
-    t = await startTestServer([authService, chatService], { ACCESS_TOKEN_TTL: '3' })
+    t = await startTestServer([authService, chatService], { ACCESS_TOKEN_TTL: '5' })
   })
   afterAll(() => t?.close())
 
