@@ -6,7 +6,19 @@
 import type { TestServer } from '@parley/platform/testing'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { captureScreen, errorBeside, expectNoConsoleErrors, journey, launchBrowser, openPage, person, signInInUi, signUpInUi, startServer, type TestPage } from './harness'
+import {
+  captureScreen,
+  errorBeside,
+  expectNoConsoleErrors,
+  journey,
+  launchBrowser,
+  openPage,
+  person,
+  signInInUi,
+  signUpInUi,
+  startServer,
+  type TestPage,
+} from './harness'
 
 describe('accounts in the browser', () => {
   let server: TestServer
@@ -80,7 +92,9 @@ describe('accounts in the browser', () => {
     await c.getByLabel('Email').fill(C.email)
     await c.getByRole('button', { name: 'Send reset link' }).click()
     await c.getByRole('link', { name: 'Dev mailbox' }).click()
-    const link = c.getByRole('list', { name: 'Mails' }).getByRole('link', { name: /\/reset-password\?token=/ })
+    const link = c
+      .getByRole('list', { name: 'Mails' })
+      .getByRole('link', { name: /\/reset-password\?token=/ })
     await link.first().waitFor()
     await captureScreen(c, 'mailbox')
     expect(await link.count()).toBe(1)

@@ -51,7 +51,8 @@ describe('two people chat in the browser', () => {
     await server?.close()
   })
 
-  const message = (page: Page, seq: number): Locator => page.getByRole('log', { name: 'Messages' }).locator(`li[data-seq="${seq}"]`)
+  const message = (page: Page, seq: number): Locator =>
+    page.getByRole('log', { name: 'Messages' }).locator(`li[data-seq="${seq}"]`)
   const composer = (page: Page) => page.getByLabel('Message', { exact: true })
 
   it('signs both up, finds the other by person_id, invites and accepts', async () => {
@@ -71,30 +72,49 @@ describe('two people chat in the browser', () => {
     await a.getByRole('group', { name: 'Search result' }).getByText(B.username).waitFor()
     await a.getByRole('button', { name: 'Invite' }).click()
     await a.getByText('Invite sent.').waitFor()
-    await a.getByRole('list', { name: 'Sent invites' }).getByRole('listitem').filter({ hasText: B.username }).waitFor()
+    await a
+      .getByRole('list', { name: 'Sent invites' })
+      .getByRole('listitem')
+      .filter({ hasText: B.username })
+      .waitFor()
     await captureScreen(a, 'people')
 
     await b.reload()
-    const invite = b.getByRole('list', { name: 'Received invites' }).getByRole('listitem').filter({ hasText: A.username })
+    const invite = b
+      .getByRole('list', { name: 'Received invites' })
+      .getByRole('listitem')
+      .filter({ hasText: A.username })
     await invite.getByRole('button', { name: 'Accept' }).click()
     await b.getByText('Invite accepted').waitFor()
-    const contact = b.getByRole('list', { name: 'Contact list' }).getByRole('listitem').filter({ hasText: A.username })
+    const contact = b
+      .getByRole('list', { name: 'Contact list' })
+      .getByRole('listitem')
+      .filter({ hasText: A.username })
     await contact.getByRole('button', { name: 'Message' }).click()
     await b.getByRole('log', { name: 'Messages' }).waitFor()
 
     await a.getByRole('link', { name: 'Chats' }).click()
-    await a.getByRole('list', { name: 'Conversation list' }).getByRole('link', { name: new RegExp(B.username) }).click()
+    await a
+      .getByRole('list', { name: 'Conversation list' })
+      .getByRole('link', { name: new RegExp(B.username) })
+      .click()
     await a.getByRole('log', { name: 'Messages' }).waitFor()
   })
 
   it('shows typing, the message live on the other side, and a read tick', async () => {
     await composer(a).fill('hello bob')
-    await b.getByRole('status').filter({ hasText: /is typing…/ }).waitFor()
+    await b
+      .getByRole('status')
+      .filter({ hasText: /is typing…/ })
+      .waitFor()
     await a.getByRole('button', { name: 'Send' }).click()
     await message(b, 1).getByText('hello bob').waitFor()
     await message(a, 1).getByRole('img', { name: 'Read' }).waitFor()
     // Sending clears the typing indicator on the other side.
-    await b.getByRole('status').filter({ hasText: /is typing…/ }).waitFor({ state: 'detached' })
+    await b
+      .getByRole('status')
+      .filter({ hasText: /is typing…/ })
+      .waitFor({ state: 'detached' })
     await captureScreen(a, 'chat-view')
   })
 
@@ -110,7 +130,9 @@ describe('two people chat in the browser', () => {
     await composer(b).fill('hi alice')
     await composer(b).press('Enter')
     await message(a, 2).getByText('hi alice').waitFor()
-    await message(a, 2).getByRole('button', { name: /^Reply to .*hello bob/ }).waitFor()
+    await message(a, 2)
+      .getByRole('button', { name: /^Reply to .*hello bob/ })
+      .waitFor()
 
     const am = message(a, 1)
     await am.hover()
@@ -136,7 +158,10 @@ describe('two people chat in the browser', () => {
     // The preview really loaded (an authorised download of the stored file), not just an empty
     // <img>. By selector, not element handle: React may swap the element when the message refreshes.
     await b.waitForFunction(
-      () => [...document.querySelectorAll<HTMLImageElement>('img[alt="Image dots.png"]')].some((el) => el.complete && el.naturalWidth > 0),
+      () =>
+        [...document.querySelectorAll<HTMLImageElement>('img[alt="Image dots.png"]')].some(
+          (el) => el.complete && el.naturalWidth > 0,
+        ),
       undefined,
       { timeout: 15_000 },
     )
@@ -149,7 +174,10 @@ describe('two people chat in the browser', () => {
     await message(b, 4).getByText('before the break').waitFor()
 
     await bob.context.setOffline(true)
-    await b.getByTestId('connection-status').filter({ hasText: /Offline|Reconnecting/ }).waitFor()
+    await b
+      .getByTestId('connection-status')
+      .filter({ hasText: /Offline|Reconnecting/ })
+      .waitFor()
 
     for (const text of ['away one', 'away two', 'away three']) {
       await composer(a).fill(text)
@@ -169,7 +197,12 @@ describe('two people chat in the browser', () => {
     await reply.getByRole('button', { name: 'React' }).click()
     await reply.getByRole('button', { name: 'React with 🎉' }).click()
     await reply.getByRole('button', { name: '🎉 1' }).waitFor()
-    expect(await b.getByRole('log', { name: 'Messages' }).getByText(/away (one|two|three)/).count()).toBe(0)
+    expect(
+      await b
+        .getByRole('log', { name: 'Messages' })
+        .getByText(/away (one|two|three)/)
+        .count(),
+    ).toBe(0)
 
     await bob.context.setOffline(false)
     await connected(b)
@@ -179,9 +212,12 @@ describe('two people chat in the browser', () => {
       expect.stringContaining('away two'),
       expect.stringContaining('away three'),
     ])
-    expect(await b.getByRole('log', { name: 'Messages' }).locator('li[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))).toEqual([
-      1, 2, 3, 4, 5, 6, 7,
-    ])
+    expect(
+      await b
+        .getByRole('log', { name: 'Messages' })
+        .locator('li[data-seq]')
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7])
     await message(b, 4).getByText('before the break (edited)').waitFor()
     await message(b, 2).getByRole('button', { name: '🎉 1' }).waitFor()
     // The reconnected side reads them, and the sender sees it.
@@ -190,7 +226,10 @@ describe('two people chat in the browser', () => {
 
   it('shows the chat list with the conversation, and logged no console errors', async () => {
     await a.getByRole('link', { name: 'Chats' }).click()
-    await a.getByRole('list', { name: 'Conversation list' }).getByRole('link', { name: new RegExp(B.username) }).waitFor()
+    await a
+      .getByRole('list', { name: 'Conversation list' })
+      .getByRole('link', { name: new RegExp(B.username) })
+      .waitFor()
     await captureScreen(a, 'chat-list')
     expectNoConsoleErrors(alice, bob)
   })

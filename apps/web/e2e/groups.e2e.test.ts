@@ -6,7 +6,17 @@
 import { api, signUp, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { captureScreen, expectNoConsoleErrors, journey, launchBrowser, messageTexts, openPage, signInInUi, startServer, type TestPage } from './harness'
+import {
+  captureScreen,
+  expectNoConsoleErrors,
+  journey,
+  launchBrowser,
+  messageTexts,
+  openPage,
+  signInInUi,
+  startServer,
+  type TestPage,
+} from './harness'
 
 async function befriend(baseUrl: string, from: SignedUpUser, to: SignedUpUser) {
   const client = api(baseUrl)
@@ -15,7 +25,11 @@ async function befriend(baseUrl: string, from: SignedUpUser, to: SignedUpUser) {
   const received = await client.get('/acac/received-invite/', to.access)
   const list = Array.isArray(received.body) ? received.body : received.body.results
   const invite = list.find((i: { id: string }) => i.id === sent.body.id) ?? list[0]
-  const accepted = await client.post('/acac/accept-invite/', { invite_id: invite.id, accept: true }, to.access)
+  const accepted = await client.post(
+    '/acac/accept-invite/',
+    { invite_id: invite.id, accept: true },
+    to.access,
+  )
   expect(accepted.status, accepted.text).toBeLessThan(300)
 }
 
@@ -71,7 +85,10 @@ describe('a group of three in the browser', () => {
     expect(conversationId).toBeTruthy()
 
     for (const p of [b, c]) {
-      await p.getByRole('list', { name: 'Conversation list' }).getByRole('link', { name: new RegExp(group) }).click()
+      await p
+        .getByRole('list', { name: 'Conversation list' })
+        .getByRole('link', { name: new RegExp(group) })
+        .click()
       await log(p).waitFor()
     }
     await send(a, 'hello team')
@@ -90,7 +107,11 @@ describe('a group of three in the browser', () => {
     // Once he is out, bob's page asks for the conversation, its members and its messages again,
     // and the server answers 404 (not a member) to each.
     for (const sub of ['', 'participants/', 'messages/'])
-      bob.expectHttpError({ method: 'GET', path: `/api/chat/conversations/${conversationId}/${sub}`, status: 404 })
+      bob.expectHttpError({
+        method: 'GET',
+        path: `/api/chat/conversations/${conversationId}/${sub}`,
+        status: 404,
+      })
     await panel.getByRole('button', { name: `Remove ${bobUser.username}` }).click()
     await a.getByText('Member removed.').waitFor()
     await panel.getByRole('button', { name: `Remove ${bobUser.username}` }).waitFor({ state: 'detached' })
@@ -104,9 +125,15 @@ describe('a group of three in the browser', () => {
 
     // Not even after a fresh load: the server does not let him read the conversation any more.
     await b.goto(`/chats/${conversationId}`)
-    await b.getByRole('alert').filter({ hasText: /no longer a member|does not exist/ }).waitFor()
+    await b
+      .getByRole('alert')
+      .filter({ hasText: /no longer a member|does not exist/ })
+      .waitFor()
     expect(await b.getByText('after bob left').count()).toBe(0)
-    const history = await api(server.url).get(`/api/chat/conversations/${conversationId}/messages/`, bobUser.access)
+    const history = await api(server.url).get(
+      `/api/chat/conversations/${conversationId}/messages/`,
+      bobUser.access,
+    )
     expect(history.status).toBe(404)
     expectNoConsoleErrors(alice, bob, carol)
   })

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url'
 import AxeBuilder from '@axe-core/playwright'
 import { createGatewayService } from '@parley/gateway'
 import { startTestServer, type TestServer } from '@parley/platform/testing'
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Locator, type Page } from 'playwright-core'
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type ConsoleMessage,
+  type Locator,
+  type Page,
+} from 'playwright-core'
 import { afterEach, beforeEach, expect } from 'vitest'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -36,10 +43,15 @@ function newestMtime(dir: string): number {
 export function ensureWebBuild(): void {
   const index = join(WEB_DIST, 'index.html')
   const sourcesChanged = () =>
-    Math.max(newestMtime(join(WEB_ROOT, 'src')), statSync(join(WEB_ROOT, 'index.html')).mtimeMs) > statSync(index).mtimeMs
+    Math.max(newestMtime(join(WEB_ROOT, 'src')), statSync(join(WEB_ROOT, 'index.html')).mtimeMs) >
+    statSync(index).mtimeMs
   if (existsSync(index) && !sourcesChanged()) return
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { cwd: resolve(WEB_ROOT, '../..'), stdio: 'inherit' })
-  if (!existsSync(index)) throw new Error('npm run build -w @parley/web did not produce apps/web/dist/index.html')
+  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], {
+    cwd: resolve(WEB_ROOT, '../..'),
+    stdio: 'inherit',
+  })
+  if (!existsSync(index))
+    throw new Error('npm run build -w @parley/web did not produce apps/web/dist/index.html')
 }
 
 /** The real app with all five services, rate limits off, the gateway serving the built client. */
@@ -51,9 +63,12 @@ export async function startServer(): Promise<TestServer> {
     import('@parley/contacts'),
     import('@parley/chat'),
   ])
-  const server = await startTestServer([authService, profileService, contactsService, chatService, createGatewayService({ webDist: WEB_DIST })], {
-    RATE_LIMITS: 'off',
-  })
+  const server = await startTestServer(
+    [authService, profileService, contactsService, chatService, createGatewayService({ webDist: WEB_DIST })],
+    {
+      RATE_LIMITS: 'off',
+    },
+  )
   // startTestServer listens on port 0 but configures PUBLIC_URL as http://127.0.0.1:0, so the
   // WebSocket Origin check refuses the browser (403) and reset links point at port 0. The
   // browser is a real same-origin client: make the configured origin the one it is served from.
@@ -65,11 +80,22 @@ export async function startServer(): Promise<TestServer> {
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Browser tests need Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this in .ci/run).`)
+    throw new Error(
+      `Browser tests need Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this in .ci/run).`,
+    )
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 }
 
@@ -104,10 +130,16 @@ export async function openPage(browser: Browser, baseUrl: string, name: string):
   const expected: ExpectedHttpError[] = []
   const failedResponses: Array<{ method: string; path: string; status: number }> = []
   const matches = (e: ExpectedHttpError, r: { method: string; path: string; status: number }) =>
-    e.status === r.status && (!e.method || e.method === r.method) && (typeof e.path === 'string' ? e.path === r.path : e.path.test(r.path))
+    e.status === r.status &&
+    (!e.method || e.method === r.method) &&
+    (typeof e.path === 'string' ? e.path === r.path : e.path.test(r.path))
   page.on('response', (res) => {
     if (res.status() < 400) return
-    failedResponses.push({ method: res.request().method(), path: new URL(res.url()).pathname, status: res.status() })
+    failedResponses.push({
+      method: res.request().method(),
+      path: new URL(res.url()).pathname,
+      status: res.status(),
+    })
   })
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() !== 'error') return
@@ -142,7 +174,13 @@ export async function captureScreen(page: Page, screen: string): Promise<void> {
     const result = await new AxeBuilder({ page }).analyze()
     const bad = result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${screen} (${label}) ${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`).slice(0, 5).join(' | ')}`)
+      .map(
+        (v) =>
+          `${screen} (${label}) ${v.impact} ${v.id}: ${v.help} — ${v.nodes
+            .map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`)
+            .slice(0, 5)
+            .join(' | ')}`,
+      )
     expect(bad, `axe-core on ${screen} at ${label} width`).toEqual([])
   }
   await page.setViewportSize(original)
@@ -179,7 +217,11 @@ export async function signInInUi(page: Page, email: string, password: string): P
 
 /** The shell's connection status reads Connected. */
 export async function connected(page: Page): Promise<void> {
-  await page.getByTestId('connection-status').and(page.getByRole('status')).filter({ hasText: 'Connected' }).waitFor()
+  await page
+    .getByTestId('connection-status')
+    .and(page.getByRole('status'))
+    .filter({ hasText: 'Connected' })
+    .waitFor()
 }
 
 /** The texts of the confirmed messages in the open conversation, in display order. */
@@ -210,7 +252,9 @@ export async function errorBeside(scope: Page | Locator, label: string): Promise
   await field.and(scope.locator('[aria-invalid="true"]')).waitFor()
   return field.evaluate((el) => {
     const ids = (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)
-    const alert = ids.map((id) => document.getElementById(id)).find((n) => n?.getAttribute('role') === 'alert')
+    const alert = ids
+      .map((id) => document.getElementById(id))
+      .find((n) => n?.getAttribute('role') === 'alert')
     if (!alert) throw new Error(`${el.id} is invalid but not described by an alert`)
     if (alert.closest('.field') !== el.closest('.field')) throw new Error('the alert is not beside its field')
     return alert.textContent ?? ''

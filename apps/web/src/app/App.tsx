@@ -18,7 +18,8 @@ import { queryClient } from './services'
 function RequireAuth({ children }: { children: ReactNode }) {
   const signedIn = useSignedIn()
   const location = useLocation()
-  if (!signedIn) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />
+  if (!signedIn)
+    return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />
   return children
 }
 
@@ -32,15 +33,35 @@ export function App() {
       <BrowserRouter>
         <RealtimeBridge />
         <Routes>
-          <Route path="/sign-in" element={<GuestOnly><SignInPage /></GuestOnly>} />
+          <Route
+            path="/sign-in"
+            element={
+              <GuestOnly>
+                <SignInPage />
+              </GuestOnly>
+            }
+          />
           <Route path="/login" element={<Navigate to="/sign-in" replace />} />
-          <Route path="/sign-up" element={<GuestOnly><SignUpPage /></GuestOnly>} />
+          <Route
+            path="/sign-up"
+            element={
+              <GuestOnly>
+                <SignUpPage />
+              </GuestOnly>
+            }
+          />
           <Route path="/register" element={<Navigate to="/sign-up" replace />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
           <Route path="/dev/mailbox" element={<MailboxPage />} />
           <Route path="/mailbox" element={<MailboxPage />} />
-          <Route element={<RequireAuth><AppShell /></RequireAuth>}>
+          <Route
+            element={
+              <RequireAuth>
+                <AppShell />
+              </RequireAuth>
+            }
+          >
             <Route path="/chats" element={<ChatsPage />} />
             <Route path="/chats/:conversationId" element={<ChatsPage />} />
             <Route path="/people" element={<PeoplePage />} />

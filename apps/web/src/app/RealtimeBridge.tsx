@@ -44,18 +44,26 @@ export function RealtimeBridge() {
     const onOffline = () => realtime.goOffline()
     window.addEventListener('online', onOnline)
     window.addEventListener('offline', onOffline)
-    const myId = () => realtime.userId ?? (queryClient.getQueryData<{ id: string }>(['me'])?.id ?? null)
+    const myId = () => realtime.userId ?? queryClient.getQueryData<{ id: string }>(['me'])?.id ?? null
     const offs = [
       realtime.on('new_message', (f) => bumpConversation(f.message, f.message.sender_id === myId())),
       realtime.on('message_ack', (f) => f.message && bumpConversation(f.message, true)),
       realtime.on('message_updated', (f) => {
         queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
-          list?.map((c) => (c.last_message?.id === f.message.id ? { ...c, last_message: { ...c.last_message, ...f.message } } : c)),
+          list?.map((c) =>
+            c.last_message?.id === f.message.id
+              ? { ...c, last_message: { ...c.last_message, ...f.message } }
+              : c,
+          ),
         )
       }),
       realtime.on('message_deleted', (f) => {
         queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
-          list?.map((c) => (c.last_message?.id === f.message_id && c.last_message ? { ...c, last_message: { ...c.last_message, deleted: true, content: '' } } : c)),
+          list?.map((c) =>
+            c.last_message?.id === f.message_id && c.last_message
+              ? { ...c, last_message: { ...c.last_message, deleted: true, content: '' } }
+              : c,
+          ),
         )
       }),
       realtime.on('read_receipt', (f) => {
@@ -79,7 +87,8 @@ export function RealtimeBridge() {
       realtime.on('participant_removed', (f) => {
         void queryClient.invalidateQueries({ queryKey: ['conversations'] })
         void queryClient.invalidateQueries({ queryKey: ['participants', f.conversation_id] })
-        if (f.user_id && f.user_id === myId()) void queryClient.invalidateQueries({ queryKey: ['conversation', f.conversation_id] })
+        if (f.user_id && f.user_id === myId())
+          void queryClient.invalidateQueries({ queryKey: ['conversation', f.conversation_id] })
       }),
     ]
     // Whatever changed while the socket was down: refresh lists after each (re)connect.

@@ -18,7 +18,8 @@ session.setRefreshFn(async (refresh): Promise<TokenPair> => {
   } catch {
     throw new Error('network')
   }
-  if (res.status === 400 || res.status === 401 || res.status === 403) throw new RefreshRejectedError((await problemFromResponse(res)).message)
+  if (res.status === 400 || res.status === 401 || res.status === 403)
+    throw new RefreshRejectedError((await problemFromResponse(res)).message)
   if (!res.ok) throw await problemFromResponse(res)
   return (await res.json()) as TokenPair
 })
@@ -32,7 +33,8 @@ export const realtime = new RealtimeClient({
   getAccessToken: () => session.freshAccess(),
   forceRefresh: () => session.refresh(),
   onUnauthorized: () => session.clear(),
-  fetchMessage: (conversationId, messageId) => api.get<Message>(`/api/chat/conversations/${conversationId}/messages/${messageId}/`),
+  fetchMessage: (conversationId, messageId) =>
+    api.get<Message>(`/api/chat/conversations/${conversationId}/messages/${messageId}/`),
 })
 
 export const queryClient = new QueryClient({

@@ -52,7 +52,8 @@ describe(RealtimeClient.name, () => {
       timers,
       backoff: { random: () => 1 },
       newId: () => `cid-${++ids}`,
-      fetchMessage: async (_c, id) => msg(Number(id.slice(1)), { content: `edited ${id}`, edited_at: 'later' }),
+      fetchMessage: async (_c, id) =>
+        msg(Number(id.slice(1)), { content: `edited ${id}`, edited_at: 'later' }),
     })
   })
 
@@ -84,7 +85,11 @@ describe(RealtimeClient.name, () => {
     ])
     expect(client.store.get('c1').pending.map((p) => p.status)).toEqual(['sending'])
 
-    s.receive({ type: 'message_ack', client_id: 'cid-1', message: msg(2, { sender_id: 'u1', content: 'hi', client_id: 'cid-1' }) })
+    s.receive({
+      type: 'message_ack',
+      client_id: 'cid-1',
+      message: msg(2, { sender_id: 'u1', content: 'hi', client_id: 'cid-1' }),
+    })
     const c = client.store.get('c1')
     expect(c.pending).toEqual([])
     expect(c.messages.map((m) => m.seq)).toEqual([1, 2])
@@ -118,7 +123,10 @@ describe(RealtimeClient.name, () => {
     client.store.loadLatest('c1', [], false)
     client.sendMessage({ conversation_id: 'c1', content: 'hi' })
     s.receive({ type: 'error', code: 'forbidden', message: 'Read-only conversation', ref: 'cid-1' })
-    expect(client.store.get('c1').pending[0]).toMatchObject({ status: 'failed', error: 'Read-only conversation' })
+    expect(client.store.get('c1').pending[0]).toMatchObject({
+      status: 'failed',
+      error: 'Read-only conversation',
+    })
   })
 
   it('detects a seq gap and catches up with join_conversation {after_seq}', async () => {
@@ -128,7 +136,9 @@ describe(RealtimeClient.name, () => {
     expect(s.ofType('join_conversation')).toEqual([])
 
     s.receive({ type: 'new_message', message: msg(6) })
-    expect(s.ofType('join_conversation')).toEqual([{ type: 'join_conversation', conversation_id: 'c1', after_seq: 3 }])
+    expect(s.ofType('join_conversation')).toEqual([
+      { type: 'join_conversation', conversation_id: 'c1', after_seq: 3 },
+    ])
     // A second gap message while the catch-up is in flight does not ask again.
     s.receive({ type: 'new_message', message: msg(7) })
     expect(s.ofType('join_conversation')).toHaveLength(1)
@@ -178,7 +188,9 @@ describe(RealtimeClient.name, () => {
     const s3 = sockets[2]
     s3.open()
     expect(client.getState()).toBe('open')
-    expect(s3.ofType('join_conversation')).toEqual([{ type: 'join_conversation', conversation_id: 'c1', after_seq: 2 }])
+    expect(s3.ofType('join_conversation')).toEqual([
+      { type: 'join_conversation', conversation_id: 'c1', after_seq: 2 },
+    ])
     expect(s3.ofType('send_message').map((f) => f.content)).toEqual(['while offline'])
 
     // after a successful open the backoff starts over
@@ -224,13 +236,22 @@ describe(RealtimeClient.name, () => {
     timers.advance(9_000)
     expect(client.store.get('c1').typing).toEqual({})
 
-    s.receive({ type: 'message_updated', message: { ...msg(1, { sender_id: 'u1' }), content: 'edited', edited_at: 'x' } })
+    s.receive({
+      type: 'message_updated',
+      message: { ...msg(1, { sender_id: 'u1' }), content: 'edited', edited_at: 'x' },
+    })
     s.receive({ type: 'message_deleted', conversation_id: 'c1', message_id: 'm2' })
     s.receive({ type: 'reaction_added', conversation_id: 'c1', message_id: 'm1', user_id: 'u2', emoji: '👍' })
     const [m1, m2] = client.store.get('c1').messages
     expect(m1).toMatchObject({ content: 'edited', reactions: { '👍': ['u2'] } })
     expect(m2).toMatchObject({ deleted: true, content: '' })
-    s.receive({ type: 'reaction_removed', conversation_id: 'c1', message_id: 'm1', user_id: 'u2', emoji: '👍' })
+    s.receive({
+      type: 'reaction_removed',
+      conversation_id: 'c1',
+      message_id: 'm1',
+      user_id: 'u2',
+      emoji: '👍',
+    })
     expect(client.store.get('c1').messages[0].reactions).toEqual({})
   })
 
@@ -255,7 +276,12 @@ describe(RealtimeClient.name, () => {
     const s2 = sockets[sockets.length - 1]
     s2.open()
     expect(s2.ofType('sync')).toEqual([{ type: 'sync', since: '10-1', ref: 'sync' }])
-    const ev = (cursor: string, type: string, conversation_id: string, data: Record<string, unknown>) => ({ cursor, type, conversation_id, data })
+    const ev = (cursor: string, type: string, conversation_id: string, data: Record<string, unknown>) => ({
+      cursor,
+      type,
+      conversation_id,
+      data,
+    })
     s2.receive({
       type: 'sync',
       ref: 'sync',
@@ -274,7 +300,11 @@ describe(RealtimeClient.name, () => {
     expect(c1.messages.find((m) => m.id === 'm3')?.deleted).toBe(true)
     expect(c1.messages.find((m) => m.id === 'm1')?.reactions).toBeTruthy()
     expect(c1.positions.u2).toEqual({ read: 3, delivered: 3 })
-    expect(s2.ofType('join_conversation')).toContainEqual({ type: 'join_conversation', conversation_id: 'c2', after_seq: 1 })
+    expect(s2.ofType('join_conversation')).toContainEqual({
+      type: 'join_conversation',
+      conversation_id: 'c2',
+      after_seq: 1,
+    })
     expect(client.cursor).toBe('12-6')
     // A non-empty page may not be the last one: it asks again from the new cursor.
     expect(s2.ofType('sync').at(-1)).toEqual({ type: 'sync', since: '12-6', ref: 'sync' })
@@ -317,7 +347,11 @@ describe('ChatStore.loadLatest on a loaded conversation', () => {
     const { ChatStore } = await import('./chat-store')
     const store = new ChatStore()
     store.loadLatest('c1', [msg(1), msg(2)], false)
-    store.loadLatest('c1', [msg(1, { content: 'changed', edited_at: 'x' }), msg(2, { deleted: true, content: '' })], true)
+    store.loadLatest(
+      'c1',
+      [msg(1, { content: 'changed', edited_at: 'x' }), msg(2, { deleted: true, content: '' })],
+      true,
+    )
     expect(store.get('c1').messages.map((m) => [m.content, !!m.deleted])).toEqual([
       ['changed', false],
       ['', true],

@@ -88,7 +88,8 @@ export function normalizeFrame(raw: unknown): ServerFrame | null {
   const f = raw as Record<string, unknown>
   if (typeof f.type !== 'string') return null
   const inner = (f.payload ?? f.data) as Record<string, unknown> | undefined
-  if (inner && typeof inner === 'object' && !Array.isArray(inner)) return { ...inner, ...f, type: f.type } as ServerFrame
+  if (inner && typeof inner === 'object' && !Array.isArray(inner))
+    return { ...inner, ...f, type: f.type } as ServerFrame
   return f as unknown as ServerFrame
 }
 
@@ -197,7 +198,10 @@ export class RealtimeClient {
     this.setState(this.attempt > 0 || this.state === 'offline' ? 'reconnecting' : 'connecting')
     let token: string | null
     try {
-      token = this.failedHandshakes >= 2 && this.opts.forceRefresh ? await this.opts.forceRefresh() : await this.opts.getAccessToken()
+      token =
+        this.failedHandshakes >= 2 && this.opts.forceRefresh
+          ? await this.opts.forceRefresh()
+          : await this.opts.getAccessToken()
     } catch {
       token = null
     }
@@ -309,7 +313,9 @@ export class RealtimeClient {
   /** Ask for every change since the cursor (the first time: no events, just the current cursor). */
   private requestSync(): void {
     if (this.syncInflight) return
-    const frame: ClientFrame = this.syncCursor ? { type: 'sync', since: this.syncCursor, ref: SYNC_REF } : { type: 'sync', ref: SYNC_REF }
+    const frame: ClientFrame = this.syncCursor
+      ? { type: 'sync', since: this.syncCursor, ref: SYNC_REF }
+      : { type: 'sync', ref: SYNC_REF }
     if (this.send(frame)) this.syncInflight = true
   }
 
@@ -321,14 +327,16 @@ export class RealtimeClient {
       const d = e.data ?? {}
       const messageId = typeof d.message_id === 'string' ? d.message_id : undefined
       const userId = typeof d.user_id === 'string' ? d.user_id : undefined
-      const seq = typeof d.seq === 'number' ? d.seq : typeof d.up_to_seq === 'number' ? d.up_to_seq : undefined
+      const seq =
+        typeof d.seq === 'number' ? d.seq : typeof d.up_to_seq === 'number' ? d.up_to_seq : undefined
       switch (e.type) {
         case 'message.new':
           if (cid && seq != null && this.store.get(cid).loaded && seq > this.store.get(cid).contiguousSeq)
             this.catchUp(cid, this.store.get(cid).contiguousSeq)
           break
         case 'message.edited':
-          if (cid && messageId && this.store.get(cid).messages.some((m) => m.id === messageId)) refetch.set(messageId, cid)
+          if (cid && messageId && this.store.get(cid).messages.some((m) => m.id === messageId))
+            refetch.set(messageId, cid)
           break
         case 'message.deleted':
           if (cid && messageId) {
@@ -346,7 +354,12 @@ export class RealtimeClient {
           if (cid && userId && seq != null) {
             const kind = e.type === 'receipt.read' ? 'read' : 'delivered'
             this.store.receipt(cid, userId, seq, kind)
-            this.emit({ type: kind === 'read' ? 'read_receipt' : 'delivery_receipt', conversation_id: cid, user_id: userId, up_to_seq: seq })
+            this.emit({
+              type: kind === 'read' ? 'read_receipt' : 'delivery_receipt',
+              conversation_id: cid,
+              user_id: userId,
+              up_to_seq: seq,
+            })
           }
           break
         case 'participant.added':
@@ -517,7 +530,8 @@ export class RealtimeClient {
         const t = this.ackTimers.get(frame.client_id)
         if (t != null) this.timers.clearTimeout(t)
         this.ackTimers.delete(frame.client_id)
-        if (frame.message) this.onGap(frame.message.conversation_id, store.ack(frame.client_id, frame.message).gapAfter)
+        if (frame.message)
+          this.onGap(frame.message.conversation_id, store.ack(frame.client_id, frame.message).gapAfter)
         else store.discardPending(frame.client_id)
         break
       }
@@ -537,7 +551,10 @@ export class RealtimeClient {
       case 'history': {
         this.catchUpInflight.delete(frame.conversation_id)
         const msgs = [...(frame.messages ?? [])].sort((a: Message, b: Message) => a.seq - b.seq)
-        this.onGap(frame.conversation_id, store.receiveHistory(frame.conversation_id, msgs, !!frame.has_more).gapAfter)
+        this.onGap(
+          frame.conversation_id,
+          store.receiveHistory(frame.conversation_id, msgs, !!frame.has_more).gapAfter,
+        )
         break
       }
       case 'message_updated':
@@ -563,7 +580,12 @@ export class RealtimeClient {
       }
       case 'typing_indicator':
         if (frame.user_id !== this.userId) {
-          store.setTyping(frame.conversation_id, frame.user_id, frame.is_typing, this.timers.now() + TYPING_TTL_MS)
+          store.setTyping(
+            frame.conversation_id,
+            frame.user_id,
+            frame.is_typing,
+            this.timers.now() + TYPING_TTL_MS,
+          )
           if (frame.is_typing) {
             const cid = frame.conversation_id
             this.timers.setTimeout(() => store.pruneTyping(cid, this.timers.now()), TYPING_TTL_MS + 50)

@@ -33,11 +33,20 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const prevHeight = useRef<number | null>(null)
   const markedRef = useRef(0)
 
-  const convQ = useQuery({ queryKey: ['conversation', conversationId], queryFn: () => chat.conversation(conversationId) })
+  const convQ = useQuery({
+    queryKey: ['conversation', conversationId],
+    queryFn: () => chat.conversation(conversationId),
+  })
   const fromList = qc.getQueryData<Conversation[]>(['conversations'])?.find((c) => c.id === conversationId)
   const conv: Conversation | undefined = convQ.data ?? fromList
-  const partsQ = useQuery({ queryKey: ['participants', conversationId], queryFn: () => chat.participants(conversationId) })
-  const participants = useMemo<Participant[]>(() => partsQ.data ?? conv?.participants ?? [], [partsQ.data, conv?.participants])
+  const partsQ = useQuery({
+    queryKey: ['participants', conversationId],
+    queryFn: () => chat.participants(conversationId),
+  })
+  const participants = useMemo<Participant[]>(
+    () => partsQ.data ?? conv?.participants ?? [],
+    [partsQ.data, conv?.participants],
+  )
   const me = participants.find((p) => p.user_id === dir.meId)
   const myRole = me?.role ?? conv?.my_role ?? conv?.role ?? 'member'
   const isAdmin = myRole === 'owner' || myRole === 'admin'
@@ -52,7 +61,11 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     }
     const cur = realtime.store.get(conversationId).positions
     for (const [uid, pos] of Object.entries(cur))
-      if (positions[uid]) positions[uid] = { read: Math.max(pos.read, positions[uid].read), delivered: Math.max(pos.delivered, positions[uid].delivered) }
+      if (positions[uid])
+        positions[uid] = {
+          read: Math.max(pos.read, positions[uid].read),
+          delivered: Math.max(pos.delivered, positions[uid].delivered),
+        }
     realtime.store.setPositions(conversationId, positions)
   }, [partsQ.data, conversationId])
 
@@ -82,10 +95,14 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0
   useEffect(() => {
     const mark = () => {
-      if (!state.loaded || !lastSeq || lastSeq <= markedRef.current || document.visibilityState !== 'visible') return
+      if (!state.loaded || !lastSeq || lastSeq <= markedRef.current || document.visibilityState !== 'visible')
+        return
       markedRef.current = lastSeq
-      if (!realtime.markRead(conversationId, lastSeq)) void chat.read(conversationId, lastSeq).catch(() => (markedRef.current = 0))
-      qc.setQueryData<Conversation[]>(['conversations'], (list) => list?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0 } : c)))
+      if (!realtime.markRead(conversationId, lastSeq))
+        void chat.read(conversationId, lastSeq).catch(() => (markedRef.current = 0))
+      qc.setQueryData<Conversation[]>(['conversations'], (list) =>
+        list?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0 } : c)),
+      )
     }
     mark()
     document.addEventListener('visibilitychange', mark)
@@ -107,7 +124,10 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     if (loadingOlder || !snap.hasOlder || !snap.messages.length) return
     setLoadingOlder(true)
     try {
-      const { messages, hasMore } = await chat.history(conversationId, { before_seq: snap.messages[0].seq, limit: 50 })
+      const { messages, hasMore } = await chat.history(conversationId, {
+        before_seq: snap.messages[0].seq,
+        limit: 50,
+      })
       prevHeight.current = listRef.current?.scrollHeight ?? null
       realtime.store.prependOlder(conversationId, messages, hasMore && messages.length > 0)
     } catch (err) {
@@ -122,7 +142,10 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   useEffect(() => {
     const el = sentinelRef.current
     if (!el || typeof IntersectionObserver === 'undefined') return
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void loadOlder(), { root: listRef.current, rootMargin: '200px 0px 0px 0px' })
+    const io = new IntersectionObserver(
+      (entries) => entries.some((e) => e.isIntersecting) && void loadOlder(),
+      { root: listRef.current, rootMargin: '200px 0px 0px 0px' },
+    )
     io.observe(el)
     return () => io.disconnect()
   }, [loadOlder, state.hasOlder])
@@ -143,7 +166,9 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       onReply: (m) => setReplyTo(m),
       onEdit: async (m, content) => {
         const updated = await chat.edit(conversationId, m.id, content)
-        realtime.store.replace(updated && updated.id ? updated : { ...m, content, edited_at: new Date().toISOString() })
+        realtime.store.replace(
+          updated && updated.id ? updated : { ...m, content, edited_at: new Date().toISOString() },
+        )
       },
       onDelete: async (m) => {
         await chat.deleteMessage(conversationId, m.id)
@@ -188,7 +213,11 @@ export function ChatView({ conversationId }: { conversationId: string }) {
         <Link to="/chats" className="btn btn--icon chat__back" aria-label="Back to conversations">
           <Icon name="back" />
         </Link>
-        <Avatar name={title} url={conv?.avatar_url ?? peer?.avatarUrl} presence={conv?.type === 'direct' ? (peerPresence ?? peer?.presence ?? 'offline') : undefined} />
+        <Avatar
+          name={title}
+          url={conv?.avatar_url ?? peer?.avatarUrl}
+          presence={conv?.type === 'direct' ? (peerPresence ?? peer?.presence ?? 'offline') : undefined}
+        />
         <div className="chat__title">
           <h2>{title}</h2>
           <p className="muted">
@@ -198,75 +227,107 @@ export function ChatView({ conversationId }: { conversationId: string }) {
           </p>
         </div>
         {conv && conv.type !== 'direct' && (
-          <button type="button" className="btn" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
+          <button
+            type="button"
+            className="btn"
+            aria-expanded={showMembers}
+            onClick={() => setShowMembers((v) => !v)}
+          >
             Members
           </button>
         )}
       </header>
       <div className="chat__body">
         <div className="chat__main">
-          <div className="messages" ref={listRef} role="log" aria-label="Messages" aria-live="polite" onScroll={(e) => {
-            const el = e.currentTarget
-            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
-          }}>
-          <ol className="messages__list">
-            {state.hasOlder && (
-              <li ref={sentinelRef} className="messages__older">
-                <button type="button" className="btn btn--small" onClick={() => void loadOlder()} disabled={loadingOlder}>
-                  {loadingOlder ? 'Loading…' : 'Load older messages'}
-                </button>
-              </li>
-            )}
-            {!state.loaded && !loadError && <li className="muted pad">Loading messages…</li>}
-            {loadError != null && !notFound && (
-              <li role="alert" className="pad">
-                {errorMessage(loadError)}
-              </li>
-            )}
-            {state.loaded && state.messages.length === 0 && state.pending.length === 0 && <li className="muted pad center">No messages yet. Say hello!</li>}
-            {state.messages.map((m, i) => {
-              const day = dayKey(m.created_at)
-              const sep = day !== lastDay
-              lastDay = day
-              const prev = state.messages[i - 1]
-              const rid = replyId(m)
-              const target = rid ? byId.get(rid) : undefined
-              const isMine = m.sender_id === dir.meId
-              return (
-                <Fragment key={m.id}>
-                  {sep && (
-                    <li className="day-sep">
-                      <span role="separator" aria-label={dayLabel(m.created_at)}>
-                        {dayLabel(m.created_at)}
-                      </span>
-                    </li>
-                  )}
-                  <MessageItem
-                    message={m}
-                    isMine={isMine}
-                    meId={dir.meId}
-                    showSender={conv?.type !== 'direct' && (sep || !prev || prev.sender_id !== m.sender_id)}
-                    canDelete={isMine || isAdmin}
-                    tick={isMine ? tickFor(m, state.positions, dir.meId) : undefined}
-                    replyPreview={
-                      rid
-                        ? {
-                            id: rid,
-                            name: target ? (target.sender_id === dir.meId ? 'You' : target.sender_name || nameOf(target.sender_id)) : 'Message',
-                            text: target ? (target.deleted ? 'Deleted message' : target.content || 'Attachment') : 'Earlier message',
-                          }
-                        : null
-                    }
-                    nameOf={nameOf}
-                    actions={actions}
-                  />
-                </Fragment>
-              )
-            })}
-            {state.pending.map((p) => (
-              <PendingItem key={p.client_id} p={p} onRetry={() => realtime.retry(p.client_id)} onDiscard={() => realtime.store.discardPending(p.client_id)} />
-            ))}
-          </ol>
+          <div
+            className="messages"
+            ref={listRef}
+            role="log"
+            aria-label="Messages"
+            aria-live="polite"
+            onScroll={(e) => {
+              const el = e.currentTarget
+              stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
+            }}
+          >
+            <ol className="messages__list">
+              {state.hasOlder && (
+                <li ref={sentinelRef} className="messages__older">
+                  <button
+                    type="button"
+                    className="btn btn--small"
+                    onClick={() => void loadOlder()}
+                    disabled={loadingOlder}
+                  >
+                    {loadingOlder ? 'Loading…' : 'Load older messages'}
+                  </button>
+                </li>
+              )}
+              {!state.loaded && !loadError && <li className="muted pad">Loading messages…</li>}
+              {loadError != null && !notFound && (
+                <li role="alert" className="pad">
+                  {errorMessage(loadError)}
+                </li>
+              )}
+              {state.loaded && state.messages.length === 0 && state.pending.length === 0 && (
+                <li className="muted pad center">No messages yet. Say hello!</li>
+              )}
+              {state.messages.map((m, i) => {
+                const day = dayKey(m.created_at)
+                const sep = day !== lastDay
+                lastDay = day
+                const prev = state.messages[i - 1]
+                const rid = replyId(m)
+                const target = rid ? byId.get(rid) : undefined
+                const isMine = m.sender_id === dir.meId
+                return (
+                  <Fragment key={m.id}>
+                    {sep && (
+                      <li className="day-sep">
+                        <span role="separator" aria-label={dayLabel(m.created_at)}>
+                          {dayLabel(m.created_at)}
+                        </span>
+                      </li>
+                    )}
+                    <MessageItem
+                      message={m}
+                      isMine={isMine}
+                      meId={dir.meId}
+                      showSender={conv?.type !== 'direct' && (sep || !prev || prev.sender_id !== m.sender_id)}
+                      canDelete={isMine || isAdmin}
+                      tick={isMine ? tickFor(m, state.positions, dir.meId) : undefined}
+                      replyPreview={
+                        rid
+                          ? {
+                              id: rid,
+                              name: target
+                                ? target.sender_id === dir.meId
+                                  ? 'You'
+                                  : target.sender_name || nameOf(target.sender_id)
+                                : 'Message',
+                              text: target
+                                ? target.deleted
+                                  ? 'Deleted message'
+                                  : target.content || 'Attachment'
+                                : 'Earlier message',
+                            }
+                          : null
+                      }
+                      nameOf={nameOf}
+                      actions={actions}
+                    />
+                  </Fragment>
+                )
+              })}
+              {state.pending.map((p) => (
+                <PendingItem
+                  key={p.client_id}
+                  p={p}
+                  onRetry={() => realtime.retry(p.client_id)}
+                  onDiscard={() => realtime.store.discardPending(p.client_id)}
+                />
+              ))}
+            </ol>
           </div>
           <div className="typing" role="status" aria-live="polite">
             {typingNames.length > 0 && (
@@ -276,25 +337,45 @@ export function ChatView({ conversationId }: { conversationId: string }) {
                   <i />
                   <i />
                 </span>
-                {typingNames.length === 1 ? `${typingNames[0]} is typing…` : `${typingNames.join(', ')} are typing…`}
+                {typingNames.length === 1
+                  ? `${typingNames[0]} is typing…`
+                  : `${typingNames.join(', ')} are typing…`}
               </>
             )}
           </div>
           {canPost ? (
             <Composer
               conversationId={conversationId}
-              replyTo={replyTo ? { message: replyTo, name: replyTo.sender_id === dir.meId ? 'yourself' : replyTo.sender_name || nameOf(replyTo.sender_id) } : null}
+              replyTo={
+                replyTo
+                  ? {
+                      message: replyTo,
+                      name:
+                        replyTo.sender_id === dir.meId
+                          ? 'yourself'
+                          : replyTo.sender_name || nameOf(replyTo.sender_id),
+                    }
+                  : null
+              }
               onCancelReply={() => setReplyTo(null)}
               onSent={() => (stickToBottom.current = true)}
             />
           ) : (
             <p className="composer composer--disabled" role="note">
-              {readOnly ? 'This conversation is read-only.' : 'Only owners and admins can post in this channel.'}
+              {readOnly
+                ? 'This conversation is read-only.'
+                : 'Only owners and admins can post in this channel.'}
             </p>
           )}
         </div>
         {showMembers && conv && conv.type !== 'direct' && (
-          <MembersPanel conversation={conv} participants={participants} myRole={myRole} meId={dir.meId} onClose={() => setShowMembers(false)} />
+          <MembersPanel
+            conversation={conv}
+            participants={participants}
+            myRole={myRole}
+            meId={dir.meId}
+            onClose={() => setShowMembers(false)}
+          />
         )}
       </div>
     </section>

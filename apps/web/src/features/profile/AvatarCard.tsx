@@ -90,7 +90,12 @@ export function AvatarCard() {
           />
           {progress != null && <progress max={1} value={progress} aria-label="Avatar upload progress" />}
           <div className="row">
-            <button type="button" className="btn btn--primary" disabled={!file || progress != null} onClick={() => void upload()}>
+            <button
+              type="button"
+              className="btn btn--primary"
+              disabled={!file || progress != null}
+              onClick={() => void upload()}
+            >
               Upload avatar
             </button>
             {me.data?.avatar_url && (

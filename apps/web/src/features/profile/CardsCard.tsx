@@ -6,7 +6,15 @@ import { errorMessage } from '../../lib/api'
 import { profile as api } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
 
-const FIELDS = ['card_type', 'card_brand', 'card_number', 'card_holder_name', 'expiry_month', 'expiry_year', 'is_default'] as const
+const FIELDS = [
+  'card_type',
+  'card_brand',
+  'card_number',
+  'card_holder_name',
+  'expiry_month',
+  'expiry_year',
+  'is_default',
+] as const
 
 interface Values {
   card_type: string
@@ -33,7 +41,15 @@ function NewCardForm({ onDone }: { onDone(): void }) {
   const [formError, setFormError] = useState<string | null>(null)
   const year = new Date().getFullYear()
   const { register, handleSubmit, setError, setValue, formState } = useForm<Values>({
-    defaultValues: { card_type: 'credit', card_brand: 'visa', card_number: '', card_holder_name: '', expiry_month: '', expiry_year: '', is_default: false },
+    defaultValues: {
+      card_type: 'credit',
+      card_brand: 'visa',
+      card_number: '',
+      card_holder_name: '',
+      expiry_month: '',
+      expiry_year: '',
+      is_default: false,
+    },
   })
   const onSubmit = handleSubmit(async (v) => {
     setFormError(null)
@@ -80,10 +96,29 @@ function NewCardForm({ onDone }: { onDone(): void }) {
           if (brand) setValue('card_brand', brand)
         }}
       />
-      <TextField label="Cardholder name" autoComplete="cc-name" error={e.card_holder_name?.message} {...register('card_holder_name', { required: 'Enter the name on the card' })} />
+      <TextField
+        label="Cardholder name"
+        autoComplete="cc-name"
+        error={e.card_holder_name?.message}
+        {...register('card_holder_name', { required: 'Enter the name on the card' })}
+      />
       <div className="row-2">
-        <TextField label="Expiry month" inputMode="numeric" placeholder="MM" autoComplete="cc-exp-month" error={e.expiry_month?.message} {...register('expiry_month', { required: 'Month' })} />
-        <TextField label="Expiry year" inputMode="numeric" placeholder={String(year + 2)} autoComplete="cc-exp-year" error={e.expiry_year?.message} {...register('expiry_year', { required: 'Year' })} />
+        <TextField
+          label="Expiry month"
+          inputMode="numeric"
+          placeholder="MM"
+          autoComplete="cc-exp-month"
+          error={e.expiry_month?.message}
+          {...register('expiry_month', { required: 'Month' })}
+        />
+        <TextField
+          label="Expiry year"
+          inputMode="numeric"
+          placeholder={String(year + 2)}
+          autoComplete="cc-exp-year"
+          error={e.expiry_year?.message}
+          {...register('expiry_year', { required: 'Year' })}
+        />
       </div>
       <CheckboxField label="Default card" error={e.is_default?.message} {...register('is_default')} />
       <p className="muted">We never store the full number, and never ask for the CVV.</p>
@@ -104,15 +139,27 @@ export function CardsCard() {
   const qc = useQueryClient()
   const q = useQuery({ queryKey: ['cards'], queryFn: api.cards })
   const [adding, setAdding] = useState(false)
-  const del = useMutation({ mutationFn: api.deleteCard, onSuccess: () => void qc.invalidateQueries({ queryKey: ['cards'] }) })
-  const makeDefault = useMutation({ mutationFn: (id: string) => api.updateCard(id, { is_default: true }), onSuccess: () => void qc.invalidateQueries({ queryKey: ['cards'] }) })
+  const del = useMutation({
+    mutationFn: api.deleteCard,
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['cards'] }),
+  })
+  const makeDefault = useMutation({
+    mutationFn: (id: string) => api.updateCard(id, { is_default: true }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['cards'] }),
+  })
   const full = (q.data?.length ?? 0) >= 4
   return (
     <section className="card stack" aria-labelledby="cards-title">
       <div className="row row--between">
         <h2 id="cards-title">Payment cards</h2>
         {!adding && (
-          <button type="button" className="btn" onClick={() => setAdding(true)} disabled={full} title={full ? 'At most 4 cards' : undefined}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setAdding(true)}
+            disabled={full}
+            title={full ? 'At most 4 cards' : undefined}
+          >
             Add card
           </button>
         )}
@@ -129,23 +176,38 @@ export function CardsCard() {
               </strong>
               {c.is_default && <span className="tag">Default</span>}
               <p className="muted">
-                {c.card_number_masked} · {c.card_holder_name} · expires {String(c.expiry_month).padStart(2, '0')}/{c.expiry_year}
+                {c.card_number_masked} · {c.card_holder_name} · expires{' '}
+                {String(c.expiry_month).padStart(2, '0')}/{c.expiry_year}
               </p>
             </div>
             <div className="row">
               {!c.is_default && (
-                <button type="button" className="btn btn--small" onClick={() => makeDefault.mutate(c.id)} aria-label={`Make card ${c.card_number_masked.slice(-4)} default`}>
+                <button
+                  type="button"
+                  className="btn btn--small"
+                  onClick={() => makeDefault.mutate(c.id)}
+                  aria-label={`Make card ${c.card_number_masked.slice(-4)} default`}
+                >
                   Make default
                 </button>
               )}
-              <button type="button" className="btn btn--small btn--danger" onClick={() => del.mutate(c.id)} aria-label={`Delete card ending ${c.card_number_masked.slice(-4)}`}>
+              <button
+                type="button"
+                className="btn btn--small btn--danger"
+                onClick={() => del.mutate(c.id)}
+                aria-label={`Delete card ending ${c.card_number_masked.slice(-4)}`}
+              >
                 Delete
               </button>
             </div>
           </li>
         ))}
       </ul>
-      <FormMessage error={del.isError ? errorMessage(del.error) : makeDefault.isError ? errorMessage(makeDefault.error) : null} />
+      <FormMessage
+        error={
+          del.isError ? errorMessage(del.error) : makeDefault.isError ? errorMessage(makeDefault.error) : null
+        }
+      />
     </section>
   )
 }

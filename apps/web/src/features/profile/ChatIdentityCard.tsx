@@ -29,8 +29,18 @@ export function ChatIdentityCard() {
     <section className="card" aria-labelledby="identity-title">
       <h2 id="identity-title">Chat identity</h2>
       <form onSubmit={onSubmit} noValidate className="stack">
-        <TextAreaField label="Bio" rows={2} maxLength={500} error={formState.errors.bio?.message} {...register('bio')} />
-        <SelectField label="Presence" defaultValue="online" onChange={(e) => realtime.updatePresence(e.target.value as PresenceStatus)}>
+        <TextAreaField
+          label="Bio"
+          rows={2}
+          maxLength={500}
+          error={formState.errors.bio?.message}
+          {...register('bio')}
+        />
+        <SelectField
+          label="Presence"
+          defaultValue="online"
+          onChange={(e) => realtime.updatePresence(e.target.value as PresenceStatus)}
+        >
           <option value="online">Online</option>
           <option value="away">Away</option>
           <option value="busy">Busy</option>

@@ -6,7 +6,9 @@ import { applyApiErrors } from '../../lib/form-errors'
 
 export function PasswordCard() {
   const [msg, setMsg] = useState<{ error?: string | null; success?: string }>({})
-  const { register, handleSubmit, setError, reset, formState } = useForm({ defaultValues: { old_password: '', new_password: '' } })
+  const { register, handleSubmit, setError, reset, formState } = useForm({
+    defaultValues: { old_password: '', new_password: '' },
+  })
   const onSubmit = handleSubmit(async (v) => {
     setMsg({})
     try {
@@ -22,8 +24,20 @@ export function PasswordCard() {
     <section className="card" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
       <form onSubmit={onSubmit} noValidate className="stack">
-        <TextField label="Current password" type="password" autoComplete="current-password" error={e.old_password?.message} {...register('old_password', { required: 'Enter your current password' })} />
-        <TextField label="New password" type="password" autoComplete="new-password" error={e.new_password?.message} {...register('new_password', { required: 'Choose a new password' })} />
+        <TextField
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          error={e.old_password?.message}
+          {...register('old_password', { required: 'Enter your current password' })}
+        />
+        <TextField
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          error={e.new_password?.message}
+          {...register('new_password', { required: 'Choose a new password' })}
+        />
         <FormMessage error={msg.error} success={msg.success} />
         <div className="row row--end">
           <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>

@@ -6,7 +6,16 @@ import { errorMessage } from '../../lib/api'
 import { profile as api, type Profile } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
 
-const FIELDS = ['first_name', 'last_name', 'display_name', 'primary_phone', 'alternate_phone', 'gender', 'date_of_birth', 'status_message'] as const
+const FIELDS = [
+  'first_name',
+  'last_name',
+  'display_name',
+  'primary_phone',
+  'alternate_phone',
+  'gender',
+  'date_of_birth',
+  'status_message',
+] as const
 type Values = Record<(typeof FIELDS)[number], string>
 
 function toValues(p?: Profile): Values {
@@ -17,7 +26,9 @@ export function ProfileForm() {
   const qc = useQueryClient()
   const q = useQuery({ queryKey: ['profile'], queryFn: api.get })
   const [msg, setMsg] = useState<{ error?: string | null; success?: string }>({})
-  const { register, handleSubmit, reset, setError, formState } = useForm<Values>({ defaultValues: toValues() })
+  const { register, handleSubmit, reset, setError, formState } = useForm<Values>({
+    defaultValues: toValues(),
+  })
   useEffect(() => {
     if (q.data) reset(toValues(q.data))
   }, [q.data, reset])
@@ -28,7 +39,10 @@ export function ProfileForm() {
     // a cleared field goes as null so a value can be removed.
     const before = toValues(q.data)
     const body = Object.fromEntries(
-      FIELDS.filter((k) => v[k].trim() !== before[k].trim()).map((k) => [k, v[k].trim() === '' ? null : v[k].trim()]),
+      FIELDS.filter((k) => v[k].trim() !== before[k].trim()).map((k) => [
+        k,
+        v[k].trim() === '' ? null : v[k].trim(),
+      ]),
     ) as Partial<Profile>
     if (Object.keys(body).length === 0) {
       setMsg({ success: 'Nothing to save.' })
@@ -60,8 +74,21 @@ export function ProfileForm() {
         </div>
         <TextField label="Display name" error={e.display_name?.message} {...register('display_name')} />
         <div className="row-2">
-          <TextField label="Primary phone" type="tel" placeholder="+14155550123" hint="International format, e.g. +14155550123" error={e.primary_phone?.message} {...register('primary_phone')} />
-          <TextField label="Alternate phone" type="tel" placeholder="+14155550123" error={e.alternate_phone?.message} {...register('alternate_phone')} />
+          <TextField
+            label="Primary phone"
+            type="tel"
+            placeholder="+14155550123"
+            hint="International format, e.g. +14155550123"
+            error={e.primary_phone?.message}
+            {...register('primary_phone')}
+          />
+          <TextField
+            label="Alternate phone"
+            type="tel"
+            placeholder="+14155550123"
+            error={e.alternate_phone?.message}
+            {...register('alternate_phone')}
+          />
         </div>
         <div className="row-2">
           <SelectField label="Gender" error={e.gender?.message} {...register('gender')}>
@@ -71,9 +98,19 @@ export function ProfileForm() {
             <option value="non_binary">Non-binary</option>
             <option value="other">Other</option>
           </SelectField>
-          <TextField label="Date of birth" type="date" error={e.date_of_birth?.message} {...register('date_of_birth')} />
+          <TextField
+            label="Date of birth"
+            type="date"
+            error={e.date_of_birth?.message}
+            {...register('date_of_birth')}
+          />
         </div>
-        <TextField label="Status message" maxLength={200} error={e.status_message?.message} {...register('status_message')} />
+        <TextField
+          label="Status message"
+          maxLength={200}
+          error={e.status_message?.message}
+          {...register('status_message')}
+        />
         <FormMessage error={msg.error} success={msg.success} />
         <div className="row row--end">
           <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>
