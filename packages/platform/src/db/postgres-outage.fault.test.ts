@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config'
-import { createPlatform } from '../platform'
+import { isBackendUnavailable } from '../http/problem'
+import { transaction } from './transaction'
+import { createPlatform, type Platform } from '../platform'
 import { buildServer, type ServiceModule, type Server_ } from '../service'
 import { LogCapture, ThrowawayPostgres, api, eventually } from '../testing'
 
@@ -25,6 +27,7 @@ const dbService: ServiceModule = {
 describe('PostgreSQL outage', () => {
   let pgServer: ThrowawayPostgres
   let server: Server_
+  let platform: Platform
   let url: string
   const logs = new LogCapture()
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-pgfault-'))
@@ -32,7 +35,7 @@ describe('PostgreSQL outage', () => {
   beforeAll(async () => {
     pgServer = await ThrowawayPostgres.start()
     const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: pgServer.url, RATE_LIMITS: 'off', PORT: '0' })
-    const platform = await createPlatform(config, { logDestination: logs })
+    platform = await createPlatform(config, { logDestination: logs })
     server = await buildServer(platform, [dbService])
     await server.app.listen({ port: 0, host: '127.0.0.1' })
     url = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`
@@ -45,7 +48,27 @@ describe('PostgreSQL outage', () => {
 
   it('answers 503 fast while PostgreSQL is down and recovers by itself', async () => {
     expect((await api(url).get('/api/count/')).status).toBe(200)
+    // A transaction holding its connection between two queries when the server dies (as a
+    // service does while it awaits something else) must fail, not crash the process.
+    let holding!: () => void
+    const held = new Promise<void>((r) => (holding = r))
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    const open = transaction(platform.db, async (tx) => {
+      await sql`select 1`.execute(tx.db)
+      holding()
+      await released
+      await sql`select 1`.execute(tx.db)
+    })
+    const outcome = open.then(
+      () => 'committed',
+      (err: unknown) => (isBackendUnavailable(err) ? 'unavailable' : `other: ${String(err)}`),
+    )
+    await held
     await pgServer.kill()
+    await new Promise((r) => setTimeout(r, 200))
+    release()
+    expect(await outcome).toBe('unavailable')
 
     for (let i = 0; i < 3; i++) {
       const started = Date.now()
