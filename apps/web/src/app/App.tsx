@@ -2,6 +2,7 @@ import { QueryClientProvider } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router'
 import { ForgotPasswordPage } from '../features/auth/ForgotPasswordPage'
+import { OAuthCompletePage } from '../features/auth/OAuthCompletePage'
 import { ResetPasswordPage } from '../features/auth/ResetPasswordPage'
 import { SignInPage } from '../features/auth/SignInPage'
 import { SignUpPage } from '../features/auth/SignUpPage'
@@ -53,6 +54,7 @@ export function App() {
           <Route path="/register" element={<Navigate to="/sign-up" replace />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route path="/oauth/complete" element={<OAuthCompletePage />} />
           <Route path="/dev/mailbox" element={<MailboxPage />} />
           <Route path="/mailbox" element={<MailboxPage />} />
           <Route

@@ -1,10 +1,12 @@
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
-import { Link, useLocation, useNavigate } from 'react-router'
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router'
 import { signIn } from '../../app/auth'
 import { FormMessage, TextField } from '../../components/Field'
 import { applyApiErrors } from '../../lib/form-errors'
 import { AuthLayout } from './AuthLayout'
+import { oauthErrorMessage } from './oauth'
+import { ProviderButtons } from './ProviderButtons'
 
 interface Values {
   email: string
@@ -16,8 +18,9 @@ export function SignInPage() {
   const navigate = useNavigate()
   const location = useLocation()
   const from = (location.state as { from?: string } | null)?.from ?? '/chats'
-  const [formError, setFormError] = useState<string | null>(null)
-  const { register, handleSubmit, setError, formState } = useForm<Values>({
+  const [params] = useSearchParams()
+  const [formError, setFormError] = useState<string | null>(oauthErrorMessage(params.get('error')))
+  const { register, handleSubmit, setError, formState, watch } = useForm<Values>({
     defaultValues: { email: '', password: '', tenant: localStorage.getItem('parley.tenant') ?? '' },
   })
 
@@ -53,6 +56,7 @@ export function SignInPage() {
           {formState.isSubmitting ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <ProviderButtons tenant={watch('tenant')} returnTo={from} />
     </AuthLayout>
   )
 }

@@ -6,6 +6,7 @@ import { FormMessage, TextField } from '../../components/Field'
 import { auth, clean } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
 import { AuthLayout } from './AuthLayout'
+import { ProviderButtons } from './ProviderButtons'
 
 interface Values {
   email: string
@@ -21,7 +22,7 @@ const FIELDS = ['email', 'username', 'password', 'first_name', 'last_name', 'ten
 export function SignUpPage() {
   const navigate = useNavigate()
   const [formError, setFormError] = useState<string | null>(null)
-  const { register, handleSubmit, setError, formState } = useForm<Values>({
+  const { register, handleSubmit, setError, formState, watch } = useForm<Values>({
     defaultValues: { email: '', username: '', password: '', first_name: '', last_name: '', tenant: '' },
   })
 
@@ -72,6 +73,7 @@ export function SignUpPage() {
           {formState.isSubmitting ? 'Creating account…' : 'Sign up'}
         </button>
       </form>
+      <ProviderButtons tenant={watch('tenant')} />
     </AuthLayout>
   )
 }

@@ -1,3 +1,4 @@
+import { LinkedMethodsCard } from '../auth/LinkedMethodsCard'
 import { AddressesCard } from './AddressesCard'
 import { AvatarCard } from './AvatarCard'
 import { CardsCard } from './CardsCard'
@@ -21,6 +22,7 @@ export function ProfilePage() {
           <AddressesCard />
           <CardsCard />
           <PasswordCard />
+          <LinkedMethodsCard />
         </div>
       </div>
     </main>
