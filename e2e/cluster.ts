@@ -29,11 +29,26 @@ export interface Cluster {
  * ports against one fresh PostgreSQL database and one Redis key prefix: distributed mode as it
  * is deployed, minus the load balancer.
  */
-export async function startCluster(count: number, extraEnv: Record<string, string> = {}): Promise<Cluster> {
-  if (!process.env.DATABASE_URL) throw new Error('startCluster needs DATABASE_URL (PostgreSQL shared by the nodes)')
-  const redis = await testRedis()
-  const db = await createTestDatabase()
-  await db.database.close() // the nodes open their own pools; we only need the database to exist
+export interface ClusterOptions {
+  env?: Record<string, string>
+  /** A database of the test's own (e.g. a throwaway server it will stop); default: a fresh database on DATABASE_URL. */
+  databaseUrl?: string
+  /** A Redis of the test's own; default: REDIS_URL under a unique prefix, or a throwaway server. */
+  redis?: { url: string; prefix: string }
+}
+
+export async function startCluster(count: number, options: ClusterOptions = {}): Promise<Cluster> {
+  const extraEnv = options.env ?? {}
+  if (!options.databaseUrl && !process.env.DATABASE_URL) {
+    throw new Error('startCluster needs DATABASE_URL (PostgreSQL shared by the nodes)')
+  }
+  const redis = options.redis ? { ...options.redis, close: async () => {} } : await testRedis()
+  const db = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase().then(async (created) => {
+        await created.database.close() // the nodes open their own pools; the database only has to exist
+        return created
+      })
   const root = mkdtempSync(join(tmpdir(), 'parley-cluster-'))
   const nodes: ClusterNode[] = []
   for (let index = 0; index < count; index++) {

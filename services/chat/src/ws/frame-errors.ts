@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@parley/contracts'
-import { AppError } from '@parley/platform'
+import { AppError, problemFor } from '@parley/platform'
 
 /** Maps a thrown error to an error frame's code and message; unknown errors stay generic. */
 export function errorFrameFor(err: unknown): { code: ErrorCode; message: string; unexpected: boolean } {
@@ -13,5 +13,8 @@ export function errorFrameFor(err: unknown): { code: ErrorCode; message: string;
     if (err.status === 503) return { code: 'unavailable', message, unexpected: false }
     if (err.status >= 400 && err.status < 500) return { code: 'invalid_frame', message, unexpected: false }
   }
+  // @NOTE A database or Redis outage is not a bug: the client should retry (same client_id) shortly.
+  const { problem } = problemFor(err)
+  if (problem.status === 503) return { code: 'unavailable', message: `${problem.detail} Retry with the same client_id.`, unexpected: false }
   return { code: 'internal_error', message: 'Something went wrong on our side.', unexpected: true }
 }
