@@ -95,6 +95,7 @@ export class InProcessBus implements EventBus {
   private running?: Promise<void>
   private again = false
   private stopped = true
+  private failing = false
 
   constructor(
     private readonly db: Db,
@@ -156,7 +157,15 @@ export class InProcessBus implements EventBus {
       return
     }
     this.running = this.relayAll()
-      .catch((err) => this.log.error({ err }, 'event relay pass failed'))
+      .then(() => {
+        if (this.failing) this.log.info('event relay recovered')
+        this.failing = false
+      })
+      .catch((err) => {
+        // @NOTE Logged once per outage, not on every 250 ms pass while the database is away.
+        if (!this.failing) this.log.error({ err }, 'event relay pass failed')
+        this.failing = true
+      })
       .finally(() => {
         this.running = undefined
         if (this.again) {

@@ -135,6 +135,32 @@ describe(RedisStreamsBus.name, () => {
     expect(await a.bus.lag()).toBe(0)
   })
 
+  it('removes long-silent consumers of restarted nodes from the group, keeping those with pending entries', async () => {
+    const [a] = nodes as [Platform]
+    const stream = `${redis.prefix}events`
+    await probe.xgroup('CREATECONSUMER', stream, 'bustest.effects', 'ghost-node')
+    await new Promise((r) => setTimeout(r, 100))
+    const sweeper = new RedisStreamsBus({
+      db: a.db,
+      redis: probe,
+      openBlocking: () => new Redis(redis.url),
+      log: a.log,
+      prefix: redis.prefix,
+      nodeId: 'sweeper',
+      goneConsumerIdleMs: 50,
+    })
+    sweeper.subscribe(consumer('none'))
+    sweeper.start()
+    try {
+      await eventually(async () => {
+        const consumers = (await probe.xinfo('CONSUMERS', stream, 'bustest.effects')) as unknown[][]
+        return !consumers.some((c) => c[1] === 'ghost-node')
+      })
+    } finally {
+      await sweeper.stop()
+    }
+  })
+
   it('relays the recent events again when Redis has lost the stream', async () => {
     const [a] = nodes as [Platform]
     await a.bus.drain()

@@ -27,6 +27,8 @@ export interface RedisStreamsBusOptions {
   maxLen?: number
   /** When Redis comes back without the stream (lost data), events published this recently are relayed again. */
   replayWindowMs?: number
+  /** A consumer (a node) with nothing pending, silent this long, is removed from its group. */
+  goneConsumerIdleMs?: number
   onDeadLetter?(): void
 }
 
@@ -34,8 +36,11 @@ interface ConsumerState {
   consumer: Consumer
   group: string
   nextClaimAt: number
+  nextCleanupAt: number
   failing: boolean
 }
+
+
 
 type Entry = [id: string, fields: string[] | null]
 
@@ -88,7 +93,7 @@ export class RedisStreamsBus implements EventBus {
   }
 
   subscribe(consumer: Consumer) {
-    const state: ConsumerState = { consumer, group: consumer.name, nextClaimAt: 0, failing: false }
+    const state: ConsumerState = { consumer, group: consumer.name, nextClaimAt: 0, nextCleanupAt: 0, failing: false }
     this.consumers.push(state)
     // @NOTE Like the in-process bus, a consumer may join a running bus.
     if (!this.stopped) this.startConsumer(state)
@@ -248,6 +253,10 @@ export class RedisStreamsBus implements EventBus {
           await this.claimStale(state)
           state.nextClaimAt = Date.now() + Math.max(100, this.claimIdleMs / 2)
         }
+        if (Date.now() >= state.nextCleanupAt) {
+          await this.forgetGoneConsumers(state.group)
+          state.nextCleanupAt = Date.now() + 10 * 60_000
+        }
         const res = (await conn.xreadgroup(
           'GROUP',
           state.group,
@@ -283,6 +292,16 @@ export class RedisStreamsBus implements EventBus {
       await this.o.redis.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM')
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err
+    }
+  }
+
+  /** Every restart joins the group under a new name; names with nothing pending and long silent are removed. */
+  private async forgetGoneConsumers(group: string) {
+    const consumers = (await this.o.redis.xinfo('CONSUMERS', this.stream, group)) as unknown[][]
+    for (const c of consumers) {
+      const name = String(field(c, 'name'))
+      if (name === this.o.nodeId || Number(field(c, 'pending')) > 0) continue
+      if (Number(field(c, 'idle')) > (this.o.goneConsumerIdleMs ?? 60 * 60_000)) await this.o.redis.xgroup('DELCONSUMER', this.stream, group, name)
     }
   }
 
