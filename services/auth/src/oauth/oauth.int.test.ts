@@ -110,6 +110,18 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     expect(res.body.results[0].start_url).toBe('/api/auth/oauth/acme/start/')
     expect(res.text).not.toContain('secret')
     expect(res.text).not.toContain('parley-acme')
+    const schema = await api(t.url).get('/api/schema/')
+    expect(schema.status).toBe(200)
+    expect(Object.keys(schema.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/auth/oauth/providers/',
+        '/api/auth/oauth/{provider}/start/',
+        '/api/auth/oauth/{provider}/callback/',
+        '/api/auth/oauth/exchange/',
+        '/api/auth/oauth/links/',
+        '/api/auth/oauth/links/{provider}/',
+      ]),
+    )
   })
 
   it('signs up a new user through an OpenID provider and hands the web app a normal token pair', async () => {

@@ -212,7 +212,7 @@ async function resolveUser(
 /** A username from the provider's handle or the email's local part, made unique in the tenant. */
 export function usernameBase(identity: Pick<ProviderIdentity, 'username' | 'email'>): string {
   const raw = identity.username ?? identity.email?.split('@')[0] ?? ''
-  const cleaned = raw.normalize('NFKC').replace(/[^\w.@+-]/gu, '').slice(0, 30)
+  const cleaned = raw.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\w.@+-]/g, '').slice(0, 30)
   return cleaned || 'user'
 }
 
