@@ -310,6 +310,28 @@ describe(RealtimeClient.name, () => {
     expect(s2.ofType('sync').at(-1)).toEqual({ type: 'sync', since: '12-6', ref: 'sync' })
   })
 
+  it('asks for sync again after an empty answer (changes of still-running transactions are held back), backing off', async () => {
+    const s = await connected()
+    s.receive({ type: 'sync', ref: 'sync', events: [], next: '5-1' })
+    expect(s.ofType('sync')).toHaveLength(1)
+    timers.advance(1_000)
+    expect(s.ofType('sync').at(-1)).toEqual({ type: 'sync', since: '5-1', ref: 'sync' })
+    s.receive({ type: 'sync', ref: 'sync', events: [], next: '5-1' })
+    timers.advance(1_999)
+    expect(s.ofType('sync')).toHaveLength(2)
+    timers.advance(1)
+    expect(s.ofType('sync')).toHaveLength(3)
+    s.receive({
+      type: 'sync',
+      ref: 'sync',
+      events: [
+        { cursor: '6-2', type: 'message.deleted', conversation_id: 'c1', data: { message_id: 'm1', seq: 1 } },
+      ],
+      next: '6-2',
+    })
+    expect(s.ofType('sync').at(-1)).toEqual({ type: 'sync', since: '6-2', ref: 'sync' })
+  })
+
   it('drops the socket when the browser goes offline and reconnects at once when it is back', async () => {
     const s = await connected()
     client.goOffline()

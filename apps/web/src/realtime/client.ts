@@ -40,6 +40,8 @@ export interface RealtimeOptions {
   backoff?: BackoffOptions
   ackTimeoutMs?: number
   heartbeatMs?: number
+  /** Longest pause between two `sync` requests while connected. */
+  syncIntervalMs?: number
   /** Session ended server-side (close code 4001). */
   onUnauthorized?: () => void
   newId?: () => string
@@ -110,12 +112,15 @@ export class RealtimeClient {
   private generation = 0
   private syncCursor: string | null = null
   private syncInflight = false
+  private syncTimer: unknown = null
+  private emptySyncs = 0
   userId: string | null = null
-  private readonly opts: Required<Pick<RealtimeOptions, 'ackTimeoutMs' | 'heartbeatMs'>> & RealtimeOptions
+  private readonly opts: Required<Pick<RealtimeOptions, 'ackTimeoutMs' | 'heartbeatMs' | 'syncIntervalMs'>> &
+    RealtimeOptions
   private readonly timers: TimerApi
 
   constructor(opts: RealtimeOptions) {
-    this.opts = { ackTimeoutMs: 10_000, heartbeatMs: 25_000, ...opts }
+    this.opts = { ackTimeoutMs: 10_000, heartbeatMs: 25_000, syncIntervalMs: 30_000, ...opts }
     this.timers = opts.timers ?? realTimers
     this.store = opts.store ?? new ChatStore()
   }
@@ -157,6 +162,7 @@ export class RealtimeClient {
     this.generation++
     this.syncCursor = null
     this.syncInflight = false
+    this.clearTimer('syncTimer')
     this.clearTimer('reconnectTimer')
     this.stopHeartbeat()
     for (const t of this.ackTimers.values()) this.timers.clearTimeout(t)
@@ -281,6 +287,7 @@ export class RealtimeClient {
 
   private dropSocket(): void {
     this.generation++
+    this.clearTimer('syncTimer')
     this.stopHeartbeat()
     const s = this.socket
     this.socket = null
@@ -300,6 +307,7 @@ export class RealtimeClient {
     // Catch up every conversation we show, then resend whatever never got an ack.
     this.catchUpInflight.clear()
     this.syncInflight = false
+    this.emptySyncs = 0
     this.requestSync()
     for (const id of this.store.loadedIds()) this.catchUp(id, this.store.get(id).contiguousSeq)
     for (const p of this.store.allPending()) this.transmit(p)
@@ -312,6 +320,7 @@ export class RealtimeClient {
 
   /** Ask for every change since the cursor (the first time: no events, just the current cursor). */
   private requestSync(): void {
+    this.clearTimer('syncTimer')
     if (this.syncInflight) return
     const frame: ClientFrame = this.syncCursor
       ? { type: 'sync', since: this.syncCursor, ref: SYNC_REF }
@@ -385,7 +394,21 @@ export class RealtimeClient {
     }
     if (next) this.syncCursor = next
     // A non-empty answer may be one page of many: ask again until the server has nothing more.
-    if (events.length > 0) this.requestSync()
+    if (events.length > 0) {
+      this.emptySyncs = 0
+      this.requestSync()
+      return
+    }
+    // The server holds back changes of transactions older than one still running (so none is
+    // ever skipped): an empty answer right after a reconnect is not proof that nothing
+    // happened. Ask again soon, then less and less often (1 s, 2 s, 4 s … every 30 s), which
+    // also keeps the cursor fresh for the next reconnect.
+    const delay = Math.min(this.opts.syncIntervalMs, 1_000 * 2 ** this.emptySyncs++)
+    this.clearTimer('syncTimer')
+    this.syncTimer = this.timers.setTimeout(() => {
+      this.syncTimer = null
+      this.requestSync()
+    }, delay)
   }
 
   private emit(frame: ServerFrame): void {
@@ -418,7 +441,7 @@ export class RealtimeClient {
     this.clearTimer('pongTimer')
   }
 
-  private clearTimer(key: 'reconnectTimer' | 'heartbeatTimer' | 'pongTimer'): void {
+  private clearTimer(key: 'reconnectTimer' | 'heartbeatTimer' | 'pongTimer' | 'syncTimer'): void {
     const t = this[key]
     if (t != null) this.timers.clearTimeout(t)
     this[key] = null
