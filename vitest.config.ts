@@ -19,8 +19,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['{packages,services,apps}/*/src/**/*.int.test.ts', 'e2e/**/*.int.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          // @NOTE Generous: each file starts real servers, and a 2-core CI machine runs two files at once.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           pool: 'forks',
         },
       },

@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Logger } from 'pino'
 
 export interface Mail {
@@ -25,23 +25,30 @@ const OUTBOX_LIMIT = 200
  */
 export class PlatformMailer implements Mailer {
   private readonly sent: SentMail[] = []
-  private readonly transport?: Transporter
+  private transport?: Promise<Transporter>
 
   constructor(
     private readonly options: { smtpUrl?: string; from: string; logMails: boolean; keepOutbox: boolean },
     private readonly log: Logger,
-  ) {
-    if (options.smtpUrl) this.transport = nodemailer.createTransport(options.smtpUrl)
-  }
+  ) {}
 
   async send(mail: Mail) {
-    if (this.transport) await this.transport.sendMail({ from: this.options.from, ...mail })
+    const transport = this.smtp()
+    if (transport) await (await transport).sendMail({ from: this.options.from, ...mail })
     if (this.options.keepOutbox) {
       this.sent.unshift({ ...mail, created_at: new Date().toISOString() })
       this.sent.length = Math.min(this.sent.length, OUTBOX_LIMIT)
     }
     if (this.options.logMails) this.log.info({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, 'mail sent (dev)')
     else this.log.info({ subject: mail.subject }, 'mail sent')
+  }
+
+  /** The SMTP transport, created on first use (nodemailer loads only when SMTP_URL is set). */
+  private smtp(): Promise<Transporter> | undefined {
+    const url = this.options.smtpUrl
+    if (!url) return undefined
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url))
+    return this.transport
   }
 
   outbox() {

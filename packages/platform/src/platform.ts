@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
+import type { S3Storage } from './storage-s3'
 import type { DestinationStream, Logger } from 'pino'
 import type { Config } from './config'
 import { InMemoryRateCounters, type RateCounters } from './counters'
@@ -13,13 +14,6 @@ import { TokenVerifier } from './jwt/verifier'
 import { createLogger } from './logger'
 import { PlatformMailer, type Mailer } from './mailer'
 import { createMetrics, type Metrics } from './metrics'
-import { closeRedis, openRedis, waitReady } from './redis/connection'
-import { RedisRateCounters } from './redis/counters'
-import { RedisFanout } from './redis/fanout'
-import { RedisRevocations } from './redis/revocations'
-import { RedisStreamsBus } from './redis/streams-bus'
-import { RedisSubscriber } from './redis/subscriber'
-import { S3Storage } from './storage-s3'
 import { LocalDiskStorage, type FileStorage } from './storage'
 import { newId } from './ids'
 
@@ -58,15 +52,6 @@ export interface PlatformOptions {
   bus?: { claimIdleMs?: number; maxAttempts?: number }
 }
 
-interface Distributed {
-  redis: Redis
-  bus: EventBus
-  fanout: Fanout
-  revocations: SessionRevocations
-  counters: RateCounters
-  close(): Promise<void>
-}
-
 /** Opens the database and builds the shared runtime for the mode the config describes. */
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const log = createLogger({ level: config.log.level, destination: options.logDestination })
@@ -78,8 +63,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const metrics = createMetrics()
   const readinessChecks: Array<() => Promise<void>> = []
 
+  // @NOTE Redis, S3 and their clients load only when configured: embedded mode starts faster without them.
   const distributed = config.redis.url
-    ? await openDistributed(config, config.redis.url, { log, nodeId, db: database.db, metrics, bus: options.bus })
+    ? await (await import('./redis/distributed')).openDistributed(config, config.redis.url, { log, nodeId, db: database.db, metrics, bus: options.bus })
     : undefined
   if (distributed) {
     const redis = distributed.redis
@@ -94,7 +80,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   let storage: FileStorage
   let s3: S3Storage | undefined
   if (config.s3) {
-    s3 = new S3Storage(config.s3)
+    s3 = new (await import('./storage-s3')).S3Storage(config.s3)
     await s3.ensureBucket().catch((err: Error) => log.warn({ err: { message: err.message } }, 'object storage unreachable at start'))
     readinessChecks.push(() => s3!.ping())
     storage = s3
@@ -145,53 +131,6 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     },
   }
   return platform
-}
-
-/**
- * The Redis side of distributed mode: one command connection (fails fast while Redis is away),
- * one subscriber connection per process, and one blocking connection per event consumer.
- */
-async function openDistributed(
-  config: Config,
-  url: string,
-  ctx: { log: Logger; nodeId: string; db: Db; metrics: Metrics; bus?: PlatformOptions['bus'] },
-): Promise<Distributed> {
-  const { log, nodeId, metrics } = ctx
-  const prefix = config.redis.prefix
-  const redisLog = log.child({ name: 'redis' })
-  const redis = openRedis({ url, role: 'command', log: redisLog, name: `parley:${nodeId}` })
-  const subscriberConn = openRedis({ url, role: 'subscriber', log: redisLog, name: `parley:${nodeId}:sub` })
-  // @NOTE A node may start while Redis is away: it then starts unready and recovers by itself.
-  if (!(await waitReady(redis, 5_000))) redisLog.warn('redis unreachable at start; continuing, not ready')
-  const subscriber = new RedisSubscriber(subscriberConn, redisLog)
-  const revocations = new RedisRevocations(redis, subscriber, log.child({ name: 'revocations' }), prefix)
-  await revocations.reload().catch((err: Error) => redisLog.warn({ err: { message: err.message } }, 'revocations not loaded at start'))
-  const blocking: Redis[] = []
-  const bus = new RedisStreamsBus({
-    db: ctx.db,
-    redis,
-    openBlocking: (name) => {
-      const conn = openRedis({ url, role: 'blocking', log: redisLog, name: `parley:${nodeId}:${name}` })
-      blocking.push(conn)
-      return conn
-    },
-    log: log.child({ name: 'bus' }),
-    prefix,
-    nodeId,
-    claimIdleMs: ctx.bus?.claimIdleMs,
-    maxAttempts: ctx.bus?.maxAttempts,
-    onDeadLetter: () => metrics.busDeadLettered.inc(),
-  })
-  return {
-    redis,
-    bus,
-    fanout: new RedisFanout(redis, subscriber, log.child({ name: 'fanout' }), prefix, () => metrics.fanoutPublishFailures.inc()),
-    revocations,
-    counters: new RedisRateCounters(redis, prefix),
-    async close() {
-      await Promise.all([subscriberConn, redis, ...blocking].map(closeRedis))
-    },
-  }
 }
 
 export type { DestinationStream }

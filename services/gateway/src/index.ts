@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import proxy from '@fastify/http-proxy'
 import fastifyStatic from '@fastify/static'
 import { unauthorized, type App, type Platform, type ServiceModule } from '@parley/platform'
 import type { FastifyRequest } from 'fastify'
@@ -35,6 +34,8 @@ export function createGatewayService(options: GatewayOptions = {}): ServiceModul
 }
 
 async function proxyService(app: App, platform: Platform, service: RoutedService, upstream: string) {
+  // @NOTE The proxy loads only on gateway nodes that route to other processes.
+  const { default: proxy } = await import('@fastify/http-proxy')
   for (const prefix of SERVICE_PREFIXES[service]) {
     const common = { upstream, prefix, rewritePrefix: prefix }
     if (prefix !== '/ws/chat') {

@@ -1,11 +1,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Kysely, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
 import { PgliteWorker, PgliteWorkerDialect } from './pglite-dialect'
 
-// @NOTE Same value types on both engines: int8 (counts, seqs) as numbers, numeric as strings.
-pg.types.setTypeParser(20, (value) => Number(value))
 
 /**
  * Table types differ per service, so the platform hands out an untyped handle; a service may
@@ -75,6 +72,10 @@ function lockDataDir(dir: string): () => void {
 /** Opens PostgreSQL (with a URL) or PGlite (embedded, on its own thread). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
+    // @NOTE Loaded only for PostgreSQL, so embedded mode starts without it.
+    const { default: pg } = await import('pg')
+    // Same value types on both engines: int8 (counts, seqs) as numbers, numeric as strings.
+    pg.types.setTypeParser(20, (value) => Number(value))
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,

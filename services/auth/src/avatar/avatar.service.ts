@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { transaction, type Principal } from '@parley/platform'
-import { fileTypeFromBuffer } from 'file-type'
-import sharp from 'sharp'
 import type { AuthContext } from '../context'
 import { unsupportedImage, userGone } from '../errors'
 import { currentUser, publishUser } from '../users/accounts.service'
@@ -24,8 +22,11 @@ export const AVATAR_FILE_RE = /^[0-9a-f-]{36}-[0-9a-f]{16}\.webp$/
  * re-encodes it as a 256×256 WebP without metadata, so nothing but pixels is ever served.
  */
 export async function normaliseAvatar(bytes: Buffer): Promise<Buffer> {
+  // @NOTE Image libraries load on first upload, not at start.
+  const { fileTypeFromBuffer } = await import('file-type')
   const type = await fileTypeFromBuffer(bytes)
   if (!type || !ACCEPTED.has(type.mime)) throw unsupportedImage()
+  const { default: sharp } = await import('sharp')
   try {
     return await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
       .rotate()

@@ -1,8 +1,6 @@
 import { AttachmentSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, fieldError, isUuid, newId, principalOf, type App } from '@parley/platform'
-import { fileTypeFromBuffer } from 'file-type'
 import { sql } from 'kysely'
-import sharp from 'sharp'
 import { z } from 'zod'
 import type { ChatContext } from '../context'
 import type { AttachmentRow } from '../db/rows'
@@ -23,6 +21,8 @@ function isPlainText(buf: Buffer): boolean {
 }
 
 async function sniff(buf: Buffer): Promise<string> {
+  // @NOTE Image libraries load on first upload, not at start.
+  const { fileTypeFromBuffer } = await import('file-type')
   const detected = await fileTypeFromBuffer(buf)
   if (detected && ALLOWED.some((re) => re.test(detected.mime))) return detected.mime
   if (!detected && isPlainText(buf)) return 'text/plain'
@@ -58,6 +58,7 @@ export function attachmentRoutes(ctx: ChatContext) {
       let width: number | null = null
       let height: number | null = null
       if (contentType.startsWith('image/')) {
+        const { default: sharp } = await import('sharp')
         const meta = await sharp(buf).metadata().catch(() => undefined)
         if (!meta?.width) throw unsupportedFile()
         width = meta.width
