@@ -86,10 +86,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // while checked out (mid-transaction). Without listeners either one crashes the process; the
     // failed query still rejects, which is how callers learn of the outage (503 / error frame).
     pool.on('error', () => {})
-    // @NOTE A client checked out of the pool (inside a transaction, between two queries) has no pool
-    // listener: when PostgreSQL dies it emits 'error' unheard and the process crashes. Its next
-    // query fails instead (a 503), and the pool drops it on release.
-    pool.on('connect', (client) => client.on('error', () => {}))
     pool.on('connect', (client) => client.on('error', () => {}))
     const db: Db = new Kysely<AnySchema>({ dialect: new PostgresDialect({ pool }) })
     return {
