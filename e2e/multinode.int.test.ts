@@ -27,7 +27,7 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
   let clients: Client[] = []
 
   beforeAll(async () => {
-    cluster = await startCluster(3)
+    cluster = await startCluster(3, { env: { SHUTDOWN_DELAY: '1' } })
     const [n0, n1, n2] = cluster.nodes
     users = [await signUp(n0.url), await signUp(n1.url), await signUp(n2.url)]
     const [a, b, c] = users
@@ -124,4 +124,26 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     expectGapless(after.map((m) => m.seq))
     expect(after.filter((m) => m.client_id?.startsWith('kill-')).length).toBe(200)
   }, 90_000)
+
+  it('drains on SIGTERM: not ready first, every queued send acknowledged and stored, sockets told to reconnect (1012)', async () => {
+    const node = cluster.nodes[2]
+    const client = clients[2]
+    for (let k = 0; k < 50; k++) {
+      client.send({ type: 'send_message', conversation_id: conversationId, content: `drain ${k}`, client_id: `drain-${k}` })
+    }
+    node.process.kill('SIGTERM')
+    await eventually(async () => (await fetch(`${node.url}/ready`)).status === 503, 5_000)
+    await eventually(() => client.closeCode !== undefined, 15_000).catch((err) => {
+      console.log('NODE2', node.output.join('').slice(-3000), 'exit', node.process.exitCode, node.process.signalCode)
+      throw err
+    })
+    expect(client.closeCode).toBe(1012)
+    const acked = client.frames.filter((f) => f.type === 'message_ack' && String(f.client_id).startsWith('drain-'))
+    const history = await fullHistory(cluster.nodes[0].url, users[0].access, conversationId)
+    const stored = new Set(history.map((m) => m.client_id))
+    for (const ack of acked) expect(stored.has(ack.client_id)).toBe(true)
+    expectGapless(history.map((m) => m.seq))
+    await eventually(() => node.process.exitCode !== null || node.process.signalCode !== null, 30_000)
+    expect(node.process.exitCode).toBe(0)
+  }, 60_000)
 })

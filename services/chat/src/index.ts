@@ -9,6 +9,7 @@ import * as createChat from './db/migrations/20261201T000000Z-create-chat'
 import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
 import * as presenceNodes from './db/migrations/20261201T020000Z-presence-nodes'
 import * as searchTrigram from './db/migrations/20261201T030000Z-search-trigram'
+import * as sendBatchFunction from './db/migrations/20261210T000000Z-send-batch-function'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
@@ -23,6 +24,7 @@ export const chatMigrations = {
   '20261201T010000Z-create-secrets': createSecrets,
   '20261201T020000Z-presence-nodes': presenceNodes,
   '20261201T030000Z-search-trigram': searchTrigram,
+  '20261210T000000Z-send-batch-function': sendBatchFunction,
 }
 
 /**
@@ -51,6 +53,9 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
         consumers: [ctx.users.consumer(), contactsConsumer(ctx)],
         attach: (server) => sockets.attach(server),
         async close() {
+          // @NOTE Graceful order: commit (and ack) what is queued, then ask clients to reconnect
+          // to another node (1012), then stop the background work.
+          await ctx.writer.close()
           await sockets.close()
           await ctx.close()
         },

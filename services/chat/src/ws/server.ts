@@ -150,7 +150,7 @@ export class ChatSocketServer {
     clearInterval(this.heartbeat)
     this.expiry.close()
     this.stopRevocations()
-    for (const conn of this.connections) conn.cutOff(1001, 'server shutting down')
+    for (const conn of this.connections) conn.cutOff(1012, 'service restart: reconnect to another node')
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
 }
