@@ -69,12 +69,6 @@ export async function startServer(): Promise<TestServer> {
       RATE_LIMITS: 'off',
     },
   )
-  // startTestServer listens on port 0 but configures PUBLIC_URL as http://127.0.0.1:0, so the
-  // WebSocket Origin check refuses the browser (403) and reset links point at port 0. The
-  // browser is a real same-origin client: make the configured origin the one it is served from.
-  const http = server.config.http as { publicUrl: string; allowedOrigins: string[] }
-  http.publicUrl = server.url
-  if (!http.allowedOrigins.includes(server.url)) http.allowedOrigins.push(server.url)
   return server
 }
 

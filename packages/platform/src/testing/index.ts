@@ -93,6 +93,10 @@ export async function startTestServer(
   const server = await buildServer(platform, services)
   await server.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = server.app.server.address() as AddressInfo
+  // @NOTE The port is known only now: links in mails and the browser Origin check must use it.
+  const origin = `http://127.0.0.1:${port}`
+  config.http.publicUrl = origin
+  if (!config.http.allowedOrigins.includes(origin)) config.http.allowedOrigins.push(origin)
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
