@@ -39,6 +39,8 @@ export class ChatSocketServer {
   /** Closes each socket with 4001 when its access token expires; clients reconnect with a fresh one. */
   private readonly expiry = new ExpiryWheel<ChatConnection>((conn) => conn.cutOff(CloseCodes.tokenExpired, 'access token expired'))
 
+  private readonly stopRestored: () => void
+
   constructor(private readonly ctx: ChatContext) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -50,6 +52,12 @@ export class ChatSocketServer {
     this.heartbeat.unref()
     this.stopRevocations = ctx.platform.revocations.onRevoked((sid) => {
       for (const conn of this.bySession.get(sid) ?? []) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
+    })
+    // @NOTE Messages published while the fan-out (Redis) was away reached no socket. Asking every
+    // client to reconnect (1012) makes it catch up by seq and sync, which is the one recovery path
+    // clients already have.
+    this.stopRestored = ctx.platform.fanout.onRestored(() => {
+      for (const conn of this.connections) conn.cutOff(1012, 'realtime delivery was interrupted: reconnect to catch up')
     })
   }
 
@@ -150,6 +158,7 @@ export class ChatSocketServer {
     clearInterval(this.heartbeat)
     this.expiry.close()
     this.stopRevocations()
+    this.stopRestored()
     for (const conn of this.connections) conn.cutOff(1012, 'service restart: reconnect to another node')
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
