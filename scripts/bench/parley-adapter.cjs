@@ -16,6 +16,7 @@ const { benchContent } = require(path.join(process.env.PEERS_DIR || path.resolve
 let rooms = []
 let clientSeq = 0
 const RUN = Date.now().toString(36)
+const PORTS = process.env.PARLEY_PORTS ? process.env.PARLEY_PORTS.split(',').map(Number) : null
 
 module.exports = {
   name: 'parley',
@@ -32,7 +33,8 @@ module.exports = {
     rooms = seed.rooms
     log(`parley: ${users.length} users, ${nRooms} conversations of ${members} from the seed`)
   },
-  url(user, o) { return `ws://${o.host}:${o.port}/ws/chat/?token=${user.token}` },
+  // PARLEY_PORTS=8301,8302,8303 (distributed bench): user i connects to node i mod N, so fan-out crosses nodes.
+  url(user, o) { return `ws://${o.host}:${PORTS ? PORTS[user.idx % PORTS.length] : o.port}/ws/chat/?token=${user.token}` },
   onOpen() {},
   onFrame(conn, data) {
     if (data.startsWith('{"type":"new_message"')) {
