@@ -19,6 +19,9 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 
+// `--nodes N`: distributed mode (N nodes on PostgreSQL + Redis, scenario a), in cluster-bench.ts; exits here when done.
+if (process.argv.includes('--nodes')) process.exit(await (await import('./cluster-bench')).clusterBench())
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PEERS = resolve(process.env.PEERS_DIR ?? join(ROOT, '../shared/peers'))
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
