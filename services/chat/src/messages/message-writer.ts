@@ -24,6 +24,22 @@ export interface SendResult {
   hasAttachments?: boolean
 }
 
+/** One row of `chat.send_batch` per input item (see migration 20261210T000000Z-send-batch-function). */
+interface SendBatchRow {
+  o_i: number
+  o_status: 'ok' | 'duplicate' | 'not_found' | 'read_only' | 'not_allowed' | 'bad_reply'
+  o_id: string
+  o_seq: number
+  o_created_at: Date
+  d_tenant_id: string | null
+  d_conversation_id: string | null
+  d_content: string | null
+  d_message_type: string | null
+  d_reply_to: string | null
+  d_edited_at: Date | null
+  d_deleted_at: Date | null
+}
+
 interface Pending {
   req: SendRequest
   resolve(result: SendResult): void
@@ -139,7 +155,83 @@ export class MessageWriter {
   }
 
   /** One transaction for the batch; per-item rule failures come back as AppErrors. */
-  private async commit(reqs: SendRequest[]): Promise<Array<SendResult | AppError>> {
+  private commit(reqs: SendRequest[]): Promise<Array<SendResult | AppError>> {
+    return reqs.some((r) => r.attachmentIds.length > 0) ? this.commitWithAttachments(reqs) : this.commitOneStatement(reqs)
+  }
+
+  /**
+   * The common case (no attachments): the whole batch is one call of `chat.send_batch` (migration
+   * 20261210), a single statement and so a single transaction and a single round trip — dedupe,
+   * rules, seq allocation, insert, sender positions and sync log — returning only id/seq/created_at
+   * per new message. Its result arrives after COMMIT, like the multi-statement path's.
+   */
+  private async commitOneStatement(reqs: SendRequest[]): Promise<Array<SendResult | AppError>> {
+    const out: Array<SendResult | AppError | undefined> = new Array(reqs.length)
+    const key = (r: SendRequest) => `${r.senderId}|${r.clientId}`
+    const firstOfKey = new Map<string, number>()
+    const fresh: number[] = []
+    reqs.forEach((r, i) => {
+      if (r.clientId === null) return fresh.push(i)
+      if (!firstOfKey.has(key(r))) {
+        firstOfKey.set(key(r), i)
+        fresh.push(i)
+      }
+    })
+    const items = fresh.map((i) => reqs[i])
+    const ids = items.map(() => newId())
+    const { rows } = await sql<SendBatchRow>`select * from chat.send_batch(${ids}::uuid[], ${items.map((r) => r.tenantId)}::text[],
+      ${items.map((r) => r.conversationId)}::uuid[], ${items.map((r) => r.senderId)}::uuid[], ${items.map((r) => r.content)}::text[],
+      ${items.map((r) => r.messageType)}::text[], ${items.map((r) => r.replyTo)}::uuid[], ${items.map((r) => r.clientId)}::text[])`.execute(this.db)
+    for (const row of rows) {
+      const k = row.o_i - 1
+      const r = items[k]
+      const i = fresh[k]
+      switch (row.o_status) {
+        case 'ok':
+          out[i] = {
+            row: {
+              id: row.o_id, tenant_id: r.tenantId, conversation_id: r.conversationId, seq: Number(row.o_seq), sender_id: r.senderId,
+              content: r.content, message_type: r.messageType, reply_to: r.replyTo, client_id: r.clientId,
+              created_at: row.o_created_at, edited_at: null, deleted_at: null,
+            },
+            created: true,
+            hasAttachments: false,
+          }
+          break
+        case 'duplicate':
+          out[i] = {
+            row: {
+              id: row.o_id, tenant_id: row.d_tenant_id!, conversation_id: row.d_conversation_id!, seq: Number(row.o_seq), sender_id: r.senderId,
+              content: row.d_content!, message_type: row.d_message_type as MessageType, reply_to: row.d_reply_to, client_id: r.clientId,
+              created_at: row.o_created_at, edited_at: row.d_edited_at, deleted_at: row.d_deleted_at,
+            },
+            created: false,
+          }
+          break
+        case 'not_found':
+          out[i] = conversationNotFound(r.conversationId)
+          break
+        case 'read_only':
+          out[i] = conversationReadOnly()
+          break
+        case 'not_allowed':
+          out[i] = notAllowed('Only owners and admins post in a channel.')
+          break
+        default:
+          out[i] = fieldError('reply_to', 'No such message in this conversation.')
+      }
+    }
+    // Duplicates inside the batch answer whatever their first occurrence got.
+    reqs.forEach((r, i) => {
+      if (out[i] !== undefined) return
+      const first = out[firstOfKey.get(key(r))!]
+      out[i] = first instanceof AppError ? first : { row: (first as SendResult).row, created: false }
+    })
+    return out as Array<SendResult | AppError>
+  }
+
+  /** Batches with attachments: several statements in one transaction (attachments are locked and linked). */
+  private async commitWithAttachments(reqs: SendRequest[]): Promise<Array<SendResult | AppError>> {
     return transaction(this.db, async (tx) => {
       const db = tx.db
       const out: Array<SendResult | AppError | undefined> = new Array(reqs.length)

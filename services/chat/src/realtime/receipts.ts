@@ -1,7 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
-import { recordChanges } from '../sync/changes'
 import type { ParticipantRow } from '../db/rows'
 import type { RealtimeHub } from './hub'
 
@@ -63,15 +62,18 @@ export class DeliveryTracker {
   }
 
   private async write(list: PendingReceipt[]) {
-    const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`update chat.participants p set last_delivered_seq = k.seq
-      from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
-      where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
-      returning p.conversation_id, p.user_id, p.last_delivered_seq`.execute(this.db)
+    // @NOTE One statement (one round trip, one transaction): the positions and their sync-log rows.
+    const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`with u as (
+        update chat.participants p set last_delivered_seq = k.seq
+        from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
+        where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
+        returning p.conversation_id, p.user_id, p.last_delivered_seq
+      ), ch as (
+        insert into chat.changes (conversation_id, type, data)
+        select u.conversation_id, 'receipt.delivered', jsonb_build_object('user_id', u.user_id, 'up_to_seq', u.last_delivered_seq) from u
+      )
+      select * from u`.execute(this.db)
     if (!rows.length) return
-    await recordChanges(
-      this.db,
-      rows.map((r) => ({ conversationId: r.conversation_id, type: 'receipt.delivered', data: { user_id: r.user_id, up_to_seq: Number(r.last_delivered_seq) } })),
-    )
     const sent = new Map<string, PendingReceipt>()
     for (const l of list) sent.set(`${l.c}|${l.u}`, l)
     for (const r of rows) {
