@@ -19,7 +19,7 @@
  * --time-limit 1800 (s, whole invocation).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -114,17 +114,40 @@ function coreBusyPct(a: CoreTimes[], b: CoreTimes[]): number[] {
 }
 
 // ---------------------------------------------------------------- PostgreSQL and Redis
-function postgresPid(): number | undefined {
+/** CPU seconds (user + system) of one process, from /proc/<pid>/stat (USER_HZ 100, as the load generator assumes). */
+function cpuSeconds(pid: number): number | undefined {
   try {
-    for (const f of readdirSync('/var/run/postgresql')) {
-      if (!f.endsWith('.pid')) continue
-      const pid = Number(readFileSync(join('/var/run/postgresql', f), 'utf8').split('\n')[0])
-      if (pid > 0) return pid
-    }
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
   } catch {
-    /* not readable: PostgreSQL CPU is not reported */
+    return undefined
   }
-  return undefined
+}
+
+/**
+ * CPU seconds of the PostgreSQL processes working for this bench: the backends connected to its
+ * database plus the shared auxiliary processes (WAL writer, checkpointer, ...). The postmaster's
+ * whole tree would count other users' databases on this shared server (and goes backwards when
+ * their backends exit).
+ */
+async function pgSnapshot(admin: pg.Client, dbName: string): Promise<{ t: number; cpu: Map<number, number> }> {
+  const { rows } = await admin.query<{ pid: number }>(
+    `select pid from pg_stat_activity where datname = $1 or (datname is null and backend_type <> 'client backend')`,
+    [dbName],
+  )
+  const cpu = new Map<number, number>()
+  for (const { pid } of rows) {
+    const c = cpuSeconds(pid)
+    if (c !== undefined) cpu.set(pid, c)
+  }
+  return { t: performance.now(), cpu }
+}
+
+function pgCpuPct(a: { t: number; cpu: Map<number, number> }, b: { t: number; cpu: Map<number, number> }): number {
+  let used = 0
+  for (const [pid, c] of b.cpu) used += c - (a.cpu.get(pid) ?? 0) // a backend opened in the window counts whole
+  return Math.round((1000 * used) / ((b.t - a.t) / 1000)) / 10
 }
 
 async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
@@ -265,7 +288,7 @@ interface RunResult {
   p99_ms: number | null
   lost: number
   server_errors: number
-  /** CPU % per process over the window (100 = one core): node1..nodeN, nodes (sum), postgres, redis, loadgen. */
+  /** CPU % per process over the window (100 = one core): node1..nodeN, nodes (sum), postgres (this database's backends + auxiliary processes), redis, loadgen. */
   cpu_pct: Record<string, number | null>
   /** Busy % of each core over the same window (±0.1 s), every process on the machine included. */
   core_busy_pct: number[]
@@ -283,7 +306,8 @@ interface Settings {
   seedFile: string
   work: string
   env: NodeJS.ProcessEnv
-  pgPid?: number
+  pgAdmin: pg.Client
+  dbName: string
   redisPid?: number
 }
 
@@ -296,7 +320,6 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
     log(`${count} node(s) ready on ports ${nodes.map((n) => n.port).join(',')} (${nodes.map((n) => Math.round(n.readyMs)).join(', ')} ms); load generator on CPU 1 ...`)
     const watches = [
       ...nodes.slice(1).map((n) => `node${n.index + 1}=${n.pid}`),
-      ...(s.pgPid ? [`postgres=${s.pgPid}:tree`] : []),
       ...(s.redisPid ? [`redis=${s.redisPid}`] : []),
     ].flatMap((w) => ['--watch', w])
     const args = [
@@ -308,11 +331,13 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
     // Core busy % over the measurement window: it starts `warmup` s after the load generator logs "joined".
     let cores0: CoreTimes[] | undefined
     let cores1: CoreTimes[] | undefined
+    let pg0: Promise<{ t: number; cpu: Map<number, number> }> | undefined
+    let pg1: Promise<{ t: number; cpu: Map<number, number> }> | undefined
     const timers: NodeJS.Timeout[] = []
     const onStderr = (text: string) => {
       if (!/\] joined \d+/.test(text) || timers.length) return
-      timers.push(setTimeout(() => (cores0 = coreTimes()), s.warmup * 1000))
-      timers.push(setTimeout(() => (cores1 = coreTimes()), (s.warmup + s.duration) * 1000))
+      timers.push(setTimeout(() => ((cores0 = coreTimes()), (pg0 = pgSnapshot(s.pgAdmin, s.dbName))), s.warmup * 1000))
+      timers.push(setTimeout(() => ((cores1 = coreTimes()), (pg1 = pgSnapshot(s.pgAdmin, s.dbName))), (s.warmup + s.duration) * 1000))
     }
     const env = { PARLEY_SEED: s.seedFile, PARLEY_SEED_KEY: 'a', PEERS_DIR: PEERS, PARLEY_PORTS: nodes.map((n) => n.port).join(',') }
     const load = loadavg()[0]
@@ -322,18 +347,19 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
     if (r.code !== 0 || !line) throw new Error(`load generator failed (${count} nodes, exit ${r.code}): ${r.stderr.slice(-1500)}`)
     const g = JSON.parse(line) as LoadgenResult
     const cpu = g.cpu_pct ?? {}
+    const pgCpu = pg0 && pg1 ? pgCpuPct(await pg0, await pg1) : null
     const nodeCpu: Record<string, number | null> = {}
     nodes.forEach((n) => (nodeCpu[`node${n.index + 1}`] = (n.index === 0 ? cpu.server : cpu[`node${n.index + 1}`]) ?? null))
     const nodesSum = Object.values(nodeCpu).reduce<number>((a, b) => a + (b ?? 0), 0)
     const cpuPct: Record<string, number | null> = {
       ...nodeCpu,
       nodes: Math.round(nodesSum * 10) / 10,
-      postgres: cpu.postgres ?? null,
+      postgres: pgCpu,
       redis: cpu.redis ?? null,
       loadgen: cpu.loadgen ?? null,
     }
     const coreBusy = cores0 && cores1 ? coreBusyPct(cores0, cores1) : []
-    const known = nodesSum + (cpu.postgres ?? 0) + (cpu.redis ?? 0) + (cpu.loadgen ?? 0)
+    const known = nodesSum + (pgCpu ?? 0) + (cpu.redis ?? 0) + (cpu.loadgen ?? 0)
     return {
       nodes: count,
       delivered_per_s: g.delivered_per_s,
@@ -464,22 +490,29 @@ async function main(): Promise<void> {
   if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr.slice(-3000)}`)
   log(seeded.stderr.trim().split('\n').pop() ?? '')
 
-  const pgPid = postgresPid()
+  const dbName = new URL(databaseUrl).pathname.slice(1)
+  const pgAdmin = new pg.Client({ connectionString: baseDbUrl })
+  await pgAdmin.connect()
+  cleanups.push(() => pgAdmin.end())
   const rPid = await redisPid(redisUrl).catch(() => undefined)
-  if (!pgPid) log('PostgreSQL pid not found (/var/run/postgresql/*.pid): its CPU is not reported')
   if (!rPid) log('Redis pid not found (INFO server): its CPU is not reported')
-  const settings: Settings = { duration, warmup, grace, seedFile, work, env, pgPid, redisPid: rPid }
+  const settings: Settings = { duration, warmup, grace, seedFile, work, env, pgAdmin, dbName, redisPid: rPid }
 
   const counts = count > 1 ? [1, count] : [1]
   let base: RunResult | undefined
   const failures: string[] = []
-  for (const n of counts) {
-    const rs: RunResult[] = []
-    for (let rep = 0; rep < reps; rep++) {
+  // Reps alternate 1 node / N nodes, so that a noisy minute on the shared machine hits both.
+  const results = new Map<number, RunResult[]>(counts.map((n) => [n, []]))
+  for (let rep = 0; rep < reps; rep++) {
+    for (const n of counts) {
       log(`(a) ${n} node(s), rep ${rep + 1}/${reps} ...`)
-      rs.push(await measure(n, rep, settings))
+      const r = await measure(n, rep, settings)
+      log(`  ${fmt(r.delivered_per_s)} msg/s, p50 ${fmt(r.p50_ms, 1)} ms, lost ${r.lost}, cores busy ${r.core_busy_pct.join(' / ')} %`)
+      results.get(n)!.push(r)
     }
-    const S = summarize(rs)
+  }
+  for (const n of counts) {
+    const S = summarize(results.get(n)!)
     base ??= S
     report(S, base, jsonOut, command)
     if (S.lost !== 0) failures.push(`${n} node(s): ${S.lost} deliveries lost`)
@@ -501,6 +534,7 @@ export async function clusterBench(): Promise<number> {
     main().then(
       () => 0,
       (err: Error) => {
+        if (stopping) return 1 // interrupted: the children were killed on purpose
         process.stderr.write(`bench --nodes failed: ${err?.stack ?? err}\n`)
         return 1
       },
