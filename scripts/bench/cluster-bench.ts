@@ -346,6 +346,10 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
     const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop()
     if (r.code !== 0 || !line) throw new Error(`load generator failed (${count} nodes, exit ${r.code}): ${r.stderr.slice(-1500)}`)
     const g = JSON.parse(line) as LoadgenResult
+    if (g.lost_deliveries > 0 || g.conns_ok < g.conns_requested) {
+      // Which messages were incomplete (got/of per message), and why connections failed.
+      log(`loss in the ${count}-node run: ${r.stderr.split('\n').filter((l) => /incomplete|fail|error|closed/i.test(l)).slice(-5).join(' | ').slice(0, 1500)}`)
+    }
     const cpu = g.cpu_pct ?? {}
     const pgCpu = pg0 && pg1 ? pgCpuPct(await pg0, await pg1) : null
     const nodeCpu: Record<string, number | null> = {}
