@@ -93,9 +93,10 @@ export async function startTestServer(
   const server = await buildServer(platform, services)
   await server.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = server.app.server.address() as AddressInfo
-  // @NOTE The port is known only now: links in mails and the browser Origin check must use it.
+  // @NOTE The port is known only now: unless the test names its own PUBLIC_URL, links in mails
+  // and the browser Origin check must use it.
   const origin = `http://127.0.0.1:${port}`
-  config.http.publicUrl = origin
+  if (!env.PUBLIC_URL) config.http.publicUrl = origin
   if (!config.http.allowedOrigins.includes(origin)) config.http.allowedOrigins.push(origin)
   return {
     url: `http://127.0.0.1:${port}`,
