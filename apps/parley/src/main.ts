@@ -16,8 +16,10 @@ const fail = (message: string): never => {
 async function serve(names: readonly ServiceName[]) {
   const config = loadConfig()
   const webDist = names.includes('gateway') ? ensureWebBuilt(print) : undefined
-  const platform = await createPlatform(config)
-  const server = await buildServer(platform, await loadServices(names, { webDist, upstreams: config.upstreams }))
+  // @NOTE Loading the services' modules (TypeScript through tsx) overlaps opening the database
+  // (PGlite's WASM start-up on its own thread): on an existing data directory they take about as long.
+  const [platform, modules] = await Promise.all([createPlatform(config), loadServices(names, { webDist, upstreams: config.upstreams })])
+  const server = await buildServer(platform, modules)
   await server.app.listen({ port: config.http.port, host: config.http.host })
   // @NOTE From process start, module loading included: what a person waits for.
   const seconds = process.uptime().toFixed(1)
