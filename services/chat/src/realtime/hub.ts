@@ -30,6 +30,8 @@ export function frame<K extends ServerFrameType>(type: K, payload: ServerFrameMa
 }
 
 const MESSAGE_PREFIX = 'm '
+/** How long a message that arrived ahead of its predecessors waits for them (cross-node races are ms). */
+const REORDER_HOLD_MS = 250
 const FRAME_PREFIX = 'f\n'
 
 /**
@@ -46,6 +48,8 @@ export class RealtimeHub {
   private readonly connsByUser = new Map<string, Set<HubConnection>>()
   private readonly connsByConv = new Map<string, Set<HubConnection>>()
   private readonly convSubs = new Map<string, () => void>()
+  /** Per subscribed conversation: the next seq to hand out and messages that arrived ahead of it. */
+  private readonly order = new Map<string, { next: number; held: Map<number, string>; timer?: NodeJS.Timeout }>()
   private readonly userSubs = new Map<string, () => void>()
 
   constructor(
@@ -164,6 +168,8 @@ export class RealtimeHub {
       this.connsByConv.delete(conversationId)
       this.convSubs.get(conversationId)?.()
       this.convSubs.delete(conversationId)
+      clearTimeout(this.order.get(conversationId)?.timer)
+      this.order.delete(conversationId)
     }
   }
 
@@ -200,10 +206,53 @@ export class RealtimeHub {
     }
     if (!raw.startsWith(MESSAGE_PREFIX)) return
     const newline = raw.indexOf('\n')
-    const [seqText, senderId, publishedAt] = raw.slice(MESSAGE_PREFIX.length, newline).split(' ')
+    const seq = Number(raw.slice(MESSAGE_PREFIX.length, raw.indexOf(' ', MESSAGE_PREFIX.length)))
+    // @NOTE Two nodes commit consecutive seqs one after the other (the conversation row lock), but
+    // their publishes can reach the fan-out in the other order. A message that arrives ahead of
+    // the next expected seq waits here (at most REORDER_HOLD_MS) for the ones before it, so every
+    // node hands its sockets one seq order; if they never come, the client catches up by seq.
+    const order = this.order.get(conversationId)
+    if (!order || seq < order.next) {
+      if (!order) this.order.set(conversationId, { next: seq + 1, held: new Map() })
+      return this.deliverMessage(conversationId, raw, newline, seq)
+    }
+    if (seq > order.next) {
+      order.held.set(seq, raw)
+      order.timer ??= setTimeout(() => this.releaseHeld(conversationId), REORDER_HOLD_MS)
+      return
+    }
+    this.deliverMessage(conversationId, raw, newline, seq)
+    order.next = seq + 1
+    for (let held = order.held.get(order.next); held !== undefined; held = order.held.get(order.next)) {
+      order.held.delete(order.next)
+      this.deliverMessage(conversationId, held, held.indexOf('\n'), order.next)
+      order.next++
+    }
+    if (order.held.size === 0 && order.timer) {
+      clearTimeout(order.timer)
+      order.timer = undefined
+    }
+  }
+
+  /** The hold ran out: deliver what waited, in seq order, and expect what follows it. */
+  private releaseHeld(conversationId: string) {
+    const order = this.order.get(conversationId)
+    if (!order) return
+    order.timer = undefined
+    for (const seq of [...order.held.keys()].sort((a, b) => a - b)) {
+      const raw = order.held.get(seq)!
+      this.deliverMessage(conversationId, raw, raw.indexOf('\n'), seq)
+      order.next = seq + 1
+    }
+    order.held.clear()
+  }
+
+  private deliverMessage(conversationId: string, raw: string, newline: number, seq: number) {
+    const conns = this.connsByConv.get(conversationId)
+    if (!conns) return
+    const [, senderId, publishedAt] = raw.slice(MESSAGE_PREFIX.length, newline).split(' ')
     // @NOTE Framed once here, then the same bytes go to every local member's socket.
     const body = prepareTextFrame(raw.slice(newline + 1))
-    const seq = Number(seqText)
     this.hooks.observeLag((Date.now() - Number(publishedAt)) / 1000)
     for (const conn of conns) {
       if (conn.send(body) && conn.userId !== senderId) this.hooks.onDelivered(conversationId, conn.userId, seq, senderId)
@@ -211,6 +260,8 @@ export class RealtimeHub {
   }
 
   close() {
+    for (const { timer } of this.order.values()) clearTimeout(timer)
+    this.order.clear()
     for (const unsub of this.convSubs.values()) unsub()
     for (const unsub of this.userSubs.values()) unsub()
     this.convSubs.clear()

@@ -1,0 +1,61 @@
+import { InProcessFanout, createLogger } from '@parley/platform'
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RealtimeHub, type HubConnection } from './hub'
+import type { PreparedFrame } from './prepared-frame'
+
+/** A database that answers every query with no rows: the hub then learns memberships from control messages. */
+const emptyDb = new Kysely<Record<string, never>>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+})
+
+function recorder(userId: string) {
+  const seqs: number[] = []
+  const conn: HubConnection = {
+    userId,
+    send(frame: string | PreparedFrame) {
+      const text = typeof frame === 'string' ? frame : frame.text
+      seqs.push(JSON.parse(text).message.seq)
+      return true
+    },
+  }
+  return { conn, seqs }
+}
+
+async function hubWithMember() {
+  const fanout = new InProcessFanout()
+  const hub = new RealtimeHub(emptyDb, fanout, createLogger({ level: 'silent' }), { onDelivered: () => {}, observeLag: () => {} })
+  const { conn, seqs } = recorder('u1')
+  await hub.add(conn)
+  hub.memberAdded('c1', 'u1', 'member')
+  const publish = (seq: number) => hub.publishMessage('c1', seq, 'u2', JSON.stringify({ type: 'new_message', message: { seq } }))
+  return { hub, seqs, publish }
+}
+
+describe(RealtimeHub.name, () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('hands out messages that arrive ahead of their predecessors in seq order', async () => {
+    const { hub, seqs, publish } = await hubWithMember()
+    for (const seq of [1, 2, 5, 6, 3, 4, 7]) publish(seq)
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7])
+    hub.close()
+  })
+
+  it('stops waiting for a seq that never comes and goes on in order (the client catches up by seq)', async () => {
+    vi.useFakeTimers()
+    const { hub, seqs, publish } = await hubWithMember()
+    for (const seq of [1, 4, 3]) publish(seq)
+    expect(seqs).toEqual([1])
+    vi.advanceTimersByTime(300)
+    expect(seqs).toEqual([1, 3, 4])
+    publish(5)
+    expect(seqs).toEqual([1, 3, 4, 5])
+    hub.close()
+  })
+})
