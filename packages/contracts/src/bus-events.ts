@@ -1,6 +1,8 @@
+import type { PresenceStatus } from './chat-wire'
+
 /**
- * Payloads of the bus events the chat service consumes (docs/PLATFORM.md, "Event contracts").
- * Producers own their events; these are the shapes consumers rely on, snake_case as on the wire.
+ * Payloads of the bus events the chat service consumes or publishes (docs/PLATFORM.md, "Event
+ * contracts"). Producers own their events; these are the shapes consumers rely on, snake_case as on the wire.
  */
 
 /** `user.registered` / `user.updated`: a full snapshot of the user. */
@@ -39,4 +41,15 @@ export interface UserBlockPayload {
   blocker_id: string
   blocked_id: string
   room_id: string | null
+}
+
+/**
+ * `user.presence_changed` (published by chat): the presence a user's contacts now see, sent on
+ * transitions only (first socket, last socket closed, a chosen status, a dead node swept).
+ * `status` is `offline` while no socket is open or when the user chose to appear offline.
+ */
+export interface UserPresenceChangedPayload extends Record<string, unknown> {
+  user_id: string
+  status: PresenceStatus
+  last_seen: string | null
 }

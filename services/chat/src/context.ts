@@ -81,7 +81,7 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
   const delivery: DeliveryTracker = new DeliveryTracker(platform.db, hub, log, options.receiptFlushMs)
   const typing = new TypingTracker(hub, options.typingTtlMs)
   const presented = new WeakMap<SendResult, MessageWire>()
-  const presence = new PresenceService(platform.db, hub, log.child({ name: 'chat:presence' }), {
+  const presence = new PresenceService(platform.db, hub, platform.bus, log.child({ name: 'chat:presence' }), {
     heartbeatMs: options.presenceHeartbeatMs,
     ttlMs: options.presenceTtlMs,
   })

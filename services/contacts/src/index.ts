@@ -3,12 +3,15 @@ import { blockRoutes } from './blocks/blocks.routes'
 import { contactRoutes } from './contacts/contacts.routes'
 import { createContactsContext, SCHEMA } from './context'
 import { createContacts } from './db/migrations/20261122T030000Z-create-contacts'
+import { identityPresence } from './db/migrations/20261122T040000Z-identity-presence'
 import { identityConsumer } from './identity/identity.consumer'
 import { identityRoutes } from './identity/identity.routes'
+import { presenceConsumer } from './identity/presence.consumer'
 import { inviteRoutes } from './invites/invites.routes'
 
 export const migrations = {
   '20261122T030000Z-create-contacts': createContacts,
+  '20261122T040000Z-identity-presence': identityPresence,
 }
 
 /**
@@ -28,7 +31,7 @@ export const contactsService: ServiceModule = {
         await app.register(contactRoutes(ctx))
         await app.register(blockRoutes(ctx))
       },
-      consumers: [identityConsumer(ctx.log)],
+      consumers: [identityConsumer(ctx.log), presenceConsumer(ctx.log)],
     }
   },
 }

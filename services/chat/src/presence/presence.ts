@@ -1,5 +1,5 @@
-import type { PresenceStatus } from '@parley/contracts'
-import { newId, transaction, type Db } from '@parley/platform'
+import type { PresenceStatus, UserPresenceChangedPayload } from '@parley/contracts'
+import { newId, transaction, type Db, type EventBus } from '@parley/platform'
 import { sql, type RawBuilder } from 'kysely'
 import type { Logger } from 'pino'
 import type { PresenceNodeRow, PresenceRow } from '../db/rows'
@@ -26,7 +26,8 @@ type PresenceFacts = Pick<PresenceRow, 'user_id' | 'last_seen'> & { status: Pres
  * means "appear offline"). Each node counts its sockets under its own id and beats a heartbeat;
  * a node that dies without closing its sockets stops counting once its heartbeat is older than
  * the TTL, and the next sweep (by any node) removes its rows and tells contacts the users left.
- * Changes go to the people who share a direct or group conversation with the user.
+ * Changes go to the people who share a direct or group conversation with the user, and to other
+ * services as `user.presence_changed` events (the contacts service shows them in its contact list).
  */
 export class PresenceService {
   /** This node's id in `chat.presence_nodes`; one per service instance. */
@@ -35,10 +36,13 @@ export class PresenceService {
   private readonly local = new Map<string, number>()
   private timer?: NodeJS.Timeout
   private ticking?: Promise<void>
+  /** Per user, the latest `user.presence_changed` still being written to the outbox. */
+  private readonly announcing = new Map<string, Promise<void>>()
 
   constructor(
     private readonly db: Db,
     private readonly hub: RealtimeHub,
+    private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly options: PresenceOptions,
   ) {}
@@ -150,6 +154,7 @@ export class PresenceService {
   async close() {
     clearInterval(this.timer)
     await this.ticking
+    await Promise.all(this.announcing.values())
     // A graceful stop: this node's sockets stop counting at once instead of after the TTL.
     await transaction(this.db, async (tx) => {
       await sql`delete from chat.presence_sockets where node_id = ${this.nodeId}`.execute(tx.db)
@@ -173,6 +178,7 @@ export class PresenceService {
   }
 
   private async broadcast(userId: string, view: PresenceView) {
+    this.announce(userId, view)
     try {
       const { rows } = await sql<{ user_id: string }>`select distinct o.user_id from chat.participants me
         join chat.conversations c on c.id = me.conversation_id and c.type <> 'channel' and c.deleted_at is null
@@ -184,6 +190,34 @@ export class PresenceService {
     } catch (err) {
       this.log.warn({ err, userId }, 'presence not broadcast')
     }
+  }
+
+  /**
+   * Publishes `user.presence_changed` through the outbox in its own short transaction, without
+   * holding up the sockets (nothing awaits it, and a failure is only logged: presence heals on the
+   * next transition). One user's events are written one after another in broadcast order, so
+   * their occurredAt follows that order, which is what consumers use to drop stale ones.
+   */
+  private announce(userId: string, view: PresenceView) {
+    const previous = this.announcing.get(userId) ?? Promise.resolve()
+    const next = previous
+      .then(() =>
+        transaction(this.db, async (tx) => {
+          const { rows } = await sql<{ tenant_id: string }>`select tenant_id from chat.users where id = ${userId}`.execute(tx.db)
+          // @NOTE A user auth has not told chat about yet has no tenant to publish under; skipped.
+          if (!rows[0]) return
+          await this.bus.publish<UserPresenceChangedPayload>(tx, 'chat', {
+            type: 'user.presence_changed',
+            tenantId: rows[0].tenant_id,
+            payload: { user_id: view.user_id, status: view.status, last_seen: view.last_seen },
+          })
+        }),
+      )
+      .catch((err) => this.log.warn({ err, userId, status: view.status }, 'presence change not published'))
+    this.announcing.set(userId, next)
+    void next.then(() => {
+      if (this.announcing.get(userId) === next) this.announcing.delete(userId)
+    })
   }
 }
 

@@ -4,16 +4,12 @@ import { presentPerson } from '../shared/person.presenter'
 import type { Contact } from './contacts.repository'
 import type { ContactSchema } from './contacts.schema'
 
-/**
- * @NOTE Presence lives in the chat service, which this service never calls (SPEC section 1)
- * and which publishes no presence events; clients read live presence from chat. The field
- * keeps seed 000's shape with the honest default.
- */
+/** Presence is chat's, as its last `user.presence_changed` event reported it (offline until one arrived). */
 export function presentContact({ contact, other }: { contact: Contact; other: Identity }): z.infer<typeof ContactSchema> {
   return {
     room_id: contact.roomId,
     created_at: contact.createdAt.toISOString(),
     contact: { ...presentPerson(other), bio: other.bio, status: other.status },
-    presence: { status: 'offline', last_seen: null },
+    presence: { status: other.presence.status, last_seen: other.presence.lastSeen?.toISOString() ?? null },
   }
 }

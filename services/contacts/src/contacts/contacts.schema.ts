@@ -6,7 +6,9 @@ export const PresenceSchema = z
     status: z.enum(['online', 'away', 'busy', 'offline']),
     last_seen: z.string().nullable(),
   })
-  .describe('Presence is owned by the chat service (GET /api/chat/presence/); this service reports offline.')
+  .describe(
+    "Chat's presence of the contact, from its user.presence_changed events: eventually consistent; GET /api/chat/presence/ is live.",
+  )
 
 export const ContactSchema = z.object({
   room_id: z.uuid().describe('The direct conversation of the two (a chat conversation id).'),

@@ -3,6 +3,8 @@ import { sql } from 'kysely'
 import { SCHEMA } from '../context'
 import type { ColumnAlias } from '../shared/paging'
 
+export type PresenceStatus = 'online' | 'away' | 'busy' | 'offline'
+
 /** A chat identity: auth's user projected here, plus the chat-only bio and status. */
 export interface Identity {
   userId: string
@@ -15,6 +17,8 @@ export interface Identity {
   avatarUrl: string | null
   bio: string
   status: string
+  /** Chat's presence of the user, from its `user.presence_changed` events (offline until one arrives). */
+  presence: { status: PresenceStatus; lastSeen: Date | null }
   createdAt: Date
   updatedAt: Date
 }
@@ -33,6 +37,8 @@ const COLUMNS = [
   'avatar_url',
   'bio',
   'status',
+  'presence_status',
+  'presence_last_seen',
   'created_at',
   'updated_at',
 ] as const
@@ -57,6 +63,10 @@ export function identityFrom(row: Row, prefix = ''): Identity {
     avatarUrl: maybe('avatar_url'),
     bio: text('bio'),
     status: text('status'),
+    presence: {
+      status: text('presence_status') as PresenceStatus,
+      lastSeen: row[`${prefix}presence_last_seen`] ? new Date(row[`${prefix}presence_last_seen`] as Date) : null,
+    },
     createdAt: new Date(row[`${prefix}created_at`] as Date),
     updatedAt: new Date(row[`${prefix}updated_at`] as Date),
   }
@@ -161,4 +171,27 @@ export async function upsertAuthSnapshot(db: Q, s: AuthUserSnapshot): Promise<vo
         ),
     )
     .execute()
+}
+
+export interface PresenceChange {
+  userId: string
+  tenantId: string
+  status: PresenceStatus
+  lastSeen: Date | null
+  /** When chat published the change; an older change never overwrites a newer one. */
+  occurredAt: Date
+}
+
+/** Applies chat's presence to an existing identity; answers false when there is none or the change is stale. */
+export async function applyPresence(db: Q, p: PresenceChange): Promise<boolean> {
+  const result = await db
+    .withSchema(SCHEMA)
+    .updateTable('identities')
+    .set({ presence_status: p.status, presence_last_seen: p.lastSeen, presence_changed_at: p.occurredAt })
+    .where('user_id', '=', p.userId)
+    .where('tenant_id', '=', p.tenantId)
+    // @NOTE Equal times apply: one user's changes are published one after another, so a tie is the later one.
+    .where(sql<boolean>`(identities.presence_changed_at is null or identities.presence_changed_at <= ${p.occurredAt})`)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
 }

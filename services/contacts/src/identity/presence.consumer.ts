@@ -1,0 +1,41 @@
+import type { Consumer, Logger } from '@parley/platform'
+import { z } from 'zod'
+import { SCHEMA } from '../context'
+import { applyPresence } from './identity.repository'
+
+const PresenceChangedSchema = z.object({
+  user_id: z.uuid(),
+  status: z.enum(['online', 'away', 'busy', 'offline']),
+  last_seen: z.iso.datetime({ offset: true }).nullable(),
+})
+
+/**
+ * Projects chat's `user.presence_changed` onto `contacts.identities`, for the contact list.
+ * Only an identity that exists is updated: presence carries no person_id to create one from, and
+ * nobody lists a person without an identity (it is created on first access or from auth's user
+ * events), so a change for an unknown user is dropped; the user's next transition brings it.
+ * A redelivery is deduped by the inbox; an event older than the one applied changes nothing.
+ */
+export function presenceConsumer(log: Logger): Consumer {
+  return {
+    name: 'contacts.presence',
+    schema: SCHEMA,
+    types: ['user.presence_changed'],
+    async handle(event, tx) {
+      const parsed = PresenceChangedSchema.safeParse(event.payload)
+      if (!parsed.success) {
+        // @NOTE Retrying cannot fix a malformed payload, and a retry loop would hold back every later chat event.
+        log.warn({ eventId: event.id, type: event.type, issues: parsed.error.issues }, 'ignored malformed presence event')
+        return
+      }
+      const p = parsed.data
+      await applyPresence(tx.db, {
+        userId: p.user_id,
+        tenantId: event.tenantId,
+        status: p.status,
+        lastSeen: p.last_seen ? new Date(p.last_seen) : null,
+        occurredAt: new Date(event.occurredAt),
+      })
+    },
+  }
+}
