@@ -207,7 +207,22 @@ function postgresPid(): number | undefined {
 }
 
 // ---------------------------------------------------------------- runs
-type Result = Record<string, any>
+/** One JSON line of the peers' load generator (the fields this script reads), plus our own additions. */
+interface Result {
+  delivered_per_s?: number
+  latency?: { p50_ms?: number; p95_ms?: number; p99_ms?: number }
+  lost_deliveries?: number
+  conns_requested?: number
+  conns_ok?: number
+  cpu_pct?: { server?: number; postgres?: number; loadgen?: number }
+  server_errors?: number
+  rss_per_conn_kib?: number
+  connect_s?: number
+  server_ready_ms?: number
+  req_per_s?: number
+  failed?: number
+  [field: string]: unknown
+}
 
 async function loadgen(target: string, port: number, serverPid: number, key: string, env: NodeJS.ProcessEnv, label: string, rep: number): Promise<Result> {
   const out = join(work, 'runs.jsonl')
@@ -270,8 +285,8 @@ async function restRun(p: ParleyEnv, rep: number): Promise<Result> {
 }
 
 // ---------------------------------------------------------------- report
-const median = (xs: number[]) => {
-  const s = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b)
+const median = (xs: Array<number | null | undefined>): number | null => {
+  const s = xs.filter((x): x is number => x != null && !Number.isNaN(x)).sort((a, b) => a - b)
   return s.length ? s[Math.floor((s.length - 1) / 2)] : null
 }
 function table(rows: string[][]) {
@@ -286,7 +301,7 @@ function summarizeMessages(rs: Result[]) {
     p50_ms: median(rs.map((r) => r.latency?.p50_ms)),
     p95_ms: median(rs.map((r) => r.latency?.p95_ms)),
     p99_ms: median(rs.map((r) => r.latency?.p99_ms)),
-    lost: Math.max(...rs.map((r) => r.lost_deliveries + (r.conns_requested - r.conns_ok))),
+    lost: Math.max(...rs.map((r) => (r.lost_deliveries ?? 0) + ((r.conns_requested ?? 0) - (r.conns_ok ?? 0)))),
     server_cpu_pct: median(rs.map((r) => r.cpu_pct?.server)),
     postgres_cpu_pct: median(rs.map((r) => r.cpu_pct?.postgres)),
     loadgen_cpu_pct: median(rs.map((r) => r.cpu_pct?.loadgen)),
@@ -310,8 +325,8 @@ function report(key: string, parley: Result[], ceiling: Result[]) {
     json = { scenario: key, db: dbMode, parley: P, ceiling: C ?? null, parley_over_ceiling: ratio == null ? null : Math.round(ratio * 1000) / 1000 }
     console.log(`\n${title}  [${dbMode}]\n${table(rows)}\nParley / ceiling throughput: ${ratio == null ? '-' : (ratio * 100).toFixed(1) + ' %'}`)
   } else if (key === 'c') {
-    const P = { rss_per_conn_kib: median(parley.map((r) => r.rss_per_conn_kib)), conns_ok: Math.min(...parley.map((r) => r.conns_ok)), connect_s: median(parley.map((r) => r.connect_s)), server_ready_ms: median(parley.map((r) => r.server_ready_ms)) }
-    const C = ceiling.length ? { rss_per_conn_kib: median(ceiling.map((r) => r.rss_per_conn_kib)), conns_ok: Math.min(...ceiling.map((r) => r.conns_ok)), connect_s: median(ceiling.map((r) => r.connect_s)) } : undefined
+    const P = { rss_per_conn_kib: median(parley.map((r) => r.rss_per_conn_kib)), conns_ok: Math.min(...parley.map((r) => r.conns_ok ?? 0)), connect_s: median(parley.map((r) => r.connect_s)), server_ready_ms: median(parley.map((r) => r.server_ready_ms)) }
+    const C = ceiling.length ? { rss_per_conn_kib: median(ceiling.map((r) => r.rss_per_conn_kib)), conns_ok: Math.min(...ceiling.map((r) => r.conns_ok ?? 0)), connect_s: median(ceiling.map((r) => r.connect_s)) } : undefined
     const ratio = C?.rss_per_conn_kib ? P.rss_per_conn_kib! / C.rss_per_conn_kib : null
     rows = [['server', 'RSS per idle conn KiB', 'conns ok', 'connect s']]
     rows.push(['parley', fmt(P.rss_per_conn_kib, 2), String(P.conns_ok), fmt(P.connect_s, 1)])
@@ -319,13 +334,13 @@ function report(key: string, parley: Result[], ceiling: Result[]) {
     json = { scenario: key, db: dbMode, parley: P, ceiling: C ?? null, parley_over_ceiling_memory: ratio == null ? null : Math.round(ratio * 100) / 100 }
     console.log(`\n${title}  [${dbMode}]\n${table(rows)}\nParley / ceiling memory per connection: ${ratio == null ? '-' : ratio.toFixed(2) + ' x'}`)
   } else {
-    const P = { req_per_s: median(parley.map((r) => r.req_per_s)), p50_ms: median(parley.map((r) => r.latency.p50_ms)), p99_ms: median(parley.map((r) => r.latency.p99_ms)), failed: Math.max(...parley.map((r) => r.failed)) }
+    const P = { req_per_s: median(parley.map((r) => r.req_per_s)), p50_ms: median(parley.map((r) => r.latency?.p50_ms)), p99_ms: median(parley.map((r) => r.latency?.p99_ms)), failed: Math.max(...parley.map((r) => r.failed ?? 0)) }
     rows = [['server', 'requests/s', 'p50 ms', 'p99 ms', 'failed'], ['parley', fmt(P.req_per_s), fmt(P.p50_ms, 1), fmt(P.p99_ms, 1), String(P.failed)]]
     json = { scenario: key, db: dbMode, parley: P }
     console.log(`\n${title}  [${dbMode}]\n${table(rows)}`)
   }
   const startup = median(parley.map((r) => r.server_ready_ms))
-  if (startup != null) (json as any).parley_ready_ms = startup
+  if (startup != null) json.parley_ready_ms = startup
   console.log(JSON.stringify(json))
   if (option('json-out')) appendFileSync(option('json-out')!, JSON.stringify({ ts: stamp, ...json }) + '\n')
 }
