@@ -1,6 +1,5 @@
-import { authenticate, bearerAuth, principalOf } from '@parley/platform'
+import { authenticate, bearerAuth, principalOf, registerServiceProbes } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import type { ContactsContext } from '../context'
 import { presentProfile, presentSearchHit } from './identity.presenter'
 import { ProfileSchema, SearchResultSchema, SearchSchema, UpdateProfileSchema } from './identity.schema'
@@ -13,36 +12,7 @@ export const SEARCH_LIMIT = { max: 30, timeWindow: 60_000 }
 
 export function identityRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get(
-      '/acac/health/',
-      {
-        schema: {
-          tags,
-          summary: 'Contacts service health',
-          response: { 200: z.object({ status: z.literal('ok'), service: z.literal('contacts') }) },
-        },
-      },
-      async () => ({ status: 'ok' as const, service: 'contacts' as const }),
-    )
-
-    app.get(
-      '/acac/test-auth/',
-      {
-        preHandler: authenticate,
-        schema: {
-          tags,
-          summary: 'Check an access token',
-          security: bearerAuth,
-          response: {
-            200: z.object({ authenticated: z.literal(true), user_id: z.string(), tenant_id: z.string(), person_id: z.string() }),
-          },
-        },
-      },
-      async (request) => {
-        const p = principalOf(request)
-        return { authenticated: true as const, user_id: p.userId, tenant_id: p.tenantId, person_id: p.personId }
-      },
-    )
+    registerServiceProbes(app, { prefix: '/acac', service: 'contacts', tags })
 
     app.get(
       '/acac/profile/',
@@ -89,13 +59,15 @@ export function identityRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Find a person of my tenant by person_id',
-          description: '404 when nobody has that person_id in your tenant, or when that person blocked you. Limited to 30 per minute.',
+          description:
+            '404 when nobody has that person_id in your tenant, or when that person blocked you. Limited to 30 per minute.',
           security: bearerAuth,
           body: SearchSchema,
           response: { 200: SearchResultSchema },
         },
       },
-      async (request) => presentSearchHit(await searchPerson(ctx, principalOf(request), request.body.person_id)),
+      async (request) =>
+        presentSearchHit(await searchPerson(ctx, principalOf(request), request.body.person_id)),
     )
   }
 }

@@ -1,47 +1,22 @@
-import { authenticate, bearerAuth, principalOf } from '@parley/platform'
+import { authenticate, bearerAuth, principalOf, registerServiceProbes } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import type { ProfileContext } from '../context'
 import { refuseFields } from '../shared/fields'
 import { ownerOf } from '../shared/owner'
 import { presentProfile } from './profile.presenter'
-import { ProfileSchema, READ_ONLY_PROFILE_FIELDS, ReplaceProfileSchema, UpdateProfileSchema } from './profile.schema'
+import {
+  ProfileSchema,
+  READ_ONLY_PROFILE_FIELDS,
+  ReplaceProfileSchema,
+  UpdateProfileSchema,
+} from './profile.schema'
 import { changeProfile, getProfile } from './profile.service'
 
 const tags = ['profile']
 
 export function profileRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get(
-      '/profiles/health/',
-      {
-        schema: {
-          tags,
-          summary: 'Health of the profile service',
-          response: { 200: z.object({ status: z.literal('ok'), service: z.literal('profile') }) },
-        },
-      },
-      async () => ({ status: 'ok' as const, service: 'profile' as const }),
-    )
-
-    app.get(
-      '/profiles/test-auth/',
-      {
-        onRequest: authenticate,
-        schema: {
-          tags,
-          summary: 'Check an access token',
-          security: bearerAuth,
-          response: {
-            200: z.object({ authenticated: z.literal(true), user_id: z.string(), tenant_id: z.string(), person_id: z.string() }),
-          },
-        },
-      },
-      async (request) => {
-        const p = principalOf(request)
-        return { authenticated: true as const, user_id: p.userId, tenant_id: p.tenantId, person_id: p.personId }
-      },
-    )
+    registerServiceProbes(app, { prefix: '/profiles', service: 'profile', tags })
 
     app.get(
       '/profiles/profile/',
@@ -70,7 +45,8 @@ export function profileRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           response: { 200: ProfileSchema },
         },
       },
-      async (request) => presentProfile(await changeProfile(ctx, ownerOf(principalOf(request)), request.body)),
+      async (request) =>
+        presentProfile(await changeProfile(ctx, ownerOf(principalOf(request)), request.body)),
     )
 
     app.patch(
@@ -86,7 +62,8 @@ export function profileRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           response: { 200: ProfileSchema },
         },
       },
-      async (request) => presentProfile(await changeProfile(ctx, ownerOf(principalOf(request)), request.body)),
+      async (request) =>
+        presentProfile(await changeProfile(ctx, ownerOf(principalOf(request)), request.body)),
     )
   }
 }
