@@ -4,6 +4,7 @@ import type { Db } from '../db/database'
 import { transaction, type Tx } from '../db/transaction'
 import { newId } from '../ids'
 import type { DomainEvent, NewEvent } from './events'
+import { RelayLoop } from './relay-loop'
 
 /** A consumer handles each event at least once; the bus makes that exactly once in effect. */
 export interface Consumer {
@@ -18,7 +19,11 @@ export interface Consumer {
 
 export interface EventBus {
   /** Writes an event to the producer's outbox inside its transaction (transactional outbox). */
-  publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>): Promise<DomainEvent<P>>
+  publish<P extends Record<string, unknown>>(
+    tx: Tx,
+    schema: string,
+    event: NewEvent<P>,
+  ): Promise<DomainEvent<P>>
   /** Declares that `schema` has an outbox to relay. */
   addOutbox(schema: string): void
   subscribe(consumer: Consumer): void
@@ -89,18 +94,21 @@ export async function writeOutbox<P extends Record<string, unknown>>(
  * (order is kept) until MAX_ATTEMPTS, then the event is dead-lettered and logged.
  */
 export class InProcessBus implements EventBus {
-  private readonly outboxes = new Set<string>()
   private readonly consumers: Consumer[] = []
-  private timer?: NodeJS.Timeout
-  private running?: Promise<void>
-  private again = false
-  private stopped = true
-  private failing = false
+  private readonly relay: RelayLoop
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.relay = new RelayLoop({
+      db,
+      log,
+      relayBatch: (schema) => this.relayBatch(schema),
+      batchSize: BATCH,
+      pollMs: POLL_MS,
+    })
+  }
 
   async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
     const full = await writeOutbox(tx, schema, event)
@@ -109,7 +117,7 @@ export class InProcessBus implements EventBus {
   }
 
   addOutbox(schema: string) {
-    this.outboxes.add(schema)
+    this.relay.outboxes.add(schema)
   }
 
   subscribe(consumer: Consumer) {
@@ -117,32 +125,21 @@ export class InProcessBus implements EventBus {
   }
 
   start() {
-    this.stopped = false
-    this.timer = setInterval(() => this.kick(), POLL_MS)
-    this.timer.unref()
-    this.kick()
+    this.relay.start()
   }
 
   async stop() {
-    this.stopped = true
-    clearInterval(this.timer)
-    await this.running
+    await this.relay.stop()
   }
 
-  async lag(): Promise<number> {
-    let total = 0
-    for (const schema of this.outboxes) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema)}.outbox
-        where published_at is null and dead_lettered_at is null`.execute(this.db)
-      total += rows[0]?.n ?? 0
-    }
-    return total
+  lag(): Promise<number> {
+    return this.relay.backlog()
   }
 
   async drain() {
     for (let i = 0; i < 200; i++) {
       this.kick()
-      await this.running
+      await this.relay.settled()
       if ((await this.lag()) === 0) return
       await new Promise((r) => setTimeout(r, 20))
     }
@@ -151,36 +148,7 @@ export class InProcessBus implements EventBus {
 
   /** Runs the relay now (or once more right after the current pass). */
   kick() {
-    if (this.stopped) return
-    if (this.running) {
-      this.again = true
-      return
-    }
-    this.running = this.relayAll()
-      .then(() => {
-        if (this.failing) this.log.info('event relay recovered')
-        this.failing = false
-      })
-      .catch((err) => {
-        // @NOTE Logged once per outage, not on every 250 ms pass while the database is away.
-        if (!this.failing) this.log.error({ err }, 'event relay pass failed')
-        this.failing = true
-      })
-      .finally(() => {
-        this.running = undefined
-        if (this.again) {
-          this.again = false
-          this.kick()
-        }
-      })
-  }
-
-  private async relayAll() {
-    for (const schema of this.outboxes) {
-      while (!this.stopped && (await this.relayBatch(schema)) === BATCH) {
-        /* keep going while full batches come back */
-      }
-    }
+    this.relay.kick()
   }
 
   private async relayBatch(schema: string): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
+import { RelayLoop } from '../bus/relay-loop'
 import { deliverOnce, toEvent, writeOutbox, type Consumer, type EventBus, type OutboxRow } from '../bus/bus'
 import type { DomainEvent, NewEvent } from '../bus/events'
 import type { Db } from '../db/database'
@@ -40,8 +41,6 @@ interface ConsumerState {
   failing: boolean
 }
 
-
-
 type Entry = [id: string, fields: string[] | null]
 
 const BATCH = 100
@@ -59,18 +58,14 @@ export class RedisStreamsBus implements EventBus {
   private readonly deadStream: string
   /** Present while Redis keeps its data; missing after a restart that lost it. */
   private readonly marker: string
-  private readonly outboxes = new Set<string>()
   private readonly consumers: ConsumerState[] = []
   private readonly blocking: Redis[] = []
   private readonly loops: Array<Promise<void>> = []
   private readonly claimIdleMs: number
   private readonly maxAttempts: number
   private readonly blockMs: number
-  private timer?: NodeJS.Timeout
-  private running?: Promise<void>
-  private again = false
+  private readonly relay: RelayLoop
   private stopped = true
-  private relayFailing = false
   private readonly onReady = () => this.recoverLostStream()
 
   constructor(private readonly o: RedisStreamsBusOptions) {
@@ -80,6 +75,13 @@ export class RedisStreamsBus implements EventBus {
     this.claimIdleMs = o.claimIdleMs ?? 15_000
     this.maxAttempts = o.maxAttempts ?? 8
     this.blockMs = o.blockMs ?? 2_000
+    this.relay = new RelayLoop({
+      db: o.db,
+      log: o.log,
+      relayBatch: (schema) => this.relayBatch(schema),
+      batchSize: BATCH,
+      pollMs: o.pollMs ?? 250,
+    })
   }
 
   async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
@@ -89,11 +91,17 @@ export class RedisStreamsBus implements EventBus {
   }
 
   addOutbox(schema: string) {
-    this.outboxes.add(schema)
+    this.relay.outboxes.add(schema)
   }
 
   subscribe(consumer: Consumer) {
-    const state: ConsumerState = { consumer, group: consumer.name, nextClaimAt: 0, nextCleanupAt: 0, failing: false }
+    const state: ConsumerState = {
+      consumer,
+      group: consumer.name,
+      nextClaimAt: 0,
+      nextCleanupAt: 0,
+      failing: false,
+    }
     this.consumers.push(state)
     // @NOTE Like the in-process bus, a consumer may join a running bus.
     if (!this.stopped) this.startConsumer(state)
@@ -107,33 +115,25 @@ export class RedisStreamsBus implements EventBus {
 
   start() {
     this.stopped = false
-    this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 250)
-    this.timer.unref()
     this.o.redis.on('ready', this.onReady)
     if (this.o.redis.status === 'ready') this.recoverLostStream()
     for (const state of this.consumers) this.startConsumer(state)
-    this.kick()
+    this.relay.start()
   }
 
   async stop() {
     this.stopped = true
-    clearInterval(this.timer)
     this.o.redis.off('ready', this.onReady)
     // @NOTE Closing the blocking connections ends their XREADGROUP BLOCK; a handler in progress finishes first.
     for (const conn of this.blocking) conn.disconnect()
     await Promise.all(this.loops)
-    await this.running
+    await this.relay.stop()
     await Promise.all(this.blocking.map(closeRedis))
   }
 
   /** Outbox rows not yet relayed, plus stream entries this node's groups have not yet acknowledged. */
   async lag(): Promise<number> {
-    let total = 0
-    for (const schema of this.outboxes) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema)}.outbox
-        where published_at is null and dead_lettered_at is null`.execute(this.o.db)
-      total += rows[0]?.n ?? 0
-    }
+    let total = await this.relay.backlog()
     if (this.consumers.length === 0) return total
     if ((await this.o.redis.exists(this.stream)) === 0) return total
     const groups = (await this.o.redis.xinfo('GROUPS', this.stream)) as unknown[][]
@@ -156,7 +156,7 @@ export class RedisStreamsBus implements EventBus {
   async drain() {
     for (let i = 0; i < 500; i++) {
       this.kick()
-      await this.running
+      await this.relay.settled()
       if ((await this.lag()) === 0) return
       await sleep(20)
     }
@@ -165,35 +165,7 @@ export class RedisStreamsBus implements EventBus {
 
   /** Runs the relay now (or once more right after the current pass). */
   kick() {
-    if (this.stopped) return
-    if (this.running) {
-      this.again = true
-      return
-    }
-    this.running = this.relayAll()
-      .then(() => {
-        if (this.relayFailing) this.o.log.info('event relay recovered')
-        this.relayFailing = false
-      })
-      .catch((err: Error) => {
-        if (!this.relayFailing) this.o.log.warn({ err: { message: err.message } }, 'event relay pass failed; retrying')
-        this.relayFailing = true
-      })
-      .finally(() => {
-        this.running = undefined
-        if (this.again) {
-          this.again = false
-          this.kick()
-        }
-      })
-  }
-
-  private async relayAll() {
-    for (const schema of this.outboxes) {
-      while (!this.stopped && (await this.relayBatch(schema)) === BATCH) {
-        /* keep going while full batches come back */
-      }
-    }
+    this.relay.kick()
   }
 
   /**
@@ -209,7 +181,15 @@ export class RedisStreamsBus implements EventBus {
       if (rows.length === 0) return 0
       const pipeline = this.o.redis.pipeline()
       for (const row of rows) {
-        pipeline.xadd(this.stream, 'MAXLEN', '~', this.o.maxLen ?? 1_000_000, '*', 'e', JSON.stringify(toEvent(row)))
+        pipeline.xadd(
+          this.stream,
+          'MAXLEN',
+          '~',
+          this.o.maxLen ?? 1_000_000,
+          '*',
+          'e',
+          JSON.stringify(toEvent(row)),
+        )
       }
       const results = await pipeline.exec()
       for (const [err] of results ?? []) if (err) throw err
@@ -230,7 +210,7 @@ export class RedisStreamsBus implements EventBus {
       if ((await this.o.redis.set(this.marker, this.o.nodeId, 'NX')) !== 'OK') return
       const windowMs = this.o.replayWindowMs ?? 15 * 60_000
       let replayed = 0
-      for (const schema of this.outboxes) {
+      for (const schema of this.relay.outboxes) {
         const { numAffectedRows } = await sql`update ${sql.id(schema)}.outbox set published_at = null
           where published_at > now() - make_interval(secs => ${windowMs / 1000})
           and dead_lettered_at is null`.execute(this.o.db)
@@ -238,7 +218,9 @@ export class RedisStreamsBus implements EventBus {
       }
       if (replayed > 0) this.o.log.warn({ replayed }, 'Redis lost its data; relaying recent events again')
       this.kick()
-    })().catch((err: Error) => this.o.log.warn({ err: { message: err.message } }, 'event stream check failed'))
+    })().catch((err: Error) =>
+      this.o.log.warn({ err: { message: err.message } }, 'event stream check failed'),
+    )
   }
 
   private async consume(state: ConsumerState, conn: Redis) {
@@ -279,7 +261,8 @@ export class RedisStreamsBus implements EventBus {
         const message = (err as Error).message ?? ''
         // @NOTE A Redis that lost its data has no group either: create it again.
         if (message.includes('NOGROUP')) groupReady = false
-        if (!state.failing) this.o.log.warn({ err: { message }, group: state.group }, 'event consumer failed; retrying')
+        if (!state.failing)
+          this.o.log.warn({ err: { message }, group: state.group }, 'event consumer failed; retrying')
         state.failing = true
         await sleep(250)
       }
@@ -301,7 +284,8 @@ export class RedisStreamsBus implements EventBus {
     for (const c of consumers) {
       const name = String(field(c, 'name'))
       if (name === this.o.nodeId || Number(field(c, 'pending')) > 0) continue
-      if (Number(field(c, 'idle')) > (this.o.goneConsumerIdleMs ?? 60 * 60_000)) await this.o.redis.xgroup('DELCONSUMER', this.stream, group, name)
+      if (Number(field(c, 'idle')) > (this.o.goneConsumerIdleMs ?? 60 * 60_000))
+        await this.o.redis.xgroup('DELCONSUMER', this.stream, group, name)
     }
   }
 
@@ -367,15 +351,45 @@ export class RedisStreamsBus implements EventBus {
     await this.o.redis.xack(this.stream, state.group, id)
   }
 
-  private async deadLetter(state: ConsumerState, id: string, raw: string, attempts: number, reason: string, event?: DomainEvent) {
+  private async deadLetter(
+    state: ConsumerState,
+    id: string,
+    raw: string,
+    attempts: number,
+    reason: string,
+    event?: DomainEvent,
+  ) {
     await this.o.redis
       .multi()
-      .xadd(this.deadStream, 'MAXLEN', '~', 100_000, '*', 'e', raw, 'group', state.group, 'id', id, 'attempts', attempts, 'reason', reason)
+      .xadd(
+        this.deadStream,
+        'MAXLEN',
+        '~',
+        100_000,
+        '*',
+        'e',
+        raw,
+        'group',
+        state.group,
+        'id',
+        id,
+        'attempts',
+        attempts,
+        'reason',
+        reason,
+      )
       .xack(this.stream, state.group, id)
       .exec()
     this.o.onDeadLetter?.()
     this.o.log.error(
-      { eventId: event?.id, type: event?.type, consumer: state.group, streamId: id, attempts, deadLetterStream: this.deadStream },
+      {
+        eventId: event?.id,
+        type: event?.type,
+        consumer: state.group,
+        streamId: id,
+        attempts,
+        deadLetterStream: this.deadStream,
+      },
       'event dead-lettered after repeated failures',
     )
   }
