@@ -1,6 +1,7 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Owner } from '../shared/owner'
+import { clearDefault } from '../shared/defaults'
 import { containsPattern, type OrderTerm } from '../shared/list-query'
 
 export type AddressType = 'home' | 'work' | 'billing' | 'shipping' | 'other'
@@ -115,16 +116,8 @@ export async function isAddressTypeTaken(db: Db, owner: Owner, type: AddressType
 }
 
 /** Clears the owner's default address (except `exceptId`), so a new default can take its place. */
-export async function clearDefaultAddress(db: Db, owner: Owner, exceptId?: string): Promise<void> {
-  let query = db
-    .withSchema('profile')
-    .updateTable('addresses')
-    .set({ is_default: false, updated_at: sql`now()` })
-    .where('user_id', '=', owner.userId)
-    .where('tenant_id', '=', owner.tenantId)
-    .where('is_default', '=', true)
-  if (exceptId) query = query.where('id', '<>', exceptId)
-  await query.execute()
+export function clearDefaultAddress(db: Db, owner: Owner, exceptId?: string): Promise<void> {
+  return clearDefault(db, 'addresses', owner, exceptId)
 }
 
 export async function insertAddress(db: Db, owner: Owner, id: string, values: AddressValues): Promise<Address> {

@@ -1,5 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+import { clearDefault } from '../shared/defaults'
 import { containsPattern, type OrderTerm } from '../shared/list-query'
 import type { Owner } from '../shared/owner'
 import type { CardBrand, CardType } from './card-number'
@@ -110,16 +111,9 @@ export async function hasCardWithFingerprint(db: Db, owner: Owner, fingerprint: 
   return (await owned(db, owner).select('id').where('fingerprint', '=', fingerprint).executeTakeFirst()) !== undefined
 }
 
-export async function clearDefaultCard(db: Db, owner: Owner, exceptId?: string): Promise<void> {
-  let query = db
-    .withSchema('profile')
-    .updateTable('cards')
-    .set({ is_default: false, updated_at: sql`now()` })
-    .where('user_id', '=', owner.userId)
-    .where('tenant_id', '=', owner.tenantId)
-    .where('is_default', '=', true)
-  if (exceptId) query = query.where('id', '<>', exceptId)
-  await query.execute()
+/** Clears the owner's default card (except `exceptId`), so a new default can take its place. */
+export function clearDefaultCard(db: Db, owner: Owner, exceptId?: string): Promise<void> {
+  return clearDefault(db, 'cards', owner, exceptId)
 }
 
 export async function insertCard(db: Db, owner: Owner, id: string, card: NewCard): Promise<Card> {
