@@ -17,7 +17,7 @@ import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
+import { createScratchDatabase } from '@parley/platform/testing'
 
 // `--nodes N`: distributed mode (N nodes on PostgreSQL + Redis, scenario a), in cluster-bench.ts; exits here when done.
 if (process.argv.includes('--nodes')) process.exit(await (await import('./cluster-bench')).clusterBench())
@@ -179,20 +179,9 @@ function ensurePeers() {
 
 async function createDatabase(): Promise<string | undefined> {
   if (dbMode !== 'postgres') return undefined
-  const name = `parley_bench_${process.pid}_${Date.now().toString(36)}`
-  const admin = new pg.Client({ connectionString: baseDbUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: baseDbUrl })
-    await c.connect()
-    await c.query(`drop database if exists ${name} with (force)`)
-    await c.end()
-  })
-  const url = new URL(baseDbUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const scratch = await createScratchDatabase(baseDbUrl, 'parley_bench')
+  cleanups.push(() => scratch.drop())
+  return scratch.url
 }
 
 function postgresPid(): number | undefined {

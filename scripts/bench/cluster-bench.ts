@@ -26,6 +26,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { createScratchDatabase } from '@parley/platform/testing'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PEERS = resolve(process.env.PEERS_DIR ?? join(ROOT, '../shared/peers'))
@@ -181,20 +182,9 @@ async function deleteRedisPrefix(url: string, prefix: string): Promise<number> {
 }
 
 async function createDatabase(baseUrl: string): Promise<string> {
-  const name = `parley_bench_nodes_${process.pid}_${Date.now().toString(36)}`
-  const admin = new pg.Client({ connectionString: baseUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: baseUrl })
-    await c.connect()
-    await c.query(`drop database if exists ${name} with (force)`)
-    await c.end()
-  })
-  const url = new URL(baseUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const scratch = await createScratchDatabase(baseUrl, 'parley_bench_nodes')
+  cleanups.push(() => scratch.drop())
+  return scratch.url
 }
 
 // ---------------------------------------------------------------- child processes

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import pg from 'pg'
 import { loadConfig, type Config } from '../config'
 import { openDatabase, type Database } from '../db/database'
 import { createPlatform, type Platform } from '../platform'
 import { buildServer, type ServiceModule, type Server_ } from '../service'
+import { createScratchDatabase } from './scratch-database'
 import { deleteRedisPrefix, uniqueRedisPrefix } from './redis'
 
 /** Collects every JSON log line the server writes, so tests can assert what never appears in logs. */
@@ -32,23 +32,14 @@ export async function createTestDatabase(): Promise<{ database: Database; url?: 
     const database = await openDatabase({})
     return { database, drop: () => database.close() }
   }
-  const name = `parley_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
-  const admin = new pg.Client({ connectionString: baseUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(baseUrl)
-  url.pathname = `/${name}`
-  const database = await openDatabase({ url: url.toString(), poolSize: 5 })
+  const scratch = await createScratchDatabase(baseUrl, 'parley_t')
+  const database = await openDatabase({ url: scratch.url, poolSize: 5 })
   return {
     database,
-    url: url.toString(),
+    url: scratch.url,
     async drop() {
       await database.close()
-      const c = new pg.Client({ connectionString: baseUrl })
-      await c.connect()
-      await c.query(`drop database if exists ${name} with (force)`)
-      await c.end()
+      await scratch.drop()
     },
   }
 }
@@ -203,3 +194,4 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
 }
 export * from './redis'
 export * from './postgres'
+export * from './scratch-database'
