@@ -10,6 +10,7 @@ import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
 import * as presenceNodes from './db/migrations/20261201T020000Z-presence-nodes'
 import * as searchTrigram from './db/migrations/20261201T030000Z-search-trigram'
 import * as sendBatchFunction from './db/migrations/20261210T000000Z-send-batch-function'
+import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-batch-index-probes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
@@ -25,6 +26,7 @@ export const chatMigrations = {
   '20261201T020000Z-presence-nodes': presenceNodes,
   '20261201T030000Z-search-trigram': searchTrigram,
   '20261210T000000Z-send-batch-function': sendBatchFunction,
+  '20261211T000000Z-send-batch-index-probes': sendBatchIndexProbes,
 }
 
 /**

@@ -1,0 +1,101 @@
+import type { Db } from '@parley/platform'
+import { sql } from 'kysely'
+
+/**
+ * `chat.send_batch`, second version: the same contract (see 20261210T000000Z-send-batch-function),
+ * planned so that its cost follows the batch, not the tables.
+ *
+ * The first version joined the batch to `messages`, `participants` and `conversations` with
+ * plain joins, and the planner (PGlite never runs ANALYZE) chose hash joins over sequential scans:
+ * every call read the whole messages table to find duplicate client_ids, so a send got slower with
+ * every message ever stored. Here every lookup is a lateral `limit 1` probe of a unique index,
+ * which the planner cannot turn into a scan, and the plan is generic (planned once per session,
+ * not per call: planning the statement cost more than running it for small batches).
+ *
+ * Seq allocation: the conversation rows are locked (in id order) by the first statement, so the
+ * `last_seq` the second statement reads cannot move before COMMIT; each new message takes
+ * `last_seq + its rank in the batch`, and `conversations.last_seq` moves by the batch's count.
+ */
+const FUNCTION = `
+create or replace function chat.send_batch(
+  p_id uuid[], p_tenant text[], p_conv uuid[], p_sender uuid[], p_content text[], p_type text[], p_reply uuid[], p_client text[])
+returns table (
+  o_i int, o_status text, o_id uuid, o_seq bigint, o_created_at timestamptz,
+  d_tenant_id text, d_conversation_id uuid, d_content text, d_message_type text, d_reply_to uuid,
+  d_edited_at timestamptz, d_deleted_at timestamptz)
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $fn$
+#variable_conflict use_column
+begin
+  perform 1 from chat.conversations c where c.id = any(p_conv) order by c.id for update;
+  return query
+  with k as (
+    select u.id, u.tenant_id, u.conversation_id, u.sender_id, u.content, u.message_type, u.reply_to, u.client_id, u.i::int as i
+    from unnest(p_id, p_tenant, p_conv, p_sender, p_content, p_type, p_reply, p_client)
+      with ordinality as u(id, tenant_id, conversation_id, sender_id, content, message_type, reply_to, client_id, i)
+  ), chk as (
+    select k.*, c.last_seq as base_seq,
+      d.id as d_id, d.seq as d_seq, d.created_at as d_created_at, d.tenant_id as d_tenant_id, d.conversation_id as d_conversation_id,
+      d.content as d_content, d.message_type as d_message_type, d.reply_to as d_reply_to, d.edited_at as d_edited_at, d.deleted_at as d_deleted_at,
+      case
+        when d.id is not null then 'duplicate'
+        when p.role is null or c.id is null or c.tenant_id <> k.tenant_id then 'not_found'
+        when c.is_read_only then 'read_only'
+        when c.type = 'channel' and p.role = 'member' then 'not_allowed'
+        when k.reply_to is not null and not exists (
+          select 1 from chat.messages r where r.id = k.reply_to and r.conversation_id = k.conversation_id) then 'bad_reply'
+        else 'ok' end as status
+    from k
+    left join lateral (
+      select m.id, m.seq, m.created_at, m.tenant_id, m.conversation_id, m.content, m.message_type, m.reply_to, m.edited_at, m.deleted_at
+      from chat.messages m
+      where k.client_id is not null and m.sender_id = k.sender_id and m.client_id = k.client_id and m.client_id is not null
+      limit 1) d on true
+    left join lateral (
+      select p.role from chat.participants p
+      where p.conversation_id = k.conversation_id and p.user_id = k.sender_id and p.left_at is null
+      limit 1) p on true
+    left join lateral (
+      select c.id, c.tenant_id, c.is_read_only, c.type, c.last_seq from chat.conversations c
+      where c.id = k.conversation_id and c.deleted_at is null
+      limit 1) c on true
+  ), ok as (
+    select chk.*, row_number() over (partition by chk.conversation_id order by chk.i) as rn,
+      count(*) over (partition by chk.conversation_id) as n
+    from chk where chk.status = 'ok'
+  ), alloc as (
+    update chat.conversations c set last_seq = c.last_seq + a.n, last_message_at = now(), updated_at = now()
+    from (select distinct ok.conversation_id, ok.n from ok) a
+    where c.id = a.conversation_id
+  ), ins as (
+    insert into chat.messages as m (id, tenant_id, conversation_id, seq, sender_id, content, message_type, reply_to, client_id)
+    select ok.id, ok.tenant_id, ok.conversation_id, ok.base_seq + ok.rn, ok.sender_id, ok.content, ok.message_type, ok.reply_to, ok.client_id
+    from ok
+    order by ok.conversation_id, ok.rn
+    returning m.id, m.seq, m.created_at, m.conversation_id, m.sender_id
+  ), adv as (
+    update chat.participants p
+    set last_read_seq = greatest(p.last_read_seq, s.seq), last_delivered_seq = greatest(p.last_delivered_seq, s.seq)
+    from (select ins.conversation_id, ins.sender_id, max(ins.seq) as seq from ins group by ins.conversation_id, ins.sender_id) s
+    where p.conversation_id = s.conversation_id and p.user_id = s.sender_id
+  ), ch as (
+    insert into chat.changes (conversation_id, type, data)
+    select ins.conversation_id, 'message.new', jsonb_build_object('message_id', ins.id, 'seq', ins.seq)
+    from ins order by ins.conversation_id, ins.seq
+  )
+  select chk.i, chk.status, coalesce(ins.id, chk.d_id), coalesce(ins.seq, chk.d_seq), coalesce(ins.created_at, chk.d_created_at),
+    chk.d_tenant_id, chk.d_conversation_id, chk.d_content, chk.d_message_type, chk.d_reply_to, chk.d_edited_at, chk.d_deleted_at
+  from chk left join ins on ins.id = chk.id
+  order by chk.i;
+end
+$fn$`
+
+export async function up(db: Db): Promise<void> {
+  await sql.raw(FUNCTION).execute(db)
+}
+
+export async function down(db: Db): Promise<void> {
+  const previous = await import('./20261210T000000Z-send-batch-function')
+  await previous.up(db)
+}
