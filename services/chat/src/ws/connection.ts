@@ -8,7 +8,7 @@ import { syncFor } from '../misc.routes'
 import { addReaction, removeReaction } from '../reactions/reactions.service'
 import { markRead } from '../receipts/receipts.service'
 import { frame, type HubConnection } from '../realtime/hub'
-import type { PreparedFrame } from '../realtime/prepared-frame'
+import { prepareTextFrame, type PreparedFrame } from '../realtime/prepared-frame'
 import { errorFrameFor } from './frame-errors'
 import { TokenBucket } from './rate-limit'
 
@@ -16,21 +16,21 @@ const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
 const HISTORY_LIMIT = 100
 
 /**
- * Sockets written to in the current tick stay corked until the tick ends, so the frames a
- * socket gets in one turn (a committed batch, its ack, receipts) leave in one writev syscall
- * instead of one per frame. One shared list and one nextTick for all sockets.
+ * Frames for a socket are gathered during the current tick and leave at its end in one
+ * `socket.write` (one syscall): a committed batch, its ack and receipts go out together. One
+ * shared list and one nextTick for all sockets; no per-socket cork/uncork or writev bookkeeping.
  */
-const corked: ChatConnection[] = []
-let uncorkScheduled = false
-function uncorkAll() {
-  uncorkScheduled = false
-  for (const conn of corked) conn.uncork()
-  corked.length = 0
+const pendingConns: ChatConnection[] = []
+let flushScheduled = false
+function flushAll() {
+  flushScheduled = false
+  for (const conn of pendingConns) conn.flush()
+  pendingConns.length = 0
 }
 
 /** `ws` internals this file relies on: the raw socket, and bytes queued inside its sender. */
 interface WsInternals {
-  _socket?: { cork(): void; uncork(): void; write(data: Buffer): boolean }
+  _socket?: { write(data: Buffer): boolean }
   _sender?: { _bufferedBytes: number }
 }
 
@@ -43,9 +43,9 @@ export class ChatConnection implements HubConnection {
   readonly userId: string
   alive = true
   private closed = false
-  private isCorked = false
-  /** Bytes not yet taken by the kernel when this tick's cork began. */
-  private backlog = 0
+  /** This tick's frames, written at its end in one syscall. */
+  private pending: PreparedFrame[] = []
+  private pendingBytes = 0
   private readonly bucket?: TokenBucket
   private queue: Promise<void> = Promise.resolve()
   /** Frames that arrive before the membership cache is loaded wait here, in order. */
@@ -74,50 +74,48 @@ export class ChatConnection implements HubConnection {
   }
 
   /**
-   * Sends a pre-serialized frame unless the socket's buffer is past the limit (then 1013). A
-   * prepared frame's bytes go straight to the socket (no per-recipient framing) when `ws` has
-   * nothing queued of its own, so the order of frames is kept either way.
+   * Queues a frame for the end of this tick unless the socket's backlog is past the limit (then
+   * 1013). The frame's bytes (built once per message for every recipient, see prepared-frame)
+   * go straight to the socket; `ws`'s own framing is only used if it has something queued, so
+   * the order of frames is kept either way.
    */
   send(data: string | PreparedFrame): boolean {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return false
-    const internals = this.ws as unknown as WsInternals
-    const socket = internals._socket
     const limit = this.ctx.options.maxBufferedBytes
-    // @NOTE What the peer has not read yet is the backlog from before this tick; this tick's own
-    // writes are still corked, not backlog.
-    const backlog = this.isCorked ? this.backlog : this.ws.bufferedAmount
-    if (backlog > limit) {
+    // @NOTE The backlog is what the peer has not read yet (bytes the kernel did not take) plus
+    // this tick's frames.
+    if (this.ws.bufferedAmount + this.pendingBytes > limit) {
       this.ctx.metrics.slowConsumers.inc()
       this.cutOff(CloseCodes.tryAgainLater, 'send buffer full; reconnect and catch up')
       return false
     }
-    if (socket && !this.isCorked) {
-      this.isCorked = true
-      this.backlog = backlog
-      socket.cork()
-      corked.push(this)
-      if (!uncorkScheduled) {
-        uncorkScheduled = true
-        process.nextTick(uncorkAll)
+    const prepared = typeof data === 'string' ? prepareTextFrame(data) : data
+    if (this.pending.length === 0) {
+      pendingConns.push(this)
+      if (!flushScheduled) {
+        flushScheduled = true
+        process.nextTick(flushAll)
       }
     }
-    if (typeof data === 'string') this.ws.send(data)
-    else if (socket && internals._sender?._bufferedBytes === 0) socket.write(data.bytes)
-    else this.ws.send(data.text)
-    if (socket && this.ws.bufferedAmount - this.backlog > limit) {
-      // A big tick: hand it to the kernel now, so corking never holds more than the limit.
-      socket.uncork()
-      this.backlog = this.ws.bufferedAmount
-      socket.cork()
-    }
+    this.pending.push(prepared)
+    this.pendingBytes += prepared.bytes.length
+    // A big tick (a long history) goes to the kernel at once, so a tick never holds more than the limit.
+    if (this.pendingBytes > limit) this.flush()
     return true
   }
 
-  /** Ends this tick's cork (see {@link uncorkAll}). */
-  uncork() {
-    if (!this.isCorked) return
-    this.isCorked = false
-    ;(this.ws as unknown as WsInternals)._socket?.uncork()
+  /** Writes this tick's frames (see {@link flushAll}). */
+  flush() {
+    const frames = this.pending
+    if (frames.length === 0) return
+    this.pending = []
+    this.pendingBytes = 0
+    if (this.ws.readyState !== this.ws.OPEN) return
+    const internals = this.ws as unknown as WsInternals
+    const socket = internals._socket
+    if (socket && !internals._sender?._bufferedBytes) {
+      socket.write(frames.length === 1 ? frames[0].bytes : Buffer.concat(frames.map((f) => f.bytes)))
+    } else for (const f of frames) this.ws.send(f.text)
   }
 
   sendFrame<K extends ServerFrameType>(type: K, payload: ServerFrameMap[K], ref?: string) {
@@ -132,6 +130,9 @@ export class ChatConnection implements HubConnection {
   cutOff(code: number, reason: string) {
     if (this.closed) return
     this.closed = true
+    // What this tick queued leaves before the close frame; a slow consumer's backlog is dropped.
+    if (code === CloseCodes.tryAgainLater) this.pending = []
+    else this.flush()
     this.ws.close(code, reason)
     setTimeout(() => this.ws.terminate(), 5_000).unref()
   }
