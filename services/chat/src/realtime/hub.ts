@@ -11,11 +11,8 @@ export interface HubConnection {
   send(frame: string | PreparedFrame): boolean
 }
 
-/** What a node hears on a `user:<id>` topic. */
-type UserControl =
-  | { op: 'add'; conversation_id: string; role: Role }
-  | { op: 'remove'; conversation_id: string }
-  | { op: 'frame'; frame: string }
+/** A membership change a node hears on a `user:<id>` topic (frames for the user come as FRAME_PREFIX + frame). */
+type UserControl = { op: 'add'; conversation_id: string; role: Role } | { op: 'remove'; conversation_id: string }
 
 export interface HubHooks {
   /** A message frame was handed to a member's socket (drives delivery receipts); positional, no allocation per recipient. */
@@ -71,9 +68,12 @@ export class RealtimeHub {
     this.fanout.publish(`conv:${conversationId}`, `${MESSAGE_PREFIX}${seq} ${senderId} ${Date.now()}\n${serialized}`)
   }
 
-  /** A frame for every socket of one user. */
+  /**
+   * A frame for every socket of one user. It travels as-is behind a prefix, not wrapped in a JSON
+   * control message: a fan-out flush sends thousands of these (delivery receipts to authors).
+   */
   toUser<K extends ServerFrameType>(userId: string, type: K, payload: ServerFrameMap[K]) {
-    this.publishControl(userId, { op: 'frame', frame: frame(type, payload) })
+    this.fanout.publish(`user:${userId}`, FRAME_PREFIX + frame(type, payload))
   }
 
   /** Membership changes reach every node before the next frame is handled there. */
@@ -174,14 +174,18 @@ export class RealtimeHub {
   }
 
   private onUserMessage(userId: string, raw: string) {
+    if (raw.startsWith(FRAME_PREFIX)) {
+      const conns = this.connsByUser.get(userId)
+      if (!conns) return
+      const f = raw.slice(FRAME_PREFIX.length)
+      const prepared = conns.size > 1 ? prepareTextFrame(f) : f
+      for (const conn of conns) conn.send(prepared)
+      return
+    }
     let control: UserControl
     try {
       control = JSON.parse(raw)
     } catch {
-      return
-    }
-    if (control.op === 'frame') {
-      for (const conn of this.connsByUser.get(userId) ?? []) conn.send(control.frame)
       return
     }
     const pending = this.pendingControls.get(userId)
