@@ -28,7 +28,9 @@ set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 begin
-  perform 1 from chat.conversations c where c.id = any(p_conv) order by c.id for update;
+  -- Row locks in id order (writers on several nodes never deadlock), each one a probe.
+  perform 1 from (select distinct u.id from unnest(p_conv) as u(id) order by u.id) k
+    cross join lateral (select 1 from chat.conversations c where c.id = k.id limit 1 for update) l;
   return query
   with k as (
     select u.id, u.tenant_id, u.conversation_id, u.sender_id, u.content, u.message_type, u.reply_to, u.client_id, u.i::int as i
