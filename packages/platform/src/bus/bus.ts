@@ -74,6 +74,25 @@ export async function deliverOnce(db: Db, consumer: Consumer, event: DomainEvent
   })
 }
 
+/**
+ * Delivers a run of events to one consumer in ONE transaction (one inbox insert, one COMMIT
+ * instead of one each): events it already has are skipped, the rest handled in order. A throw
+ * rolls the whole run back; the caller then goes event by event to find the failing one.
+ */
+export async function deliverRunOnce(db: Db, consumer: Consumer, events: DomainEvent[]): Promise<void> {
+  if (events.length === 0) return
+  if (events.length === 1) {
+    await deliverOnce(db, consumer, events[0])
+    return
+  }
+  await transaction(db, async (tx) => {
+    const { rows } = await sql<{ event_id: string }>`insert into ${sql.id(consumer.schema)}.inbox (consumer, event_id)
+      select ${consumer.name}, unnest(${events.map((e) => e.id)}::uuid[]) on conflict do nothing returning event_id`.execute(tx.db)
+    const fresh = new Set(rows.map((r) => r.event_id))
+    for (const event of events) if (fresh.has(event.id)) await consumer.handle(event, tx)
+  })
+}
+
 /** Writes an event row into `schema`.outbox. Shared by every bus implementation. */
 export async function writeOutbox<P extends Record<string, unknown>>(
   tx: Tx,
@@ -155,6 +174,19 @@ export class InProcessBus implements EventBus {
     const s = sql.id(schema)
     const { rows } = await sql<OutboxRow>`select * from ${s}.outbox
       where published_at is null and dead_lettered_at is null order by seq limit ${BATCH}`.execute(this.db)
+    if (rows.length === 0) return 0
+    // @NOTE The common case first: the whole batch, one transaction per consumer and one update
+    // (a reconnect storm of 1,000 users is 1,000 presence events: 2,000 commits one by one).
+    try {
+      const events = rows.map(toEvent)
+      for (const consumer of this.consumers) {
+        await deliverRunOnce(this.db, consumer, events.filter((e) => consumer.types.includes(e.type)))
+      }
+      await sql`update ${s}.outbox set published_at = now() where seq = any(${rows.map((r) => r.seq)}::bigint[])`.execute(this.db)
+      return rows.length
+    } catch {
+      // Some event fails: go one by one, so it is found and retried (or dead-lettered) in order.
+    }
     for (const row of rows) {
       const event = toEvent(row)
       try {

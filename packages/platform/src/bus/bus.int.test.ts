@@ -1,0 +1,92 @@
+import { pino } from 'pino'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { transaction } from '../db/transaction'
+import { migrateSchema } from '../db/migrate'
+import { LogCapture, createTestDatabase } from '../testing'
+import { InProcessBus, type Consumer } from './bus'
+import { outboxMigration } from './outbox.migration'
+
+const SCHEMA = 'inprocbus'
+
+/** The embedded bus: exactly once in effect, in order, a run of events per transaction. */
+describe(InProcessBus.name, () => {
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>>
+  let bus: InProcessBus
+  const log = new LogCapture()
+  /** event id → the transaction its handler ran in. */
+  const handledIn = new Map<string, string>()
+  /** Every handler call, failed ones included, by payload n. */
+  const calls: number[] = []
+  let poison: string | undefined
+
+  const consumer: Consumer = {
+    name: 'inprocbus.effects',
+    schema: SCHEMA,
+    types: ['thing.happened'],
+    async handle(event, tx) {
+      const { rows } = await sql<{ xid: string }>`select pg_current_xact_id()::text as xid`.execute(tx.db)
+      handledIn.set(event.id, rows[0].xid)
+      calls.push(Number(event.payload.n))
+      if (event.id === poison) throw new Error('poison')
+      await sql`insert into inprocbus.effects (event_id, n) values (${event.id}, ${Number(event.payload.n)})`.execute(tx.db)
+    },
+  }
+
+  const db = () => testDb.database.db
+  const publishAll = (ns: number[]) =>
+    transaction(db(), async (tx) => {
+      const events = []
+      for (const n of ns) events.push(await bus.publish(tx, SCHEMA, { type: 'thing.happened', tenantId: 't1', payload: { n } }))
+      return events
+    })
+  const effects = async () =>
+    (await sql<{ n: number }>`select n from inprocbus.effects order by n`.execute(db())).rows.map((r) => r.n)
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase()
+    await migrateSchema(db(), SCHEMA, {
+      '00000000T000000Z-platform-outbox': outboxMigration(SCHEMA),
+      '20261122T000000Z-effects': {
+        async up(d) {
+          await sql`create table inprocbus.effects (event_id uuid primary key, n int not null)`.execute(d)
+        },
+      },
+    })
+    bus = new InProcessBus(db(), pino({ level: 'info' }, log))
+    bus.addOutbox(SCHEMA)
+    bus.subscribe(consumer)
+  })
+
+  afterAll(async () => {
+    await bus?.stop()
+    await testDb?.drop()
+  })
+
+  it('hands a run of waiting events to a consumer in one transaction, once each, in order', async () => {
+    const events = await publishAll(Array.from({ length: 30 }, (_, i) => i))
+    bus.start()
+    await bus.drain()
+    expect(await effects()).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    expect(new Set(events.map((e) => handledIn.get(e.id))).size).toBe(1)
+    // Relaying again (a restart, a second pass) changes nothing.
+    await sql`update inprocbus.outbox set published_at = null`.execute(db())
+    bus.kick()
+    await bus.drain()
+    expect(await effects()).toEqual(Array.from({ length: 30 }, (_, i) => i))
+  })
+
+  it('finds a failing event one by one: those before it are delivered, those after wait until it is dead-lettered', async () => {
+    const events = await publishAll([100, 101, 102, 103])
+    poison = events[2].id
+    calls.length = 0
+    await bus.drain()
+    expect(await effects()).toEqual([...Array.from({ length: 30 }, (_, i) => i), 100, 101, 103])
+    const { rows } = await sql<{ attempts: number; dead: boolean }>`select attempts, dead_lettered_at is not null as dead
+      from inprocbus.outbox where id = ${poison}`.execute(db())
+    expect(rows[0]).toEqual({ attempts: 8, dead: true })
+    // 103 waited for 102 to be given up: nothing after it ran before its last attempt.
+    expect(calls.indexOf(103)).toBeGreaterThan(calls.lastIndexOf(102))
+    expect(log.parsed().some((l) => l.msg === 'event dead-lettered after repeated failures' && l.eventId === poison)).toBe(true)
+  }, 30_000)
+})
