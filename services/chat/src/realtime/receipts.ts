@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { ParticipantRow } from '../db/rows'
 import type { RealtimeHub } from './hub'
 
-const CHUNK = 200
+const CHUNK = 50
 const RATIO = 9
 const MAX_DELAY_MS = 1000
 
@@ -86,6 +86,10 @@ export class DeliveryTracker {
 
   private async write(list: PendingReceipt[]) {
     // @NOTE One statement (one round trip, one transaction): the positions and their sync-log rows.
+    // Committed asynchronously (`synchronous_commit = off` for this transaction only): nobody was
+    // promised these rows are durable, and a COMMIT that waits for the WAL flush would hold the
+    // member rows locked meanwhile, in the way of the message batches that move senders' positions.
+    // A crash can lose the last moments of positions, which later deliveries or fetches move again.
     const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`with u as (
         update chat.participants p set last_delivered_seq = k.seq
         from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
@@ -95,7 +99,7 @@ export class DeliveryTracker {
         insert into chat.changes (conversation_id, type, data)
         select u.conversation_id, 'receipt.delivered', jsonb_build_object('user_id', u.user_id, 'up_to_seq', u.last_delivered_seq) from u
       )
-      select * from u`.execute(this.db)
+      select u.* from u cross join (select set_config('synchronous_commit', 'off', true)) async_commit`.execute(this.db)
     if (!rows.length) return
     const sent = new Map<string, PendingReceipt>()
     for (const l of list) sent.set(`${l.c}|${l.u}`, l)
