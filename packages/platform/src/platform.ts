@@ -74,7 +74,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     })
   }
   const revocations = distributed?.revocations ?? new InMemoryRevocations()
-  const bus = distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }), { deliverRuns: database.kind === 'postgres' })
+  const bus = distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }))
   const fanout = distributed?.fanout ?? new InProcessFanout()
 
   let storage: FileStorage

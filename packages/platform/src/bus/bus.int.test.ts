@@ -53,7 +53,7 @@ describe(InProcessBus.name, () => {
         },
       },
     })
-    bus = new InProcessBus(db(), pino({ level: 'info' }, log), { deliverRuns: true })
+    bus = new InProcessBus(db(), pino({ level: 'info' }, log))
     bus.addOutbox(SCHEMA)
     bus.subscribe(consumer)
   })
