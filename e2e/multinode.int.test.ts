@@ -61,6 +61,15 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     for (const other of [a, c]) {
       await other.next((f) => f.type === 'typing_indicator' && f.user_id === users[1].id && f.is_typing === true)
     }
+    // Live presence goes to contacts: a (node 0) and c (node 2) become contacts by mutual invites.
+    await api(cluster.nodes[0].url).post('/acac/send-invite/', { person_id: users[2].person_id }, users[0].access)
+    const mutual = await api(cluster.nodes[2].url).post('/acac/send-invite/', { person_id: users[0].person_id }, users[2].access)
+    expect(mutual.body.status).toBe('accepted')
+    // Until chat has the direct conversation (contact.accepted crosses nodes through Redis Streams).
+    await eventually(async () => {
+      const res = await api(cluster.nodes[0].url).get(`/api/chat/conversations/${mutual.body.room_id}/`, users[0].access)
+      return res.status === 200
+    }, 15_000)
     c.send({ type: 'update_presence', status: 'busy' })
     await a.next((f) => f.type === 'presence' && f.user_id === users[2].id && f.status === 'busy')
     const seen = await api(cluster.nodes[0].url).get(`/api/chat/presence/?user_ids=${users[2].id}`, users[0].access)

@@ -76,4 +76,22 @@ describe('presence after a node dies', () => {
     await a.close()
     await eventually(async () => (await statusOf(bob, alice)) === 'offline')
   })
+
+  it('tells contacts live, not the members of a group they share', async () => {
+    const dave = await c.user({ tenantId: alice.tenantId })
+    const group = await api(c.t.url).post('/api/chat/conversations/', { type: 'group', name: 'g', participant_ids: [dave.id] }, alice.token)
+    expect(group.status).toBe(201)
+    const b = await TestSocket.open(c.t.wsUrl, bob.token)
+    const d = await TestSocket.open(c.t.wsUrl, dave.token)
+    const a = await TestSocket.open(c.t.wsUrl, alice.token)
+    a.send({ type: 'update_presence', status: 'away' })
+    await b.next('presence', (f) => f.user_id === alice.id && f.status === 'away')
+    // Whatever the broadcast sent Dave was written before his pong.
+    d.send({ type: 'ping', ref: 'after' })
+    await d.next('pong', (f) => f.ref === 'after')
+    expect(d.all('presence').filter((f) => f.user_id === alice.id)).toEqual([])
+    // He can still read it.
+    expect(await statusOf(dave, alice)).toBe('away')
+    for (const s of [a, b, d]) await s.close()
+  })
 })

@@ -26,7 +26,7 @@ type PresenceFacts = Pick<PresenceRow, 'user_id' | 'last_seen'> & { status: Pres
  * means "appear offline"). Each node counts its sockets under its own id and beats a heartbeat;
  * a node that dies without closing its sockets stops counting once its heartbeat is older than
  * the TTL, and the next sweep (by any node) removes its rows and tells contacts the users left.
- * Changes go to the people who share a direct or group conversation with the user, and to other
+ * Changes go to the people who share a direct conversation with the user (contacts), and to other
  * services as `user.presence_changed` events (the contacts service shows them in its contact list).
  */
 export class PresenceService {
@@ -180,8 +180,11 @@ export class PresenceService {
   private async broadcast(userId: string, view: PresenceView) {
     this.announce(userId, view)
     try {
+      // @NOTE Live presence goes to the user's direct-conversation partners (their contacts), as
+      // the web client shows it there; group members read it with GET presence/?user_ids=. Telling
+      // every member of every group made a reconnect storm cost users × group size frames.
       const { rows } = await sql<{ user_id: string }>`select distinct o.user_id from chat.participants me
-        join chat.conversations c on c.id = me.conversation_id and c.type <> 'channel' and c.deleted_at is null
+        join chat.conversations c on c.id = me.conversation_id and c.type = 'direct' and c.deleted_at is null
         join chat.participants o on o.conversation_id = me.conversation_id and o.left_at is null
         where me.user_id = ${userId} and me.left_at is null`.execute(this.db)
       const targets = new Set(rows.map((r) => r.user_id))
