@@ -13,11 +13,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createScratchDatabase } from '@parley/platform/testing'
+import { createScratchDatabase, freePort } from '@parley/platform/testing'
 
 // `--nodes N`: distributed mode (N nodes on PostgreSQL + Redis, scenario a), in cluster-bench.ts; exits here when done.
 if (process.argv.includes('--nodes')) process.exit(await (await import('./cluster-bench')).clusterBench())
@@ -84,17 +84,6 @@ cleanups.push(() => {
   if (!profile) rmSync(work, { recursive: true, force: true })
 })
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`)
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => res(port))
-    })
-    s.on('error', rej)
-  })
-}
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; label: string }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {

@@ -20,13 +20,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { createScratchDatabase } from '@parley/platform/testing'
+import { createScratchDatabase, freePort } from '@parley/platform/testing'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PEERS = resolve(process.env.PEERS_DIR ?? join(ROOT, '../shared/peers'))
@@ -76,17 +75,6 @@ function cleanup(): Promise<void> {
 function trackChild(child: ChildProcess) {
   children.add(child)
   child.on('exit', () => children.delete(child))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => res(port))
-    })
-    s.on('error', rej)
-  })
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

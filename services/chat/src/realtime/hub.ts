@@ -174,14 +174,7 @@ export class RealtimeHub {
   }
 
   private onUserMessage(userId: string, raw: string) {
-    if (raw.startsWith(FRAME_PREFIX)) {
-      const conns = this.connsByUser.get(userId)
-      if (!conns) return
-      const f = raw.slice(FRAME_PREFIX.length)
-      const prepared = conns.size > 1 ? prepareTextFrame(f) : f
-      for (const conn of conns) conn.send(prepared)
-      return
-    }
+    if (raw.startsWith(FRAME_PREFIX)) return sendFrame(this.connsByUser.get(userId), raw)
     let control: UserControl
     try {
       control = JSON.parse(raw)
@@ -202,12 +195,7 @@ export class RealtimeHub {
   private onConversationMessage(conversationId: string, raw: string) {
     const conns = this.connsByConv.get(conversationId)
     if (!conns) return
-    if (raw.startsWith(FRAME_PREFIX)) {
-      const f = raw.slice(FRAME_PREFIX.length)
-      const prepared = conns.size > 1 ? prepareTextFrame(f) : f
-      for (const conn of conns) conn.send(prepared)
-      return
-    }
+    if (raw.startsWith(FRAME_PREFIX)) return sendFrame(conns, raw)
     if (!raw.startsWith(MESSAGE_PREFIX)) return
     const newline = raw.indexOf('\n')
     const seq = Number(raw.slice(MESSAGE_PREFIX.length, raw.indexOf(' ', MESSAGE_PREFIX.length)))
@@ -271,6 +259,14 @@ export class RealtimeHub {
     this.convSubs.clear()
     this.userSubs.clear()
   }
+}
+
+/** A FRAME_PREFIX message to every local socket in `conns`: framed once when several share it. */
+function sendFrame(conns: Set<HubConnection> | undefined, raw: string) {
+  if (!conns) return
+  const f = raw.slice(FRAME_PREFIX.length)
+  const prepared = conns.size > 1 ? prepareTextFrame(f) : f
+  for (const conn of conns) conn.send(prepared)
 }
 
 function applyControl(map: Map<string, Role>, control: UserControl) {

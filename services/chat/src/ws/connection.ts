@@ -131,8 +131,10 @@ export class ChatConnection implements HubConnection {
     if (this.closed) return
     this.closed = true
     // What this tick queued leaves before the close frame; a slow consumer's backlog is dropped.
-    if (code === CloseCodes.tryAgainLater) this.pending = []
-    else this.flush()
+    if (code === CloseCodes.tryAgainLater) {
+      this.pending = []
+      this.pendingBytes = 0
+    } else this.flush()
     this.ws.close(code, reason)
     setTimeout(() => this.ws.terminate(), 5_000).unref()
   }
