@@ -58,7 +58,12 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const nodeId = `${hostname()}-${process.pid}-${newId().slice(-6)}`
   const ownsDatabase = !options.database
   const database =
-    options.database ?? (await openDatabase({ url: config.db.url, dataDir: config.db.url ? undefined : config.dataDir }))
+    options.database ??
+    (await openDatabase({
+      url: config.db.url,
+      dataDir: config.db.url ? undefined : config.dataDir,
+      maintenanceLog: log.child({ name: 'db' }),
+    }))
   mkdirSync(config.dataDir, { recursive: true })
   const metrics = createMetrics()
   const readinessChecks: Array<() => Promise<void>> = []

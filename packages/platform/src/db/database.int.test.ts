@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DataDirLockedError, openDatabase } from './database'
+import { EmbeddedMaintenance } from './maintenance'
 
 const dirs: string[] = []
 function tempDir() {
@@ -72,5 +73,41 @@ describe('openDatabase (PGlite)', () => {
     const { rows } = await sql<{ v: string }>`select v from t`.execute(b.db)
     await b.close()
     expect(rows).toEqual([{ v: 'kept' }])
+  }, 60_000)
+
+  it('runs maintenance on an embedded database unless told not to', async () => {
+    const database = await openDatabase({})
+    expect(database.maintenance).toBeInstanceOf(EmbeddedMaintenance)
+    await database.close()
+  }, 60_000)
+
+  it('analyzes and vacuums by itself (PGlite has no autovacuum)', async () => {
+    const database = await openDatabase({ maintenance: false })
+    const stats = async () => {
+      const { rows } = await sql<{ reltuples: number; dead: number; stats: number }>`select c.reltuples::float8 as reltuples, s.n_dead_tup::int as dead,
+          (select count(*)::int from pg_stats where tablename = 'notes') as stats
+        from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'notes'`.execute(database.db)
+      return rows[0]
+    }
+    try {
+      await sql`create table notes (id int primary key, body text)`.execute(database.db)
+      await sql`insert into notes select g, 'note ' || g from generate_series(1, 2000) g`.execute(database.db)
+      // Never analyzed: the planner has no statistics and guesses the row count.
+      expect(await stats()).toMatchObject({ reltuples: -1, stats: 0 })
+      expect(database.maintenance).toBeUndefined()
+      const maintenance = new EmbeddedMaintenance(database.db)
+      expect((await maintenance.pass()).analyzed).toContain('public.notes')
+      expect(await stats()).toMatchObject({ reltuples: 2000, stats: 2 })
+
+      await sql`update notes set body = body || '!' where id <= 1000`.execute(database.db)
+      // Cumulative statistics reach the shared counters at most once a second.
+      await expect.poll(async () => (await stats()).dead, { timeout: 10_000, interval: 300 }).toBe(1000)
+      const report = await maintenance.pass()
+      expect(report.vacuumed).toEqual(['public.notes'])
+      await expect.poll(async () => (await stats()).dead, { timeout: 10_000, interval: 300 }).toBe(0)
+      expect((await maintenance.pass()).vacuumed).toEqual([])
+    } finally {
+      await database.close()
+    }
   }, 60_000)
 })

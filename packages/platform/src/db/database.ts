@@ -1,8 +1,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Kysely, PostgresDialect, sql } from 'kysely'
+import { DEFAULT_MAINTENANCE, EmbeddedMaintenance, type MaintenanceLog, type MaintenanceOptions } from './maintenance'
 import { PgliteWorker, PgliteWorkerDialect } from './pglite-dialect'
-
 
 /**
  * Table types differ per service, so the platform hands out an untyped handle; a service may
@@ -18,6 +18,8 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres'
   /** The PGlite thread, when embedded (tests dump a migrated template from it). */
   readonly pglite?: PgliteWorker
+  /** PGlite's stand-in for autovacuum (embedded only; PostgreSQL runs its own). */
+  readonly maintenance?: EmbeddedMaintenance
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -30,6 +32,10 @@ export interface DatabaseOptions {
   /** A PGlite data directory tarball to start from (tests clone a migrated template). */
   template?: ArrayBuffer
   poolSize?: number
+  /** Embedded only: when to analyze and vacuum (see maintenance.ts); false turns it off. */
+  maintenance?: MaintenanceOptions | false
+  /** Where maintenance passes are reported (the platform's logger). */
+  maintenanceLog?: MaintenanceLog
 }
 
 export class DataDirLockedError extends Error {
@@ -108,15 +114,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw err
   }
   const db: Db = new Kysely<AnySchema>({ dialect: new PgliteWorkerDialect(worker) })
+  const maintenance =
+    options.maintenance === false ? undefined : new EmbeddedMaintenance(db, options.maintenance ?? DEFAULT_MAINTENANCE, options.maintenanceLog)
+  maintenance?.start()
   return {
     db,
     kind: 'pglite',
     pglite: worker,
+    maintenance,
     ping: async () => {
       await worker.query('select 1')
     },
     close: async () => {
       try {
+        await maintenance?.close()
         await db.destroy()
       } finally {
         unlock()
