@@ -11,6 +11,7 @@ import * as presenceNodes from './db/migrations/20261201T020000Z-presence-nodes'
 import * as searchTrigram from './db/migrations/20261201T030000Z-search-trigram'
 import * as sendBatchFunction from './db/migrations/20261210T000000Z-send-batch-function'
 import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-batch-index-probes'
+import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
@@ -27,6 +28,7 @@ export const chatMigrations = {
   '20261201T030000Z-search-trigram': searchTrigram,
   '20261210T000000Z-send-batch-function': sendBatchFunction,
   '20261211T000000Z-send-batch-index-probes': sendBatchIndexProbes,
+  '20261212T000000Z-send-batch-no-seqscan': sendBatchNoSeqscan,
 }
 
 /**

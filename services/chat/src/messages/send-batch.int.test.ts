@@ -1,4 +1,4 @@
-import { newId, transaction } from '@parley/platform'
+import { newId, transaction, type Tx } from '@parley/platform'
 import { api } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -34,30 +34,62 @@ describe('chat.send_batch', () => {
   })
   afterAll(() => c?.close())
 
+  const TABLES = ['messages', 'participants', 'conversations']
+
+  /** Calls send_batch in `tx` and counts the sequential scans it made of the tables it reads. */
+  async function sendCountingScans(tx: Tx, items: Array<{ sender: string; client: string; content: string }>) {
+    // @NOTE Deltas within one transaction: PGlite (single-user mode) never resets these counters.
+    const seqScans = async () => {
+      const stats = await sql<{ relname: string; seq_scan: number }>`select relname, seq_scan from pg_stat_xact_user_tables
+        where schemaname = 'chat' and relname = any(${TABLES}::text[])`.execute(tx.db)
+      return new Map(stats.rows.map((r) => [r.relname, Number(r.seq_scan)]))
+    }
+    const before = await seqScans()
+    const result = await sql<{ o_status: string; o_seq: number; d_content: string | null }>`select * from chat.send_batch(
+      ${items.map(() => newId())}::uuid[], ${items.map(() => owner.tenantId)}::text[], ${items.map(() => room)}::uuid[],
+      ${items.map((i) => i.sender)}::uuid[], ${items.map((i) => i.content)}::text[], ${items.map(() => 'text')}::text[],
+      ${items.map(() => null)}::uuid[], ${items.map((i) => i.client)}::text[])`.execute(tx.db)
+    const after = await seqScans()
+    const scans = Object.fromEntries(TABLES.map((t) => [t, (after.get(t) ?? 0) - (before.get(t) ?? 0)]))
+    return { rows: result.rows, scans }
+  }
+
   it('stores a batch with index probes only, dedupes a stored client_id and allocates the next seqs', async () => {
     const items = [
       { sender: owner.id, client: 'new-1', content: 'one' },
       { sender: member.id, client: 'new-2', content: 'two' },
       { sender: owner.id, client: 'old-42', content: 'a retry of an old message' },
     ]
-    const { rows, scans } = await transaction(c.t.platform.db, async (tx) => {
-      // @NOTE Deltas within one transaction: PGlite (single-user mode) never resets these counters.
-      const seqScans = async () => {
-        const stats = await sql<{ relname: string; seq_scan: number }>`select relname, seq_scan from pg_stat_xact_user_tables
-          where schemaname = 'chat' and relname in ('messages', 'participants', 'conversations')`.execute(tx.db)
-        return new Map(stats.rows.map((r) => [r.relname, Number(r.seq_scan)]))
-      }
-      const before = await seqScans()
-      const result = await sql<{ o_status: string; o_seq: number; d_content: string | null }>`select * from chat.send_batch(
-        ${items.map(() => newId())}::uuid[], ${items.map(() => owner.tenantId)}::text[], ${items.map(() => room)}::uuid[],
-        ${items.map((i) => i.sender)}::uuid[], ${items.map((i) => i.content)}::text[], ${items.map(() => 'text')}::text[],
-        ${items.map(() => null)}::uuid[], ${items.map((i) => i.client)}::text[])`.execute(tx.db)
-      const after = await seqScans()
-      const scans = Object.fromEntries(['messages', 'participants', 'conversations'].map((t) => [t, (after.get(t) ?? 0) - (before.get(t) ?? 0)]))
-      return { rows: result.rows, scans }
-    })
+    const { rows, scans } = await transaction(c.t.platform.db, (tx) => sendCountingScans(tx, items))
     expect(rows.map((r) => [r.o_status, Number(r.o_seq)])).toEqual([['ok', 5001], ['ok', 5002], ['duplicate', 42]])
     expect(rows[2].d_content).toBe('old message 42')
     expect(scans).toEqual({ messages: 0, participants: 0, conversations: 0 })
+  })
+
+  it('keeps probing as the tables grow under a plan made while they were empty (statistics of empty tables)', async () => {
+    // @NOTE The function's plan is generic and cached per session. Planned while the tables were
+    // empty and ANALYZE had said so (reltuples = 0: the bench's seeded database, a fresh install),
+    // a sequential scan looked free, and the cached plan then scanned every message ever stored on
+    // every call. Reproduced in a transaction that is rolled back.
+    const rolledBack = new Error('roll back')
+    let seen: Awaited<ReturnType<typeof sendCountingScans>> | undefined
+    await transaction(c.t.platform.db, async (tx) => {
+      await sql`truncate chat.messages cascade`.execute(tx.db)
+      await sql`update chat.conversations set last_seq = 0 where id = ${room}`.execute(tx.db)
+      const oids = sql`(select oid from pg_class where relnamespace = 'chat'::regnamespace and relname = any(${TABLES}::text[]))`
+      await sql`update pg_class set reltuples = 0, relpages = 0 where oid in ${oids}`.execute(tx.db)
+      await sql`delete from pg_statistic where starelid in ${oids}`.execute(tx.db)
+      await sendCountingScans(tx, [{ sender: owner.id, client: 'while-empty', content: 'first' }])
+      await sql`insert into chat.messages (id, tenant_id, conversation_id, seq, sender_id, content, message_type, client_id)
+        select gen_random_uuid(), ${owner.tenantId}, ${room}, n, ${owner.id}, 'later ' || n, 'text', 'later-' || n
+        from generate_series(2, 3001) n`.execute(tx.db)
+      await sql`update chat.conversations set last_seq = 3001 where id = ${room}`.execute(tx.db)
+      seen = await sendCountingScans(tx, [{ sender: owner.id, client: 'after-growth', content: 'second' }])
+      throw rolledBack
+    }).catch((err) => {
+      if (err !== rolledBack) throw err
+    })
+    expect(seen?.rows.map((r) => [r.o_status, Number(r.o_seq)])).toEqual([['ok', 3002]])
+    expect(seen?.scans).toEqual({ messages: 0, participants: 0, conversations: 0 })
   })
 })
