@@ -88,4 +88,30 @@ describe('contacts: presence from user.presence_changed', () => {
     await chatSays({ userId: bob.id, tenantId: bob.tenant_id, status: 'away', lastSeen: at(0), occurredAt: at(0) })
     expect(await presenceOf(ann, bob)).toEqual({ status: 'away', last_seen: at(0).toISOString() })
   })
+
+  it('applies a run of events relayed together: the newest per user wins, a malformed one is skipped', async () => {
+    const [ann, bob, cat] = [await newPerson(t), await newPerson(t), await newPerson(t)]
+    await connect(ann, bob)
+    await connect(ann, cat)
+    const event = (u: SignedUpUser, status: string, ms: number) => ({
+      id: newId(),
+      tenant: u.tenant_id,
+      payload: JSON.stringify({ user_id: u.id, status, last_seen: at(ms).toISOString() }),
+      at: at(ms).toISOString(),
+    })
+    // Written in one statement, so the relay hands them to the consumer as one run (one transaction).
+    const run = [event(bob, 'online', 10_000), event(cat, 'online', 10_000), event(bob, 'away', 12_000), event(cat, 'asleep', 13_000),
+      event(bob, 'busy', 11_000), event(cat, 'away', 12_000)]
+    await sql`insert into contacts.outbox (id, type, tenant_id, payload, occurred_at)
+      select k.id, 'user.presence_changed', k.tenant, k.payload, k.at
+      from unnest(${run.map((e) => e.id)}::uuid[], ${run.map((e) => e.tenant)}::text[], ${run.map((e) => e.payload)}::jsonb[],
+        ${run.map((e) => e.at)}::timestamptz[]) with ordinality as k(id, tenant, payload, at, i) order by k.i`.execute(t.platform.db)
+    await t.platform.bus.drain()
+    // Bob: away (12 s) beats busy (11 s), which came later in the run but happened earlier.
+    expect(await presenceOf(ann, bob)).toEqual({ status: 'away', last_seen: at(12_000).toISOString() })
+    // Cat: the malformed 'asleep' is dropped, 'away' applies.
+    expect(await presenceOf(ann, cat)).toEqual({ status: 'away', last_seen: at(12_000).toISOString() })
+    const inbox = await sql<{ n: number }>`select count(*)::int as n from contacts.inbox where event_id = any(${run.map((e) => e.id)}::uuid[])`.execute(t.platform.db)
+    expect(inbox.rows[0].n).toBe(run.length)
+  })
 })

@@ -15,6 +15,8 @@ export interface Consumer {
   types: string[]
   /** Runs inside the transaction that also records the event id; a throw rolls both back. */
   handle(event: DomainEvent, tx: Tx): Promise<void>
+  /** Optional: a run of new events (in order, all of its types) in one call, e.g. one statement for many. */
+  handleMany?(events: DomainEvent[], tx: Tx): Promise<void>
 }
 
 export interface EventBus {
@@ -24,6 +26,8 @@ export interface EventBus {
     schema: string,
     event: NewEvent<P>,
   ): Promise<DomainEvent<P>>
+  /** Several events in one statement, in this order (a batch of presence changes). */
+  publishMany<P extends Record<string, unknown>>(tx: Tx, schema: string, events: NewEvent<P>[]): Promise<DomainEvent<P>[]>
   /** Declares that `schema` has an outbox to relay. */
   addOutbox(schema: string): void
   subscribe(consumer: Consumer): void
@@ -88,8 +92,10 @@ export async function deliverRunOnce(db: Db, consumer: Consumer, events: DomainE
   await transaction(db, async (tx) => {
     const { rows } = await sql<{ event_id: string }>`insert into ${sql.id(consumer.schema)}.inbox (consumer, event_id)
       select ${consumer.name}, unnest(${events.map((e) => e.id)}::uuid[]) on conflict do nothing returning event_id`.execute(tx.db)
-    const fresh = new Set(rows.map((r) => r.event_id))
-    for (const event of events) if (fresh.has(event.id)) await consumer.handle(event, tx)
+    const ids = new Set(rows.map((r) => r.event_id))
+    const fresh = events.filter((e) => ids.has(e.id))
+    if (consumer.handleMany) await consumer.handleMany(fresh, tx)
+    else for (const event of fresh) await consumer.handle(event, tx)
   })
 }
 
@@ -97,13 +103,18 @@ export async function deliverRunOnce(db: Db, consumer: Consumer, events: DomainE
 export async function writeOutbox<P extends Record<string, unknown>>(
   tx: Tx,
   schema: string,
-  event: NewEvent<P>,
-): Promise<DomainEvent<P>> {
-  const full: DomainEvent<P> = { id: newId(), occurredAt: new Date().toISOString(), ...event }
+  events: NewEvent<P>[],
+): Promise<DomainEvent<P>[]> {
+  const occurredAt = new Date().toISOString()
+  const full: DomainEvent<P>[] = events.map((event) => ({ id: newId(), occurredAt, ...event }))
+  if (!full.length) return full
+  // One statement for the batch; `order by` keeps the outbox seq in the given order.
   await sql`insert into ${sql.id(schema)}.outbox (id, type, tenant_id, payload, occurred_at)
-    values (${full.id}, ${full.type}, ${full.tenantId}, ${JSON.stringify(full.payload)}::jsonb, ${full.occurredAt})`.execute(
-    tx.db,
-  )
+    select e.id, e.type, e.tenant_id, e.payload, e.occurred_at
+    from unnest(${full.map((e) => e.id)}::uuid[], ${full.map((e) => e.type)}::text[], ${full.map((e) => e.tenantId)}::text[],
+      ${full.map((e) => JSON.stringify(e.payload))}::jsonb[], ${full.map((e) => e.occurredAt)}::timestamptz[])
+      with ordinality as e(id, type, tenant_id, payload, occurred_at, i)
+    order by e.i`.execute(tx.db)
   return full
 }
 
@@ -130,7 +141,11 @@ export class InProcessBus implements EventBus {
   }
 
   async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
-    const full = await writeOutbox(tx, schema, event)
+    return (await this.publishMany(tx, schema, [event]))[0]
+  }
+
+  async publishMany<P extends Record<string, unknown>>(tx: Tx, schema: string, events: NewEvent<P>[]) {
+    const full = await writeOutbox(tx, schema, events)
     tx.afterCommit(() => this.kick())
     return full
   }

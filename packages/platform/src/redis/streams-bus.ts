@@ -85,7 +85,11 @@ export class RedisStreamsBus implements EventBus {
   }
 
   async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
-    const full = await writeOutbox(tx, schema, event)
+    return (await this.publishMany(tx, schema, [event]))[0]
+  }
+
+  async publishMany<P extends Record<string, unknown>>(tx: Tx, schema: string, events: NewEvent<P>[]) {
+    const full = await writeOutbox(tx, schema, events)
     tx.afterCommit(() => this.kick())
     return full
   }

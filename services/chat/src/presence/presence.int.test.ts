@@ -94,4 +94,32 @@ describe('presence after a node dies', () => {
     expect(await statusOf(dave, alice)).toBe('away')
     for (const s of [a, b, d]) await s.close()
   })
+
+  it('counts a storm of sockets opening and closing at once, and tells each contact once per change', async () => {
+    const hub = await c.user()
+    const others = await Promise.all(Array.from({ length: 12 }, () => c.user({ tenantId: hub.tenantId })))
+    for (const o of others) await c.contacts(hub, o)
+    const watcher = await TestSocket.open(c.t.wsUrl, hub.token)
+    // Two sockets each, all opened in the same moment (they share the presence writes).
+    const sockets = await Promise.all(others.flatMap((o) => [TestSocket.open(c.t.wsUrl, o.token), TestSocket.open(c.t.wsUrl, o.token)]))
+    for (const o of others) expect(await statusOf(hub, o)).toBe('online')
+    const live = await sql<{ n: number }>`select coalesce(sum(sockets), 0)::int as n from chat.presence_sockets
+      where user_id = any(${others.map((o) => o.id)}::uuid[])`.execute(db())
+    expect(live.rows[0].n).toBe(24)
+    await eventually(async () => others.every((o) => watcher.all('presence').some((f) => f.user_id === o.id && f.status === 'online')))
+    // One socket of each closes: still online, nobody is told anything.
+    await Promise.all(others.map((_, i) => sockets[2 * i].close()))
+    for (const o of others) expect(await statusOf(hub, o)).toBe('online')
+    // The last ones close together: offline, once each.
+    await Promise.all(others.map((_, i) => sockets[2 * i + 1].close()))
+    await eventually(async () => others.every((o) => watcher.all('presence').some((f) => f.user_id === o.id && f.status === 'offline')))
+    for (const o of others) {
+      expect(watcher.all('presence').filter((f) => f.user_id === o.id).map((f) => f.status)).toEqual(['online', 'offline'])
+      expect(await statusOf(hub, o)).toBe('offline')
+    }
+    const rows = await sql<{ n: number }>`select count(*)::int as n from chat.presence_sockets
+      where user_id = any(${others.map((o) => o.id)}::uuid[])`.execute(db())
+    expect(rows.rows[0].n).toBe(0)
+    await watcher.close()
+  })
 })

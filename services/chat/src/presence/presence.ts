@@ -3,6 +3,7 @@ import { newId, transaction, type Db, type EventBus } from '@parley/platform'
 import { sql, type RawBuilder } from 'kysely'
 import type { Logger } from 'pino'
 import type { PresenceNodeRow, PresenceRow } from '../db/rows'
+import { Batcher } from '../realtime/batcher'
 import type { RealtimeHub } from '../realtime/hub'
 
 export interface PresenceView {
@@ -16,6 +17,12 @@ export interface PresenceOptions {
   heartbeatMs: number
   /** A node whose heartbeat is older than this is dead: its sockets no longer count. */
   ttlMs: number
+}
+
+interface SocketChange {
+  userId: string
+  /** +1 a socket opened, -1 one closed. */
+  delta: number
 }
 
 type PresenceFacts = Pick<PresenceRow, 'user_id' | 'last_seen'> & { status: PresenceStatus | null; online: boolean }
@@ -36,8 +43,9 @@ export class PresenceService {
   private readonly local = new Map<string, number>()
   private timer?: NodeJS.Timeout
   private ticking?: Promise<void>
-  /** Per user, the latest `user.presence_changed` still being written to the outbox. */
-  private readonly announcing = new Map<string, Promise<void>>()
+  /** The `user.presence_changed` events still being written to the outbox, one batch after another. */
+  private announcing: Promise<void> = Promise.resolve()
+  private readonly socketChanges = new Batcher<SocketChange, void>((changes) => this.applySocketChanges(changes))
 
   constructor(
     private readonly db: Db,
@@ -54,28 +62,54 @@ export class PresenceService {
     this.timer.unref()
   }
 
-  /** A socket of `userId` opened on this node. */
-  async connected(userId: string) {
+  /** A socket of `userId` opened on this node; resolves once it counts (and contacts were told). */
+  connected(userId: string): Promise<void> {
     this.local.set(userId, (this.local.get(userId) ?? 0) + 1)
-    await sql`insert into chat.presence_sockets (node_id, user_id, sockets) values (${this.nodeId}, ${userId}, 1)
-      on conflict (user_id, node_id) do update set sockets = chat.presence_sockets.sockets + 1`.execute(this.db)
-    const { rows } = await sql<PresenceFacts & { sockets: number }>`insert into chat.presence (user_id, last_seen) values (${userId}, now())
-      on conflict (user_id) do update set last_seen = now()
-      returning user_id, status, last_seen, true as online, ${this.liveSockets(sql`${userId}::uuid`)} as sockets`.execute(this.db)
-    if (rows[0].sockets === 1) await this.broadcast(userId, toView(rows[0]))
+    return this.socketChanges.add({ userId, delta: 1 })
   }
 
   /** A socket of `userId` on this node closed. */
-  async disconnected(userId: string) {
+  disconnected(userId: string): Promise<void> {
     const left = (this.local.get(userId) ?? 1) - 1
     if (left > 0) this.local.set(userId, left)
     else this.local.delete(userId)
-    const dec = await sql`update chat.presence_sockets set sockets = sockets - 1
-      where node_id = ${this.nodeId} and user_id = ${userId} and sockets > 1 returning sockets`.execute(this.db)
-    if (!dec.rows.length) await sql`delete from chat.presence_sockets where node_id = ${this.nodeId} and user_id = ${userId}`.execute(this.db)
-    const { rows } = await sql<PresenceFacts & { sockets: number }>`update chat.presence set last_seen = now() where user_id = ${userId}
-      returning user_id, status, last_seen, false as online, ${this.liveSockets(sql`${userId}::uuid`)} as sockets`.execute(this.db)
-    if (rows[0] && rows[0].sockets === 0) await this.broadcast(userId, toView(rows[0]))
+    return this.socketChanges.add({ userId, delta: -1 })
+  }
+
+  /**
+   * Socket counts of many users at once (see Batcher): a reconnect storm of thousands of sockets
+   * costs a few statements per batch, not four round trips per socket. Users whose live socket
+   * count went from 0 to some or back are announced.
+   */
+  private async applySocketChanges(changes: SocketChange[]): Promise<void[]> {
+    const net = new Map<string, number>()
+    for (const c of changes) net.set(c.userId, (net.get(c.userId) ?? 0) + c.delta)
+    // Sorted: two nodes writing overlapping users lock their presence rows in the same order.
+    const users = [...net.keys()].sort()
+    const deltas = users.map((u) => net.get(u)!)
+    const rows = await transaction(this.db, async (tx) => {
+      // A row holds a positive count (check constraint): the last socket deletes it, others move it.
+      const k = sql`unnest(${users}::uuid[], ${deltas}::int[]) as k(u, d)`
+      await sql`delete from chat.presence_sockets s using ${k}
+        where s.node_id = ${this.nodeId} and s.user_id = k.u and s.sockets + k.d <= 0`.execute(tx.db)
+      await sql`update chat.presence_sockets s set sockets = s.sockets + k.d from ${k}
+        where s.node_id = ${this.nodeId} and s.user_id = k.u and k.d < 0`.execute(tx.db)
+      await sql`insert into chat.presence_sockets (node_id, user_id, sockets) select ${this.nodeId}, k.u, k.d from ${k} where k.d > 0
+        on conflict (user_id, node_id) do update set sockets = chat.presence_sockets.sockets + excluded.sockets`.execute(tx.db)
+      const { rows } = await sql<PresenceFacts & { sockets: number }>`insert into chat.presence as p (user_id, last_seen)
+        select u, now() from unnest(${users}::uuid[]) as u
+        on conflict (user_id) do update set last_seen = now()
+        returning p.user_id, p.status, p.last_seen, ${this.liveSockets(sql`p.user_id`)} as sockets`.execute(tx.db)
+      return rows
+    })
+    const changed: PresenceView[] = []
+    for (const row of rows) {
+      const now = row.sockets
+      const before = now - net.get(row.user_id)!
+      if ((before === 0) !== (now === 0)) changed.push(toView({ ...row, online: now > 0 }))
+    }
+    await this.broadcast(changed)
+    return changes.map(() => undefined)
   }
 
   async setStatus(userId: string, status: PresenceStatus): Promise<PresenceView> {
@@ -83,7 +117,7 @@ export class PresenceService {
       on conflict (user_id) do update set status = excluded.status
       returning user_id, status, last_seen, ${this.liveSockets(sql`${userId}::uuid`)} > 0 as online`.execute(this.db)
     const view = toView(rows[0])
-    await this.broadcast(userId, view)
+    await this.broadcast([view])
     return view
   }
 
@@ -96,9 +130,15 @@ export class PresenceService {
   }
 
   async me(userId: string): Promise<PresenceView> {
-    const { rows } = await sql<PresenceFacts>`select ${userId}::uuid as user_id, p.status, p.last_seen, ${this.liveSockets(sql`${userId}::uuid`)} > 0 as online
-      from (select 1) one left join chat.presence p on p.user_id = ${userId}`.execute(this.db)
-    return toView(rows[0])
+    return (await this.viewsOf([userId]))[0]
+  }
+
+  /** The presence of each user in `userIds` (no tenant filter: callers hold their own ids), in one query. */
+  private async viewsOf(userIds: string[]): Promise<PresenceView[]> {
+    const { rows } = await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${this.liveSockets(sql`u.id`)} > 0 as online
+      from unnest(${userIds}::uuid[]) with ordinality as u(id, i) left join chat.presence p on p.user_id = u.id
+      order by u.i`.execute(this.db)
+    return rows.map(toView)
   }
 
   /**
@@ -118,7 +158,7 @@ export class PresenceService {
         on conflict (user_id, node_id) do update set sockets = excluded.sockets`.execute(tx.db)
     })
     if (users.length) this.log.warn({ nodeId: this.nodeId, users: users.length }, 'presence node re-registered after being swept')
-    for (const userId of users) await this.broadcast(userId, await this.me(userId))
+    if (users.length) await this.broadcast(await this.viewsOf(users))
   }
 
   /**
@@ -148,13 +188,14 @@ export class PresenceService {
       return rows
     })
     if (offline.length) this.log.info({ users: offline.length }, 'presence swept sockets of dead nodes')
-    for (const row of offline) await this.broadcast(row.user_id, toView(row))
+    await this.broadcast(offline.map(toView))
   }
 
   async close() {
     clearInterval(this.timer)
     await this.ticking
-    await Promise.all(this.announcing.values())
+    await this.socketChanges.drain()
+    await this.announcing
     // A graceful stop: this node's sockets stop counting at once instead of after the TTL.
     await transaction(this.db, async (tx) => {
       await sql`delete from chat.presence_sockets where node_id = ${this.nodeId}`.execute(tx.db)
@@ -177,50 +218,56 @@ export class PresenceService {
       where s.user_id = ${userId} and n.heartbeat_at >= now() - ${this.options.ttlMs}::int * interval '1 millisecond')`
   }
 
-  private async broadcast(userId: string, view: PresenceView) {
-    this.announce(userId, view)
+  /** Tells each user's contacts (and the user's other tabs) and, through the outbox, other services. */
+  private async broadcast(views: PresenceView[]) {
+    if (!views.length) return
+    this.announce(views)
     try {
       // @NOTE Live presence goes to the user's direct-conversation partners (their contacts), as
       // the web client shows it there; group members read it with GET presence/?user_ids=. Telling
       // every member of every group made a reconnect storm cost users × group size frames.
-      const { rows } = await sql<{ user_id: string }>`select distinct o.user_id from chat.participants me
+      const { rows } = await sql<{ subject: string; target: string }>`select distinct me.user_id as subject, o.user_id as target
+        from chat.participants me
         join chat.conversations c on c.id = me.conversation_id and c.type = 'direct' and c.deleted_at is null
         join chat.participants o on o.conversation_id = me.conversation_id and o.left_at is null
-        where me.user_id = ${userId} and me.left_at is null`.execute(this.db)
-      const targets = new Set(rows.map((r) => r.user_id))
-      targets.add(userId) // the user's other tabs
-      for (const target of targets) this.hub.toUser(target, 'presence', view)
+        where me.user_id = any(${views.map((v) => v.user_id)}::uuid[]) and me.left_at is null`.execute(this.db)
+      const targets = new Map<string, Set<string>>()
+      // The user's other tabs first, then their contacts.
+      for (const v of views) targets.set(v.user_id, new Set([v.user_id]))
+      for (const r of rows) targets.get(r.subject)?.add(r.target)
+      for (const v of views) for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v)
     } catch (err) {
-      this.log.warn({ err, userId }, 'presence not broadcast')
+      this.log.warn({ err, users: views.length }, 'presence not broadcast')
     }
   }
 
   /**
    * Publishes `user.presence_changed` through the outbox in its own short transaction, without
    * holding up the sockets (nothing awaits it, and a failure is only logged: presence heals on the
-   * next transition). One user's events are written one after another in broadcast order, so
-   * their occurredAt follows that order, which is what consumers use to drop stale ones.
+   * next transition). Announcements are written one batch after another in broadcast order, so a
+   * user's events get occurredAt in that order, which is what consumers use to drop stale ones.
    */
-  private announce(userId: string, view: PresenceView) {
-    const previous = this.announcing.get(userId) ?? Promise.resolve()
-    const next = previous
+  private announce(views: PresenceView[]) {
+    this.announcing = this.announcing
       .then(() =>
         transaction(this.db, async (tx) => {
-          const { rows } = await sql<{ tenant_id: string }>`select tenant_id from chat.users where id = ${userId}`.execute(tx.db)
+          const { rows } = await sql<{ id: string; tenant_id: string }>`select id, tenant_id from chat.users
+            where id = any(${views.map((v) => v.user_id)}::uuid[])`.execute(tx.db)
+          const tenants = new Map(rows.map((r) => [r.id, r.tenant_id]))
           // @NOTE A user auth has not told chat about yet has no tenant to publish under; skipped.
-          if (!rows[0]) return
-          await this.bus.publish<UserPresenceChangedPayload>(tx, 'chat', {
-            type: 'user.presence_changed',
-            tenantId: rows[0].tenant_id,
-            payload: { user_id: view.user_id, status: view.status, last_seen: view.last_seen },
-          })
+          const known = views.filter((view) => tenants.has(view.user_id))
+          await this.bus.publishMany<UserPresenceChangedPayload>(
+            tx,
+            'chat',
+            known.map((view) => ({
+              type: 'user.presence_changed',
+              tenantId: tenants.get(view.user_id)!,
+              payload: { user_id: view.user_id, status: view.status, last_seen: view.last_seen },
+            })),
+          )
         }),
       )
-      .catch((err) => this.log.warn({ err, userId, status: view.status }, 'presence change not published'))
-    this.announcing.set(userId, next)
-    void next.then(() => {
-      if (this.announcing.get(userId) === next) this.announcing.delete(userId)
-    })
+      .catch((err) => this.log.warn({ err, users: views.length }, 'presence change not published'))
   }
 }
 

@@ -2,6 +2,7 @@ import type { ServerFrameMap, ServerFrameType, Role } from '@parley/contracts'
 import type { Db, Fanout } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
+import { Batcher } from './batcher'
 import { prepareTextFrame, type PreparedFrame } from './prepared-frame'
 
 /** A local socket as the hub sees it. */
@@ -10,6 +11,8 @@ export interface HubConnection {
   /** Sends a pre-serialized (or pre-framed) frame; false when the socket is gone or was cut off. */
   send(frame: string | PreparedFrame): boolean
 }
+
+type MembershipRow = { conversation_id: string; role: Role }
 
 /** A membership change a node hears on a `user:<id>` topic (frames for the user come as FRAME_PREFIX + frame). */
 type UserControl = { op: 'add'; conversation_id: string; role: Role } | { op: 'remove'; conversation_id: string }
@@ -48,6 +51,7 @@ export class RealtimeHub {
   /** Per subscribed conversation: the next seq to hand out and messages that arrived ahead of it. */
   private readonly order = new Map<string, { next: number; held: Map<number, string>; timer?: NodeJS.Timeout }>()
   private readonly userSubs = new Map<string, () => void>()
+  private readonly membershipLoads = new Batcher<string, MembershipRow[]>((userIds) => this.queryMemberships(userIds))
 
   constructor(
     private readonly db: Db,
@@ -141,15 +145,23 @@ export class RealtimeHub {
   private async loadMemberships(userId: string) {
     this.pendingControls.set(userId, [])
     try {
-      const { rows } = await sql<{ conversation_id: string; role: Role }>`select p.conversation_id, p.role
-        from chat.participants p join chat.conversations c on c.id = p.conversation_id
-        where p.user_id = ${userId} and p.left_at is null and c.deleted_at is null`.execute(this.db)
+      const rows = await this.membershipLoads.add(userId)
       const map = new Map(rows.map((r) => [r.conversation_id, r.role]))
       for (const control of this.pendingControls.get(userId) ?? []) applyControl(map, control)
       if (this.connsByUser.has(userId)) this.memberships.set(userId, map)
     } finally {
       this.pendingControls.delete(userId)
     }
+  }
+
+  /** The memberships of many connecting users in one query (a reconnect storm opens thousands). */
+  private async queryMemberships(userIds: string[]): Promise<MembershipRow[][]> {
+    const { rows } = await sql<MembershipRow & { user_id: string }>`select p.user_id, p.conversation_id, p.role
+      from chat.participants p join chat.conversations c on c.id = p.conversation_id
+      where p.user_id = any(${userIds}::uuid[]) and p.left_at is null and c.deleted_at is null`.execute(this.db)
+    const byUser = new Map<string, MembershipRow[]>(userIds.map((u) => [u, []]))
+    for (const r of rows) byUser.get(r.user_id)?.push({ conversation_id: r.conversation_id, role: r.role })
+    return userIds.map((u) => byUser.get(u)!)
   }
 
   private index(conversationId: string, conn: HubConnection) {

@@ -8,6 +8,23 @@ import { requireMember } from '../conversations/access'
 import { ChatConnection } from './connection'
 import { ExpiryWheel } from './expiry'
 
+const CONNECTION = Symbol('chat connection')
+type SocketWithConnection = WebSocket & { [CONNECTION]: { conn: ChatConnection; server: ChatSocketServer } }
+
+function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+  ;(this as SocketWithConnection)[CONNECTION].conn.onFrame(data, isBinary)
+}
+function onPong(this: WebSocket) {
+  ;(this as SocketWithConnection)[CONNECTION].conn.alive = true
+}
+function onError(this: WebSocket) {
+  this.terminate()
+}
+function onClose(this: WebSocket) {
+  const { conn, server } = (this as SocketWithConnection)[CONNECTION]
+  server.closed(conn)
+}
+
 const PATH = /^\/ws\/chat\/(?:([0-9a-fA-F-]{36})\/?)?$/
 
 function reject(socket: Duplex, status: number, text: string) {
@@ -33,7 +50,6 @@ function tokenOf(req: IncomingMessage, url: URL): { token?: string; viaProtocol:
 export class ChatSocketServer {
   private readonly wss: WebSocketServer
   private readonly connections = new Set<ChatConnection>()
-  private readonly bySession = new Map<string, Set<ChatConnection>>()
   private readonly heartbeat: NodeJS.Timeout
   private readonly stopRevocations: () => void
   /** Closes each socket with 4001 when its access token expires; clients reconnect with a fresh one. */
@@ -50,8 +66,10 @@ export class ChatSocketServer {
     })
     this.heartbeat = setInterval(() => this.beat(), ctx.options.heartbeatMs)
     this.heartbeat.unref()
+    // @NOTE Revocations are rare (sign-out, password change): a pass over the sockets costs less
+    // than an index of sockets by session kept for every socket.
     this.stopRevocations = ctx.platform.revocations.onRevoked((sid) => {
-      for (const conn of this.bySession.get(sid) ?? []) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
+      for (const conn of this.connections) if (conn.principal.sessionId === sid) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
     })
     // @NOTE Messages published while the fan-out (Redis) was away reached no socket. Asking every
     // client to reconnect (1012) makes it catch up by seq and sync, which is the one recovery path
@@ -106,23 +124,14 @@ export class ChatSocketServer {
     const conn = new ChatConnection(ctx, ws, principal, scoped)
     this.connections.add(conn)
     this.expiry.add(conn, principal.expiresAt)
-    let sessionConns = this.bySession.get(principal.sessionId)
-    if (!sessionConns) this.bySession.set(principal.sessionId, (sessionConns = new Set()))
-    sessionConns.add(conn)
     ctx.metrics.connections.inc()
-    ws.on('message', (data, isBinary) => conn.onFrame(data, isBinary))
-    ws.on('pong', () => (conn.alive = true))
-    ws.on('error', () => ws.terminate())
-    ws.on('close', () => {
-      conn.markClosed()
-      this.connections.delete(conn)
-      this.expiry.remove(conn, principal.expiresAt)
-      sessionConns!.delete(conn)
-      if (sessionConns!.size === 0) this.bySession.delete(principal.sessionId)
-      ctx.metrics.connections.dec()
-      ctx.hub.remove(conn)
-      void ctx.presence.disconnected(principal.userId).catch((err) => ctx.log.warn({ err }, 'presence not updated'))
-    })
+    // @NOTE Shared listeners that find the connection on the socket, not four closures per socket:
+    // an idle socket's memory is the point of scenario (c).
+    ;(ws as SocketWithConnection)[CONNECTION] = { conn, server: this }
+    ws.on('message', onMessage)
+    ws.on('pong', onPong)
+    ws.on('error', onError)
+    ws.on('close', onClose)
     void ctx.hub
       .add(conn)
       .then(async () => {
@@ -140,6 +149,17 @@ export class ChatSocketServer {
         ctx.log.error({ err }, 'chat connection setup failed')
         conn.cutOff(1011, 'setup failed')
       })
+  }
+
+  /** The socket of `conn` closed. */
+  closed(conn: ChatConnection) {
+    const ctx = this.ctx
+    conn.markClosed()
+    this.connections.delete(conn)
+    this.expiry.remove(conn, conn.principal.expiresAt)
+    ctx.metrics.connections.dec()
+    ctx.hub.remove(conn)
+    void ctx.presence.disconnected(conn.userId).catch((err) => ctx.log.warn({ err }, 'presence not updated'))
   }
 
   /** Terminates sockets that did not answer the previous ping. */

@@ -182,16 +182,27 @@ export interface PresenceChange {
   occurredAt: Date
 }
 
-/** Applies chat's presence to an existing identity; answers false when there is none or the change is stale. */
-export async function applyPresence(db: Q, p: PresenceChange): Promise<boolean> {
-  const result = await db
-    .withSchema(SCHEMA)
-    .updateTable('identities')
-    .set({ presence_status: p.status, presence_last_seen: p.lastSeen, presence_changed_at: p.occurredAt })
-    .where('user_id', '=', p.userId)
-    .where('tenant_id', '=', p.tenantId)
-    // @NOTE Equal times apply: one user's changes are published one after another, so a tie is the later one.
-    .where(sql<boolean>`(identities.presence_changed_at is null or identities.presence_changed_at <= ${p.occurredAt})`)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+/**
+ * Applies chat's presence changes to the identities that exist, in one statement; a change older
+ * than the one applied is ignored. Answers how many identities changed.
+ */
+export async function applyPresence(db: Q, changes: PresenceChange[]): Promise<number> {
+  // One row per user (an update joined to two source rows would take either): the newest wins,
+  // and of equal times the later one, since one user's changes are published one after another.
+  const latest = new Map<string, PresenceChange>()
+  for (const c of changes) {
+    const key = `${c.tenantId}|${c.userId}`
+    const seen = latest.get(key)
+    if (!seen || seen.occurredAt <= c.occurredAt) latest.set(key, c)
+  }
+  const list = [...latest.values()]
+  if (!list.length) return 0
+  const result = await sql`update ${sql.id(SCHEMA)}.identities i
+    set presence_status = k.status, presence_last_seen = k.last_seen, presence_changed_at = k.occurred_at
+    from unnest(${list.map((c) => c.userId)}::uuid[], ${list.map((c) => c.tenantId)}::text[], ${list.map((c) => c.status)}::text[],
+      ${list.map((c) => c.lastSeen?.toISOString() ?? null)}::timestamptz[], ${list.map((c) => c.occurredAt.toISOString())}::timestamptz[])
+      as k(user_id, tenant_id, status, last_seen, occurred_at)
+    where i.user_id = k.user_id and i.tenant_id = k.tenant_id
+      and (i.presence_changed_at is null or i.presence_changed_at <= k.occurred_at)`.execute(db)
+  return Number(result.numAffectedRows ?? 0)
 }

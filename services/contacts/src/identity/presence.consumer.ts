@@ -1,7 +1,7 @@
-import type { Consumer, Logger } from '@parley/platform'
+import type { Consumer, DomainEvent, Logger, Tx } from '@parley/platform'
 import { z } from 'zod'
 import { SCHEMA } from '../context'
-import { applyPresence } from './identity.repository'
+import { applyPresence, type PresenceChange } from './identity.repository'
 
 const PresenceChangedSchema = z.object({
   user_id: z.uuid(),
@@ -21,21 +21,32 @@ export function presenceConsumer(log: Logger): Consumer {
     name: 'contacts.presence',
     schema: SCHEMA,
     types: ['user.presence_changed'],
-    async handle(event, tx) {
+    handle: (event, tx) => apply([event], tx),
+    // A reconnect storm publishes thousands of these: a run of them is one update.
+    handleMany: (events, tx) => apply(events, tx),
+  }
+
+  async function apply(events: DomainEvent[], tx: Tx) {
+    const changes: PresenceChange[] = []
+    for (const event of events) {
       const parsed = PresenceChangedSchema.safeParse(event.payload)
       if (!parsed.success) {
         // @NOTE Retrying cannot fix a malformed payload, and a retry loop would hold back every later chat event.
-        log.warn({ eventId: event.id, type: event.type, issues: parsed.error.issues }, 'ignored malformed presence event')
-        return
+        log.warn(
+          { eventId: event.id, type: event.type, issues: parsed.error.issues },
+          'ignored malformed presence event',
+        )
+        continue
       }
       const p = parsed.data
-      await applyPresence(tx.db, {
+      changes.push({
         userId: p.user_id,
         tenantId: event.tenantId,
         status: p.status,
         lastSeen: p.last_seen ? new Date(p.last_seen) : null,
         occurredAt: new Date(event.occurredAt),
       })
-    },
+    }
+    await applyPresence(tx.db, changes)
   }
 }
