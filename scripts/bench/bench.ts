@@ -242,11 +242,31 @@ async function startParley(p: ParleyEnv, tag: string): Promise<Server> {
 async function parleyRun(p: ParleyEnv, key: string, rep: number): Promise<Result> {
   const server = await startParley(p, `${key}-${rep}`)
   try {
+    if (key === 'c') log(`(c) parley memory before connecting: ${await memoryBreakdown(server.port)}`)
     const r = await loadgen(ADAPTER, server.port, server.pid, key, { PARLEY_SEED: p.seedFile, PARLEY_SEED_KEY: key, PEERS_DIR: PEERS }, 'parley', rep)
     r.server_ready_ms = Math.round(server.readyMs)
+    if (key === 'c') log(`(c) parley memory after idle: ${await memoryBreakdown(server.port)}`)
     return r
   } finally {
     await server.stop()
+  }
+}
+
+/** Where the idle server's memory is, from its /metrics (Node's heap, buffers and WASM outside it). */
+async function memoryBreakdown(port: number): Promise<string> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const mib = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(name + ' '))
+      return line ? `${(Number(line.split(' ')[1]) / 2 ** 20).toFixed(1)} MiB` : '?'
+    }
+    return [
+      `rss ${mib('process_resident_memory_bytes')}`,
+      `heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')}`,
+      `external ${mib('nodejs_external_memory_bytes')}`,
+    ].join(', ')
+  } catch (err) {
+    return `unavailable (${(err as Error).message})`
   }
 }
 
