@@ -12,6 +12,7 @@ import * as searchTrigram from './db/migrations/20261201T030000Z-search-trigram'
 import * as sendBatchFunction from './db/migrations/20261210T000000Z-send-batch-function'
 import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-batch-index-probes'
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
+import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
 import { miscRoutes } from './misc.routes'
@@ -29,6 +30,7 @@ export const chatMigrations = {
   '20261210T000000Z-send-batch-function': sendBatchFunction,
   '20261211T000000Z-send-batch-index-probes': sendBatchIndexProbes,
   '20261212T000000Z-send-batch-no-seqscan': sendBatchNoSeqscan,
+  '20261213T000000Z-send-batch-lock-order': sendBatchLockOrder,
 }
 
 /**

@@ -1,5 +1,5 @@
 import { newId, transaction, type Tx } from '@parley/platform'
-import { api } from '@parley/platform/testing'
+import { api, eventually } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startChat, type ChatTest, type TestUser } from '../testing/harness'
@@ -92,4 +92,57 @@ describe('chat.send_batch', () => {
     expect(seen?.rows.map((r) => [r.o_status, Number(r.o_seq)])).toEqual([['ok', 3002]])
     expect(seen?.scans).toEqual({ messages: 0, participants: 0, conversations: 0 })
   })
+
+  // @NOTE PostgreSQL only: PGlite has one session, so no two transactions there ever wait for each other.
+  it.runIf(process.env.DATABASE_URL)(
+    "locks its senders' rows in (conversation, user) order, the receipt writer's order (no deadlock between them)",
+    async () => {
+      const db = c.t.platform.db
+      const rooms = Array.from({ length: 30 }, () => newId()).sort()
+      await sql`insert into chat.conversations (id, tenant_id, type) select unnest(${rooms}::uuid[]), ${owner.tenantId}, 'group'`.execute(db)
+      await sql`insert into chat.participants (conversation_id, user_id, role) select unnest(${rooms}::uuid[]), ${owner.id}, 'owner'`.execute(db)
+      const last = rooms[rooms.length - 1]
+      const shuffled = [...rooms].reverse()
+      const lockNowait = (room: string) =>
+        transaction(db, (tx) =>
+          sql`select 1 from chat.participants where conversation_id = ${room} and user_id = ${owner.id} for update nowait`.execute(tx.db),
+        ).then(
+          () => 'free',
+          (err: { code?: string }) => (err.code === '55P03' ? 'locked' : Promise.reject(err)),
+        )
+
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      let holding!: () => void
+      const isHolding = new Promise<void>((resolve) => (holding = resolve))
+      // Another writer holds the row that comes last in that order.
+      const holder = transaction(db, async (tx) => {
+        await sql`select 1 from chat.participants where conversation_id = ${last} and user_id = ${owner.id} for update`.execute(tx.db)
+        holding()
+        await held
+      })
+      await isHolding
+      const sending = sql<{ o_status: string }>`select * from chat.send_batch(
+        ${shuffled.map(() => newId())}::uuid[], ${shuffled.map(() => owner.tenantId)}::text[], ${shuffled}::uuid[],
+        ${shuffled.map(() => owner.id)}::uuid[], ${shuffled.map((r) => `to ${r}`)}::text[], ${shuffled.map(() => 'text')}::text[],
+        ${shuffled.map(() => null)}::uuid[], ${shuffled.map(() => null)}::text[])`.execute(db)
+      try {
+        // send_batch waits for that row...
+        await eventually(async () => {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like '%send_batch%'`.execute(db)
+          return rows[0].n > 0
+        })
+        // ... holding every row before it, and none after it (there are none): so it never holds one
+        // that a writer going in the same order could be waiting for while holding an earlier one.
+        const states = []
+        for (const room of rooms.slice(0, -1)) states.push(await lockNowait(room))
+        expect(states.filter((s) => s === 'free')).toEqual([])
+      } finally {
+        release()
+        await holder
+      }
+      expect((await sending).rows.map((r) => r.o_status)).toEqual(rooms.map(() => 'ok'))
+    },
+  )
 })

@@ -90,10 +90,19 @@ export class DeliveryTracker {
     // promised these rows are durable, and a COMMIT that waits for the WAL flush would hold the
     // member rows locked meanwhile, in the way of the message batches that move senders' positions.
     // A crash can lose the last moments of positions, which later deliveries or fetches move again.
-    const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`with u as (
+    // The rows are locked by probes in (conversation_id, user_id) order (`list` is sorted), the order
+    // in which chat.send_batch locks its senders' rows: without it the two deadlocked under load.
+    const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`with k as (
+        select k.c, k.u, k.seq
+        from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[])
+          as k(c, u, seq)
+        cross join lateral (select 1 from chat.participants p
+          where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
+          limit 1 for update) l
+      ), u as (
         update chat.participants p set last_delivered_seq = k.seq
-        from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
-        where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
+        from k
+        where p.conversation_id = k.c and p.user_id = k.u and p.last_delivered_seq < k.seq
         returning p.conversation_id, p.user_id, p.last_delivered_seq
       ), ch as (
         insert into chat.changes (conversation_id, type, data)

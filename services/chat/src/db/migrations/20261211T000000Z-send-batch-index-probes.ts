@@ -16,7 +16,7 @@ import { sql } from 'kysely'
  * `last_seq` the second statement reads cannot move before COMMIT; each new message takes
  * `last_seq + its rank in the batch`, and `conversations.last_seq` moves by the batch's count.
  */
-const FUNCTION = `
+export const FUNCTION = `
 create or replace function chat.send_batch(
   p_id uuid[], p_tenant text[], p_conv uuid[], p_sender uuid[], p_content text[], p_type text[], p_reply uuid[], p_client text[])
 returns table (
