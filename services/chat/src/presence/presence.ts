@@ -226,11 +226,18 @@ export class PresenceService {
       // @NOTE Live presence goes to the user's direct-conversation partners (their contacts), as
       // the web client shows it there; group members read it with GET presence/?user_ids=. Telling
       // every member of every group made a reconnect storm cost users × group size frames.
-      const { rows } = await sql<{ subject: string; target: string }>`select distinct me.user_id as subject, o.user_id as target
-        from chat.participants me
-        join chat.conversations c on c.id = me.conversation_id and c.type = 'direct' and c.deleted_at is null
-        join chat.participants o on o.conversation_id = me.conversation_id and o.left_at is null
-        where me.user_id = any(${views.map((v) => v.user_id)}::uuid[]) and me.left_at is null`.execute(this.db)
+      // From the users outward, whatever the statistics say: the users' memberships first (a
+      // materialized CTE is a fence), then a probe per conversation. A plain join, planned with
+      // stale statistics (conversations analyzed before the direct ones existed), started from every
+      // direct conversation instead: ~180 ms a batch, and 10,000 sockets took 70 s to connect.
+      const { rows } = await sql<{ subject: string; target: string }>`with mine as materialized (
+          select me.user_id, me.conversation_id from chat.participants me
+          where me.user_id = any(${views.map((v) => v.user_id)}::uuid[]) and me.left_at is null)
+        select distinct mine.user_id as subject, o.user_id as target
+        from mine
+        cross join lateral (select 1 from chat.conversations c
+          where c.id = mine.conversation_id and c.type = 'direct' and c.deleted_at is null limit 1) c
+        join chat.participants o on o.conversation_id = mine.conversation_id and o.left_at is null`.execute(this.db)
       const targets = new Map<string, Set<string>>()
       // The user's other tabs first, then their contacts.
       for (const v of views) targets.set(v.user_id, new Set([v.user_id]))
