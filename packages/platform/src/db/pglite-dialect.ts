@@ -27,7 +27,9 @@ export class PgliteError extends Error {
 /** What the worker answers to a request. */
 export interface WorkerReply {
   id: number
-  rows?: unknown[]
+  /** Column names of `rows`, which come as arrays of values. */
+  columns?: string[]
+  rows?: unknown[][]
   affectedRows?: number
   dump?: ArrayBuffer
   ready?: boolean
@@ -82,7 +84,7 @@ export class PgliteWorker {
 
   async query(sql: string, params: readonly unknown[] = []): Promise<{ rows: unknown[]; affectedRows: number }> {
     const reply = await this.request({ op: 'query', sql, params })
-    return { rows: reply.rows ?? [], affectedRows: reply.affectedRows ?? 0 }
+    return { rows: toObjects(reply.columns ?? [], reply.rows ?? []), affectedRows: reply.affectedRows ?? 0 }
   }
 
   /** A tarball of the data directory (used to clone a migrated template in tests). */
@@ -99,6 +101,15 @@ export class PgliteWorker {
       await this.worker.terminate()
     }
   }
+}
+
+/** Rows as objects keyed by column name (a repeated name keeps its last value, as in `pg`). */
+function toObjects(columns: string[], rows: unknown[][]): Record<string, unknown>[] {
+  return rows.map((values) => {
+    const row: Record<string, unknown> = {}
+    for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i]
+    return row
+  })
 }
 
 /** A FIFO lock: PGlite is one session, so one Kysely connection at a time holds it. */

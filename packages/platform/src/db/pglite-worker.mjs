@@ -36,8 +36,16 @@ db.waitReady.then(
 parentPort.on('message', async (msg) => {
   try {
     if (msg.op === 'query') {
-      const result = await db.query(msg.sql, msg.params ?? [])
-      parentPort.postMessage({ id: msg.id, rows: result.rows, affectedRows: result.affectedRows ?? 0 })
+      // @NOTE Rows as arrays, column names once: copying rows to the main thread is structured
+      // cloning, which writes every key of every row object, and this thread is the busy one
+      // (the main thread turns them back into objects).
+      const result = await db.query(msg.sql, msg.params ?? [], { rowMode: 'array' })
+      parentPort.postMessage({
+        id: msg.id,
+        columns: result.fields.map((f) => f.name),
+        rows: result.rows,
+        affectedRows: result.affectedRows ?? 0,
+      })
     } else if (msg.op === 'exec') {
       await db.exec(msg.sql)
       parentPort.postMessage({ id: msg.id, rows: [], affectedRows: 0 })
