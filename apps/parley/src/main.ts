@@ -1,4 +1,6 @@
-import { ConfigError, DataDirLockedError, buildServer, createPlatform, loadConfig } from '@parley/platform'
+// @NOTE Only the light entry here: the platform's main one (Fastify, Kysely, the services) loads
+// after PGlite has been started, so that the two overlap.
+import { ConfigError, DataDirLockedError, loadConfig, startEmbedded } from '@parley/platform/early'
 import { SERVICE_NAMES, loadServices, type ServiceName } from './services'
 import { ensureWebBuilt } from './web-build'
 
@@ -15,10 +17,15 @@ const fail = (message: string): never => {
 
 async function serve(names: readonly ServiceName[]) {
   const config = loadConfig()
+  // @NOTE PGlite starts on its own thread first (about a second of WASM start-up), then the
+  // platform's and services' modules load (TypeScript through tsx, about as long) meanwhile.
+  const embedded = config.db.url ? undefined : startEmbedded({ dataDir: config.dataDir })
   const webDist = names.includes('gateway') ? ensureWebBuilt(print) : undefined
-  // @NOTE Loading the services' modules (TypeScript through tsx) overlaps opening the database
-  // (PGlite's WASM start-up on its own thread): on an existing data directory they take about as long.
-  const [platform, modules] = await Promise.all([createPlatform(config), loadServices(names, { webDist, upstreams: config.upstreams })])
+  const { buildServer, createPlatform } = await import('@parley/platform')
+  const [platform, modules] = await Promise.all([
+    createPlatform(config, { embedded }),
+    loadServices(names, { webDist, upstreams: config.upstreams }),
+  ])
   const server = await buildServer(platform, modules)
   await server.app.listen({ port: config.http.port, host: config.http.host })
   // @NOTE From process start, module loading included: what a person waits for.
@@ -49,6 +56,7 @@ async function serve(names: readonly ServiceName[]) {
 async function tenantsCreate(slug: string | undefined) {
   if (!slug) fail(USAGE)
   const config = loadConfig()
+  const { buildServer, createPlatform } = await import('@parley/platform')
   const platform = await createPlatform(config)
   const [auth] = await loadServices(['auth'])
   await buildServer(platform, [auth]).then((s) => s.app.close())

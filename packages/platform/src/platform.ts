@@ -7,6 +7,7 @@ import type { DestinationStream, Logger } from 'pino'
 import type { Config } from './config'
 import { InMemoryRateCounters, type RateCounters } from './counters'
 import { openDatabase, type Database, type Db } from './db/database'
+import type { EmbeddedStart } from './db/embedded-start'
 import { InProcessBus, type EventBus } from './bus/bus'
 import { InProcessFanout, type Fanout } from './fanout'
 import { InMemoryRevocations, type SessionRevocations } from './jwt/revocations'
@@ -48,6 +49,8 @@ export interface PlatformOptions {
   logDestination?: DestinationStream
   /** Reuse an open database (tests share one per file). */
   database?: Database
+  /** PGlite already started on config.dataDir (`parley start` starts it first); the platform owns it. */
+  embedded?: EmbeddedStart
   /** Distributed-bus tuning (tests shorten the claim time of dead consumers' events). */
   bus?: { claimIdleMs?: number; maxAttempts?: number }
 }
@@ -62,6 +65,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     (await openDatabase({
       url: config.db.url,
       dataDir: config.db.url ? undefined : config.dataDir,
+      started: config.db.url ? undefined : options.embedded,
       maintenanceLog: log.child({ name: 'db' }),
     }))
   mkdirSync(config.dataDir, { recursive: true })

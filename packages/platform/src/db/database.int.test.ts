@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DataDirLockedError, openDatabase } from './database'
+import { openDatabase } from './database'
+import { DataDirLockedError } from './embedded-start'
 import { EmbeddedMaintenance } from './maintenance'
 
 const dirs: string[] = []

@@ -1,8 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { DEFAULT_MAINTENANCE, EmbeddedMaintenance, type MaintenanceLog, type MaintenanceOptions } from './maintenance'
-import { PgliteWorker, PgliteWorkerDialect } from './pglite-dialect'
+import { startEmbedded, type EmbeddedStart } from './embedded-start'
+import { PgliteWorkerDialect } from './pglite-dialect'
+import type { PgliteWorker } from './pglite-worker-client'
 
 /**
  * Table types differ per service, so the platform hands out an untyped handle; a service may
@@ -36,43 +36,8 @@ export interface DatabaseOptions {
   maintenance?: MaintenanceOptions | false
   /** Where maintenance passes are reported (the platform's logger). */
   maintenanceLog?: MaintenanceLog
-}
-
-export class DataDirLockedError extends Error {
-  override name = 'DataDirLockedError'
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** One process per data directory: a second one gets a clear error instead of corrupting it. */
-function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true })
-  const lockPath = join(dir, 'parley.lock')
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx')
-      writeSync(fd, String(process.pid))
-      closeSync(fd)
-      return () => rmSync(lockPath, { force: true })
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const holder = Number(readFileSync(lockPath, 'utf8'))
-      if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new DataDirLockedError(
-          `The data directory ${resolve(dir)} is in use by process ${holder}. Stop it first, or set DATA_DIR to another directory.`,
-        )
-      }
-      rmSync(lockPath, { force: true }) // stale: its process is gone
-    }
-  }
-  throw new DataDirLockedError(`Could not lock the data directory ${resolve(dir)}.`)
+  /** PGlite already started for `dataDir` (see startEmbedded); the database takes it over. */
+  started?: EmbeddedStart
 }
 
 /** Opens PostgreSQL (with a URL) or PGlite (embedded, on its own thread). */
@@ -103,9 +68,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => db.destroy(),
     }
   }
-  const pgDataDir = options.dataDir ? join(options.dataDir, 'pg') : undefined
-  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {}
-  const worker = new PgliteWorker({ dataDir: pgDataDir, template: options.template })
+  const { worker, unlock } = options.started ?? startEmbedded({ dataDir: options.dataDir, template: options.template })
   try {
     await worker.ready
   } catch (err) {
