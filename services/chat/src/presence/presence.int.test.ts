@@ -123,3 +123,47 @@ describe('presence after a node dies', () => {
     await watcher.close()
   })
 })
+
+/**
+ * A graceful stop closes the node's sockets (1012), and the socket server's close waits for every
+ * one of them (an unresponsive one is terminated after 5 s), so their last closes are counted and
+ * announced before the node's presence rows go.
+ */
+describe('presence when a node stops gracefully', () => {
+  it('announces the users whose last socket was on it as offline, even one that no longer answers', async () => {
+    const c = await startChat()
+    try {
+      const [alice, bob, carol] = [await c.user(), await c.user(), await c.user()]
+      await c.contacts(alice, bob)
+      const a = await TestSocket.open(c.t.wsUrl, alice.token)
+      // Carol is also connected to another, live node: she stays online.
+      await sql`insert into chat.presence_nodes (node_id, heartbeat_at) values ('other-node', now() + interval '1 hour')`.execute(c.t.platform.db)
+      await sql`insert into chat.presence_sockets (node_id, user_id, sockets) values ('other-node', ${carol.id}, 1)`.execute(c.t.platform.db)
+      const b = await TestSocket.open(c.t.wsUrl, bob.token)
+      const cs = await TestSocket.open(c.t.wsUrl, carol.token)
+      const announced = async (userId: string) => {
+        const { rows } = await sql<{ status: string }>`select payload->>'status' as status from chat.outbox
+          where type = 'user.presence_changed' and payload->>'user_id' = ${userId} order by seq`.execute(c.t.platform.db)
+        return rows.map((r) => r.status)
+      }
+      // Announcements are written after the sockets count, without holding them up.
+      await eventually(async () => (await announced(alice.id)).length === 1 && (await announced(bob.id)).length === 1)
+
+      // Alice's network is gone: she will not answer the close handshake, so her socket is still
+      // open when the node has stopped (Bob's closes normally first).
+      ;(a.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+      await c.t.server.close()
+
+      // Alice's and Bob's only sockets were on the stopped node.
+      expect(await announced(alice.id)).toEqual(['online', 'offline'])
+      expect(await announced(bob.id)).toEqual(['online', 'offline'])
+      expect(await announced(carol.id)).toEqual([])
+      const { rows } = await sql<{ node_id: string }>`select node_id from chat.presence_sockets`.execute(c.t.platform.db)
+      expect(rows).toEqual([{ node_id: 'other-node' }])
+      await Promise.all([b.closed, cs.closed])
+      a.ws.terminate()
+    } finally {
+      await c.close()
+    }
+  })
+})
