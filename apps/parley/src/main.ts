@@ -1,6 +1,6 @@
 // @NOTE Only the light entry here: the platform's main one (Fastify, Kysely, the services) loads
 // after PGlite has been started, so that the two overlap.
-import { ConfigError, DataDirLockedError, loadConfig, startEmbedded } from '@parley/platform/early'
+import { ConfigError, DataDirLockedError, EmbeddedDatabaseError, loadConfig, startEmbedded } from '@parley/platform/early'
 import { SERVICE_NAMES, loadServices, type ServiceName } from './services'
 import { ensureWebBuilt } from './web-build'
 
@@ -87,7 +87,7 @@ async function main(argv: string[]) {
 
 main(process.argv.slice(2)).catch((err) => {
   if (err instanceof ConfigError) fail(`${err.message}\nFix the variables above (see README.md, "Configuration") and start again.`)
-  if (err instanceof DataDirLockedError) fail(err.message)
+  if (err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError) fail(err.message)
   if (err?.code === 'EADDRINUSE') fail(`Port ${err.port ?? ''} is already in use. Stop the other process or set PORT to a free port.`)
   if (err?.code === 'ECONNREFUSED') fail(`Could not connect to ${err.address}:${err.port}. Is the database (DATABASE_URL) or Redis (REDIS_URL) running?`)
   process.stderr.write(`Parley failed to start: ${err?.stack ?? err}\n`)

@@ -2,4 +2,4 @@
 // started early so that its second of start-up overlaps loading the services' modules. Only
 // zod and Node built-ins behind it; everything else comes from the package's main entry.
 export { ConfigError, loadConfig, type Config } from './config'
-export { DataDirLockedError, startEmbedded, type EmbeddedStart } from './db/embedded-start'
+export { DataDirLockedError, EmbeddedDatabaseError, startEmbedded, type EmbeddedStart } from './db/embedded-start'

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from './database'
-import { DataDirLockedError } from './embedded-start'
+import { DataDirLockedError, EmbeddedDatabaseError, startEmbedded } from './embedded-start'
 import { EmbeddedMaintenance } from './maintenance'
 
 const dirs: string[] = []
@@ -43,6 +43,20 @@ describe('openDatabase (PGlite)', () => {
     expect(rows[0].max).toBeGreaterThanOrEqual(lastAck)
     expect(rows[0].n).toBe(rows[0].max) // gapless: no answered row lost
   }, 60_000)
+
+  it('says what to do when the data directory cannot be opened, and releases it', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'pg'))
+    writeFileSync(join(dir, 'pg', 'PG_VERSION'), 'not a version\n')
+    // Started early as `parley start` does: nobody awaits it until openDatabase, and the failure
+    // arriving meanwhile must not be an unhandled rejection.
+    const started = startEmbedded({ dataDir: dir })
+    await new Promise((r) => setTimeout(r, 2_000))
+    const opening = openDatabase({ dataDir: dir, started })
+    await expect(opening).rejects.toBeInstanceOf(EmbeddedDatabaseError)
+    await expect(opening).rejects.toThrow(/could not be opened.*move that directory away/)
+    expect(existsSync(join(dir, 'parley.lock'))).toBe(false)
+  }, 30_000)
 
   it('refuses a second process on the same data directory with a clear error', async () => {
     const dir = tempDir()

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { DEFAULT_MAINTENANCE, EmbeddedMaintenance, type MaintenanceLog, type MaintenanceOptions } from './maintenance'
-import { startEmbedded, type EmbeddedStart } from './embedded-start'
+import { EmbeddedDatabaseError, startEmbedded, type EmbeddedStart } from './embedded-start'
 import { PgliteWorkerDialect } from './pglite-dialect'
 import type { PgliteWorker } from './pglite-worker-client'
 
@@ -74,7 +74,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } catch (err) {
     unlock()
     await worker.close().catch(() => {})
-    throw err
+    throw new EmbeddedDatabaseError(options.dataDir, err)
   }
   const db: Db = new Kysely<AnySchema>({ dialect: new PgliteWorkerDialect(worker) })
   const maintenance =

@@ -31,6 +31,19 @@ export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError'
 }
 
+/** PGlite could not open the data directory (damaged, or written by another PostgreSQL version). */
+export class EmbeddedDatabaseError extends Error {
+  override name = 'EmbeddedDatabaseError'
+  constructor(dataDir: string | undefined, cause: unknown) {
+    const where = dataDir ? `in ${resolve(join(dataDir, 'pg'))}` : 'in memory'
+    super(
+      `The embedded database ${where} could not be opened (${(cause as Error)?.message ?? cause}). ` +
+        'If it is damaged, move that directory away to start empty, or set DATA_DIR to another directory.',
+      { cause },
+    )
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)

@@ -45,6 +45,9 @@ export class PgliteWorker {
       resolveReady = res
       rejectReady = rej
     })
+    // Whoever opens the database awaits `ready` and gets the failure; until then (the start command
+    // loads modules meanwhile) it must not count as an unhandled rejection, which would end the process.
+    this.ready.catch(() => {})
     this.worker.on('message', (msg: WorkerReply) => {
       if (msg.id === 0) {
         if (msg.error) rejectReady(new PgliteError(msg.error))
