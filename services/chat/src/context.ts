@@ -6,10 +6,10 @@ import type { AttachmentUrls } from './attachments/attachments.urls'
 import { MessageWriter, type SendResult } from './messages/message-writer'
 import { presentMessages } from './messages/messages.presenter'
 import type { ChatOptions } from './options'
-import { PresenceService } from './presence/presence'
+import { PresenceService } from './presence/presence.service'
 import { frame, RealtimeHub } from './realtime/hub'
-import { DeliveryTracker } from './realtime/receipts'
-import { TypingTracker } from './realtime/typing'
+import { DeliveryTracker } from './receipts/delivery-tracker'
+import { TypingTracker } from './typing/typing.service'
 import { UserDirectory } from './users/users'
 
 export interface ChatMetrics {

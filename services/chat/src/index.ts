@@ -13,9 +13,14 @@ import * as sendBatchFunction from './db/migrations/20261210T000000Z-send-batch-
 import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-batch-index-probes'
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
+import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
-import { miscRoutes } from './misc.routes'
+import { participantRoutes } from './participants/participants.routes'
+import { presenceRoutes } from './presence/presence.routes'
+import { reactionRoutes } from './reactions/reactions.routes'
+import { receiptRoutes } from './receipts/receipts.routes'
+import { syncRoutes } from './sync/sync.routes'
 import { defaultChatOptions, type ChatOptions } from './options'
 import { ChatSocketServer } from './ws/server'
 
@@ -50,9 +55,14 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
       const sockets = new ChatSocketServer(ctx)
       return {
         routes: async (app) => {
+          await app.register(healthRoutes())
           await app.register(conversationRoutes(ctx))
+          await app.register(participantRoutes(ctx))
+          await app.register(receiptRoutes(ctx))
           await app.register(messageRoutes(ctx))
-          await app.register(miscRoutes(ctx))
+          await app.register(reactionRoutes(ctx))
+          await app.register(presenceRoutes(ctx.presence))
+          await app.register(syncRoutes(ctx))
           await app.register(attachmentRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },

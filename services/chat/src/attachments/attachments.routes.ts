@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { ChatContext } from '../context'
 import type { AttachmentRow } from '../db/rows'
 import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
-import { presentAttachment } from '../messages/messages.presenter'
+import { presentAttachment } from './attachments.presenter'
 
 const ALLOWED = [/^image\/(png|jpeg|gif|webp|avif|heic|bmp)$/, /^audio\//, /^video\//, /^application\/pdf$/, /^application\/(zip|gzip|x-7z-compressed|x-tar)$/, /^application\/vnd\.(openxmlformats|oasis|ms-)/, /^application\/msword$/]
 

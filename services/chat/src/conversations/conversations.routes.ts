@@ -1,9 +1,7 @@
-import { ConversationSchema, ConversationSummarySchema, ParticipantSchema, ReceiptSchema, RoleSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, pageOf, pageOffset, PageQuerySchema, principalOf, toPage, type App } from '@parley/platform'
-import { z } from 'zod'
+import { ConversationSchema, ConversationSummarySchema, ParticipantSchema } from '@parley/contracts'
+import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage, type App } from '@parley/platform'
 import type { ChatContext } from '../context'
-import { addParticipant, changeRole, joinPublicChannel, listParticipants, removeParticipant } from '../participants/participants.service'
-import { markRead } from '../receipts/receipts.service'
+import { joinPublicChannel } from '../participants/participants.service'
 import {
   createConversation,
   deleteOrLeave,
@@ -12,29 +10,11 @@ import {
   listPublicChannels,
   updateConversation,
 } from './conversations.service'
+import { CreateConversationSchema, Gone, IdParams, ListQuery, UpdateConversationSchema } from './conversations.schema'
 
 const tags = ['chat']
-const IdParams = z.object({ id: z.string() }).strict()
-const ListQuery = PageQuerySchema.extend({ search: z.string().max(100).optional() }).strict()
-const Gone = (what: string) => z.null().describe(what)
 
-export const CreateConversationSchema = z
-  .object({
-    type: z.enum(['direct', 'group', 'channel']),
-    name: z.string().max(100).nullable().optional(),
-    topic: z.string().max(500).nullable().optional(),
-    /** The other members' user ids; the creator joins as owner and is ignored if listed. */
-    participant_ids: z.array(z.string().uuid()).max(500).default([]),
-    /** Channels only: listed and joinable by everyone in the tenant. */
-    is_public: z.boolean().optional(),
-  })
-  .strict()
-
-const UpdateConversationSchema = z
-  .object({ name: z.string().max(100).optional(), topic: z.string().max(500).nullable().optional(), avatar_url: z.string().url().max(500).nullable().optional() })
-  .strict()
-
-/** Conversations, participants, public channels and read receipts under /api/chat/. */
+/** Conversations and public channels under /api/chat/conversations/. */
 export function conversationRoutes(ctx: ChatContext) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
@@ -79,50 +59,5 @@ export function conversationRoutes(ctx: ChatContext) {
       const { added, participant } = await joinPublicChannel(ctx, principalOf(req), req.params.id)
       return reply.code(added ? 201 : 200).send(participant)
     })
-    app.get('/api/chat/conversations/:id/participants/', { ...auth, schema: {
-        tags,
-        summary: 'Members with roles and receipt positions',
-        security: bearerAuth,
-        params: IdParams,
-        querystring: PageQuerySchema.strict(),
-        response: { 200: pageOf(ParticipantSchema) },
-      }, }, async (req) => {
-      const { count, results } = await listParticipants(ctx, principalOf(req), req.params.id, pageOffset(req.query))
-      return toPage(req.url, req.query, count, results)
-    })
-    app.post('/api/chat/conversations/:id/participants/', {
-      ...auth,
-      schema: {
-        tags,
-        summary: 'Add a member (owner/admin; 201, or 200 when already a member)',
-        security: bearerAuth,
-        params: IdParams,
-        body: z.object({ user_id: z.string().uuid(), role: RoleSchema.optional() }).strict(),
-        response: { 200: ParticipantSchema, 201: ParticipantSchema },
-      },
-    }, async (req, reply) => {
-      const { added, participant } = await addParticipant(ctx, principalOf(req), req.params.id, req.body.user_id, req.body.role)
-      return reply.code(added ? 201 : 200).send(participant)
-    })
-    const MemberParams = z.object({ id: z.string(), user_id: z.string().uuid() }).strict()
-    app.patch('/api/chat/conversations/:id/participants/:user_id/', {
-      ...auth,
-      schema: { tags, summary: 'Change a role', security: bearerAuth, params: MemberParams, body: z.object({ role: RoleSchema }).strict(), response: { 200: ParticipantSchema } },
-    }, async (req) => changeRole(ctx, principalOf(req), req.params.id, req.params.user_id, req.body.role))
-    app.delete('/api/chat/conversations/:id/participants/:user_id/', { ...auth, schema: { tags, summary: 'Remove a member or leave', security: bearerAuth, params: MemberParams, response: { 204: Gone('Removed') } } }, async (req, reply) => {
-      await removeParticipant(ctx, principalOf(req), req.params.id, req.params.user_id)
-      return reply.code(204).send(null)
-    })
-    app.post('/api/chat/conversations/:id/read/', {
-      ...auth,
-      schema: {
-        tags,
-        summary: 'Read receipt (answers my read position; it never moves back)',
-        security: bearerAuth,
-        params: IdParams,
-        body: z.object({ up_to_seq: z.number().int().min(0) }).strict(),
-        response: { 200: ReceiptSchema },
-      },
-    }, async (req) => markRead(ctx, principalOf(req), req.params.id, req.body.up_to_seq))
   }
 }

@@ -3,9 +3,10 @@ import { fieldError, newId, transaction, type Tx } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
 import type { Executor } from '../db/rows'
-import { conversationNotFound, notAllowed, notContacts, userNotFound } from '../errors'
+import { notAllowed, notContacts, userNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
-import { requireManager, requireMember, type Caller, type ConversationRow } from './access'
+import { requireManager, requireMember, type Caller, type ConversationRow } from '../participants/membership'
+import { removeParticipantNow } from '../participants/participants.service'
 import { presentConversation, presentConversations, type ConversationListRow } from './conversations.presenter'
 
 export interface CreateInput {
@@ -151,19 +152,4 @@ export async function deleteOrLeave(ctx: ChatContext, caller: Caller, id: string
   })
   ctx.hub.toConversation(id, 'conversation_updated', { conversation_id: id, conversation: null, deleted: true })
   for (const u of members) ctx.hub.memberRemoved(id, u)
-}
-
-/** Removes a member at once: the database first, then every node's membership cache. */
-export async function removeParticipantNow(ctx: ChatContext, conversationId: string, userId: string) {
-  const removed = await transaction(ctx.platform.db, async (tx) => {
-    const { rows } = await sql`update chat.participants set left_at = now() where conversation_id = ${conversationId}
-      and user_id = ${userId} and left_at is null returning user_id`.execute(tx.db)
-    if (!rows[0]) return false
-    await recordChanges(tx.db, [{ conversationId, userId, type: 'participant.removed', data: { user_id: userId } }])
-    return true
-  })
-  if (!removed) throw conversationNotFound(conversationId)
-  ctx.hub.toConversation(conversationId, 'participant_removed', { conversation_id: conversationId, user_id: userId })
-  ctx.hub.memberRemoved(conversationId, userId)
-  ctx.typing.stop(conversationId, userId)
 }

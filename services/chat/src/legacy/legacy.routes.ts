@@ -2,9 +2,9 @@ import { authenticate, bearerAuth, principalOf, type App } from '@parley/platfor
 import { ContentSchema, HistoryPageSchema, MessageSchema } from '@parley/contracts'
 import { z } from 'zod'
 import type { ChatContext } from '../context'
-import { requireMember } from '../conversations/access'
+import { requireMember } from '../participants/membership'
 import { history, sendMessage } from '../messages/messages.service'
-import { HealthSchema } from '../misc.routes'
+import { HealthSchema } from '../health/health.routes'
 
 // @NOTE Seed 000's paths are chat routes too: one tag, the seed named in each summary.
 const tags = ['chat']

@@ -1,6 +1,7 @@
 import type { AttachmentWire, MessageWire, ReactionSummaryWire } from '@parley/contracts'
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+import { presentAttachment } from '../attachments/attachments.presenter'
 import type { AttachmentUrls } from '../attachments/attachments.urls'
 import type { AttachmentRow, MessageRow, ParticipantRow } from '../db/rows'
 import type { UserDirectory } from '../users/users'
@@ -82,18 +83,6 @@ export async function presentMessages(deps: Presenting, rows: MessageRow[], opti
       client_id: r.client_id,
     }
   })
-}
-
-export function presentAttachment(a: AttachmentRow, urls: AttachmentUrls): AttachmentWire {
-  return {
-    id: a.id,
-    url: urls.signed(a.id),
-    content_type: a.content_type,
-    size: Number(a.size),
-    width: a.width ?? null,
-    height: a.height ?? null,
-    filename: a.filename ?? null,
-  }
 }
 
 /** Active members' positions in a conversation. */

@@ -1,32 +1,13 @@
-import { ClientIdSchema, ContentSchema, HistoryPageSchema, MessageEditSchema, MessageSchema, MessageTypeSchema } from '@parley/contracts'
+import { ContentSchema, HistoryPageSchema, MessageEditSchema, MessageSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { z } from 'zod'
 import type { ChatContext } from '../context'
+import { HistoryQuerySchema, SendMessageSchema } from './messages.schema'
 import { deleteMessage, editMessage, getMessage, history, messageEdits, sendMessage } from './messages.service'
 
 const tags = ['chat']
 const IdParams = z.object({ id: z.string() }).strict()
 const MessageParams = z.object({ id: z.string(), message_id: z.string() }).strict()
-
-export const HistoryQuerySchema = z
-  .object({
-    before_seq: z.coerce.number().int().min(1).optional(),
-    after_seq: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    search: z.string().min(1).max(200).optional(),
-  })
-  .strict()
-
-export const SendMessageSchema = z
-  .object({
-    content: ContentSchema,
-    message_type: MessageTypeSchema.exclude(['system']).optional(),
-    reply_to: z.string().uuid().nullable().optional(),
-    attachment_ids: z.array(z.string().uuid()).max(10).optional(),
-    /** Idempotency key: a retry with the same client_id answers the original message. */
-    client_id: ClientIdSchema.optional(),
-  })
-  .strict()
 
 export function messageRoutes(ctx: ChatContext) {
   return async (app: App) => {

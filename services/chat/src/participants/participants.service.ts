@@ -3,25 +3,10 @@ import { transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
 import type { ParticipantRow, ParticipantWithUser } from '../db/rows'
-import { removeParticipantNow } from '../conversations/conversations.service'
-import { isManager, requireManager, requireMember, type Caller } from '../conversations/access'
+import { isManager, requireManager, requireMember, type Caller } from './membership'
+import { presentParticipant } from './participants.presenter'
 import { conversationNotFound, notAllowed, participantNotFound, userNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
-
-function presentParticipant(r: ParticipantWithUser): ParticipantWire {
-  const name = `${r.first_name ?? ''} ${r.last_name ?? ''}`.trim()
-  return {
-    user_id: r.user_id,
-    person_id: r.person_id ?? null,
-    username: r.username ?? null,
-    display_name: name || r.username || null,
-    avatar_url: r.avatar_url ?? null,
-    role: r.role,
-    joined_at: new Date(r.joined_at).toISOString(),
-    last_read_seq: Number(r.last_read_seq),
-    last_delivered_seq: Number(r.last_delivered_seq),
-  }
-}
 
 const ROLE_ORDER = sql`case p.role when 'owner' then 0 when 'admin' then 1 else 2 end`
 
@@ -109,4 +94,19 @@ export async function removeParticipant(ctx: ChatContext, caller: Caller, id: st
     throw notAllowed('The owner cannot leave; delete the conversation instead.')
   }
   await removeParticipantNow(ctx, id, userId)
+}
+
+/** Removes a member at once: the database first, then every node's membership cache. */
+export async function removeParticipantNow(ctx: ChatContext, conversationId: string, userId: string) {
+  const removed = await transaction(ctx.platform.db, async (tx) => {
+    const { rows } = await sql`update chat.participants set left_at = now() where conversation_id = ${conversationId}
+      and user_id = ${userId} and left_at is null returning user_id`.execute(tx.db)
+    if (!rows[0]) return false
+    await recordChanges(tx.db, [{ conversationId, userId, type: 'participant.removed', data: { user_id: userId } }])
+    return true
+  })
+  if (!removed) throw conversationNotFound(conversationId)
+  ctx.hub.toConversation(conversationId, 'participant_removed', { conversation_id: conversationId, user_id: userId })
+  ctx.hub.memberRemoved(conversationId, userId)
+  ctx.typing.stop(conversationId, userId)
 }

@@ -2,7 +2,7 @@ import { isUuid, transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
 import type { MessageRow, ReactionRow, UserRow } from '../db/rows'
-import { requireMember, type Caller } from '../conversations/access'
+import { requireMember, type Caller } from '../participants/membership'
 import { conversationReadOnly, messageNotFound } from '../errors'
 import { recordChanges } from '../sync/changes'
 

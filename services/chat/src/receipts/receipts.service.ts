@@ -2,7 +2,7 @@ import { transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import type { ChatContext } from '../context'
 import type { ParticipantRow } from '../db/rows'
-import { requireMember, type Caller, type Membership } from '../conversations/access'
+import { requireMember, type Caller, type Membership } from '../participants/membership'
 import { recordChanges } from '../sync/changes'
 
 /**

@@ -4,7 +4,7 @@ import { CloseCodes } from '@parley/contracts'
 import { bearerToken, isUuid, type Principal } from '@parley/platform'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { ChatContext } from '../context'
-import { requireMember } from '../conversations/access'
+import { requireMember } from '../participants/membership'
 import { ChatConnection } from './connection'
 import { ExpiryWheel } from './expiry'
 

@@ -1,4 +1,4 @@
-import type { RealtimeHub } from './hub'
+import type { RealtimeHub } from '../realtime/hub'
 
 /** Typing indicators that end by themselves `ttlMs` after the last start (SPEC: 6 s). */
 export class TypingTracker {

@@ -2,7 +2,7 @@ import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { ParticipantRow } from '../db/rows'
-import type { RealtimeHub } from './hub'
+import type { RealtimeHub } from '../realtime/hub'
 
 const CHUNK = 50
 const RATIO = 9
