@@ -1,13 +1,14 @@
-import type { MessageWire } from '@parley/contracts'
-import type { Platform } from '@parley/platform'
-import { Counter, Gauge, Histogram } from 'prom-client'
+import type { Config, EventBus, Fanout, FileStorage, Platform, SessionRevocations, TokenVerifier } from '@parley/platform'
 import type { Logger } from 'pino'
+import { Counter, Gauge, Histogram } from 'prom-client'
 import type { AttachmentUrls } from './attachments/attachments.urls'
-import { MessageWriter, type SendResult } from './messages/message-writer'
-import { presentMessages } from './messages/messages.presenter'
+import type { ChatDb } from './db/schema'
+import type { MessageWriter } from './messages/message-writer'
+import { createMessageWriter } from './messages/messages.service'
 import type { ChatOptions } from './options'
+import { membershipsOf } from './participants/participants.repository'
 import { PresenceService } from './presence/presence.service'
-import { frame, RealtimeHub } from './realtime/hub'
+import { RealtimeHub } from './realtime/hub'
 import { DeliveryTracker } from './receipts/delivery-tracker'
 import { TypingTracker } from './typing/typing.service'
 import { UserDirectory } from './users/users'
@@ -20,22 +21,29 @@ export interface ChatMetrics {
   slowConsumers: Counter
 }
 
-/** The few dependencies the chat service's parts share; built once per service instance. */
+/**
+ * What the chat service is made of, by name; built once per service instance. Each domain
+ * declares the part it uses (`MessagesDeps`, `ParticipantsDeps`, ...), which this satisfies.
+ */
 export interface ChatContext {
-  platform: Platform
+  db: ChatDb
+  bus: EventBus
+  fanout: Fanout
+  storage: FileStorage
+  config: Config
+  revocations: SessionRevocations
+  verifier: TokenVerifier
   options: ChatOptions
   log: Logger
+  metrics: ChatMetrics
   users: UserDirectory
   hub: RealtimeHub
   writer: MessageWriter
   delivery: DeliveryTracker
   typing: TypingTracker
   presence: PresenceService
-  metrics: ChatMetrics
   /** Signs attachment download URLs with this instance's key (two instances never share one). */
   attachmentUrls: AttachmentUrls
-  /** Presented messages of the latest commits, keyed by id, so the sender's ack reuses them. */
-  presented: WeakMap<SendResult, MessageWire>
   close(): Promise<void>
 }
 
@@ -67,10 +75,11 @@ function chatMetrics(platform: Platform): ChatMetrics {
 }
 
 export function createChatContext(platform: Platform, options: ChatOptions, attachmentUrls: AttachmentUrls): ChatContext {
+  const db: ChatDb = platform.db
   const log = platform.log.child({ name: 'chat' })
   const metrics = chatMetrics(platform)
-  const users = new UserDirectory(platform.db)
-  const hub = new RealtimeHub(platform.db, platform.fanout, log.child({ name: 'chat:fanout' }), {
+  const users = new UserDirectory(db)
+  const hub = new RealtimeHub((userIds) => membershipsOf(db, userIds), platform.fanout, log.child({ name: 'chat:fanout' }), {
     onDelivered: (conversationId, userId, seq, senderId) => {
       metrics.delivered.inc()
       delivery.delivered(conversationId, userId, seq, senderId)
@@ -78,40 +87,34 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
     observeLag: (s) => metrics.fanoutLag.observe(s),
   })
   // @NOTE The hub's hook reaches `delivery` only once sockets exist, after this line has run.
-  const delivery: DeliveryTracker = new DeliveryTracker(platform.db, hub, log, options.receiptFlushMs)
+  const delivery: DeliveryTracker = new DeliveryTracker(db, hub, log, options.receiptFlushMs)
   const typing = new TypingTracker(hub, options.typingTtlMs)
-  const presented = new WeakMap<SendResult, MessageWire>()
-  const presence = new PresenceService(platform.db, hub, platform.bus, log.child({ name: 'chat:presence' }), {
+  const presence = new PresenceService(db, hub, platform.bus, log.child({ name: 'chat:presence' }), {
     heartbeatMs: options.presenceHeartbeatMs,
     ttlMs: options.presenceTtlMs,
   })
-  const writer = new MessageWriter(platform.db, log.child({ name: 'chat:writer' }), {
+  const writer = createMessageWriter({ db, users, hub, typing, metrics, attachmentUrls }, log.child({ name: 'chat:writer' }), {
     batchMaxSize: options.batchMaxSize,
     maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
-    async onCommitted(results) {
-      const needsDetails = results.some((r) => r.hasAttachments)
-      const wires = await presentMessages({ platform, users, attachmentUrls }, results.map((r) => r.row), { withDetails: needsDetails })
-      results.forEach((r, i) => {
-        presented.set(r, wires[i])
-        metrics.sent.inc()
-        typing.stopSilently(r.row.conversation_id, r.row.sender_id)
-        hub.publishMessage(r.row.conversation_id, r.row.seq, r.row.sender_id, frame('new_message', { message: wires[i] }))
-      })
-    },
   })
   return {
-    platform,
+    db,
+    bus: platform.bus,
+    fanout: platform.fanout,
+    storage: platform.storage,
+    config: platform.config,
+    revocations: platform.revocations,
+    verifier: platform.verifier,
     options,
     log,
+    metrics,
     users,
     hub,
     writer,
     delivery,
     typing,
     presence,
-    metrics,
     attachmentUrls,
-    presented,
     async close() {
       await writer.close()
       await delivery.close()

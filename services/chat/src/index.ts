@@ -2,8 +2,8 @@ import type { ServiceModule } from '@parley/platform'
 import { contactsConsumer } from './contacts/contacts.consumer'
 import { conversationRoutes } from './conversations/conversations.routes'
 import { createChatContext } from './context'
-import { sql } from 'kysely'
 import { attachmentRoutes } from './attachments/attachments.routes'
+import { attachmentUrlKey } from './attachments/attachments.repository'
 import { AttachmentUrls } from './attachments/attachments.urls'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
 import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
@@ -49,8 +49,8 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     schema: 'chat',
     migrations: chatMigrations,
     async create(platform) {
-      const { rows } = await sql<{ value: string }>`select value from chat.secrets where name = 'attachment-url'`.execute(platform.db)
-      const ctx = createChatContext(platform, options, new AttachmentUrls(rows[0].value, options.downloadUrlTtlSeconds))
+      const urlKey = await attachmentUrlKey(platform.db)
+      const ctx = createChatContext(platform, options, new AttachmentUrls(urlKey, options.downloadUrlTtlSeconds))
       await ctx.presence.start()
       const sockets = new ChatSocketServer(ctx)
       return {

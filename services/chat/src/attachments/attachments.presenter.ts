@@ -1,5 +1,5 @@
 import type { AttachmentWire } from '@parley/contracts'
-import type { AttachmentRow } from '../db/rows'
+import type { AttachmentRow } from '../db/schema'
 import type { AttachmentUrls } from './attachments.urls'
 
 /** An attachment to wire shape, with a download URL signed by this instance. */

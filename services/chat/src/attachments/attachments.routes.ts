@@ -1,11 +1,20 @@
 import { AttachmentSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, fieldError, isUuid, newId, principalOf, type App } from '@parley/platform'
-import { sql } from 'kysely'
+import { authenticate, bearerAuth, fieldError, isUuid, newId, principalOf, type App, type FileStorage } from '@parley/platform'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
-import type { AttachmentRow } from '../db/rows'
+import type { ChatDb } from '../db/schema'
 import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
+import { isActiveMember } from '../participants/participants.repository'
 import { presentAttachment } from './attachments.presenter'
+import { findAttachment, insertAttachment } from './attachments.repository'
+import type { AttachmentUrls } from './attachments.urls'
+
+/** What uploads and downloads use. */
+export interface AttachmentsDeps {
+  db: ChatDb
+  storage: FileStorage
+  attachmentUrls: AttachmentUrls
+  options: { maxUploadBytes: number }
+}
 
 const ALLOWED = [/^image\/(png|jpeg|gif|webp|avif|heic|bmp)$/, /^audio\//, /^video\//, /^application\/pdf$/, /^application\/(zip|gzip|x-7z-compressed|x-tar)$/, /^application\/vnd\.(openxmlformats|oasis|ms-)/, /^application\/msword$/]
 
@@ -44,10 +53,10 @@ const FileBytes = z
  * Uploads (multipart `file`, type checked by content) and authorised downloads: the uploader
  * until the file is sent, then members of its conversation; everyone else gets 404.
  */
-export function attachmentRoutes(ctx: ChatContext) {
+export function attachmentRoutes(ctx: AttachmentsDeps) {
   const urls = ctx.attachmentUrls
   return async (app: App) => {
-    const db = ctx.platform.db
+    const db = ctx.db
     app.post('/api/chat/upload/', { preHandler: authenticate, schema: { tags: ['chat'], summary: 'Upload an attachment (multipart `file`, ≤ 25 MB)', security: bearerAuth, response: { 201: AttachmentSchema } } }, async (req, reply) => {
       const caller = principalOf(req)
       const file = await req.file({ limits: { fileSize: ctx.options.maxUploadBytes, files: 1 } })
@@ -66,11 +75,19 @@ export function attachmentRoutes(ctx: ChatContext) {
       }
       const id = newId()
       const key = `chat/attachments/${id}`
-      await ctx.platform.storage.put(key, buf)
-      const { rows } = await sql<AttachmentRow>`insert into chat.attachments (id, tenant_id, uploader_id, storage_key, content_type, size, width, height, filename)
-        values (${id}, ${caller.tenantId}, ${caller.userId}, ${key}, ${contentType}, ${buf.length}, ${width}, ${height}, ${safeFilename(file.filename)})
-        returning *`.execute(db)
-      return reply.code(201).send(presentAttachment(rows[0], urls))
+      await ctx.storage.put(key, buf)
+      const row = await insertAttachment(db, {
+        id,
+        tenant_id: caller.tenantId,
+        uploader_id: caller.userId,
+        storage_key: key,
+        content_type: contentType,
+        size: buf.length,
+        width,
+        height,
+        filename: safeFilename(file.filename),
+      })
+      return reply.code(201).send(presentAttachment(row, urls))
     })
 
     app.get('/api/chat/attachments/:id/', {
@@ -86,8 +103,7 @@ export function attachmentRoutes(ctx: ChatContext) {
     }, async (req, reply) => {
       const { id } = req.params
       if (!isUuid(id)) throw attachmentNotFound()
-      const { rows } = await sql<AttachmentRow>`select * from chat.attachments where id = ${id}`.execute(db)
-      const a = rows[0]
+      const a = await findAttachment(db, id)
       if (!a) throw attachmentNotFound()
       const { exp, sig } = req.query
       let allowed = exp !== undefined && sig !== undefined && a.message_id !== null && urls.verify(id, exp, sig)
@@ -95,13 +111,11 @@ export function attachmentRoutes(ctx: ChatContext) {
         const p = req.principal
         if (a.tenant_id === p.tenantId && a.uploader_id === p.userId) allowed = true
         else if (a.conversation_id && a.tenant_id === p.tenantId) {
-          const member = await sql`select 1 from chat.participants where conversation_id = ${a.conversation_id}
-            and user_id = ${p.userId} and left_at is null`.execute(db)
-          allowed = member.rows.length > 0
+          allowed = await isActiveMember(db, a.conversation_id, p.userId)
         }
       }
       if (!allowed) throw attachmentNotFound()
-      const bytes = await ctx.platform.storage.get(a.storage_key)
+      const bytes = await ctx.storage.get(a.storage_key)
       if (!bytes) throw attachmentNotFound()
       const inline = a.content_type.startsWith('image/') || a.content_type === 'text/plain'
       return reply

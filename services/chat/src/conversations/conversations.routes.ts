@@ -1,6 +1,6 @@
 import { ConversationSchema, ConversationSummarySchema, ParticipantSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage, type App } from '@parley/platform'
-import type { ChatContext } from '../context'
+import type { ConversationsDeps } from './conversations.service'
 import { joinPublicChannel } from '../participants/participants.service'
 import {
   createConversation,
@@ -15,7 +15,7 @@ import { CreateConversationSchema, Gone, IdParams, ListQuery, UpdateConversation
 const tags = ['chat']
 
 /** Conversations and public channels under /api/chat/conversations/. */
-export function conversationRoutes(ctx: ChatContext) {
+export function conversationRoutes(ctx: ConversationsDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
     app.get('/api/chat/conversations/', { ...auth, schema: { tags, summary: 'My conversations by last activity', security: bearerAuth, querystring: ListQuery, response: { 200: pageOf(ConversationSchema) } } }, async (req) => {

@@ -1,9 +1,8 @@
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { ContentSchema, HistoryPageSchema, MessageSchema } from '@parley/contracts'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
 import { requireMember } from '../participants/membership'
-import { history, sendMessage } from '../messages/messages.service'
+import { history, sendMessage, type MessagesDeps } from '../messages/messages.service'
 import { HealthSchema } from '../health/health.routes'
 
 // @NOTE Seed 000's paths are chat routes too: one tag, the seed named in each summary.
@@ -21,7 +20,7 @@ const ChatProfileSchema = z.object({
 const RoomAccessSchema = z.object({ has_access: z.boolean(), room_id: z.string() })
 
 /** Seed 000's /messages/ endpoints, on top of the same services as /api/chat/. */
-export function legacyRoutes(ctx: ChatContext) {
+export function legacyRoutes(ctx: MessagesDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
     app.get('/messages/', { schema: { tags, summary: seed('Health'), response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, service: 'messages' }))
@@ -36,7 +35,7 @@ export function legacyRoutes(ctx: ChatContext) {
     })
     const Room = z.object({ room_id: z.string() }).strict()
     app.post('/messages/check-chat-access/', { ...auth, schema: { tags, summary: seed('Whether I may use a room'), security: bearerAuth, body: Room, response: { 200: RoomAccessSchema } } }, async (req) => {
-      const has = await requireMember(ctx.platform.db, principalOf(req), req.body.room_id).then(
+      const has = await requireMember(ctx.db, principalOf(req), req.body.room_id).then(
         () => true,
         () => false,
       )

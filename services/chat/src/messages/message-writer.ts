@@ -1,10 +1,21 @@
-import type { MessageType, Role } from '@parley/contracts'
-import { AppError, fieldError, newId, transaction, type Db, type Tx } from '@parley/platform'
-import { sql } from 'kysely'
+import type { MessageType, MessageWire } from '@parley/contracts'
+import { AppError, fieldError, newId, transaction } from '@parley/platform'
 import type { Logger } from 'pino'
+import type { ChatDb, MessageRow } from '../db/schema'
 import { conversationNotFound, conversationReadOnly, notAllowed } from '../errors'
-import { recordChanges, type Change } from '../sync/changes'
-import type { AttachmentRow, ConversationRow, MessageRow, ParticipantRow } from '../db/rows'
+import { recordChanges, type Change } from '../sync/sync.repository'
+import {
+  advanceSenders,
+  allocateSeqs,
+  conversationsOfMessages,
+  insertMessages,
+  linkAttachments,
+  lockAttachments,
+  sendBatch,
+  senderMemberships,
+  storedByClientIds,
+  type SenderMembership,
+} from './messages.repository'
 
 export interface SendRequest {
   tenantId: string
@@ -22,22 +33,8 @@ export interface SendResult {
   /** False when a retried client_id returned the message stored the first time. */
   created: boolean
   hasAttachments?: boolean
-}
-
-/** One row of `chat.send_batch` per input item (see migration 20261210T000000Z-send-batch-function). */
-interface SendBatchRow {
-  o_i: number
-  o_status: 'ok' | 'duplicate' | 'not_found' | 'read_only' | 'not_allowed' | 'bad_reply'
-  o_id: string
-  o_seq: number
-  o_created_at: Date
-  d_tenant_id: string | null
-  d_conversation_id: string | null
-  d_content: string | null
-  d_message_type: string | null
-  d_reply_to: string | null
-  d_edited_at: Date | null
-  d_deleted_at: Date | null
+  /** The message as the post-commit step presented (and published) it; the sender's ack reuses it. */
+  message?: MessageWire
 }
 
 interface Pending {
@@ -49,8 +46,11 @@ interface Pending {
 export interface WriterOptions {
   batchMaxSize: number
   maxInFlight: number
-  /** Runs after each commit, before the senders are answered (fan-out). */
-  onCommitted(results: SendResult[]): Promise<void>
+  /**
+   * Runs after each commit with the batch's new messages, before the senders are answered
+   * (present once, publish): answers their presented form, in order, for the acks.
+   */
+  onCommitted(results: SendResult[]): Promise<MessageWire[]>
 }
 
 /**
@@ -68,7 +68,7 @@ export class MessageWriter {
   private closed = false
 
   constructor(
-    private readonly db: Db,
+    private readonly db: ChatDb,
     private readonly log: Logger,
     private readonly options: WriterOptions,
   ) {}
@@ -143,7 +143,10 @@ export class MessageWriter {
     }
     const created = outcomes.filter((o): o is SendResult => !(o instanceof AppError) && o.created)
     try {
-      if (created.length) await this.options.onCommitted(created)
+      if (created.length) {
+        const wires = await this.options.onCommitted(created)
+        created.forEach((r, i) => (r.message = wires[i]))
+      }
     } catch (err) {
       this.log.error({ err }, 'fan-out after commit failed')
     }
@@ -179,9 +182,7 @@ export class MessageWriter {
     })
     const items = fresh.map((i) => reqs[i])
     const ids = items.map(() => newId())
-    const { rows } = await sql<SendBatchRow>`select * from chat.send_batch(${ids}::uuid[], ${items.map((r) => r.tenantId)}::text[],
-      ${items.map((r) => r.conversationId)}::uuid[], ${items.map((r) => r.senderId)}::uuid[], ${items.map((r) => r.content)}::text[],
-      ${items.map((r) => r.messageType)}::text[], ${items.map((r) => r.replyTo)}::uuid[], ${items.map((r) => r.clientId)}::text[])`.execute(this.db)
+    const rows = await sendBatch(this.db, items.map((r, k) => ({ ...r, id: ids[k] })))
     for (const row of rows) {
       const k = row.o_i - 1
       const r = items[k]
@@ -241,9 +242,7 @@ export class MessageWriter {
       const withClientId = reqs.filter((r) => r.clientId !== null)
       const existing = new Map<string, MessageRow>()
       if (withClientId.length) {
-        const { rows } = await sql<MessageRow>`select m.* from chat.messages m
-          join unnest(${withClientId.map((r) => r.senderId)}::uuid[], ${withClientId.map((r) => r.clientId)}::text[]) as k(sender_id, client_id)
-          on m.sender_id = k.sender_id and m.client_id = k.client_id`.execute(db)
+        const rows = await storedByClientIds(db, withClientId.map((r) => ({ senderId: r.senderId, clientId: r.clientId! })))
         for (const r of rows) existing.set(`${r.sender_id}|${r.client_id}`, r)
       }
       const firstOfKey = new Map<string, number>()
@@ -260,26 +259,21 @@ export class MessageWriter {
 
       // 2. Rules, checked in the same transaction that writes (membership may have just changed).
       const pairs = [...new Set(fresh.map((i) => `${reqs[i].conversationId}|${reqs[i].senderId}`))]
-      const members = new Map<string, { role: Role; type: string; tenant_id: string; is_read_only: boolean }>()
+      const members = new Map<string, SenderMembership>()
       if (pairs.length) {
-        const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'role'> & Pick<ConversationRow, 'type' | 'tenant_id' | 'is_read_only'>>`select p.conversation_id, p.user_id, p.role, c.type, c.tenant_id, c.is_read_only
-          from chat.participants p join chat.conversations c on c.id = p.conversation_id
-          join unnest(${pairs.map((p) => p.split('|')[0])}::uuid[], ${pairs.map((p) => p.split('|')[1])}::uuid[]) as k(c, u)
-            on p.conversation_id = k.c and p.user_id = k.u
-          where p.left_at is null and c.deleted_at is null`.execute(db)
+        const rows = await senderMemberships(db, pairs.map((p) => ({ conversationId: p.split('|')[0], userId: p.split('|')[1] })))
         for (const r of rows) members.set(`${r.conversation_id}|${r.user_id}`, r)
       }
       const replyIds = [...new Set(fresh.map((i) => reqs[i].replyTo).filter((x): x is string => !!x))]
       const replies = new Map<string, string>()
       if (replyIds.length) {
-        const { rows } = await sql<Pick<MessageRow, 'id' | 'conversation_id'>>`select id, conversation_id from chat.messages where id = any(${replyIds}::uuid[])`.execute(db)
+        const rows = await conversationsOfMessages(db, replyIds)
         for (const r of rows) replies.set(r.id, r.conversation_id)
       }
       const attachmentIds = [...new Set(fresh.flatMap((i) => reqs[i].attachmentIds))]
       const attachments = new Map<string, { uploader_id: string; message_id: string | null }>()
       if (attachmentIds.length) {
-        const { rows } = await sql<Pick<AttachmentRow, 'id' | 'uploader_id' | 'message_id'>>`select id, uploader_id, message_id from chat.attachments
-          where id = any(${attachmentIds}::uuid[]) for update`.execute(db)
+        const rows = await lockAttachments(db, attachmentIds)
         for (const r of rows) attachments.set(r.id, r)
       }
       const accepted: number[] = []
@@ -314,39 +308,27 @@ export class MessageWriter {
         byConversation.set(reqs[i].conversationId, list)
       }
       const seqOf = new Map<number, number>()
-      const conversationIds = [...byConversation.keys()].sort()
-      if (conversationIds.length > 1) {
-        await sql`select id from chat.conversations where id = any(${conversationIds}::uuid[]) order by id for update`.execute(db)
-      }
-      if (conversationIds.length) {
-        const { rows } = await sql<{ id: string; last_seq: number }>`update chat.conversations c
-          set last_seq = c.last_seq + k.n, last_message_at = now(), updated_at = now()
-          from unnest(${conversationIds}::uuid[], ${conversationIds.map((id) => byConversation.get(id)!.length)}::int[]) as k(id, n)
-          where c.id = k.id returning c.id, c.last_seq`.execute(db)
-        for (const r of rows) {
-          const items = byConversation.get(r.id)!
-          const first = Number(r.last_seq) - items.length + 1
+      if (byConversation.size) {
+        const lastSeq = await allocateSeqs(db, [...byConversation].map(([conversationId, list]) => ({ conversationId, n: list.length })))
+        for (const [conversationId, items] of byConversation) {
+          const first = lastSeq.get(conversationId)! - items.length + 1
           items.forEach((i, k) => seqOf.set(i, first + k))
         }
       }
 
       // 4. One insert for the batch, then attachments, the sender's own positions and the sync log.
       if (accepted.length) {
-        const values = accepted.map((i) => {
-          const r = reqs[i]
-          return sql`(${newId()}::uuid, ${r.tenantId}, ${r.conversationId}::uuid, ${seqOf.get(i)}::bigint, ${r.senderId}::uuid,
-            ${r.content}, ${r.messageType}, ${r.replyTo}::uuid, ${r.clientId})`
-        })
-        const { rows } = await sql<MessageRow>`insert into chat.messages
-          (id, tenant_id, conversation_id, seq, sender_id, content, message_type, reply_to, client_id)
-          values ${sql.join(values)} returning *`.execute(db)
+        const rows = await insertMessages(db, accepted.map((i) => ({ ...reqs[i], id: newId(), seq: seqOf.get(i)! })))
         const byKey = new Map(rows.map((row) => [`${row.conversation_id}|${row.seq}`, row]))
         for (const i of accepted) {
           const row = byKey.get(`${reqs[i].conversationId}|${seqOf.get(i)}`)!
           out[i] = { row, created: true, hasAttachments: reqs[i].attachmentIds.length > 0 }
         }
-        await linkAttachments(db, accepted.map((i) => out[i] as SendResult), reqs, accepted)
-        await advanceSender(db, accepted.map((i) => ({ c: reqs[i].conversationId, u: reqs[i].senderId, seq: seqOf.get(i)! })))
+        await linkAttachments(
+          db,
+          accepted.flatMap((i) => reqs[i].attachmentIds.map((a) => ({ attachmentId: a, messageId: (out[i] as SendResult).row.id, conversationId: reqs[i].conversationId }))),
+        )
+        await advanceSenders(db, topPositions(accepted.map((i) => ({ conversationId: reqs[i].conversationId, userId: reqs[i].senderId, seq: seqOf.get(i)! }))))
         const changes: Change[] = accepted.map((i) => ({
           conversationId: reqs[i].conversationId,
           type: 'message.new',
@@ -366,27 +348,12 @@ export class MessageWriter {
   }
 }
 
-async function linkAttachments(db: Tx['db'], results: SendResult[], reqs: SendRequest[], accepted: number[]) {
-  const links: Array<{ a: string; m: string; c: string }> = []
-  accepted.forEach((i, k) => {
-    for (const a of reqs[i].attachmentIds) links.push({ a, m: results[k].row.id, c: reqs[i].conversationId })
-  })
-  if (!links.length) return
-  await sql`update chat.attachments a set message_id = k.m, conversation_id = k.c
-    from unnest(${links.map((l) => l.a)}::uuid[], ${links.map((l) => l.m)}::uuid[], ${links.map((l) => l.c)}::uuid[]) as k(a, m, c)
-    where a.id = k.a`.execute(db)
-}
-
-/** A sender has seen their own message: their read and delivered positions follow it. */
-async function advanceSender(db: Tx['db'], items: Array<{ c: string; u: string; seq: number }>) {
-  const top = new Map<string, { c: string; u: string; seq: number }>()
+/** Each sender's highest new seq per conversation (their own positions move to it). */
+function topPositions(items: Array<{ conversationId: string; userId: string; seq: number }>) {
+  const top = new Map<string, { conversationId: string; userId: string; seq: number }>()
   for (const it of items) {
-    const k = `${it.c}|${it.u}`
+    const k = `${it.conversationId}|${it.userId}`
     if ((top.get(k)?.seq ?? -1) < it.seq) top.set(k, it)
   }
-  const list = [...top.values()]
-  await sql`update chat.participants p
-    set last_read_seq = greatest(p.last_read_seq, k.seq), last_delivered_seq = greatest(p.last_delivered_seq, k.seq)
-    from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[]) as k(c, u, seq)
-    where p.conversation_id = k.c and p.user_id = k.u`.execute(db)
+  return [...top.values()]
 }

@@ -1,15 +1,14 @@
 import { ContentSchema, HistoryPageSchema, MessageEditSchema, MessageSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
 import { HistoryQuerySchema, SendMessageSchema } from './messages.schema'
-import { deleteMessage, editMessage, getMessage, history, messageEdits, sendMessage } from './messages.service'
+import { deleteMessage, editMessage, getMessage, history, messageEdits, sendMessage, type MessagesDeps } from './messages.service'
 
 const tags = ['chat']
 const IdParams = z.object({ id: z.string() }).strict()
 const MessageParams = z.object({ id: z.string(), message_id: z.string() }).strict()
 
-export function messageRoutes(ctx: ChatContext) {
+export function messageRoutes(ctx: MessagesDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
     app.get('/api/chat/conversations/:id/messages/', {

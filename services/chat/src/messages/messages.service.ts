@@ -1,13 +1,79 @@
 import type { MessageType, MessageWire } from '@parley/contracts'
 import { isUuid, transaction } from '@parley/platform'
-import { sql } from 'kysely'
-import type { ChatContext } from '../context'
-import { requireMember, type Caller, isManager, type Membership } from '../participants/membership'
+import type { Logger } from 'pino'
+import type { Counter } from 'prom-client'
+import { presentAttachment } from '../attachments/attachments.presenter'
+import { attachmentsOfMessages } from '../attachments/attachments.repository'
+import type { AttachmentUrls } from '../attachments/attachments.urls'
+import type { ChatDb, MessageRow } from '../db/schema'
 import { conversationReadOnly, messageNotFound, notAllowed } from '../errors'
-import { recordChanges } from '../sync/changes'
-import type { SendResult } from './message-writer'
-import type { MessageEditRow, MessageRow } from '../db/rows'
-import { memberPositions, presentMessages } from './messages.presenter'
+import { isManager, requireMember, type Caller, type Membership } from '../participants/membership'
+import { positionsOf } from '../participants/participants.repository'
+import { reactionSummaries, deleteReactionsOf } from '../reactions/reactions.repository'
+import { frame, type RealtimeHub } from '../realtime/hub'
+import type { DeliveryTracker } from '../receipts/delivery-tracker'
+import { recordChanges } from '../sync/sync.repository'
+import type { TypingTracker } from '../typing/typing.service'
+import type { UserDirectory } from '../users/users'
+import { MessageWriter, type SendResult, type WriterOptions } from './message-writer'
+import { presentEdit, presentMessages, type MemberPositions } from './messages.presenter'
+import { editsOf, findMessage, historyPage, insertEdit, markMessageDeleted, updateContent } from './messages.repository'
+
+/** What presenting stored messages needs. */
+export interface PresentingDeps {
+  db: ChatDb
+  users: UserDirectory
+  /** This instance's URL signer: every instance signs with the key of its own database. */
+  attachmentUrls: AttachmentUrls
+}
+
+/** What the post-commit step of a send needs (present once, publish, end the sender's typing). */
+export interface PublishDeps extends PresentingDeps {
+  hub: RealtimeHub
+  typing: TypingTracker
+  metrics: { sent: Counter }
+}
+
+/** What the messages service uses. */
+export interface MessagesDeps extends PublishDeps {
+  writer: MessageWriter
+  delivery: DeliveryTracker
+}
+
+/** Active members' positions in a conversation. */
+export async function memberPositions(db: ChatDb, conversationId: string): Promise<MemberPositions[]> {
+  const rows = await positionsOf(db, conversationId)
+  return rows.map((r) => ({ userId: r.user_id, lastDeliveredSeq: Number(r.last_delivered_seq), lastReadSeq: Number(r.last_read_seq) }))
+}
+
+/**
+ * Stored messages to wire shape: senders from the directory's cache, attachments and reactions
+ * for the whole page in one query each (none with `withDetails: false`).
+ */
+export async function presentStoredMessages(
+  deps: PresentingDeps,
+  rows: MessageRow[],
+  options: { positions?: MemberPositions[]; withDetails?: boolean } = {},
+): Promise<MessageWire[]> {
+  if (rows.length === 0) return []
+  const ids = rows.map((r) => r.id)
+  const detailed = options.withDetails !== false
+  const [senders, attachmentRows, reactions] = await Promise.all([
+    deps.users.getMany(rows.map((r) => r.sender_id)),
+    detailed ? attachmentsOfMessages(deps.db, ids) : [],
+    detailed ? reactionSummaries(deps.db, ids) : new Map(),
+  ])
+  const attachments = new Map<string, ReturnType<typeof presentAttachment>[]>()
+  for (const a of attachmentRows) {
+    if (!a.message_id) continue
+    const list = attachments.get(a.message_id) ?? []
+    list.push(presentAttachment(a, deps.attachmentUrls))
+    attachments.set(a.message_id, list)
+  }
+  return presentMessages(rows, { senders, attachments, reactions, positions: options.positions })
+}
+
+// ---- sending ------------------------------------------------------------------------------------
 
 export interface SendInput {
   content: string
@@ -17,9 +83,14 @@ export interface SendInput {
   clientId?: string | null
 }
 
-/** Sends through the group-commit writer; resolves after COMMIT with the stored message. */
-export async function sendMessage(ctx: ChatContext, caller: Caller, conversationId: string, input: SendInput): Promise<{ message: MessageWire; created: boolean }> {
-  const result = await ctx.writer.send({
+/**
+ * The one send path, for REST and the socket alike: the request goes to the group-commit writer,
+ * which commits it with its batch and runs {@link publishCommitted} on the batch before anyone
+ * is answered; resolves with the message as presented there (the ack), or, for a repeated
+ * client_id, the message stored the first time.
+ */
+export async function sendMessage(deps: MessagesDeps, caller: Caller, conversationId: string, input: SendInput): Promise<{ message: MessageWire; created: boolean }> {
+  const result = await deps.writer.send({
     tenantId: caller.tenantId,
     senderId: caller.userId,
     conversationId,
@@ -29,15 +100,33 @@ export async function sendMessage(ctx: ChatContext, caller: Caller, conversation
     attachmentIds: [...new Set(input.attachmentIds ?? [])],
     clientId: input.clientId ?? null,
   })
-  return { message: await wireOf(ctx, result), created: result.created }
+  const message =
+    result.message ?? (await presentStoredMessages(deps, [result.row], { positions: await memberPositions(deps.db, result.row.conversation_id) }))[0]
+  return { message, created: result.created }
 }
 
-async function wireOf(ctx: ChatContext, result: SendResult): Promise<MessageWire> {
-  const cached = ctx.presented.get(result)
-  if (cached) return cached
-  const db = ctx.platform.db
-  return (await presentMessages(ctx, [result.row], { positions: await memberPositions(db, result.row.conversation_id) }))[0]
+/**
+ * After each COMMIT, for the batch's new messages: presented once for the whole batch, each
+ * serialized once and published to its conversation (every recipient gets the same bytes), the
+ * sender's typing ended. Answers the presented messages, in order, for the senders' acks.
+ */
+export async function publishCommitted(deps: PublishDeps, results: SendResult[]): Promise<MessageWire[]> {
+  const withDetails = results.some((r) => r.hasAttachments)
+  const wires = await presentStoredMessages(deps, results.map((r) => r.row), { withDetails })
+  results.forEach((r, i) => {
+    deps.metrics.sent.inc()
+    deps.typing.stopSilently(r.row.conversation_id, r.row.sender_id)
+    deps.hub.publishMessage(r.row.conversation_id, r.row.seq, r.row.sender_id, frame('new_message', { message: wires[i] }))
+  })
+  return wires
 }
+
+/** The group-commit writer whose commits are published by {@link publishCommitted}. */
+export function createMessageWriter(deps: PublishDeps, log: Logger, options: Omit<WriterOptions, 'onCommitted'>): MessageWriter {
+  return new MessageWriter(deps.db, log, { ...options, onCommitted: (results) => publishCommitted(deps, results) })
+}
+
+// ---- reading ------------------------------------------------------------------------------------
 
 export interface HistoryQuery {
   beforeSeq?: number
@@ -50,32 +139,24 @@ export interface HistoryQuery {
  * A page of history by seq: `after_seq` pages forward (catch-up), `before_seq` backward, neither
  * gives the latest. Always answered in ascending seq order. Fetching counts as delivery.
  */
-export async function history(ctx: ChatContext, caller: Caller, conversationId: string, q: HistoryQuery) {
-  const m = await requireMember(ctx.platform.db, caller, conversationId)
-  return historyOf(ctx, caller, m, q)
+export async function history(deps: MessagesDeps, caller: Caller, conversationId: string, q: HistoryQuery) {
+  const m = await requireMember(deps.db, caller, conversationId)
+  return historyOf(deps, caller, m, q)
 }
 
-export async function historyOf(ctx: ChatContext, caller: Caller, m: Membership, q: HistoryQuery) {
-  const db = ctx.platform.db
+export async function historyOf(deps: MessagesDeps, caller: Caller, m: Membership, q: HistoryQuery) {
   const id = m.conversation.id
-  const conditions = [sql`conversation_id = ${id}`]
-  if (q.afterSeq !== undefined) conditions.push(sql`seq > ${q.afterSeq}`)
-  if (q.beforeSeq !== undefined) conditions.push(sql`seq < ${q.beforeSeq}`)
-  if (q.search) {
-    // @NOTE Every term, in any order, as a case-insensitive substring: Chinese and Japanese have no
-    // spaces between words, and the trigram GIN index on content serves ILIKE in any script.
-    const terms = searchTerms(q.search).map((t) => sql`content ilike ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`)
-    conditions.push(sql`deleted_at is null and ${sql.join(terms, sql` and `)}`)
-  }
   const forward = q.afterSeq !== undefined && q.beforeSeq === undefined
-  const { rows } = await sql<MessageRow>`select * from chat.messages where ${sql.join(conditions, sql` and `)}
-    order by seq ${forward ? sql`asc` : sql`desc`} limit ${q.limit + 1}`.execute(db)
+  // @NOTE Every term, in any order, as a case-insensitive substring: Chinese and Japanese have no
+  // spaces between words, and the trigram GIN index on content serves ILIKE in any script.
+  const terms = q.search ? searchTerms(q.search) : undefined
+  const rows = await historyPage(deps.db, id, { afterSeq: q.afterSeq, beforeSeq: q.beforeSeq, terms, forward, limit: q.limit + 1 })
   const hasMore = rows.length > q.limit
   const page = rows.slice(0, q.limit)
   if (!forward) page.reverse()
-  const messages = await presentMessages(ctx, page, { positions: await memberPositions(db, id) })
+  const messages = await presentStoredMessages(deps, page, { positions: await memberPositions(deps.db, id) })
   const top = page.length ? Number(page[page.length - 1].seq) : 0
-  if (top > m.lastDeliveredSeq) ctx.delivery.delivered(id, caller.userId, top)
+  if (top > m.lastDeliveredSeq) deps.delivery.delivered(id, caller.userId, top)
   return { messages, has_more: hasMore }
 }
 
@@ -85,64 +166,57 @@ export function searchTerms(search: string): string[] {
   return terms.length ? terms.slice(0, 8) : [search]
 }
 
-async function messageFor(ctx: ChatContext, caller: Caller, messageId: string, conversationId?: string) {
+async function messageFor(deps: MessagesDeps, caller: Caller, messageId: string, conversationId?: string) {
   if (!isUuid(messageId)) throw messageNotFound(messageId)
-  const { rows } = await sql<MessageRow>`select * from chat.messages where id = ${messageId}`.execute(ctx.platform.db)
-  const row = rows[0]
+  const row = await findMessage(deps.db, messageId)
   if (!row || (conversationId && row.conversation_id !== conversationId)) throw messageNotFound(messageId)
   let m: Membership
   try {
-    m = await requireMember(ctx.platform.db, caller, row.conversation_id)
+    m = await requireMember(deps.db, caller, row.conversation_id)
   } catch {
     throw messageNotFound(messageId)
   }
   return { row, m }
 }
 
-export async function getMessage(ctx: ChatContext, caller: Caller, messageId: string, conversationId?: string) {
-  const { row } = await messageFor(ctx, caller, messageId, conversationId)
-  return (await presentMessages(ctx, [row], { positions: await memberPositions(ctx.platform.db, row.conversation_id) }))[0]
+export async function getMessage(deps: MessagesDeps, caller: Caller, messageId: string, conversationId?: string) {
+  const { row } = await messageFor(deps, caller, messageId, conversationId)
+  return (await presentStoredMessages(deps, [row], { positions: await memberPositions(deps.db, row.conversation_id) }))[0]
 }
 
 /** Edit by the author only; the previous text goes to the edit history. */
-export async function editMessage(ctx: ChatContext, caller: Caller, messageId: string, content: string, conversationId?: string) {
-  const { row, m } = await messageFor(ctx, caller, messageId, conversationId)
+export async function editMessage(deps: MessagesDeps, caller: Caller, messageId: string, content: string, conversationId?: string) {
+  const { row, m } = await messageFor(deps, caller, messageId, conversationId)
   if (row.sender_id !== caller.userId) throw notAllowed('Only the author can edit a message.')
   if (row.deleted_at) throw messageNotFound(messageId)
   if (m.conversation.is_read_only) throw conversationReadOnly()
-  const updated = await transaction(ctx.platform.db, async (tx) => {
-    const { rows } = await sql<MessageRow>`update chat.messages set content = ${content}, edited_at = now()
-      where id = ${messageId} and deleted_at is null returning *`.execute(tx.db)
-    if (!rows[0]) throw messageNotFound(messageId)
-    await sql`insert into chat.message_edits (id, message_id, previous_content, edited_by)
-      values (gen_random_uuid(), ${messageId}, ${row.content}, ${caller.userId})`.execute(tx.db)
+  const updated = await transaction(deps.db, async (tx) => {
+    const edited = await updateContent(tx.db, messageId, content)
+    if (!edited) throw messageNotFound(messageId)
+    await insertEdit(tx.db, messageId, row.content, caller.userId)
     await recordChanges(tx.db, [{ conversationId: row.conversation_id, type: 'message.edited', data: { message_id: messageId, seq: Number(row.seq) } }])
-    return rows[0]
+    return edited
   })
-  const [wire] = await presentMessages(ctx, [updated], { positions: await memberPositions(ctx.platform.db, row.conversation_id) })
-  ctx.hub.toConversation(row.conversation_id, 'message_updated', { message: wire })
+  const [wire] = await presentStoredMessages(deps, [updated], { positions: await memberPositions(deps.db, row.conversation_id) })
+  deps.hub.toConversation(row.conversation_id, 'message_updated', { message: wire })
   return wire
 }
 
 /** Delete by the author, or by an owner/admin of a group or channel; leaves a tombstone. */
-export async function deleteMessage(ctx: ChatContext, caller: Caller, messageId: string, conversationId?: string) {
-  const { row, m } = await messageFor(ctx, caller, messageId, conversationId)
+export async function deleteMessage(deps: MessagesDeps, caller: Caller, messageId: string, conversationId?: string) {
+  const { row, m } = await messageFor(deps, caller, messageId, conversationId)
   const isAuthor = row.sender_id === caller.userId
   if (!isAuthor && !(m.conversation.type !== 'direct' && isManager(m.role))) throw notAllowed('Only the author or an admin can delete a message.')
   if (row.deleted_at) throw messageNotFound(messageId)
-  await transaction(ctx.platform.db, async (tx) => {
-    const { rows } = await sql`update chat.messages set deleted_at = now() where id = ${messageId} and deleted_at is null returning id`.execute(tx.db)
-    if (!rows[0]) throw messageNotFound(messageId)
-    await sql`update chat.conversations set deleted_count = deleted_count + 1 where id = ${row.conversation_id}`.execute(tx.db)
-    await sql`delete from chat.reactions where message_id = ${messageId}`.execute(tx.db)
+  await transaction(deps.db, async (tx) => {
+    if (!(await markMessageDeleted(tx.db, messageId, row.conversation_id))) throw messageNotFound(messageId)
+    await deleteReactionsOf(tx.db, messageId)
     await recordChanges(tx.db, [{ conversationId: row.conversation_id, type: 'message.deleted', data: { message_id: messageId, seq: Number(row.seq) } }])
   })
-  ctx.hub.toConversation(row.conversation_id, 'message_deleted', { conversation_id: row.conversation_id, message_id: messageId })
+  deps.hub.toConversation(row.conversation_id, 'message_deleted', { conversation_id: row.conversation_id, message_id: messageId })
 }
 
-export async function messageEdits(ctx: ChatContext, caller: Caller, conversationId: string, messageId: string) {
-  const { row } = await messageFor(ctx, caller, messageId, conversationId)
-  const { rows } = await sql<Omit<MessageEditRow, 'message_id'>>`select id, previous_content, edited_by, edited_at from chat.message_edits
-    where message_id = ${row.id} order by edited_at, id`.execute(ctx.platform.db)
-  return rows.map((r) => ({ id: r.id, previous_content: r.previous_content, edited_by: r.edited_by, edited_at: new Date(r.edited_at).toISOString() }))
+export async function messageEdits(deps: MessagesDeps, caller: Caller, conversationId: string, messageId: string) {
+  const { row } = await messageFor(deps, caller, messageId, conversationId)
+  return (await editsOf(deps.db, row.id)).map(presentEdit)
 }

@@ -1,10 +1,10 @@
 import type { Role } from '@parley/contracts'
 import { isUuid } from '@parley/platform'
-import { sql } from 'kysely'
-import type { ConversationRow, Executor, ParticipantRow } from '../db/rows'
+import type { ConversationRow, Executor } from '../db/schema'
 import { conversationNotFound, notAllowed } from '../errors'
+import { findMembership } from './participants.repository'
 
-export type { ConversationRow } from '../db/rows'
+export type { ConversationRow } from '../db/schema'
 
 export interface Membership {
   conversation: ConversationRow
@@ -24,11 +24,7 @@ export interface Caller {
  */
 export async function requireMember(db: Executor, caller: Caller, conversationId: string, lock = false): Promise<Membership> {
   if (!isUuid(conversationId)) throw conversationNotFound(conversationId)
-  const { rows } = await sql<ConversationRow & Pick<ParticipantRow, 'role' | 'last_read_seq' | 'last_delivered_seq'>>`select c.*, p.role, p.last_read_seq, p.last_delivered_seq
-    from chat.conversations c join chat.participants p on p.conversation_id = c.id and p.user_id = ${caller.userId}
-    where c.id = ${conversationId} and c.tenant_id = ${caller.tenantId} and c.deleted_at is null and p.left_at is null
-    ${lock ? sql`for update of c` : sql``}`.execute(db)
-  const row = rows[0]
+  const row = await findMembership(db, caller.userId, caller.tenantId, conversationId, lock)
   if (!row) throw conversationNotFound(conversationId)
   const { role, last_read_seq, last_delivered_seq, ...conversation } = row
   return { conversation, role, lastReadSeq: Number(last_read_seq), lastDeliveredSeq: Number(last_delivered_seq) }

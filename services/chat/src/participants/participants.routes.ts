@@ -1,15 +1,14 @@
 import { ParticipantSchema, RoleSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, pageOf, pageOffset, PageQuerySchema, principalOf, toPage, type App } from '@parley/platform'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
-import { addParticipant, changeRole, listParticipants, removeParticipant } from './participants.service'
+import { addParticipant, changeRole, listParticipants, removeParticipant, type ParticipantsDeps } from './participants.service'
 
 const tags = ['chat']
 const IdParams = z.object({ id: z.string() }).strict()
 const MemberParams = z.object({ id: z.string(), user_id: z.string().uuid() }).strict()
 
 /** Members of a conversation under /api/chat/conversations/:id/participants/. */
-export function participantRoutes(ctx: ChatContext) {
+export function participantRoutes(ctx: ParticipantsDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
     app.get('/api/chat/conversations/:id/participants/', { ...auth, schema: {

@@ -1,10 +1,24 @@
 import type { PresenceStatus, UserPresenceChangedPayload } from '@parley/contracts'
-import { newId, transaction, type Db, type EventBus } from '@parley/platform'
-import { sql, type RawBuilder } from 'kysely'
+import { newId, transaction, type EventBus } from '@parley/platform'
 import type { Logger } from 'pino'
-import type { PresenceNodeRow, PresenceRow } from '../db/rows'
+import type { ChatDb } from '../db/schema'
 import { Batcher } from '../realtime/batcher'
 import type { RealtimeHub } from '../realtime/hub'
+import { tenantsOf } from '../users/users.repository'
+import {
+  applySocketDeltas,
+  deleteDeadNodes,
+  deleteNode,
+  deleteOrphanSockets,
+  directPartners,
+  factsInTenant,
+  factsOf,
+  markOffline,
+  registerNode,
+  saveStatus,
+  touchNode,
+  type PresenceFacts,
+} from './presence.repository'
 
 export interface PresenceView {
   user_id: string
@@ -24,8 +38,6 @@ interface SocketChange {
   /** +1 a socket opened, -1 one closed. */
   delta: number
 }
-
-type PresenceFacts = Pick<PresenceRow, 'user_id' | 'last_seen'> & { status: PresenceStatus | null; online: boolean }
 
 /**
  * Presence across tabs, devices and nodes: a user is online while a live node holds at least
@@ -48,7 +60,7 @@ export class PresenceService {
   private readonly socketChanges = new Batcher<SocketChange, void>((changes) => this.applySocketChanges(changes))
 
   constructor(
-    private readonly db: Db,
+    private readonly db: ChatDb,
     private readonly hub: RealtimeHub,
     private readonly bus: EventBus,
     private readonly log: Logger,
@@ -87,21 +99,7 @@ export class PresenceService {
     // Sorted: two nodes writing overlapping users lock their presence rows in the same order.
     const users = [...net.keys()].sort()
     const deltas = users.map((u) => net.get(u)!)
-    const rows = await transaction(this.db, async (tx) => {
-      // A row holds a positive count (check constraint): the last socket deletes it, others move it.
-      const k = sql`unnest(${users}::uuid[], ${deltas}::int[]) as k(u, d)`
-      await sql`delete from chat.presence_sockets s using ${k}
-        where s.node_id = ${this.nodeId} and s.user_id = k.u and s.sockets + k.d <= 0`.execute(tx.db)
-      await sql`update chat.presence_sockets s set sockets = s.sockets + k.d from ${k}
-        where s.node_id = ${this.nodeId} and s.user_id = k.u and k.d < 0`.execute(tx.db)
-      await sql`insert into chat.presence_sockets (node_id, user_id, sockets) select ${this.nodeId}, k.u, k.d from ${k} where k.d > 0
-        on conflict (user_id, node_id) do update set sockets = chat.presence_sockets.sockets + excluded.sockets`.execute(tx.db)
-      const { rows } = await sql<PresenceFacts & { sockets: number }>`insert into chat.presence as p (user_id, last_seen)
-        select u, now() from unnest(${users}::uuid[]) as u
-        on conflict (user_id) do update set last_seen = now()
-        returning p.user_id, p.status, p.last_seen, ${this.liveSockets(sql`p.user_id`)} as sockets`.execute(tx.db)
-      return rows
-    })
+    const rows = await transaction(this.db, (tx) => applySocketDeltas(tx.db, this.nodeId, this.options.ttlMs, users, deltas))
     const changed: PresenceView[] = []
     for (const row of rows) {
       const now = row.sockets
@@ -113,19 +111,14 @@ export class PresenceService {
   }
 
   async setStatus(userId: string, status: PresenceStatus): Promise<PresenceView> {
-    const { rows } = await sql<PresenceFacts>`insert into chat.presence (user_id, status, last_seen) values (${userId}, ${status}, now())
-      on conflict (user_id) do update set status = excluded.status
-      returning user_id, status, last_seen, ${this.liveSockets(sql`${userId}::uuid`)} > 0 as online`.execute(this.db)
-    const view = toView(rows[0])
+    const view = toView(await saveStatus(this.db, this.options.ttlMs, userId, status))
     await this.broadcast([view])
     return view
   }
 
   async get(tenantId: string, userIds: string[]): Promise<PresenceView[]> {
     if (!userIds.length) return []
-    const { rows } = await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${this.liveSockets(sql`u.id`)} > 0 as online
-      from chat.users u left join chat.presence p on p.user_id = u.id
-      where u.id = any(${userIds}::uuid[]) and u.tenant_id = ${tenantId}`.execute(this.db)
+    const rows = await factsInTenant(this.db, this.options.ttlMs, tenantId, userIds)
     return rows.map(toView)
   }
 
@@ -135,9 +128,7 @@ export class PresenceService {
 
   /** The presence of each user in `userIds` (no tenant filter: callers hold their own ids), in one query. */
   private async viewsOf(userIds: string[]): Promise<PresenceView[]> {
-    const { rows } = await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${this.liveSockets(sql`u.id`)} > 0 as online
-      from unnest(${userIds}::uuid[]) with ordinality as u(id, i) left join chat.presence p on p.user_id = u.id
-      order by u.i`.execute(this.db)
+    const rows = await factsOf(this.db, this.options.ttlMs, userIds)
     return rows.map(toView)
   }
 
@@ -146,17 +137,9 @@ export class PresenceService {
    * (a long pause, a partition): it registers again and restores its sockets.
    */
   async beat() {
-    const { rows } = await sql`update chat.presence_nodes set heartbeat_at = now() where node_id = ${this.nodeId} returning node_id`.execute(this.db)
-    if (rows.length) return
+    if (await touchNode(this.db, this.nodeId)) return
     const users = [...this.local.keys()]
-    await transaction(this.db, async (tx) => {
-      await sql`insert into chat.presence_nodes (node_id) values (${this.nodeId})
-        on conflict (node_id) do update set heartbeat_at = now()`.execute(tx.db)
-      if (!users.length) return
-      await sql`insert into chat.presence_sockets (node_id, user_id, sockets)
-        select ${this.nodeId}, k.u, k.n from unnest(${users}::uuid[], ${users.map((u) => this.local.get(u) ?? 1)}::int[]) as k(u, n)
-        on conflict (user_id, node_id) do update set sockets = excluded.sockets`.execute(tx.db)
-    })
+    await transaction(this.db, (tx) => registerNode(tx.db, this.nodeId, users.map((u) => ({ userId: u, n: this.local.get(u) ?? 1 }))))
     if (users.length) this.log.warn({ nodeId: this.nodeId, users: users.length }, 'presence node re-registered after being swept')
     if (users.length) await this.broadcast(await this.viewsOf(users))
   }
@@ -168,24 +151,16 @@ export class PresenceService {
    */
   async sweep() {
     const offline = await transaction(this.db, async (tx) => {
-      const dead = await sql<PresenceNodeRow>`delete from chat.presence_nodes
-        where heartbeat_at < now() - ${this.options.ttlMs}::int * interval '1 millisecond' and node_id <> ${this.nodeId}
-        returning node_id, heartbeat_at`.execute(tx.db)
-      const gone = await sql<{ user_id: string; node_id: string }>`delete from chat.presence_sockets s
-        where not exists (select 1 from chat.presence_nodes n where n.node_id = s.node_id) returning s.user_id, s.node_id`.execute(tx.db)
-      if (!gone.rows.length) return []
-      const lastBeat = new Map(dead.rows.map((r) => [r.node_id, r.heartbeat_at]))
+      const dead = await deleteDeadNodes(tx.db, this.nodeId, this.options.ttlMs)
+      const gone = await deleteOrphanSockets(tx.db)
+      if (!gone.length) return []
+      const lastBeat = new Map(dead.map((r) => [r.node_id, r.heartbeat_at]))
       const seen = new Map<string, Date>()
-      for (const g of gone.rows) {
+      for (const g of gone) {
         const at = lastBeat.get(g.node_id) ?? new Date()
         if (!seen.has(g.user_id) || seen.get(g.user_id)! < at) seen.set(g.user_id, at)
       }
-      const users = [...seen.keys()]
-      const { rows } = await sql<PresenceFacts>`update chat.presence p set last_seen = greatest(p.last_seen, k.seen)
-        from unnest(${users}::uuid[], ${users.map((u) => seen.get(u)!.toISOString())}::timestamptz[]) as k(u, seen)
-        where p.user_id = k.u and ${this.liveSockets(sql`k.u`)} = 0
-        returning p.user_id, p.status, p.last_seen, false as online`.execute(tx.db)
-      return rows
+      return markOffline(tx.db, this.options.ttlMs, seen)
     })
     if (offline.length) this.log.info({ users: offline.length }, 'presence swept sockets of dead nodes')
     await this.broadcast(offline.map(toView))
@@ -197,10 +172,7 @@ export class PresenceService {
     await this.socketChanges.drain()
     await this.announcing
     // A graceful stop: this node's sockets stop counting at once instead of after the TTL.
-    await transaction(this.db, async (tx) => {
-      await sql`delete from chat.presence_sockets where node_id = ${this.nodeId}`.execute(tx.db)
-      await sql`delete from chat.presence_nodes where node_id = ${this.nodeId}`.execute(tx.db)
-    }).catch((err) => this.log.warn({ err }, 'presence node not removed'))
+    await transaction(this.db, (tx) => deleteNode(tx.db, this.nodeId)).catch((err) => this.log.warn({ err }, 'presence node not removed'))
   }
 
   private tick() {
@@ -211,13 +183,6 @@ export class PresenceService {
       .finally(() => (this.ticking = undefined))
   }
 
-  /** Sockets of a user on nodes that are alive (heartbeat within the TTL). */
-  private liveSockets(userId: RawBuilder<unknown>) {
-    return sql<number>`(select coalesce(sum(s.sockets), 0)::int from chat.presence_sockets s
-      join chat.presence_nodes n on n.node_id = s.node_id
-      where s.user_id = ${userId} and n.heartbeat_at >= now() - ${this.options.ttlMs}::int * interval '1 millisecond')`
-  }
-
   /** Tells each user's contacts (and the user's other tabs) and, through the outbox, other services. */
   private async broadcast(views: PresenceView[]) {
     if (!views.length) return
@@ -226,18 +191,7 @@ export class PresenceService {
       // @NOTE Live presence goes to the user's direct-conversation partners (their contacts), as
       // the web client shows it there; group members read it with GET presence/?user_ids=. Telling
       // every member of every group made a reconnect storm cost users × group size frames.
-      // From the users outward, whatever the statistics say: the users' memberships first (a
-      // materialized CTE is a fence), then a probe per conversation. A plain join, planned with
-      // stale statistics (conversations analyzed before the direct ones existed), started from every
-      // direct conversation instead: ~180 ms a batch, and 10,000 sockets took 70 s to connect.
-      const { rows } = await sql<{ subject: string; target: string }>`with mine as materialized (
-          select me.user_id, me.conversation_id from chat.participants me
-          where me.user_id = any(${views.map((v) => v.user_id)}::uuid[]) and me.left_at is null)
-        select distinct mine.user_id as subject, o.user_id as target
-        from mine
-        cross join lateral (select 1 from chat.conversations c
-          where c.id = mine.conversation_id and c.type = 'direct' and c.deleted_at is null limit 1) c
-        join chat.participants o on o.conversation_id = mine.conversation_id and o.left_at is null`.execute(this.db)
+      const rows = await directPartners(this.db, views.map((v) => v.user_id))
       const targets = new Map<string, Set<string>>()
       // The user's other tabs first, then their contacts.
       for (const v of views) targets.set(v.user_id, new Set([v.user_id]))
@@ -258,9 +212,7 @@ export class PresenceService {
     this.announcing = this.announcing
       .then(() =>
         transaction(this.db, async (tx) => {
-          const { rows } = await sql<{ id: string; tenant_id: string }>`select id, tenant_id from chat.users
-            where id = any(${views.map((v) => v.user_id)}::uuid[])`.execute(tx.db)
-          const tenants = new Map(rows.map((r) => [r.id, r.tenant_id]))
+          const tenants = await tenantsOf(tx.db, views.map((v) => v.user_id))
           // @NOTE A user auth has not told chat about yet has no tenant to publish under; skipped.
           const known = views.filter((view) => tenants.has(view.user_id))
           await this.bus.publishMany<UserPresenceChangedPayload>(

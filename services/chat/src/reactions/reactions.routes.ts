@@ -1,14 +1,13 @@
 import { EmojiSchema, ReactionEventSchema, ReactionSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
-import { addReaction, listReactions, removeReaction } from './reactions.service'
+import { addReaction, listReactions, removeReaction, type ReactionsDeps } from './reactions.service'
 
 const tags = ['chat']
 const MessageParams = z.object({ message_id: z.string() }).strict()
 
 /** Reactions of a message under /api/chat/messages/:message_id/reactions/. */
-export function reactionRoutes(ctx: ChatContext) {
+export function reactionRoutes(ctx: ReactionsDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
     app.get('/api/chat/messages/:message_id/reactions/', { ...auth, schema: { tags, summary: 'Reactions of a message', security: bearerAuth, params: MessageParams, response: { 200: z.array(ReactionSchema) } } }, async (req) =>

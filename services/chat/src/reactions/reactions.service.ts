@@ -1,52 +1,54 @@
 import { isUuid, transaction } from '@parley/platform'
-import { sql } from 'kysely'
-import type { ChatContext } from '../context'
-import type { MessageRow, ReactionRow, UserRow } from '../db/rows'
-import { requireMember, type Caller } from '../participants/membership'
+import type { ChatDb } from '../db/schema'
 import { conversationReadOnly, messageNotFound } from '../errors'
-import { recordChanges } from '../sync/changes'
+import { requireMember, type Caller } from '../participants/membership'
+import type { RealtimeHub } from '../realtime/hub'
+import { recordChanges } from '../sync/sync.repository'
+import { deleteReaction, insertReaction, reactionsOf, reactionTarget } from './reactions.repository'
 
-async function reactableMessage(ctx: ChatContext, caller: Caller, messageId: string) {
+/** What the reactions service uses. */
+export interface ReactionsDeps {
+  db: ChatDb
+  hub: RealtimeHub
+}
+
+async function reactableMessage(deps: ReactionsDeps, caller: Caller, messageId: string) {
   if (!isUuid(messageId)) throw messageNotFound(messageId)
-  const { rows } = await sql<Pick<MessageRow, 'id' | 'conversation_id' | 'deleted_at'>>`select id, conversation_id, deleted_at from chat.messages where id = ${messageId}`.execute(ctx.platform.db)
-  const row = rows[0]
+  const row = await reactionTarget(deps.db, messageId)
   if (!row || row.deleted_at) throw messageNotFound(messageId)
-  const m = await requireMember(ctx.platform.db, caller, row.conversation_id).catch(() => {
+  const m = await requireMember(deps.db, caller, row.conversation_id).catch(() => {
     throw messageNotFound(messageId)
   })
   return { conversationId: row.conversation_id, m }
 }
 
-export async function listReactions(ctx: ChatContext, caller: Caller, messageId: string) {
-  await reactableMessage(ctx, caller, messageId)
-  const { rows } = await sql<ReactionRow & Pick<UserRow, 'username'>>`select r.user_id, r.emoji, r.created_at, u.username from chat.reactions r
-    left join chat.users u on u.id = r.user_id where r.message_id = ${messageId} order by r.created_at, r.user_id`.execute(ctx.platform.db)
+export async function listReactions(deps: ReactionsDeps, caller: Caller, messageId: string) {
+  await reactableMessage(deps, caller, messageId)
+  const rows = await reactionsOf(deps.db, messageId)
   return rows.map((r) => ({ message_id: messageId, user_id: r.user_id, username: r.username ?? null, emoji: r.emoji, created_at: new Date(r.created_at).toISOString() }))
 }
 
 /** One reaction per user per emoji: adding twice is a no-op that answers the same reaction. */
-export async function addReaction(ctx: ChatContext, caller: Caller, messageId: string, emoji: string) {
-  const { conversationId, m } = await reactableMessage(ctx, caller, messageId)
+export async function addReaction(deps: ReactionsDeps, caller: Caller, messageId: string, emoji: string) {
+  const { conversationId, m } = await reactableMessage(deps, caller, messageId)
   if (m.conversation.is_read_only) throw conversationReadOnly()
-  const added = await transaction(ctx.platform.db, async (tx) => {
-    const { rows } = await sql`insert into chat.reactions (message_id, user_id, emoji) values (${messageId}, ${caller.userId}, ${emoji})
-      on conflict do nothing returning emoji`.execute(tx.db)
-    if (rows[0]) await recordChanges(tx.db, [{ conversationId, type: 'reaction.added', data: { message_id: messageId, user_id: caller.userId, emoji } }])
-    return rows.length > 0
+  const added = await transaction(deps.db, async (tx) => {
+    const inserted = await insertReaction(tx.db, messageId, caller.userId, emoji)
+    if (inserted) await recordChanges(tx.db, [{ conversationId, type: 'reaction.added', data: { message_id: messageId, user_id: caller.userId, emoji } }])
+    return inserted
   })
   const event = { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji }
-  if (added) ctx.hub.toConversation(conversationId, 'reaction_added', event)
+  if (added) deps.hub.toConversation(conversationId, 'reaction_added', event)
   return { added, reaction: event }
 }
 
-export async function removeReaction(ctx: ChatContext, caller: Caller, messageId: string, emoji: string) {
-  const { conversationId } = await reactableMessage(ctx, caller, messageId)
-  const removed = await transaction(ctx.platform.db, async (tx) => {
-    const { rows } = await sql`delete from chat.reactions where message_id = ${messageId} and user_id = ${caller.userId} and emoji = ${emoji}
-      returning emoji`.execute(tx.db)
-    if (rows[0]) await recordChanges(tx.db, [{ conversationId, type: 'reaction.removed', data: { message_id: messageId, user_id: caller.userId, emoji } }])
-    return rows.length > 0
+export async function removeReaction(deps: ReactionsDeps, caller: Caller, messageId: string, emoji: string) {
+  const { conversationId } = await reactableMessage(deps, caller, messageId)
+  const removed = await transaction(deps.db, async (tx) => {
+    const deleted = await deleteReaction(tx.db, messageId, caller.userId, emoji)
+    if (deleted) await recordChanges(tx.db, [{ conversationId, type: 'reaction.removed', data: { message_id: messageId, user_id: caller.userId, emoji } }])
+    return deleted
   })
   if (!removed) throw messageNotFound(messageId)
-  ctx.hub.toConversation(conversationId, 'reaction_removed', { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji })
+  deps.hub.toConversation(conversationId, 'reaction_removed', { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji })
 }

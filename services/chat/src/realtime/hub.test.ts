@@ -1,18 +1,10 @@
 import { InProcessFanout, createLogger } from '@parley/platform'
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeHub, type HubConnection } from './hub'
 import type { PreparedFrame } from './prepared-frame'
 
-/** A database that answers every query with no rows: the hub then learns memberships from control messages. */
-const emptyDb = new Kysely<Record<string, never>>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-})
+/** Memberships that load as none: the hub then learns them from control messages. */
+const noMemberships = async (userIds: string[]) => userIds.map(() => [])
 
 function recorder(userId: string) {
   const seqs: number[] = []
@@ -29,7 +21,7 @@ function recorder(userId: string) {
 
 async function hubWithMember() {
   const fanout = new InProcessFanout()
-  const hub = new RealtimeHub(emptyDb, fanout, createLogger({ level: 'silent' }), { onDelivered: () => {}, observeLag: () => {} })
+  const hub = new RealtimeHub(noMemberships, fanout, createLogger({ level: 'silent' }), { onDelivered: () => {}, observeLag: () => {} })
   const { conn, seqs } = recorder('u1')
   await hub.add(conn)
   hub.memberAdded('c1', 'u1', 'member')

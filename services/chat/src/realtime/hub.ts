@@ -1,8 +1,8 @@
 import type { ServerFrameMap, ServerFrameType, Role } from '@parley/contracts'
-import type { Db, Fanout } from '@parley/platform'
-import { sql } from 'kysely'
+import type { Fanout } from '@parley/platform'
 import type { Logger } from 'pino'
 import { Batcher } from './batcher'
+import { decodeHubMessage, encodeHubMessage, type HubMessage } from './hub-messages'
 import { prepareTextFrame, type PreparedFrame } from './prepared-frame'
 
 /** A local socket as the hub sees it. */
@@ -14,8 +14,11 @@ export interface HubConnection {
 
 type MembershipRow = { conversation_id: string; role: Role }
 
-/** A membership change a node hears on a `user:<id>` topic (frames for the user come as FRAME_PREFIX + frame). */
-type UserControl = { op: 'add'; conversation_id: string; role: Role } | { op: 'remove'; conversation_id: string }
+/** The live memberships of many users, one list per user in order (the participants repository). */
+export type MembershipLoader = (userIds: string[]) => Promise<MembershipRow[][]>
+
+type MessageEnvelope = Extract<HubMessage, { kind: 'message' }>
+type MembershipChange = Extract<HubMessage, { kind: 'member_added' | 'member_removed' }>
 
 export interface HubHooks {
   /** A message frame was handed to a member's socket (drives delivery receipts); positional, no allocation per recipient. */
@@ -29,10 +32,8 @@ export function frame<K extends ServerFrameType>(type: K, payload: ServerFrameMa
   return JSON.stringify(ref === undefined ? { type, ...payload } : { type, ...payload, ref })
 }
 
-const MESSAGE_PREFIX = 'm '
 /** How long a message that arrived ahead of its predecessors waits for them (cross-node races are ms). */
 const REORDER_HOLD_MS = 250
-const FRAME_PREFIX = 'f\n'
 
 /**
  * This node's view of realtime delivery. It keeps, for each user with a socket here, the
@@ -44,53 +45,53 @@ const FRAME_PREFIX = 'f\n'
 export class RealtimeHub {
   private readonly memberships = new Map<string, Map<string, Role>>()
   private readonly loading = new Map<string, Promise<void>>()
-  private readonly pendingControls = new Map<string, UserControl[]>()
+  private readonly pendingControls = new Map<string, MembershipChange[]>()
   private readonly connsByUser = new Map<string, Set<HubConnection>>()
   private readonly connsByConv = new Map<string, Set<HubConnection>>()
   private readonly convSubs = new Map<string, () => void>()
   /** Per subscribed conversation: the next seq to hand out and messages that arrived ahead of it. */
-  private readonly order = new Map<string, { next: number; held: Map<number, string>; timer?: NodeJS.Timeout }>()
+  private readonly order = new Map<string, { next: number; held: Map<number, MessageEnvelope>; timer?: NodeJS.Timeout }>()
   private readonly userSubs = new Map<string, () => void>()
-  private readonly membershipLoads = new Batcher<string, MembershipRow[]>((userIds) => this.queryMemberships(userIds))
+  /** The memberships of many connecting users in one query (a reconnect storm opens thousands). */
+  private readonly membershipLoads: Batcher<string, MembershipRow[]>
 
   constructor(
-    private readonly db: Db,
+    loadMemberships: MembershipLoader,
     private readonly fanout: Fanout,
     private readonly log: Logger,
     private readonly hooks: HubHooks,
-  ) {}
+  ) {
+    this.membershipLoads = new Batcher(loadMemberships)
+  }
 
   // ---- publishing (any node) ------------------------------------------------------------------
 
   /** A frame for every connected member of a conversation. */
   toConversation<K extends ServerFrameType>(conversationId: string, type: K, payload: ServerFrameMap[K]) {
-    this.fanout.publish(`conv:${conversationId}`, FRAME_PREFIX + frame(type, payload))
+    this.publish(`conv:${conversationId}`, { kind: 'frame', frame: frame(type, payload) })
   }
 
   /** A new message: serialized once, with a header so receivers can count delivery without parsing. */
   publishMessage(conversationId: string, seq: number, senderId: string, serialized: string) {
-    this.fanout.publish(`conv:${conversationId}`, `${MESSAGE_PREFIX}${seq} ${senderId} ${Date.now()}\n${serialized}`)
+    this.publish(`conv:${conversationId}`, { kind: 'message', seq, senderId, publishedAt: Date.now(), frame: serialized })
   }
 
-  /**
-   * A frame for every socket of one user. It travels as-is behind a prefix, not wrapped in a JSON
-   * control message: a fan-out flush sends thousands of these (delivery receipts to authors).
-   */
+  /** A frame for every socket of one user. */
   toUser<K extends ServerFrameType>(userId: string, type: K, payload: ServerFrameMap[K]) {
-    this.fanout.publish(`user:${userId}`, FRAME_PREFIX + frame(type, payload))
+    this.publish(`user:${userId}`, { kind: 'frame', frame: frame(type, payload) })
   }
 
   /** Membership changes reach every node before the next frame is handled there. */
   memberAdded(conversationId: string, userId: string, role: Role) {
-    this.publishControl(userId, { op: 'add', conversation_id: conversationId, role })
+    this.publish(`user:${userId}`, { kind: 'member_added', conversationId, role })
   }
 
   memberRemoved(conversationId: string, userId: string) {
-    this.publishControl(userId, { op: 'remove', conversation_id: conversationId })
+    this.publish(`user:${userId}`, { kind: 'member_removed', conversationId })
   }
 
-  private publishControl(userId: string, control: UserControl) {
-    this.fanout.publish(`user:${userId}`, JSON.stringify(control))
+  private publish(topic: string, message: HubMessage) {
+    this.fanout.publish(topic, encodeHubMessage(message))
   }
 
   // ---- local sockets ----------------------------------------------------------------------------
@@ -154,16 +155,6 @@ export class RealtimeHub {
     }
   }
 
-  /** The memberships of many connecting users in one query (a reconnect storm opens thousands). */
-  private async queryMemberships(userIds: string[]): Promise<MembershipRow[][]> {
-    const { rows } = await sql<MembershipRow & { user_id: string }>`select p.user_id, p.conversation_id, p.role
-      from chat.participants p join chat.conversations c on c.id = p.conversation_id
-      where p.user_id = any(${userIds}::uuid[]) and p.left_at is null and c.deleted_at is null`.execute(this.db)
-    const byUser = new Map<string, MembershipRow[]>(userIds.map((u) => [u, []]))
-    for (const r of rows) byUser.get(r.user_id)?.push({ conversation_id: r.conversation_id, role: r.role })
-    return userIds.map((u) => byUser.get(u)!)
-  }
-
   private index(conversationId: string, conn: HubConnection) {
     let set = this.connsByConv.get(conversationId)
     if (!set) {
@@ -186,31 +177,27 @@ export class RealtimeHub {
   }
 
   private onUserMessage(userId: string, raw: string) {
-    if (raw.startsWith(FRAME_PREFIX)) return sendFrame(this.connsByUser.get(userId), raw)
-    let control: UserControl
-    try {
-      control = JSON.parse(raw)
-    } catch {
-      return
-    }
+    const message = decodeHubMessage(raw)
+    if (!message || message.kind === 'message') return
+    if (message.kind === 'frame') return sendFrame(this.connsByUser.get(userId), message.frame)
     const pending = this.pendingControls.get(userId)
-    if (pending) pending.push(control)
+    if (pending) pending.push(message)
     const map = this.memberships.get(userId)
     if (!map) return
-    const had = map.has(control.conversation_id)
-    applyControl(map, control)
+    const had = map.has(message.conversationId)
+    applyControl(map, message)
     const conns = this.connsByUser.get(userId) ?? []
-    if (control.op === 'add' && !had) for (const conn of conns) this.index(control.conversation_id, conn)
-    if (control.op === 'remove' && had) for (const conn of conns) this.unindex(control.conversation_id, conn)
+    if (message.kind === 'member_added' && !had) for (const conn of conns) this.index(message.conversationId, conn)
+    if (message.kind === 'member_removed' && had) for (const conn of conns) this.unindex(message.conversationId, conn)
   }
 
   private onConversationMessage(conversationId: string, raw: string) {
     const conns = this.connsByConv.get(conversationId)
     if (!conns) return
-    if (raw.startsWith(FRAME_PREFIX)) return sendFrame(conns, raw)
-    if (!raw.startsWith(MESSAGE_PREFIX)) return
-    const newline = raw.indexOf('\n')
-    const seq = Number(raw.slice(MESSAGE_PREFIX.length, raw.indexOf(' ', MESSAGE_PREFIX.length)))
+    const message = decodeHubMessage(raw)
+    if (message?.kind === 'frame') return sendFrame(conns, message.frame)
+    if (message?.kind !== 'message') return
+    const seq = message.seq
     // @NOTE Two nodes commit consecutive seqs one after the other (the conversation row lock), but
     // their publishes can reach the fan-out in the other order. A message that arrives ahead of
     // the next expected seq waits here (at most REORDER_HOLD_MS) for the ones before it, so every
@@ -218,18 +205,18 @@ export class RealtimeHub {
     const order = this.order.get(conversationId)
     if (!order || seq < order.next) {
       if (!order) this.order.set(conversationId, { next: seq + 1, held: new Map() })
-      return this.deliverMessage(conversationId, raw, newline, seq)
+      return this.deliverMessage(conversationId, message)
     }
     if (seq > order.next) {
-      order.held.set(seq, raw)
+      order.held.set(seq, message)
       order.timer ??= setTimeout(() => this.releaseHeld(conversationId), REORDER_HOLD_MS)
       return
     }
-    this.deliverMessage(conversationId, raw, newline, seq)
+    this.deliverMessage(conversationId, message)
     order.next = seq + 1
     for (let held = order.held.get(order.next); held !== undefined; held = order.held.get(order.next)) {
       order.held.delete(order.next)
-      this.deliverMessage(conversationId, held, held.indexOf('\n'), order.next)
+      this.deliverMessage(conversationId, held)
       order.next++
     }
     if (order.held.size === 0 && order.timer) {
@@ -244,20 +231,19 @@ export class RealtimeHub {
     if (!order) return
     order.timer = undefined
     for (const seq of [...order.held.keys()].sort((a, b) => a - b)) {
-      const raw = order.held.get(seq)!
-      this.deliverMessage(conversationId, raw, raw.indexOf('\n'), seq)
+      this.deliverMessage(conversationId, order.held.get(seq)!)
       order.next = seq + 1
     }
     order.held.clear()
   }
 
-  private deliverMessage(conversationId: string, raw: string, newline: number, seq: number) {
+  private deliverMessage(conversationId: string, message: MessageEnvelope) {
     const conns = this.connsByConv.get(conversationId)
     if (!conns) return
-    const [, senderId, publishedAt] = raw.slice(MESSAGE_PREFIX.length, newline).split(' ')
+    const { seq, senderId } = message
     // @NOTE Framed once here, then the same bytes go to every local member's socket.
-    const body = prepareTextFrame(raw.slice(newline + 1))
-    this.hooks.observeLag((Date.now() - Number(publishedAt)) / 1000)
+    const body = prepareTextFrame(message.frame)
+    this.hooks.observeLag((Date.now() - message.publishedAt) / 1000)
     for (const conn of conns) {
       if (conn.send(body) && conn.userId !== senderId) this.hooks.onDelivered(conversationId, conn.userId, seq, senderId)
     }
@@ -273,15 +259,14 @@ export class RealtimeHub {
   }
 }
 
-/** A FRAME_PREFIX message to every local socket in `conns`: framed once when several share it. */
-function sendFrame(conns: Set<HubConnection> | undefined, raw: string) {
+/** A serialized frame to every local socket in `conns`: framed once when several share it. */
+function sendFrame(conns: Set<HubConnection> | undefined, f: string) {
   if (!conns) return
-  const f = raw.slice(FRAME_PREFIX.length)
   const prepared = conns.size > 1 ? prepareTextFrame(f) : f
   for (const conn of conns) conn.send(prepared)
 }
 
-function applyControl(map: Map<string, Role>, control: UserControl) {
-  if (control.op === 'add') map.set(control.conversation_id, control.role)
-  else if (control.op === 'remove') map.delete(control.conversation_id)
+function applyControl(map: Map<string, Role>, change: MembershipChange) {
+  if (change.kind === 'member_added') map.set(change.conversationId, change.role)
+  else map.delete(change.conversationId)
 }

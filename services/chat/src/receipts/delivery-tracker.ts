@@ -1,8 +1,7 @@
-import type { Db } from '@parley/platform'
-import { sql } from 'kysely'
 import type { Logger } from 'pino'
-import type { ParticipantRow } from '../db/rows'
+import type { ChatDb } from '../db/schema'
 import type { RealtimeHub } from '../realtime/hub'
+import { advanceDelivered } from './receipts.repository'
 
 const CHUNK = 50
 const RATIO = 9
@@ -32,7 +31,7 @@ export class DeliveryTracker {
   private delayMs: number
 
   constructor(
-    private readonly db: Db,
+    private readonly db: ChatDb,
     private readonly hub: RealtimeHub,
     private readonly log: Logger,
     private readonly flushMs: number,
@@ -85,30 +84,7 @@ export class DeliveryTracker {
   }
 
   private async write(list: PendingReceipt[]) {
-    // @NOTE One statement (one round trip, one transaction): the positions and their sync-log rows.
-    // Committed asynchronously (`synchronous_commit = off` for this transaction only): nobody was
-    // promised these rows are durable, and a COMMIT that waits for the WAL flush would hold the
-    // member rows locked meanwhile, in the way of the message batches that move senders' positions.
-    // A crash can lose the last moments of positions, which later deliveries or fetches move again.
-    // The rows are locked by probes in (conversation_id, user_id) order (`list` is sorted), the order
-    // in which chat.send_batch locks its senders' rows: without it the two deadlocked under load.
-    const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`with k as (
-        select k.c, k.u, k.seq
-        from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[])
-          as k(c, u, seq)
-        cross join lateral (select 1 from chat.participants p
-          where p.conversation_id = k.c and p.user_id = k.u and p.left_at is null and p.last_delivered_seq < k.seq
-          limit 1 for update) l
-      ), u as (
-        update chat.participants p set last_delivered_seq = k.seq
-        from k
-        where p.conversation_id = k.c and p.user_id = k.u and p.last_delivered_seq < k.seq
-        returning p.conversation_id, p.user_id, p.last_delivered_seq
-      ), ch as (
-        insert into chat.changes (conversation_id, type, data)
-        select u.conversation_id, 'receipt.delivered', jsonb_build_object('user_id', u.user_id, 'up_to_seq', u.last_delivered_seq) from u
-      )
-      select u.* from u cross join (select set_config('synchronous_commit', 'off', true)) async_commit`.execute(this.db)
+    const rows = await advanceDelivered(this.db, list)
     if (!rows.length) return
     const sent = new Map<string, PendingReceipt>()
     for (const l of list) sent.set(`${l.c}|${l.u}`, l)

@@ -1,14 +1,13 @@
 import { ReceiptSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
-import { markRead } from './receipts.service'
+import { markRead, type ReceiptsDeps } from './receipts.service'
 
 const tags = ['chat']
 const IdParams = z.object({ id: z.string() }).strict()
 
 /** Read receipts under /api/chat/conversations/:id/read/. */
-export function receiptRoutes(ctx: ChatContext) {
+export function receiptRoutes(ctx: ReceiptsDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
     app.post('/api/chat/conversations/:id/read/', {

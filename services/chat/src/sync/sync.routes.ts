@@ -1,13 +1,12 @@
 import { SyncPageSchema } from '@parley/contracts'
 import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { z } from 'zod'
-import type { ChatContext } from '../context'
-import { syncFor } from './sync.service'
+import { syncFor, type SyncDeps } from './sync.service'
 
 const tags = ['chat']
 
 /** GET /api/chat/sync/: the changes that concern me since a cursor. */
-export function syncRoutes(ctx: ChatContext) {
+export function syncRoutes(ctx: SyncDeps) {
   return async (app: App) => {
     app.get('/api/chat/sync/', {
       preHandler: authenticate,

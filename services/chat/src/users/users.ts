@@ -1,7 +1,7 @@
 import type { UserSnapshotPayload } from '@parley/contracts'
-import type { Consumer, Db } from '@parley/platform'
-import { sql } from 'kysely'
-import type { UserRow } from '../db/rows'
+import type { Consumer } from '@parley/platform'
+import type { ChatDb, UserRow } from '../db/schema'
+import { upsertUser, usersByIds } from './users.repository'
 
 export interface ChatUser {
   id: string
@@ -25,7 +25,7 @@ function displayName(row: Pick<UserRow, 'first_name' | 'last_name' | 'username'>
  */
 export class UserDirectory {
   private readonly cache = new Map<string, { user: ChatUser | null; at: number }>()
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: ChatDb) {}
 
   async getMany(ids: string[]): Promise<Map<string, ChatUser | null>> {
     const out = new Map<string, ChatUser | null>()
@@ -37,7 +37,7 @@ export class UserDirectory {
       else missing.push(id)
     }
     if (missing.length) {
-      const { rows } = await sql<UserRow>`select * from chat.users where id = any(${missing}::uuid[])`.execute(this.db)
+      const rows = await usersByIds(this.db, missing)
       const found = new Map(rows.map((r) => [r.id, r]))
       for (const id of missing) {
         const r = found.get(id)
@@ -68,13 +68,7 @@ export class UserDirectory {
       types: ['user.registered', 'user.updated'],
       handle: async (event, tx) => {
         const p = event.payload as unknown as UserSnapshotPayload
-        await sql`insert into chat.users (id, tenant_id, person_id, username, first_name, last_name, avatar_url, updated_at)
-          values (${p.user_id}, ${p.tenant_id ?? event.tenantId}, ${p.person_id ?? null}, ${p.username ?? null},
-            ${p.first_name ?? ''}, ${p.last_name ?? ''}, ${p.avatar_url ?? null}, ${event.occurredAt})
-          on conflict (id) do update set tenant_id = excluded.tenant_id, person_id = excluded.person_id,
-            username = excluded.username, first_name = excluded.first_name, last_name = excluded.last_name,
-            avatar_url = excluded.avatar_url, updated_at = excluded.updated_at
-          where chat.users.updated_at <= excluded.updated_at`.execute(tx.db)
+        await upsertUser(tx.db, p, event.tenantId, event.occurredAt)
         tx.afterCommit(() => this.forget(p.user_id))
       },
     }

@@ -3,7 +3,7 @@ import type { Principal } from '@parley/platform'
 import type { WebSocket } from 'ws'
 import type { ChatContext } from '../context'
 import { requireMember } from '../participants/membership'
-import { deleteMessage, editMessage, historyOf } from '../messages/messages.service'
+import { deleteMessage, editMessage, historyOf, sendMessage } from '../messages/messages.service'
 import { syncFor } from '../sync/sync.service'
 import { addReaction, removeReaction } from '../reactions/reactions.service'
 import { markRead } from '../receipts/receipts.service'
@@ -58,7 +58,7 @@ export class ChatConnection implements HubConnection {
     private readonly scopedConversationId: string | undefined,
   ) {
     this.userId = principal.userId
-    const rate = ctx.options.frameRate ?? (ctx.platform.config.rateLimits ? { perSecond: 20, burst: 40 } : undefined)
+    const rate = ctx.options.frameRate ?? (ctx.config.rateLimits ? { perSecond: 20, burst: 40 } : undefined)
     if (rate) this.bucket = new TokenBucket(rate.perSecond, rate.burst)
   }
 
@@ -160,7 +160,7 @@ export class ChatConnection implements HubConnection {
       else this.sendError('rate_limited', 'Too many frames before the connection was ready.')
       return
     }
-    if (this.ctx.platform.revocations.isRevoked(this.principal.sessionId)) {
+    if (this.ctx.revocations.isRevoked(this.principal.sessionId)) {
       this.cutOff(CloseCodes.sessionRevoked, 'session revoked')
       return
     }
@@ -237,21 +237,14 @@ export class ChatConnection implements HubConnection {
         const conversationId = f.type === 'message' ? this.scopedConversationId! : f.conversation_id
         if (!member(conversationId)) return
         const clientId = f.client_id ?? null
-        const sending = ctx.writer.send({
-          tenantId: this.principal.tenantId,
-          senderId: this.userId,
-          conversationId,
+        const scoped = f.type === 'message'
+        return sendMessage(ctx, this.caller, conversationId, {
           content: f.content,
-          messageType: f.type === 'send_message' ? (f.message_type ?? 'text') : 'text',
-          replyTo: f.reply_to ?? null,
-          attachmentIds: f.type === 'send_message' ? [...new Set(f.attachment_ids ?? [])] : [],
+          messageType: scoped ? 'text' : f.message_type,
+          replyTo: f.reply_to,
+          attachmentIds: scoped ? [] : f.attachment_ids,
           clientId,
-        })
-        return sending.then(async (result) => {
-          const cached = ctx.presented.get(result)
-          const message = cached ?? (await historyMessage(ctx, this.caller, result.row.conversation_id, Number(result.row.seq)))
-          this.sendFrame('message_ack', { client_id: clientId, message }, ref)
-        })
+        }).then(({ message }) => this.sendFrame('message_ack', { client_id: clientId, message }, ref))
       }
       case 'edit_message':
         return editMessage(ctx, this.caller, f.message_id, f.content).then(() => undefined)
@@ -286,16 +279,10 @@ export class ChatConnection implements HubConnection {
 
   /** History on join: after `after_seq` (catch-up, oldest first) or the latest 100. */
   async join(conversationId: string, afterSeq: number | undefined, ref?: string) {
-    const m = await requireMember(this.ctx.platform.db, this.caller, conversationId)
+    const m = await requireMember(this.ctx.db, this.caller, conversationId)
     const { messages, has_more } = await historyOf(this.ctx, this.caller, m, { afterSeq, limit: HISTORY_LIMIT })
     this.sendFrame('history', { conversation_id: conversationId, messages, has_more }, ref)
   }
-}
-
-async function historyMessage(ctx: ChatContext, caller: { userId: string; tenantId: string }, conversationId: string, seq: number) {
-  const m = await requireMember(ctx.platform.db, caller, conversationId)
-  const { messages } = await historyOf(ctx, caller, m, { afterSeq: seq - 1, limit: 1 })
-  return messages[0]
 }
 
 function refOf(data: Buffer | ArrayBuffer | Buffer[]): string | undefined {

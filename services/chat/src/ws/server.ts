@@ -68,13 +68,13 @@ export class ChatSocketServer {
     this.heartbeat.unref()
     // @NOTE Revocations are rare (sign-out, password change): a pass over the sockets costs less
     // than an index of sockets by session kept for every socket.
-    this.stopRevocations = ctx.platform.revocations.onRevoked((sid) => {
+    this.stopRevocations = ctx.revocations.onRevoked((sid) => {
       for (const conn of this.connections) if (conn.principal.sessionId === sid) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
     })
     // @NOTE Messages published while the fan-out (Redis) was away reached no socket. Asking every
     // client to reconnect (1012) makes it catch up by seq and sync, which is the one recovery path
     // clients already have.
-    this.stopRestored = ctx.platform.fanout.onRestored(() => {
+    this.stopRestored = ctx.fanout.onRestored(() => {
       for (const conn of this.connections) conn.cutOff(1012, 'realtime delivery was interrupted: reconnect to catch up')
     })
   }
@@ -95,12 +95,12 @@ export class ChatSocketServer {
     const match = PATH.exec(url.pathname)
     if (!match) return reject(socket, 404, 'Not Found')
     const origin = req.headers.origin
-    if (origin && !this.ctx.platform.config.http.allowedOrigins.includes(origin)) return reject(socket, 403, 'Forbidden')
+    if (origin && !this.ctx.config.http.allowedOrigins.includes(origin)) return reject(socket, 403, 'Forbidden')
     const { token } = tokenOf(req, url)
     if (!token) return reject(socket, 401, 'Unauthorized')
     let principal: Principal
     try {
-      principal = await this.ctx.platform.verifier.verify(token)
+      principal = await this.ctx.verifier.verify(token)
     } catch {
       return reject(socket, 401, 'Unauthorized')
     }
@@ -110,7 +110,7 @@ export class ChatSocketServer {
       // Not the caller's tenant: the 004 form, a conversation the caller must belong to.
       if (!isUuid(segment)) return reject(socket, 404, 'Not Found')
       try {
-        await requireMember(this.ctx.platform.db, { userId: principal.userId, tenantId: principal.tenantId }, segment)
+        await requireMember(this.ctx.db, { userId: principal.userId, tenantId: principal.tenantId }, segment)
       } catch {
         return reject(socket, 404, 'Not Found')
       }
