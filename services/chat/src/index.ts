@@ -13,6 +13,7 @@ import * as sendBatchFunction from './db/migrations/20261210T000000Z-send-batch-
 import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-batch-index-probes'
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
+import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -36,6 +37,7 @@ export const chatMigrations = {
   '20261211T000000Z-send-batch-index-probes': sendBatchIndexProbes,
   '20261212T000000Z-send-batch-no-seqscan': sendBatchNoSeqscan,
   '20261213T000000Z-send-batch-lock-order': sendBatchLockOrder,
+  '20261220T000000Z-send-batch-attachments': sendBatchAttachments,
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
-import { FUNCTION as INDEX_PROBES } from './20261211T000000Z-send-batch-index-probes'
 import * as noSeqscan from './20261212T000000Z-send-batch-no-seqscan'
 
 /**
@@ -13,14 +12,69 @@ import * as noSeqscan from './20261212T000000Z-send-batch-no-seqscan'
  *
  * The rest of the function is the second version's, unchanged.
  */
-const UNORDERED = `  ), adv as (
-    update chat.participants p
-    set last_read_seq = greatest(p.last_read_seq, s.seq), last_delivered_seq = greatest(p.last_delivered_seq, s.seq)
-    from (select ins.conversation_id, ins.sender_id, max(ins.seq) as seq from ins group by ins.conversation_id, ins.sender_id) s
-    where p.conversation_id = s.conversation_id and p.user_id = s.sender_id
-  ), ch as (`
-
-const ORDERED = `  ), adv_locked as (
+// @NOTE The full text of this version. It is the second version's with the `adv_locked` step
+// added before `adv` (it was once built by text replacement on the second version).
+export const FUNCTION = `
+create or replace function chat.send_batch(
+  p_id uuid[], p_tenant text[], p_conv uuid[], p_sender uuid[], p_content text[], p_type text[], p_reply uuid[], p_client text[])
+returns table (
+  o_i int, o_status text, o_id uuid, o_seq bigint, o_created_at timestamptz,
+  d_tenant_id text, d_conversation_id uuid, d_content text, d_message_type text, d_reply_to uuid,
+  d_edited_at timestamptz, d_deleted_at timestamptz)
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $fn$
+#variable_conflict use_column
+begin
+  -- Row locks in id order (writers on several nodes never deadlock), each one a probe.
+  perform 1 from (select distinct u.id from unnest(p_conv) as u(id) order by u.id) k
+    cross join lateral (select 1 from chat.conversations c where c.id = k.id limit 1 for update) l;
+  return query
+  with k as (
+    select u.id, u.tenant_id, u.conversation_id, u.sender_id, u.content, u.message_type, u.reply_to, u.client_id, u.i::int as i
+    from unnest(p_id, p_tenant, p_conv, p_sender, p_content, p_type, p_reply, p_client)
+      with ordinality as u(id, tenant_id, conversation_id, sender_id, content, message_type, reply_to, client_id, i)
+  ), chk as (
+    select k.*, c.last_seq as base_seq,
+      d.id as d_id, d.seq as d_seq, d.created_at as d_created_at, d.tenant_id as d_tenant_id, d.conversation_id as d_conversation_id,
+      d.content as d_content, d.message_type as d_message_type, d.reply_to as d_reply_to, d.edited_at as d_edited_at, d.deleted_at as d_deleted_at,
+      case
+        when d.id is not null then 'duplicate'
+        when p.role is null or c.id is null or c.tenant_id <> k.tenant_id then 'not_found'
+        when c.is_read_only then 'read_only'
+        when c.type = 'channel' and p.role = 'member' then 'not_allowed'
+        when k.reply_to is not null and not exists (
+          select 1 from chat.messages r where r.id = k.reply_to and r.conversation_id = k.conversation_id) then 'bad_reply'
+        else 'ok' end as status
+    from k
+    left join lateral (
+      select m.id, m.seq, m.created_at, m.tenant_id, m.conversation_id, m.content, m.message_type, m.reply_to, m.edited_at, m.deleted_at
+      from chat.messages m
+      where k.client_id is not null and m.sender_id = k.sender_id and m.client_id = k.client_id and m.client_id is not null
+      limit 1) d on true
+    left join lateral (
+      select p.role from chat.participants p
+      where p.conversation_id = k.conversation_id and p.user_id = k.sender_id and p.left_at is null
+      limit 1) p on true
+    left join lateral (
+      select c.id, c.tenant_id, c.is_read_only, c.type, c.last_seq from chat.conversations c
+      where c.id = k.conversation_id and c.deleted_at is null
+      limit 1) c on true
+  ), ok as (
+    select chk.*, row_number() over (partition by chk.conversation_id order by chk.i) as rn,
+      count(*) over (partition by chk.conversation_id) as n
+    from chk where chk.status = 'ok'
+  ), alloc as (
+    update chat.conversations c set last_seq = c.last_seq + a.n, last_message_at = now(), updated_at = now()
+    from (select distinct ok.conversation_id, ok.n from ok) a
+    where c.id = a.conversation_id
+  ), ins as (
+    insert into chat.messages as m (id, tenant_id, conversation_id, seq, sender_id, content, message_type, reply_to, client_id)
+    select ok.id, ok.tenant_id, ok.conversation_id, ok.base_seq + ok.rn, ok.sender_id, ok.content, ok.message_type, ok.reply_to, ok.client_id
+    from ok
+    order by ok.conversation_id, ok.rn
+    returning m.id, m.seq, m.created_at, m.conversation_id, m.sender_id
+  ), adv_locked as (
     -- Each sender's row, locked by a probe, in (conversation_id, user_id) order: the order of every
     -- writer of participant positions, so two of them never wait for each other.
     select s.conversation_id, s.sender_id, s.seq
@@ -33,10 +87,17 @@ const ORDERED = `  ), adv_locked as (
     set last_read_seq = greatest(p.last_read_seq, s.seq), last_delivered_seq = greatest(p.last_delivered_seq, s.seq)
     from adv_locked s
     where p.conversation_id = s.conversation_id and p.user_id = s.sender_id
-  ), ch as (`
-
-if (!INDEX_PROBES.includes(UNORDERED)) throw new Error('send_batch lock order: the second version changed; update this migration')
-export const FUNCTION = INDEX_PROBES.replace(UNORDERED, ORDERED)
+  ), ch as (
+    insert into chat.changes (conversation_id, type, data)
+    select ins.conversation_id, 'message.new', jsonb_build_object('message_id', ins.id, 'seq', ins.seq)
+    from ins order by ins.conversation_id, ins.seq
+  )
+  select chk.i, chk.status, coalesce(ins.id, chk.d_id), coalesce(ins.seq, chk.d_seq), coalesce(ins.created_at, chk.d_created_at),
+    chk.d_tenant_id, chk.d_conversation_id, chk.d_content, chk.d_message_type, chk.d_reply_to, chk.d_edited_at, chk.d_deleted_at
+  from chk left join ins on ins.id = chk.id
+  order by chk.i;
+end
+$fn$`
 
 export async function up(db: Db): Promise<void> {
   await sql.raw(FUNCTION).execute(db)
@@ -45,6 +106,7 @@ export async function up(db: Db): Promise<void> {
 }
 
 export async function down(db: Db): Promise<void> {
-  await sql.raw(INDEX_PROBES).execute(db)
+  const previous = await import('./20261211T000000Z-send-batch-index-probes')
+  await previous.up(db)
   await noSeqscan.up(db)
 }
