@@ -11,6 +11,7 @@ import { frame, type HubConnection } from '../realtime/hub'
 import { prepareTextFrame, type PreparedFrame } from '../realtime/prepared-frame'
 import { errorFrameFor } from './frame-errors'
 import { TokenBucket } from './rate-limit'
+import { rawSocketIfIdle } from './ws-internals'
 
 const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
 const HISTORY_LIMIT = 100
@@ -26,12 +27,6 @@ function flushAll() {
   flushScheduled = false
   for (const conn of pendingConns) conn.flush()
   pendingConns.length = 0
-}
-
-/** `ws` internals this file relies on: the raw socket, and bytes queued inside its sender. */
-interface WsInternals {
-  _socket?: { write(data: Buffer): boolean }
-  _sender?: { _bufferedBytes: number }
 }
 
 /**
@@ -111,9 +106,8 @@ export class ChatConnection implements HubConnection {
     this.pending = []
     this.pendingBytes = 0
     if (this.ws.readyState !== this.ws.OPEN) return
-    const internals = this.ws as unknown as WsInternals
-    const socket = internals._socket
-    if (socket && !internals._sender?._bufferedBytes) {
+    const socket = rawSocketIfIdle(this.ws)
+    if (socket) {
       socket.write(frames.length === 1 ? frames[0].bytes : Buffer.concat(frames.map((f) => f.bytes)))
     } else for (const f of frames) this.ws.send(f.text)
   }
