@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeHubMessage, encodeHubMessage, type HubMessage } from './hub-messages'
+import { decodeHubMessage, encodeHubMessage, type HubMessage } from './hub'
 
 describe('hub messages', () => {
   const frame = JSON.stringify({ type: 'new_message', message: { seq: 7, content: 'a\nb' } })

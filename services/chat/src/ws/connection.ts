@@ -8,10 +8,9 @@ import { syncFor } from '../sync/sync.service'
 import { addReaction, removeReaction } from '../reactions/reactions.service'
 import { markRead } from '../receipts/receipts.service'
 import { frame, type HubConnection } from '../realtime/hub'
-import { prepareTextFrame, type PreparedFrame } from '../realtime/prepared-frame'
+import { prepareTextFrame, rawSocketIfIdle, type PreparedFrame } from '../realtime/prepared-frame'
 import { errorFrameFor } from './frame-errors'
 import { TokenBucket } from './rate-limit'
-import { rawSocketIfIdle } from './ws-internals'
 
 const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
 const HISTORY_LIMIT = 100

@@ -3,11 +3,10 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
-import { prepareTextFrame } from '../realtime/prepared-frame'
-import { rawSocketIfIdle } from './ws-internals'
+import { prepareTextFrame, rawSocketIfIdle } from './prepared-frame'
 
 /**
- * Delivery writes prepared frames past `ws`, through two of its private fields (ws-internals.ts).
+ * Delivery writes prepared frames past `ws`, through two of its private fields (prepared-frame.ts).
  * A `ws` release that moves or changes them must fail here, not silently in production: so the
  * version is pinned exactly, and the fields' meaning is checked on a real socket pair.
  */
