@@ -1,4 +1,4 @@
-import type { PresenceStatus, UserPresenceChangedPayload } from '@parley/contracts'
+import type { PresenceStatus, PresenceWire, UserPresenceChangedPayload } from '@parley/contracts'
 import { newId, transaction, type EventBus } from '@parley/platform'
 import type { Logger } from 'pino'
 import type { ChatDb } from '../db/schema'
@@ -20,11 +20,8 @@ import {
   type PresenceFacts,
 } from './presence.repository'
 
-export interface PresenceView {
-  user_id: string
-  status: PresenceStatus
-  last_seen: string | null
-}
+/** A user's presence as clients and other services see it (the contracts' wire shape). */
+export type PresenceView = PresenceWire
 
 export interface PresenceOptions {
   /** How often this node refreshes its heartbeat and sweeps dead nodes. */
