@@ -1,4 +1,12 @@
-import type { Config, EventBus, Fanout, FileStorage, Platform, SessionRevocations, TokenVerifier } from '@parley/platform'
+import type {
+  Config,
+  EventBus,
+  Fanout,
+  FileStorage,
+  Platform,
+  SessionRevocations,
+  TokenVerifier,
+} from '@parley/platform'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram } from 'prom-client'
 import type { AttachmentUrls } from './attachments/attachments.urls'
@@ -59,10 +67,18 @@ function chatMetrics(platform: Platform): ChatMetrics {
       new Counter({ name: 'parley_chat_messages_sent_total', help: 'Messages stored', registers }),
     delivered:
       (existing('parley_chat_messages_delivered_total') as Counter) ??
-      new Counter({ name: 'parley_chat_messages_delivered_total', help: 'Message frames handed to member sockets', registers }),
+      new Counter({
+        name: 'parley_chat_messages_delivered_total',
+        help: 'Message frames handed to member sockets',
+        registers,
+      }),
     slowConsumers:
       (existing('parley_ws_slow_consumer_closes_total') as Counter) ??
-      new Counter({ name: 'parley_ws_slow_consumer_closes_total', help: 'Sockets closed with 1013 for a full send buffer', registers }),
+      new Counter({
+        name: 'parley_ws_slow_consumer_closes_total',
+        help: 'Sockets closed with 1013 for a full send buffer',
+        registers,
+      }),
     fanoutLag:
       (existing('parley_chat_fanout_lag_seconds') as Histogram) ??
       new Histogram({
@@ -74,18 +90,27 @@ function chatMetrics(platform: Platform): ChatMetrics {
   }
 }
 
-export function createChatContext(platform: Platform, options: ChatOptions, attachmentUrls: AttachmentUrls): ChatContext {
+export function createChatContext(
+  platform: Platform,
+  options: ChatOptions,
+  attachmentUrls: AttachmentUrls,
+): ChatContext {
   const db: ChatDb = platform.db
   const log = platform.log.child({ name: 'chat' })
   const metrics = chatMetrics(platform)
   const users = new UserDirectory(db)
-  const hub = new RealtimeHub((userIds) => membershipsOf(db, userIds), platform.fanout, log.child({ name: 'chat:fanout' }), {
-    onDelivered: (conversationId, userId, seq, senderId) => {
-      metrics.delivered.inc()
-      delivery.delivered(conversationId, userId, seq, senderId)
+  const hub = new RealtimeHub(
+    (userIds) => membershipsOf(db, userIds),
+    platform.fanout,
+    log.child({ name: 'chat:fanout' }),
+    {
+      onDelivered: (conversationId, userId, seq, senderId) => {
+        metrics.delivered.inc()
+        delivery.delivered(conversationId, userId, seq, senderId)
+      },
+      observeLag: (s) => metrics.fanoutLag.observe(s),
     },
-    observeLag: (s) => metrics.fanoutLag.observe(s),
-  })
+  )
   // @NOTE The hub's hook reaches `delivery` only once sockets exist, after this line has run.
   const delivery: DeliveryTracker = new DeliveryTracker(db, hub, log, options.receiptFlushMs)
   const typing = new TypingTracker(hub, options.typingTtlMs)
@@ -93,10 +118,14 @@ export function createChatContext(platform: Platform, options: ChatOptions, atta
     heartbeatMs: options.presenceHeartbeatMs,
     ttlMs: options.presenceTtlMs,
   })
-  const writer = createMessageWriter({ db, users, hub, typing, metrics, attachmentUrls }, log.child({ name: 'chat:writer' }), {
-    batchMaxSize: options.batchMaxSize,
-    maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
-  })
+  const writer = createMessageWriter(
+    { db, users, hub, typing, metrics, attachmentUrls },
+    log.child({ name: 'chat:writer' }),
+    {
+      batchMaxSize: options.batchMaxSize,
+      maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
+    },
+  )
   return {
     db,
     bus: platform.bus,

@@ -52,7 +52,11 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     migrations: chatMigrations,
     async create(platform) {
       const urlKey = await attachmentUrlKey(platform.db)
-      const ctx = createChatContext(platform, options, new AttachmentUrls(urlKey, options.downloadUrlTtlSeconds))
+      const ctx = createChatContext(
+        platform,
+        options,
+        new AttachmentUrls(urlKey, options.downloadUrlTtlSeconds),
+      )
       await ctx.presence.start()
       const sockets = new ChatSocketServer(ctx)
       return {

@@ -20,13 +20,27 @@ describe('attachment URL keys', () => {
 
   async function sendImage(c: ChatTest): Promise<{ url: string; owner: TestUser }> {
     const owner = await c.user()
-    const group = await api(c.t.url).post('/api/chat/conversations/', { type: 'group', name: 'pics', participant_ids: [] }, owner.token)
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#00f' } }).png().toBuffer()
+    const group = await api(c.t.url).post(
+      '/api/chat/conversations/',
+      { type: 'group', name: 'pics', participant_ids: [] },
+      owner.token,
+    )
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#00f' } })
+      .png()
+      .toBuffer()
     const form = new FormData()
     form.append('file', new Blob([png]), 'blue.png')
-    const upload = await fetch(`${c.t.url}/api/chat/upload/`, { method: 'POST', body: form, headers: { authorization: `Bearer ${owner.token}` } })
+    const upload = await fetch(`${c.t.url}/api/chat/upload/`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${owner.token}` },
+    })
     const { id } = (await upload.json()) as { id: string }
-    const sent = await api(c.t.url).post(`/api/chat/conversations/${group.body.id}/messages/`, { content: 'pic', attachment_ids: [id] }, owner.token)
+    const sent = await api(c.t.url).post(
+      `/api/chat/conversations/${group.body.id}/messages/`,
+      { content: 'pic', attachment_ids: [id] },
+      owner.token,
+    )
     expect(sent.status).toBe(201)
     return { url: sent.body.attachments[0].url, owner }
   }

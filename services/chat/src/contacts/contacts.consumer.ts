@@ -6,7 +6,14 @@ import type { ChatDb } from '../db/schema'
 import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'
 import { insertUserStub } from '../users/users.repository'
-import { deleteBlock, deleteContact, insertBlock, isBlockedPair, roomOf, upsertContact } from './contacts.repository'
+import {
+  deleteBlock,
+  deleteContact,
+  insertBlock,
+  isBlockedPair,
+  roomOf,
+  upsertContact,
+} from './contacts.repository'
 
 /** What the contacts consumer uses. */
 export interface ContactsDeps {
@@ -33,7 +40,12 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
         const [a, b] = sortedPair(ids[0], ids[1])
         await upsertContact(db, a, b, p.room_id)
         for (const u of p.users) {
-          await insertUserStub(db, { id: u.user_id, tenantId: event.tenantId, personId: u.person_id ?? null, username: u.username ?? null })
+          await insertUserStub(db, {
+            id: u.user_id,
+            tenantId: event.tenantId,
+            personId: u.person_id ?? null,
+            username: u.username ?? null,
+          })
         }
         const { announce } = await ensureDirect(deps, event.tenantId, p.room_id, [a, b], db)
         await setReadOnly(deps, tx, p.room_id, await isBlockedPair(db, a, b))
@@ -62,8 +74,13 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
 
 async function setReadOnly(deps: ContactsDeps, tx: Tx, roomId: string, readOnly: boolean) {
   if (!(await setDirectReadOnly(tx.db, roomId, readOnly))) return
-  await recordChanges(tx.db, [{ conversationId: roomId, type: 'conversation.updated', data: { is_read_only: readOnly } }])
+  await recordChanges(tx.db, [
+    { conversationId: roomId, type: 'conversation.updated', data: { is_read_only: readOnly } },
+  ])
   tx.afterCommit(() =>
-    deps.hub.toConversation(roomId, 'conversation_updated', { conversation_id: roomId, conversation: { id: roomId, is_read_only: readOnly } }),
+    deps.hub.toConversation(roomId, 'conversation_updated', {
+      conversation_id: roomId,
+      conversation: { id: roomId, is_read_only: readOnly },
+    }),
   )
 }

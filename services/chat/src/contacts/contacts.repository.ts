@@ -1,10 +1,17 @@
 import type { Executor } from '../db/schema'
 
-export async function upsertContact(db: Executor, userA: string, userB: string, roomId: string): Promise<void> {
+export async function upsertContact(
+  db: Executor,
+  userA: string,
+  userB: string,
+  roomId: string,
+): Promise<void> {
   await db
     .insertInto('chat.contacts')
     .values({ user_a: userA, user_b: userB, room_id: roomId })
-    .onConflict((oc) => oc.columns(['user_a', 'user_b']).doUpdateSet((eb) => ({ room_id: eb.ref('excluded.room_id') })))
+    .onConflict((oc) =>
+      oc.columns(['user_a', 'user_b']).doUpdateSet((eb) => ({ room_id: eb.ref('excluded.room_id') })),
+    )
     .execute()
 }
 
@@ -14,16 +21,29 @@ export async function deleteContact(db: Executor, userA: string, userB: string):
 
 /** The room of a contact pair (user_a < user_b), if they are contacts. */
 export async function roomOf(db: Executor, userA: string, userB: string): Promise<string | undefined> {
-  const row = await db.selectFrom('chat.contacts').select('room_id').where('user_a', '=', userA).where('user_b', '=', userB).executeTakeFirst()
+  const row = await db
+    .selectFrom('chat.contacts')
+    .select('room_id')
+    .where('user_a', '=', userA)
+    .where('user_b', '=', userB)
+    .executeTakeFirst()
   return row?.room_id
 }
 
 export async function insertBlock(db: Executor, blockerId: string, blockedId: string): Promise<void> {
-  await db.insertInto('chat.blocks').values({ blocker_id: blockerId, blocked_id: blockedId }).onConflict((oc) => oc.doNothing()).execute()
+  await db
+    .insertInto('chat.blocks')
+    .values({ blocker_id: blockerId, blocked_id: blockedId })
+    .onConflict((oc) => oc.doNothing())
+    .execute()
 }
 
 export async function deleteBlock(db: Executor, blockerId: string, blockedId: string): Promise<void> {
-  await db.deleteFrom('chat.blocks').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).execute()
+  await db
+    .deleteFrom('chat.blocks')
+    .where('blocker_id', '=', blockerId)
+    .where('blocked_id', '=', blockedId)
+    .execute()
 }
 
 /** Whether either of the two blocks the other. */
@@ -31,7 +51,12 @@ export async function isBlockedPair(db: Executor, a: string, b: string): Promise
   const row = await db
     .selectFrom('chat.blocks')
     .select('blocker_id')
-    .where((eb) => eb.or([eb.and([eb('blocker_id', '=', a), eb('blocked_id', '=', b)]), eb.and([eb('blocker_id', '=', b), eb('blocked_id', '=', a)])]))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('blocker_id', '=', a), eb('blocked_id', '=', b)]),
+        eb.and([eb('blocker_id', '=', b), eb('blocked_id', '=', a)]),
+      ]),
+    )
     .executeTakeFirst()
   return row !== undefined
 }

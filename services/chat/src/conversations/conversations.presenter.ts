@@ -26,7 +26,8 @@ export interface ConversationExtras {
 /** Conversations to wire shape, with last_message, unread_count and (direct ones) their two members. */
 export function presentConversations(rows: ConversationListRow[], extras: ConversationExtras) {
   const directPeers = new Map<string, DirectPeerRow[]>()
-  for (const p of extras.directPeers) directPeers.set(p.conversation_id, [...(directPeers.get(p.conversation_id) ?? []), p])
+  for (const p of extras.directPeers)
+    directPeers.set(p.conversation_id, [...(directPeers.get(p.conversation_id) ?? []), p])
   return rows.map((r) => {
     const peers = directPeers.get(r.id)?.map((p) => ({
       user_id: p.user_id,

@@ -18,6 +18,9 @@ export const CreateConversationSchema = z
   .strict()
 
 export const UpdateConversationSchema = z
-  .object({ name: z.string().max(100).optional(), topic: z.string().max(500).nullable().optional(), avatar_url: z.string().url().max(500).nullable().optional() })
+  .object({
+    name: z.string().max(100).optional(),
+    topic: z.string().max(500).nullable().optional(),
+    avatar_url: z.string().url().max(500).nullable().optional(),
+  })
   .strict()
-

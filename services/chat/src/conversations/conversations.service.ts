@@ -4,7 +4,12 @@ import type { ChatDb, Executor } from '../db/schema'
 import { notAllowed, notContacts, userNotFound } from '../errors'
 import { presentStoredMessages, type PresentingDeps } from '../messages/messages.service'
 import { requireManager, requireMember, type Caller } from '../participants/membership'
-import { directPeers, insertMembers, markAllLeft, upsertDirectMembers } from '../participants/participants.repository'
+import {
+  directPeers,
+  insertMembers,
+  markAllLeft,
+  upsertDirectMembers,
+} from '../participants/participants.repository'
 import { removeParticipantNow, type ParticipantsDeps } from '../participants/participants.service'
 import { recordChanges } from '../sync/sync.repository'
 import { findTenantUsers } from '../users/users.repository'
@@ -50,7 +55,8 @@ export async function createConversation(deps: ConversationsDeps, caller: Caller
   const db = deps.db
   const others = [...new Set(input.participantIds.filter((id) => id !== caller.userId))]
   if (input.type === 'direct') {
-    if (others.length !== 1) throw fieldError('participant_ids', 'A direct conversation has exactly one other person.')
+    if (others.length !== 1)
+      throw fieldError('participant_ids', 'A direct conversation has exactly one other person.')
     const [a, b] = sortedPair(caller.userId, others[0])
     const conversationId = await contactRoom(db, a, b)
     if (!conversationId) throw notContacts()
@@ -70,9 +76,20 @@ export async function createConversation(deps: ConversationsDeps, caller: Caller
       isPublic: input.type === 'channel' && !!input.isPublic,
       createdBy: caller.userId,
     })
-    const members: Array<[string, Role]> = [[caller.userId, 'owner'], ...others.map((u): [string, Role] => [u, 'member'])]
+    const members: Array<[string, Role]> = [
+      [caller.userId, 'owner'],
+      ...others.map((u): [string, Role] => [u, 'member']),
+    ]
     await insertMembers(tx.db, id, members)
-    await recordChanges(tx.db, members.map(([u, role]) => ({ conversationId: id, userId: u, type: 'participant.added' as const, data: { user_id: u, role } })))
+    await recordChanges(
+      tx.db,
+      members.map(([u, role]) => ({
+        conversationId: id,
+        userId: u,
+        type: 'participant.added' as const,
+        data: { user_id: u, role },
+      })),
+    )
   })
   deps.hub.memberAdded(id, caller.userId, 'owner')
   for (const u of others) {
@@ -87,12 +104,26 @@ export async function createConversation(deps: ConversationsDeps, caller: Caller
  * one that was read-only (contact removed, then re-added) becomes writable again. `announce`
  * tells the members' nodes; call it once the transaction has committed.
  */
-export async function ensureDirect(deps: Pick<ParticipantsDeps, 'db' | 'hub'>, tenantId: string, roomId: string, userIds: string[], tx?: Executor) {
+export async function ensureDirect(
+  deps: Pick<ParticipantsDeps, 'db' | 'hub'>,
+  tenantId: string,
+  roomId: string,
+  userIds: string[],
+  tx?: Executor,
+) {
   const work = async (db: Executor) => {
     const inserted = await insertDirectIfMissing(db, roomId, tenantId, userIds[0])
     await upsertDirectMembers(db, roomId, userIds)
     if (inserted) {
-      await recordChanges(db, userIds.map((u) => ({ conversationId: roomId, userId: u, type: 'participant.added' as const, data: { user_id: u, role: 'member' } })))
+      await recordChanges(
+        db,
+        userIds.map((u) => ({
+          conversationId: roomId,
+          userId: u,
+          type: 'participant.added' as const,
+          data: { user_id: u, role: 'member' },
+        })),
+      )
     }
     return inserted
   }
@@ -100,7 +131,8 @@ export async function ensureDirect(deps: Pick<ParticipantsDeps, 'db' | 'hub'>, t
   const announce = () => {
     for (const u of userIds) {
       deps.hub.memberAdded(roomId, u, 'member')
-      if (created) deps.hub.toUser(u, 'participant_added', { conversation_id: roomId, user_id: u, role: 'member' })
+      if (created)
+        deps.hub.toUser(u, 'participant_added', { conversation_id: roomId, user_id: u, role: 'member' })
     }
   }
   return { created, announce }
@@ -110,24 +142,42 @@ export async function ensureDirect(deps: Pick<ParticipantsDeps, 'db' | 'hub'>, t
 async function withExtras(deps: ConversationsDeps, userId: string, rows: ConversationListRow[]) {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
-  const [last, unread, peers] = await Promise.all([lastMessages(deps.db, ids), unreadCounts(deps.db, userId, ids), directPeers(deps.db, ids)])
+  const [last, unread, peers] = await Promise.all([
+    lastMessages(deps.db, ids),
+    unreadCounts(deps.db, userId, ids),
+    directPeers(deps.db, ids),
+  ])
   const lastWires = await presentStoredMessages(deps, last, { withDetails: false })
-  return presentConversations(rows, { lastMessages: new Map(lastWires.map((m) => [m.conversation_id, m])), unread, directPeers: peers })
+  return presentConversations(rows, {
+    lastMessages: new Map(lastWires.map((m) => [m.conversation_id, m])),
+    unread,
+    directPeers: peers,
+  })
 }
 
-export async function listConversations(deps: ConversationsDeps, caller: Caller, q: { search?: string; limit: number; offset: number }) {
+export async function listConversations(
+  deps: ConversationsDeps,
+  caller: Caller,
+  q: { search?: string; limit: number; offset: number },
+) {
   const { count, rows } = await listForMember(deps.db, caller.userId, caller.tenantId, q)
   return { count, results: await withExtras(deps, caller.userId, rows) }
 }
 
-export async function listPublicChannels(deps: ConversationsDeps, caller: Caller, q: { search?: string; limit: number; offset: number }) {
+export async function listPublicChannels(
+  deps: ConversationsDeps,
+  caller: Caller,
+  q: { search?: string; limit: number; offset: number },
+) {
   const { count, rows } = await listPublicChannelRows(deps.db, caller.userId, caller.tenantId, q)
   return { count, results: rows.map((r) => presentConversation(r, r.role)) }
 }
 
 export async function getConversation(deps: ConversationsDeps, caller: Caller, id: string) {
   const m = await requireMember(deps.db, caller, id)
-  const [presented] = await withExtras(deps, caller.userId, [{ ...m.conversation, role: m.role, last_read_seq: m.lastReadSeq }])
+  const [presented] = await withExtras(deps, caller.userId, [
+    { ...m.conversation, role: m.role, last_read_seq: m.lastReadSeq },
+  ])
   return presented
 }
 
@@ -149,21 +199,37 @@ export async function updateConversation(
     await recordChanges(tx.db, [{ conversationId: id, type: 'conversation.updated', data: { ...patch } }])
     return updated
   })
-  deps.hub.toConversation(id, 'conversation_updated', { conversation_id: id, conversation: presentConversation(row, null) })
+  deps.hub.toConversation(id, 'conversation_updated', {
+    conversation_id: id,
+    conversation: presentConversation(row, null),
+  })
   return getConversation(deps, caller, id)
 }
 
 /** DELETE: the owner of a group/channel deletes it for everyone; anyone else leaves it. */
 export async function deleteOrLeave(deps: ConversationsDeps, caller: Caller, id: string) {
   const m = await requireMember(deps.db, caller, id)
-  if (m.conversation.type === 'direct') throw notAllowed('A direct conversation ends when the contact is removed.')
+  if (m.conversation.type === 'direct')
+    throw notAllowed('A direct conversation ends when the contact is removed.')
   if (m.role !== 'owner') return removeParticipantNow(deps, id, caller.userId)
   const members = await transaction(deps.db, async (tx) => {
     await markDeleted(tx.db, id)
     const left = await markAllLeft(tx.db, id)
-    await recordChanges(tx.db, left.map((u) => ({ conversationId: id, userId: u, type: 'conversation.deleted' as const, data: { conversation_id: id } })))
+    await recordChanges(
+      tx.db,
+      left.map((u) => ({
+        conversationId: id,
+        userId: u,
+        type: 'conversation.deleted' as const,
+        data: { conversation_id: id },
+      })),
+    )
     return left
   })
-  deps.hub.toConversation(id, 'conversation_updated', { conversation_id: id, conversation: null, deleted: true })
+  deps.hub.toConversation(id, 'conversation_updated', {
+    conversation_id: id,
+    conversation: null,
+    deleted: true,
+  })
   for (const u of members) deps.hub.memberRemoved(id, u)
 }

@@ -17,7 +17,10 @@ function statements(text: string): string[] {
 
 /** The chat schema's own functions (not an extension's) as the database prints them. */
 async function definitions(db: Db | Parameters<Parameters<typeof transaction>[1]>[0]['db']) {
-  const { rows } = await sql<{ name: string; def: string }>`select p.oid::regprocedure::text as name, pg_get_functiondef(p.oid) as def
+  const { rows } = await sql<{
+    name: string
+    def: string
+  }>`select p.oid::regprocedure::text as name, pg_get_functiondef(p.oid) as def
     from pg_proc p
     where p.pronamespace = 'chat'::regnamespace
       and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')

@@ -6,6 +6,10 @@ export const HealthSchema = z.object({ status: z.literal('ok'), service: z.strin
 /** GET /api/chat/health/ (no authentication). */
 export function healthRoutes() {
   return async (app: App) => {
-    app.get('/api/chat/health/', { schema: { tags: ['chat'], summary: 'Health', response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const, service: 'chat' as const }))
+    app.get(
+      '/api/chat/health/',
+      { schema: { tags: ['chat'], summary: 'Health', response: { 200: HealthSchema } } },
+      async () => ({ status: 'ok' as const, service: 'chat' as const }),
+    )
   }
 }

@@ -62,7 +62,10 @@ export class MessageWriter {
   ) {}
 
   send(req: SendRequest): Promise<SendResult> {
-    if (this.closed) return Promise.reject(new AppError(503, 'service-unavailable', 'Service unavailable', 'The server is shutting down.'))
+    if (this.closed)
+      return Promise.reject(
+        new AppError(503, 'service-unavailable', 'Service unavailable', 'The server is shutting down.'),
+      )
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject })
       this.schedule()
@@ -164,7 +167,10 @@ export class MessageWriter {
       }
     })
     const items = fresh.map((i) => reqs[i])
-    const rows = await sendBatch(this.db, items.map((r) => ({ ...r, id: newId() })))
+    const rows = await sendBatch(
+      this.db,
+      items.map((r) => ({ ...r, id: newId() })),
+    )
     for (const row of rows) {
       const k = row.o_i - 1
       const r = items[k]
@@ -173,9 +179,18 @@ export class MessageWriter {
         case 'ok':
           out[i] = {
             row: {
-              id: row.o_id, tenant_id: r.tenantId, conversation_id: r.conversationId, seq: Number(row.o_seq), sender_id: r.senderId,
-              content: r.content, message_type: r.messageType, reply_to: r.replyTo, client_id: r.clientId,
-              created_at: row.o_created_at, edited_at: null, deleted_at: null,
+              id: row.o_id,
+              tenant_id: r.tenantId,
+              conversation_id: r.conversationId,
+              seq: Number(row.o_seq),
+              sender_id: r.senderId,
+              content: r.content,
+              message_type: r.messageType,
+              reply_to: r.replyTo,
+              client_id: r.clientId,
+              created_at: row.o_created_at,
+              edited_at: null,
+              deleted_at: null,
             },
             created: true,
             hasAttachments: r.attachmentIds.length > 0,
@@ -184,9 +199,18 @@ export class MessageWriter {
         case 'duplicate':
           out[i] = {
             row: {
-              id: row.o_id, tenant_id: row.d_tenant_id!, conversation_id: row.d_conversation_id!, seq: Number(row.o_seq), sender_id: r.senderId,
-              content: row.d_content!, message_type: row.d_message_type as MessageType, reply_to: row.d_reply_to, client_id: r.clientId,
-              created_at: row.o_created_at, edited_at: row.d_edited_at, deleted_at: row.d_deleted_at,
+              id: row.o_id,
+              tenant_id: row.d_tenant_id!,
+              conversation_id: row.d_conversation_id!,
+              seq: Number(row.o_seq),
+              sender_id: r.senderId,
+              content: row.d_content!,
+              message_type: row.d_message_type as MessageType,
+              reply_to: row.d_reply_to,
+              client_id: r.clientId,
+              created_at: row.o_created_at,
+              edited_at: row.d_edited_at,
+              deleted_at: row.d_deleted_at,
             },
             created: false,
           }
@@ -201,7 +225,10 @@ export class MessageWriter {
           out[i] = notAllowed('Only owners and admins post in a channel.')
           break
         case 'bad_attachment':
-          out[i] = fieldError('attachment_ids', `Attachment ${row.o_bad_attachment} does not exist or is already used.`)
+          out[i] = fieldError(
+            'attachment_ids',
+            `Attachment ${row.o_bad_attachment} does not exist or is already used.`,
+          )
           break
         default:
           out[i] = fieldError('reply_to', 'No such message in this conversation.')

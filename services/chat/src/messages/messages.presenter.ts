@@ -50,5 +50,10 @@ export function presentMessages(rows: MessageRow[], details: MessageDetails): Me
 }
 
 export function presentEdit(r: { id: string; previous_content: string; edited_by: string; edited_at: Date }) {
-  return { id: r.id, previous_content: r.previous_content, edited_by: r.edited_by, edited_at: new Date(r.edited_at).toISOString() }
+  return {
+    id: r.id,
+    previous_content: r.previous_content,
+    edited_by: r.edited_by,
+    edited_at: new Date(r.edited_at).toISOString(),
+  }
 }

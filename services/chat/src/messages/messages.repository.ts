@@ -17,20 +17,32 @@ export interface HistoryFilter {
 }
 
 /** A page of a conversation's messages by seq (served by the trigram index when searching). */
-export async function historyPage(db: ChatDb, conversationId: string, f: HistoryFilter): Promise<MessageRow[]> {
+export async function historyPage(
+  db: ChatDb,
+  conversationId: string,
+  f: HistoryFilter,
+): Promise<MessageRow[]> {
   let query = db.selectFrom('chat.messages').selectAll().where('conversation_id', '=', conversationId)
   if (f.afterSeq !== undefined) query = query.where('seq', '>', f.afterSeq)
   if (f.beforeSeq !== undefined) query = query.where('seq', '<', f.beforeSeq)
   if (f.terms) {
     query = query.where('deleted_at', 'is', null)
     // @NOTE LIKE wildcards in a term are plain characters.
-    for (const t of f.terms) query = query.where('content', 'ilike', `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    for (const t of f.terms)
+      query = query.where('content', 'ilike', `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
   }
-  return query.orderBy('seq', f.forward ? 'asc' : 'desc').limit(f.limit).execute()
+  return query
+    .orderBy('seq', f.forward ? 'asc' : 'desc')
+    .limit(f.limit)
+    .execute()
 }
 
 /** New content; undefined when the message is gone (deleted meanwhile). */
-export async function updateContent(db: Executor, id: string, content: string): Promise<MessageRow | undefined> {
+export async function updateContent(
+  db: Executor,
+  id: string,
+  content: string,
+): Promise<MessageRow | undefined> {
   return db
     .updateTable('chat.messages')
     .set({ content, edited_at: sql`now()` })
@@ -40,14 +52,27 @@ export async function updateContent(db: Executor, id: string, content: string): 
     .executeTakeFirst()
 }
 
-export async function insertEdit(db: Executor, messageId: string, previousContent: string, editedBy: string): Promise<void> {
+export async function insertEdit(
+  db: Executor,
+  messageId: string,
+  previousContent: string,
+  editedBy: string,
+): Promise<void> {
   await db
     .insertInto('chat.message_edits')
-    .values({ id: sql<string>`gen_random_uuid()`, message_id: messageId, previous_content: previousContent, edited_by: editedBy })
+    .values({
+      id: sql<string>`gen_random_uuid()`,
+      message_id: messageId,
+      previous_content: previousContent,
+      edited_by: editedBy,
+    })
     .execute()
 }
 
-export async function editsOf(db: ChatDb, messageId: string): Promise<Array<Omit<MessageEditRow, 'message_id'>>> {
+export async function editsOf(
+  db: ChatDb,
+  messageId: string,
+): Promise<Array<Omit<MessageEditRow, 'message_id'>>> {
   return db
     .selectFrom('chat.message_edits')
     .select(['id', 'previous_content', 'edited_by', 'edited_at'])
@@ -121,7 +146,8 @@ export async function sendBatch(db: ChatDb, items: SendItem[]): Promise<SendBatc
       attId.push(a)
     }
   })
-  const { rows } = await sql<SendBatchRow>`select * from chat.send_batch(${items.map((r) => r.id)}::uuid[], ${items.map((r) => r.tenantId)}::text[],
+  const { rows } =
+    await sql<SendBatchRow>`select * from chat.send_batch(${items.map((r) => r.id)}::uuid[], ${items.map((r) => r.tenantId)}::text[],
     ${items.map((r) => r.conversationId)}::uuid[], ${items.map((r) => r.senderId)}::uuid[], ${items.map((r) => r.content)}::text[],
     ${items.map((r) => r.messageType)}::text[], ${items.map((r) => r.replyTo)}::uuid[], ${items.map((r) => r.clientId)}::text[],
     ${attItem}::int[], ${attId}::uuid[])`.execute(db)

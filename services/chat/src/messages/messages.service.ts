@@ -17,7 +17,14 @@ import type { TypingTracker } from '../typing/typing.service'
 import type { UserDirectory } from '../users/users'
 import { MessageWriter, type SendResult, type WriterOptions } from './message-writer'
 import { presentEdit, presentMessages, type MemberPositions } from './messages.presenter'
-import { editsOf, findMessage, historyPage, insertEdit, markMessageDeleted, updateContent } from './messages.repository'
+import {
+  editsOf,
+  findMessage,
+  historyPage,
+  insertEdit,
+  markMessageDeleted,
+  updateContent,
+} from './messages.repository'
 
 /** What presenting stored messages needs. */
 export interface PresentingDeps {
@@ -43,7 +50,11 @@ export interface MessagesDeps extends PublishDeps {
 /** Active members' positions in a conversation. */
 export async function memberPositions(db: ChatDb, conversationId: string): Promise<MemberPositions[]> {
   const rows = await positionsOf(db, conversationId)
-  return rows.map((r) => ({ userId: r.user_id, lastDeliveredSeq: Number(r.last_delivered_seq), lastReadSeq: Number(r.last_read_seq) }))
+  return rows.map((r) => ({
+    userId: r.user_id,
+    lastDeliveredSeq: Number(r.last_delivered_seq),
+    lastReadSeq: Number(r.last_read_seq),
+  }))
 }
 
 /**
@@ -89,7 +100,12 @@ export interface SendInput {
  * is answered; resolves with the message as presented there (the ack), or, for a repeated
  * client_id, the message stored the first time.
  */
-export async function sendMessage(deps: MessagesDeps, caller: Caller, conversationId: string, input: SendInput): Promise<{ message: MessageWire; created: boolean }> {
+export async function sendMessage(
+  deps: MessagesDeps,
+  caller: Caller,
+  conversationId: string,
+  input: SendInput,
+): Promise<{ message: MessageWire; created: boolean }> {
   const result = await deps.writer.send({
     tenantId: caller.tenantId,
     senderId: caller.userId,
@@ -101,7 +117,12 @@ export async function sendMessage(deps: MessagesDeps, caller: Caller, conversati
     clientId: input.clientId ?? null,
   })
   const message =
-    result.message ?? (await presentStoredMessages(deps, [result.row], { positions: await memberPositions(deps.db, result.row.conversation_id) }))[0]
+    result.message ??
+    (
+      await presentStoredMessages(deps, [result.row], {
+        positions: await memberPositions(deps.db, result.row.conversation_id),
+      })
+    )[0]
   return { message, created: result.created }
 }
 
@@ -112,18 +133,34 @@ export async function sendMessage(deps: MessagesDeps, caller: Caller, conversati
  */
 export async function publishCommitted(deps: PublishDeps, results: SendResult[]): Promise<MessageWire[]> {
   const withDetails = results.some((r) => r.hasAttachments)
-  const wires = await presentStoredMessages(deps, results.map((r) => r.row), { withDetails })
+  const wires = await presentStoredMessages(
+    deps,
+    results.map((r) => r.row),
+    { withDetails },
+  )
   results.forEach((r, i) => {
     deps.metrics.sent.inc()
     deps.typing.stopSilently(r.row.conversation_id, r.row.sender_id)
-    deps.hub.publishMessage(r.row.conversation_id, r.row.seq, r.row.sender_id, frame('new_message', { message: wires[i] }))
+    deps.hub.publishMessage(
+      r.row.conversation_id,
+      r.row.seq,
+      r.row.sender_id,
+      frame('new_message', { message: wires[i] }),
+    )
   })
   return wires
 }
 
 /** The group-commit writer whose commits are published by {@link publishCommitted}. */
-export function createMessageWriter(deps: PublishDeps, log: Logger, options: Omit<WriterOptions, 'onCommitted'>): MessageWriter {
-  return new MessageWriter(deps.db, log, { ...options, onCommitted: (results) => publishCommitted(deps, results) })
+export function createMessageWriter(
+  deps: PublishDeps,
+  log: Logger,
+  options: Omit<WriterOptions, 'onCommitted'>,
+): MessageWriter {
+  return new MessageWriter(deps.db, log, {
+    ...options,
+    onCommitted: (results) => publishCommitted(deps, results),
+  })
 }
 
 // ---- reading ------------------------------------------------------------------------------------
@@ -150,7 +187,13 @@ export async function historyOf(deps: MessagesDeps, caller: Caller, m: Membershi
   // @NOTE Every term, in any order, as a case-insensitive substring: Chinese and Japanese have no
   // spaces between words, and the trigram GIN index on content serves ILIKE in any script.
   const terms = q.search ? searchTerms(q.search) : undefined
-  const rows = await historyPage(deps.db, id, { afterSeq: q.afterSeq, beforeSeq: q.beforeSeq, terms, forward, limit: q.limit + 1 })
+  const rows = await historyPage(deps.db, id, {
+    afterSeq: q.afterSeq,
+    beforeSeq: q.beforeSeq,
+    terms,
+    forward,
+    limit: q.limit + 1,
+  })
   const hasMore = rows.length > q.limit
   const page = rows.slice(0, q.limit)
   if (!forward) page.reverse()
@@ -179,13 +222,28 @@ async function messageFor(deps: MessagesDeps, caller: Caller, messageId: string,
   return { row, m }
 }
 
-export async function getMessage(deps: MessagesDeps, caller: Caller, messageId: string, conversationId?: string) {
+export async function getMessage(
+  deps: MessagesDeps,
+  caller: Caller,
+  messageId: string,
+  conversationId?: string,
+) {
   const { row } = await messageFor(deps, caller, messageId, conversationId)
-  return (await presentStoredMessages(deps, [row], { positions: await memberPositions(deps.db, row.conversation_id) }))[0]
+  return (
+    await presentStoredMessages(deps, [row], {
+      positions: await memberPositions(deps.db, row.conversation_id),
+    })
+  )[0]
 }
 
 /** Edit by the author only; the previous text goes to the edit history. */
-export async function editMessage(deps: MessagesDeps, caller: Caller, messageId: string, content: string, conversationId?: string) {
+export async function editMessage(
+  deps: MessagesDeps,
+  caller: Caller,
+  messageId: string,
+  content: string,
+  conversationId?: string,
+) {
   const { row, m } = await messageFor(deps, caller, messageId, conversationId)
   if (row.sender_id !== caller.userId) throw notAllowed('Only the author can edit a message.')
   if (row.deleted_at) throw messageNotFound(messageId)
@@ -194,29 +252,57 @@ export async function editMessage(deps: MessagesDeps, caller: Caller, messageId:
     const edited = await updateContent(tx.db, messageId, content)
     if (!edited) throw messageNotFound(messageId)
     await insertEdit(tx.db, messageId, row.content, caller.userId)
-    await recordChanges(tx.db, [{ conversationId: row.conversation_id, type: 'message.edited', data: { message_id: messageId, seq: Number(row.seq) } }])
+    await recordChanges(tx.db, [
+      {
+        conversationId: row.conversation_id,
+        type: 'message.edited',
+        data: { message_id: messageId, seq: Number(row.seq) },
+      },
+    ])
     return edited
   })
-  const [wire] = await presentStoredMessages(deps, [updated], { positions: await memberPositions(deps.db, row.conversation_id) })
+  const [wire] = await presentStoredMessages(deps, [updated], {
+    positions: await memberPositions(deps.db, row.conversation_id),
+  })
   deps.hub.toConversation(row.conversation_id, 'message_updated', { message: wire })
   return wire
 }
 
 /** Delete by the author, or by an owner/admin of a group or channel; leaves a tombstone. */
-export async function deleteMessage(deps: MessagesDeps, caller: Caller, messageId: string, conversationId?: string) {
+export async function deleteMessage(
+  deps: MessagesDeps,
+  caller: Caller,
+  messageId: string,
+  conversationId?: string,
+) {
   const { row, m } = await messageFor(deps, caller, messageId, conversationId)
   const isAuthor = row.sender_id === caller.userId
-  if (!isAuthor && !(m.conversation.type !== 'direct' && isManager(m.role))) throw notAllowed('Only the author or an admin can delete a message.')
+  if (!isAuthor && !(m.conversation.type !== 'direct' && isManager(m.role)))
+    throw notAllowed('Only the author or an admin can delete a message.')
   if (row.deleted_at) throw messageNotFound(messageId)
   await transaction(deps.db, async (tx) => {
     if (!(await markMessageDeleted(tx.db, messageId, row.conversation_id))) throw messageNotFound(messageId)
     await deleteReactionsOf(tx.db, messageId)
-    await recordChanges(tx.db, [{ conversationId: row.conversation_id, type: 'message.deleted', data: { message_id: messageId, seq: Number(row.seq) } }])
+    await recordChanges(tx.db, [
+      {
+        conversationId: row.conversation_id,
+        type: 'message.deleted',
+        data: { message_id: messageId, seq: Number(row.seq) },
+      },
+    ])
   })
-  deps.hub.toConversation(row.conversation_id, 'message_deleted', { conversation_id: row.conversation_id, message_id: messageId })
+  deps.hub.toConversation(row.conversation_id, 'message_deleted', {
+    conversation_id: row.conversation_id,
+    message_id: messageId,
+  })
 }
 
-export async function messageEdits(deps: MessagesDeps, caller: Caller, conversationId: string, messageId: string) {
+export async function messageEdits(
+  deps: MessagesDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+) {
   const { row } = await messageFor(deps, caller, messageId, conversationId)
   return (await editsOf(deps.db, row.id)).map(presentEdit)
 }

@@ -13,17 +13,32 @@ describe('message search', () => {
   beforeAll(async () => {
     c = await startChat()
     owner = await c.user()
-    room = (await api(c.t.url).post('/api/chat/conversations/', { type: 'group', name: 'search', participant_ids: [] }, owner.token)).body.id
-    for (const content of ['Quarterly REPORT is ready', '서울에서 회의가 있습니다', 'report_v2 uploaded', '報告書を送りました', 'nothing here']) {
+    room = (
+      await api(c.t.url).post(
+        '/api/chat/conversations/',
+        { type: 'group', name: 'search', participant_ids: [] },
+        owner.token,
+      )
+    ).body.id
+    for (const content of [
+      'Quarterly REPORT is ready',
+      '서울에서 회의가 있습니다',
+      'report_v2 uploaded',
+      '報告書を送りました',
+      'nothing here',
+    ]) {
       await api(c.t.url).post(`/api/chat/conversations/${room}/messages/`, { content }, owner.token)
     }
   })
   afterAll(() => c?.close())
 
   const search = async (q: string) =>
-    (await api(c.t.url).get(`/api/chat/conversations/${room}/messages/?search=${encodeURIComponent(q)}`, owner.token)).body.messages.map(
-      (m: { content: string }) => m.content,
-    )
+    (
+      await api(c.t.url).get(
+        `/api/chat/conversations/${room}/messages/?search=${encodeURIComponent(q)}`,
+        owner.token,
+      )
+    ).body.messages.map((m: { content: string }) => m.content)
 
   it('matches every term in any order, case-insensitively, in any script', async () => {
     expect(await search('report')).toEqual(['Quarterly REPORT is ready', 'report_v2 uploaded'])
@@ -38,7 +53,9 @@ describe('message search', () => {
   it('has a trigram index the planner can use for substring search', async () => {
     const plan = await transaction(c.t.platform.db, async (tx) => {
       await sql`set local enable_seqscan = off`.execute(tx.db)
-      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select id from chat.messages where content ilike '%報告書%'`.execute(tx.db)
+      const { rows } = await sql<{
+        'QUERY PLAN': string
+      }>`explain select id from chat.messages where content ilike '%報告書%'`.execute(tx.db)
       return rows.map((r) => r['QUERY PLAN']).join('\n')
     })
     expect(plan).toContain('messages_content_trgm_idx')

@@ -20,7 +20,13 @@ describe('chat.send_batch', () => {
     c = await startChat()
     owner = await c.user()
     member = await c.user({ tenantId: owner.tenantId })
-    room = (await api(c.t.url).post('/api/chat/conversations/', { type: 'group', name: 'big', participant_ids: [member.id] }, owner.token)).body.id
+    room = (
+      await api(c.t.url).post(
+        '/api/chat/conversations/',
+        { type: 'group', name: 'big', participant_ids: [member.id] },
+        owner.token,
+      )
+    ).body.id
     // A history big enough that scanning it would be the planner's choice if it were allowed one.
     await sql`insert into chat.messages (id, tenant_id, conversation_id, seq, sender_id, content, message_type, client_id)
       select gen_random_uuid(), ${owner.tenantId}, ${room}, n, ${owner.id}, 'old message ' || n, 'text', 'old-' || n
@@ -30,22 +36,34 @@ describe('chat.send_batch', () => {
     await sql`with c as (
         insert into chat.conversations (id, tenant_id, type) select gen_random_uuid(), ${owner.tenantId}, 'direct' from generate_series(1, 2000)
         returning id)
-      insert into chat.participants (conversation_id, user_id, role) select c.id, gen_random_uuid(), 'member' from c, generate_series(1, 2)`.execute(c.t.platform.db)
+      insert into chat.participants (conversation_id, user_id, role) select c.id, gen_random_uuid(), 'member' from c, generate_series(1, 2)`.execute(
+      c.t.platform.db,
+    )
   })
   afterAll(() => c?.close())
 
   const TABLES = ['messages', 'participants', 'conversations']
 
   /** Calls send_batch in `tx` and counts the sequential scans it made of the tables it reads. */
-  async function sendCountingScans(tx: Tx, items: Array<{ sender: string; client: string; content: string }>) {
+  async function sendCountingScans(
+    tx: Tx,
+    items: Array<{ sender: string; client: string; content: string }>,
+  ) {
     // @NOTE Deltas within one transaction: PGlite (single-user mode) never resets these counters.
     const seqScans = async () => {
-      const stats = await sql<{ relname: string; seq_scan: number }>`select relname, seq_scan from pg_stat_xact_user_tables
+      const stats = await sql<{
+        relname: string
+        seq_scan: number
+      }>`select relname, seq_scan from pg_stat_xact_user_tables
         where schemaname = 'chat' and relname = any(${TABLES}::text[])`.execute(tx.db)
       return new Map(stats.rows.map((r) => [r.relname, Number(r.seq_scan)]))
     }
     const before = await seqScans()
-    const result = await sql<{ o_status: string; o_seq: number; d_content: string | null }>`select * from chat.send_batch(
+    const result = await sql<{
+      o_status: string
+      o_seq: number
+      d_content: string | null
+    }>`select * from chat.send_batch(
       ${items.map(() => newId())}::uuid[], ${items.map(() => owner.tenantId)}::text[], ${items.map(() => room)}::uuid[],
       ${items.map((i) => i.sender)}::uuid[], ${items.map((i) => i.content)}::text[], ${items.map(() => 'text')}::text[],
       ${items.map(() => null)}::uuid[], ${items.map((i) => i.client)}::text[])`.execute(tx.db)
@@ -61,7 +79,11 @@ describe('chat.send_batch', () => {
       { sender: owner.id, client: 'old-42', content: 'a retry of an old message' },
     ]
     const { rows, scans } = await transaction(c.t.platform.db, (tx) => sendCountingScans(tx, items))
-    expect(rows.map((r) => [r.o_status, Number(r.o_seq)])).toEqual([['ok', 5001], ['ok', 5002], ['duplicate', 42]])
+    expect(rows.map((r) => [r.o_status, Number(r.o_seq)])).toEqual([
+      ['ok', 5001],
+      ['ok', 5002],
+      ['duplicate', 42],
+    ])
     expect(rows[2].d_content).toBe('old message 42')
     expect(scans).toEqual({ messages: 0, participants: 0, conversations: 0 })
   })
@@ -99,13 +121,19 @@ describe('chat.send_batch', () => {
     async () => {
       const db = c.t.platform.db
       const rooms = Array.from({ length: 30 }, () => newId()).sort()
-      await sql`insert into chat.conversations (id, tenant_id, type) select unnest(${rooms}::uuid[]), ${owner.tenantId}, 'group'`.execute(db)
-      await sql`insert into chat.participants (conversation_id, user_id, role) select unnest(${rooms}::uuid[]), ${owner.id}, 'owner'`.execute(db)
+      await sql`insert into chat.conversations (id, tenant_id, type) select unnest(${rooms}::uuid[]), ${owner.tenantId}, 'group'`.execute(
+        db,
+      )
+      await sql`insert into chat.participants (conversation_id, user_id, role) select unnest(${rooms}::uuid[]), ${owner.id}, 'owner'`.execute(
+        db,
+      )
       const last = rooms[rooms.length - 1]
       const shuffled = [...rooms].reverse()
       const lockNowait = (room: string) =>
         transaction(db, (tx) =>
-          sql`select 1 from chat.participants where conversation_id = ${room} and user_id = ${owner.id} for update nowait`.execute(tx.db),
+          sql`select 1 from chat.participants where conversation_id = ${room} and user_id = ${owner.id} for update nowait`.execute(
+            tx.db,
+          ),
         ).then(
           () => 'free',
           (err: { code?: string }) => (err.code === '55P03' ? 'locked' : Promise.reject(err)),
@@ -117,7 +145,9 @@ describe('chat.send_batch', () => {
       const isHolding = new Promise<void>((resolve) => (holding = resolve))
       // Another writer holds the row that comes last in that order.
       const holder = transaction(db, async (tx) => {
-        await sql`select 1 from chat.participants where conversation_id = ${last} and user_id = ${owner.id} for update`.execute(tx.db)
+        await sql`select 1 from chat.participants where conversation_id = ${last} and user_id = ${owner.id} for update`.execute(
+          tx.db,
+        )
         holding()
         await held
       })
@@ -130,7 +160,9 @@ describe('chat.send_batch', () => {
         // send_batch waits for that row...
         await eventually(async () => {
           const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock' and query like '%send_batch%'`.execute(db)
+            where datname = current_database() and wait_event_type = 'Lock' and query like '%send_batch%'`.execute(
+            db,
+          )
           return rows[0].n > 0
         })
         // ... holding every row before it, and none after it (there are none): so it never holds one

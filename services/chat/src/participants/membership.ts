@@ -22,12 +22,22 @@ export interface Caller {
  * The conversation as seen by a member. Anything else (another tenant, not a member, removed,
  * deleted, malformed id) is the same 404, as if it did not exist (SPEC section 8).
  */
-export async function requireMember(db: Executor, caller: Caller, conversationId: string, lock = false): Promise<Membership> {
+export async function requireMember(
+  db: Executor,
+  caller: Caller,
+  conversationId: string,
+  lock = false,
+): Promise<Membership> {
   if (!isUuid(conversationId)) throw conversationNotFound(conversationId)
   const row = await findMembership(db, caller.userId, caller.tenantId, conversationId, lock)
   if (!row) throw conversationNotFound(conversationId)
   const { role, last_read_seq, last_delivered_seq, ...conversation } = row
-  return { conversation, role, lastReadSeq: Number(last_read_seq), lastDeliveredSeq: Number(last_delivered_seq) }
+  return {
+    conversation,
+    role,
+    lastReadSeq: Number(last_read_seq),
+    lastDeliveredSeq: Number(last_delivered_seq),
+  }
 }
 
 export function isManager(role: Role): boolean {

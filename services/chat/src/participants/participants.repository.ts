@@ -3,7 +3,8 @@ import { sql } from 'kysely'
 import type { ChatDb, ConversationRow, Executor, ParticipantRow, ParticipantWithUser } from '../db/schema'
 
 /** A conversation as one of its active members sees it, with their role and positions. */
-export type MemberConversationRow = ConversationRow & Pick<ParticipantRow, 'role' | 'last_read_seq' | 'last_delivered_seq'>
+export type MemberConversationRow = ConversationRow &
+  Pick<ParticipantRow, 'role' | 'last_read_seq' | 'last_delivered_seq'>
 
 /** The conversation and the caller's membership row; undefined for anything a member could not see. */
 export async function findMembership(
@@ -15,7 +16,9 @@ export async function findMembership(
 ): Promise<MemberConversationRow | undefined> {
   let query = db
     .selectFrom('chat.conversations as c')
-    .innerJoin('chat.participants as p', (join) => join.onRef('p.conversation_id', '=', 'c.id').on('p.user_id', '=', userId))
+    .innerJoin('chat.participants as p', (join) =>
+      join.onRef('p.conversation_id', '=', 'c.id').on('p.user_id', '=', userId),
+    )
     .selectAll('c')
     .select(['p.role', 'p.last_read_seq', 'p.last_delivered_seq'])
     .where('c.id', '=', conversationId)
@@ -86,7 +89,11 @@ export async function countMembers(db: ChatDb, conversationId: string): Promise<
 }
 
 /** A page of active members: owner, admins, members, then by joining time. */
-export async function listMembers(db: ChatDb, conversationId: string, page: { limit: number; offset: number }): Promise<ParticipantWithUser[]> {
+export async function listMembers(
+  db: ChatDb,
+  conversationId: string,
+  page: { limit: number; offset: number },
+): Promise<ParticipantWithUser[]> {
   return withUser(db)
     .where('p.conversation_id', '=', conversationId)
     .where('p.left_at', 'is', null)
@@ -98,7 +105,11 @@ export async function listMembers(db: ChatDb, conversationId: string, page: { li
     .execute()
 }
 
-export async function findMember(db: ChatDb, conversationId: string, userId: string): Promise<ParticipantWithUser | undefined> {
+export async function findMember(
+  db: ChatDb,
+  conversationId: string,
+  userId: string,
+): Promise<ParticipantWithUser | undefined> {
   return withUser(db)
     .where('p.conversation_id', '=', conversationId)
     .where('p.user_id', '=', userId)
@@ -111,16 +122,33 @@ export async function directPeers(db: ChatDb, conversationIds: string[]) {
   return db
     .selectFrom('chat.participants as p')
     .leftJoin('chat.users as u', 'u.id', 'p.user_id')
-    .select(['p.conversation_id', 'p.user_id', 'p.role', 'u.username', 'u.person_id', 'u.first_name', 'u.last_name', 'u.avatar_url'])
+    .select([
+      'p.conversation_id',
+      'p.user_id',
+      'p.role',
+      'u.username',
+      'u.person_id',
+      'u.first_name',
+      'u.last_name',
+      'u.avatar_url',
+    ])
     .where('p.conversation_id', '=', sql<string>`any(${conversationIds}::uuid[])`)
     .where('p.left_at', 'is', null)
     .where('p.conversation_id', 'in', (eb) =>
-      eb.selectFrom('chat.conversations').select('id').where('id', '=', sql<string>`any(${conversationIds}::uuid[])`).where('type', '=', 'direct'),
+      eb
+        .selectFrom('chat.conversations')
+        .select('id')
+        .where('id', '=', sql<string>`any(${conversationIds}::uuid[])`)
+        .where('type', '=', 'direct'),
     )
     .execute()
 }
 
-export async function insertMembers(db: Executor, conversationId: string, members: Array<[string, Role]>): Promise<void> {
+export async function insertMembers(
+  db: Executor,
+  conversationId: string,
+  members: Array<[string, Role]>,
+): Promise<void> {
   await db
     .insertInto('chat.participants')
     .values(members.map(([user_id, role]) => ({ conversation_id: conversationId, user_id, role })))
@@ -128,7 +156,11 @@ export async function insertMembers(db: Executor, conversationId: string, member
 }
 
 /** Members of a direct conversation; a member who had left is back. */
-export async function upsertDirectMembers(db: Executor, conversationId: string, userIds: string[]): Promise<void> {
+export async function upsertDirectMembers(
+  db: Executor,
+  conversationId: string,
+  userIds: string[],
+): Promise<void> {
   await db
     .insertInto('chat.participants')
     .values(userIds.map((user_id) => ({ conversation_id: conversationId, user_id, role: 'member' as const })))
@@ -140,8 +172,15 @@ export async function upsertDirectMembers(db: Executor, conversationId: string, 
  * Adds (or re-adds) a member whose read and delivered positions start at the current seq, so
  * history before they joined does not count as unread. False when they were already a member.
  */
-export async function addMember(db: Executor, conversationId: string, userId: string, role: Role): Promise<boolean> {
-  const { rows } = await sql<Pick<ParticipantRow, 'user_id'>>`insert into chat.participants (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
+export async function addMember(
+  db: Executor,
+  conversationId: string,
+  userId: string,
+  role: Role,
+): Promise<boolean> {
+  const { rows } = await sql<
+    Pick<ParticipantRow, 'user_id'>
+  >`insert into chat.participants (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
     select c.id, ${userId}, ${role}, c.last_seq, c.last_seq from chat.conversations c where c.id = ${conversationId} and c.deleted_at is null
     on conflict (conversation_id, user_id) do update set role = excluded.role, left_at = null, joined_at = now(),
       last_read_seq = excluded.last_read_seq, last_delivered_seq = excluded.last_delivered_seq
@@ -150,8 +189,18 @@ export async function addMember(db: Executor, conversationId: string, userId: st
   return rows.length > 0
 }
 
-export async function setRole(db: Executor, conversationId: string, userId: string, role: Role): Promise<void> {
-  await db.updateTable('chat.participants').set({ role }).where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute()
+export async function setRole(
+  db: Executor,
+  conversationId: string,
+  userId: string,
+  role: Role,
+): Promise<void> {
+  await db
+    .updateTable('chat.participants')
+    .set({ role })
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .execute()
 }
 
 /** Marks a member as gone; false when they were not an active member. */
@@ -180,7 +229,11 @@ export async function markAllLeft(db: Executor, conversationId: string): Promise
 }
 
 /** A public channel of the tenant that anyone there may join. */
-export async function findPublicChannel(db: ChatDb, tenantId: string, conversationId: string): Promise<boolean> {
+export async function findPublicChannel(
+  db: ChatDb,
+  tenantId: string,
+  conversationId: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom('chat.conversations')
     .select('id')

@@ -8,7 +8,15 @@ import type { TypingTracker } from '../typing/typing.service'
 import { findTenantUsers } from '../users/users.repository'
 import { isManager, requireManager, requireMember, type Caller } from './membership'
 import { presentParticipant } from './participants.presenter'
-import { addMember, countMembers, findMember, findPublicChannel, listMembers, markLeft, setRole } from './participants.repository'
+import {
+  addMember,
+  countMembers,
+  findMember,
+  findPublicChannel,
+  listMembers,
+  markLeft,
+  setRole,
+} from './participants.repository'
 
 /** What the participants service uses. */
 export interface ParticipantsDeps {
@@ -17,7 +25,12 @@ export interface ParticipantsDeps {
   typing: TypingTracker
 }
 
-export async function listParticipants(deps: ParticipantsDeps, caller: Caller, id: string, page: { limit: number; offset: number }) {
+export async function listParticipants(
+  deps: ParticipantsDeps,
+  caller: Caller,
+  id: string,
+  page: { limit: number; offset: number },
+) {
   await requireMember(deps.db, caller, id)
   const [count, rows] = await Promise.all([countMembers(deps.db, id), listMembers(deps.db, id, page)])
   return { count, results: rows.map(presentParticipant) }
@@ -33,7 +46,14 @@ async function participant(deps: ParticipantsDeps, id: string, userId: string): 
  * Adds (or re-adds) a member. Their read and delivered positions start at the current seq, so
  * history before they joined does not count as unread.
  */
-export async function addParticipant(deps: ParticipantsDeps, caller: Caller, id: string, userId: string, role: Role = 'member', viaJoin = false) {
+export async function addParticipant(
+  deps: ParticipantsDeps,
+  caller: Caller,
+  id: string,
+  userId: string,
+  role: Role = 'member',
+  viaJoin = false,
+) {
   const db = deps.db
   if (!viaJoin) {
     const m = await requireMember(db, caller, id)
@@ -43,7 +63,10 @@ export async function addParticipant(deps: ParticipantsDeps, caller: Caller, id:
   if ((await findTenantUsers(db, caller.tenantId, [userId])).length === 0) throw userNotFound(userId)
   const added = await transaction(db, async (tx) => {
     const inserted = await addMember(tx.db, id, userId, role)
-    if (inserted) await recordChanges(tx.db, [{ conversationId: id, userId, type: 'participant.added', data: { user_id: userId, role } }])
+    if (inserted)
+      await recordChanges(tx.db, [
+        { conversationId: id, userId, type: 'participant.added', data: { user_id: userId, role } },
+      ])
     return inserted
   })
   if (added) {
@@ -59,15 +82,25 @@ export async function joinPublicChannel(deps: ParticipantsDeps, caller: Caller, 
 }
 
 /** Changes a role. Owners appoint and demote admins; an admin may only manage plain members. */
-export async function changeRole(deps: ParticipantsDeps, caller: Caller, id: string, userId: string, role: Role) {
+export async function changeRole(
+  deps: ParticipantsDeps,
+  caller: Caller,
+  id: string,
+  userId: string,
+  role: Role,
+) {
   const m = await requireMember(deps.db, caller, id)
   requireManager(m, 'change roles')
   const target = await participant(deps, id, userId)
-  if (role === 'owner' || target.role === 'owner') throw notAllowed('The owner role cannot be given or taken.')
-  if (m.role !== 'owner' && (role === 'admin' || target.role === 'admin')) throw notAllowed('Only the owner manages admins.')
+  if (role === 'owner' || target.role === 'owner')
+    throw notAllowed('The owner role cannot be given or taken.')
+  if (m.role !== 'owner' && (role === 'admin' || target.role === 'admin'))
+    throw notAllowed('Only the owner manages admins.')
   await transaction(deps.db, async (tx) => {
     await setRole(tx.db, id, userId, role)
-    await recordChanges(tx.db, [{ conversationId: id, userId, type: 'participant.updated', data: { user_id: userId, role } }])
+    await recordChanges(tx.db, [
+      { conversationId: id, userId, type: 'participant.updated', data: { user_id: userId, role } },
+    ])
   })
   deps.hub.memberAdded(id, userId, role)
   deps.hub.toConversation(id, 'participant_added', { conversation_id: id, user_id: userId, role })
@@ -77,11 +110,13 @@ export async function changeRole(deps: ParticipantsDeps, caller: Caller, id: str
 /** Removing yourself is leaving; removing others needs a higher role than theirs. */
 export async function removeParticipant(deps: ParticipantsDeps, caller: Caller, id: string, userId: string) {
   const m = await requireMember(deps.db, caller, id)
-  if (m.conversation.type === 'direct') throw notAllowed('Members of a direct conversation cannot be removed.')
+  if (m.conversation.type === 'direct')
+    throw notAllowed('Members of a direct conversation cannot be removed.')
   const target = await participant(deps, id, userId)
   if (userId !== caller.userId) {
     if (!isManager(m.role)) throw notAllowed('Only owners and admins remove members.')
-    if (target.role === 'owner' || (target.role === 'admin' && m.role !== 'owner')) throw notAllowed('You cannot remove this member.')
+    if (target.role === 'owner' || (target.role === 'admin' && m.role !== 'owner'))
+      throw notAllowed('You cannot remove this member.')
   } else if (m.role === 'owner') {
     throw notAllowed('The owner cannot leave; delete the conversation instead.')
   }
@@ -92,11 +127,16 @@ export async function removeParticipant(deps: ParticipantsDeps, caller: Caller, 
 export async function removeParticipantNow(deps: ParticipantsDeps, conversationId: string, userId: string) {
   const removed = await transaction(deps.db, async (tx) => {
     if (!(await markLeft(tx.db, conversationId, userId))) return false
-    await recordChanges(tx.db, [{ conversationId, userId, type: 'participant.removed', data: { user_id: userId } }])
+    await recordChanges(tx.db, [
+      { conversationId, userId, type: 'participant.removed', data: { user_id: userId } },
+    ])
     return true
   })
   if (!removed) throw conversationNotFound(conversationId)
-  deps.hub.toConversation(conversationId, 'participant_removed', { conversation_id: conversationId, user_id: userId })
+  deps.hub.toConversation(conversationId, 'participant_removed', {
+    conversation_id: conversationId,
+    user_id: userId,
+  })
   deps.hub.memberRemoved(conversationId, userId)
   deps.typing.stop(conversationId, userId)
 }

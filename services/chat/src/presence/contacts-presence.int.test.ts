@@ -1,6 +1,13 @@
 import { authService } from '@parley/auth'
 import { contactsService } from '@parley/contacts'
-import { api, eventually, signUp, startTestServer, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import {
+  api,
+  eventually,
+  signUp,
+  startTestServer,
+  type SignedUpUser,
+  type TestServer,
+} from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatService } from '../index'
 import { TestSocket } from '../testing/harness'
@@ -21,7 +28,10 @@ describe('presence in the contact list', () => {
     bob = await signUp(t.url, { first_name: 'Bob' })
     await t.platform.bus.drain()
     const sent = await http().post('/acac/send-invite/', { person_id: bob.person_id }, ann.access)
-    expect((await http().post('/acac/accept-invite/', { invite_id: sent.body.id, accept: true }, bob.access)).status).toBe(200)
+    expect(
+      (await http().post('/acac/accept-invite/', { invite_id: sent.body.id, accept: true }, bob.access))
+        .status,
+    ).toBe(200)
     await t.platform.bus.drain()
   })
   afterAll(() => t?.close())
@@ -30,11 +40,13 @@ describe('presence in the contact list', () => {
   async function bobForAnn(): Promise<{ status: string; last_seen: string | null }> {
     await t.platform.bus.drain()
     const list = await http().get('/acac/contacts/', ann.access)
-    return list.body.results.find((r: { contact: { user_id: string } }) => r.contact.user_id === bob.id).presence
+    return list.body.results.find((r: { contact: { user_id: string } }) => r.contact.user_id === bob.id)
+      .presence
   }
   // @NOTE Chat writes the event right after the socket frames, without making them wait, so it may
   // commit just after the socket's own answer: the drain is retried until it has been written.
-  const bobBecomes = (status: string) => eventually(async () => ((await bobForAnn()).status === status ? bobForAnn() : false))
+  const bobBecomes = (status: string) =>
+    eventually(async () => ((await bobForAnn()).status === status ? bobForAnn() : false))
 
   it('shows Bob online while his socket is open, busy when he says so, and offline with last_seen when he leaves', async () => {
     expect(await bobForAnn()).toEqual({ status: 'offline', last_seen: null })

@@ -3,7 +3,10 @@ import { sql, type RawBuilder } from 'kysely'
 import type { ChatDb, Executor, PresenceNodeRow, PresenceRow } from '../db/schema'
 
 /** What a user's presence is made of: the status they chose, when last seen, and whether a live node holds a socket of theirs. */
-export type PresenceFacts = Pick<PresenceRow, 'user_id' | 'last_seen'> & { status: PresenceStatus | null; online: boolean }
+export type PresenceFacts = Pick<PresenceRow, 'user_id' | 'last_seen'> & {
+  status: PresenceStatus | null
+  online: boolean
+}
 
 /** Sockets of a user on nodes that are alive (heartbeat within the TTL). */
 function liveSockets(userId: RawBuilder<unknown>, ttlMs: number) {
@@ -16,31 +19,55 @@ function liveSockets(userId: RawBuilder<unknown>, ttlMs: number) {
  * Moves this node's socket counts by `deltas` (a row holds a positive count: the last socket
  * deletes it) and touches the users' last_seen; answers each user's facts with their live sockets.
  */
-export async function applySocketDeltas(db: Executor, nodeId: string, ttlMs: number, users: string[], deltas: number[]) {
+export async function applySocketDeltas(
+  db: Executor,
+  nodeId: string,
+  ttlMs: number,
+  users: string[],
+  deltas: number[],
+) {
   const k = sql`unnest(${users}::uuid[], ${deltas}::int[]) as k(u, d)`
   await sql`delete from chat.presence_sockets s using ${k}
     where s.node_id = ${nodeId} and s.user_id = k.u and s.sockets + k.d <= 0`.execute(db)
   await sql`update chat.presence_sockets s set sockets = s.sockets + k.d from ${k}
     where s.node_id = ${nodeId} and s.user_id = k.u and k.d < 0`.execute(db)
   await sql`insert into chat.presence_sockets (node_id, user_id, sockets) select ${nodeId}, k.u, k.d from ${k} where k.d > 0
-    on conflict (user_id, node_id) do update set sockets = chat.presence_sockets.sockets + excluded.sockets`.execute(db)
-  const { rows } = await sql<PresenceFacts & { sockets: number }>`insert into chat.presence as p (user_id, last_seen)
+    on conflict (user_id, node_id) do update set sockets = chat.presence_sockets.sockets + excluded.sockets`.execute(
+    db,
+  )
+  const { rows } = await sql<
+    PresenceFacts & { sockets: number }
+  >`insert into chat.presence as p (user_id, last_seen)
     select u, now() from unnest(${users}::uuid[]) as u
     on conflict (user_id) do update set last_seen = now()
     returning p.user_id, p.status, p.last_seen, ${liveSockets(sql`p.user_id`, ttlMs)} as sockets`.execute(db)
   return rows
 }
 
-export async function saveStatus(db: ChatDb, ttlMs: number, userId: string, status: PresenceStatus): Promise<PresenceFacts> {
-  const { rows } = await sql<PresenceFacts>`insert into chat.presence (user_id, status, last_seen) values (${userId}, ${status}, now())
+export async function saveStatus(
+  db: ChatDb,
+  ttlMs: number,
+  userId: string,
+  status: PresenceStatus,
+): Promise<PresenceFacts> {
+  const { rows } =
+    await sql<PresenceFacts>`insert into chat.presence (user_id, status, last_seen) values (${userId}, ${status}, now())
     on conflict (user_id) do update set status = excluded.status
-    returning user_id, status, last_seen, ${liveSockets(sql`${userId}::uuid`, ttlMs)} > 0 as online`.execute(db)
+    returning user_id, status, last_seen, ${liveSockets(sql`${userId}::uuid`, ttlMs)} > 0 as online`.execute(
+      db,
+    )
   return rows[0]
 }
 
 /** The facts of the tenant's users among `userIds`. */
-export async function factsInTenant(db: ChatDb, ttlMs: number, tenantId: string, userIds: string[]): Promise<PresenceFacts[]> {
-  const { rows } = await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${liveSockets(sql`u.id`, ttlMs)} > 0 as online
+export async function factsInTenant(
+  db: ChatDb,
+  ttlMs: number,
+  tenantId: string,
+  userIds: string[],
+): Promise<PresenceFacts[]> {
+  const { rows } =
+    await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${liveSockets(sql`u.id`, ttlMs)} > 0 as online
     from chat.users u left join chat.presence p on p.user_id = u.id
     where u.id = any(${userIds}::uuid[]) and u.tenant_id = ${tenantId}`.execute(db)
   return rows
@@ -48,7 +75,8 @@ export async function factsInTenant(db: ChatDb, ttlMs: number, tenantId: string,
 
 /** The facts of each user in `userIds`, in that order (no tenant filter: callers hold their own ids). */
 export async function factsOf(db: ChatDb, ttlMs: number, userIds: string[]): Promise<PresenceFacts[]> {
-  const { rows } = await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${liveSockets(sql`u.id`, ttlMs)} > 0 as online
+  const { rows } =
+    await sql<PresenceFacts>`select u.id as user_id, p.status, p.last_seen, ${liveSockets(sql`u.id`, ttlMs)} > 0 as online
     from unnest(${userIds}::uuid[]) with ordinality as u(id, i) left join chat.presence p on p.user_id = u.id
     order by u.i`.execute(db)
   return rows
@@ -56,12 +84,21 @@ export async function factsOf(db: ChatDb, ttlMs: number, userIds: string[]): Pro
 
 /** Refreshes a node's heartbeat; false when its row is gone (another node swept it). */
 export async function touchNode(db: ChatDb, nodeId: string): Promise<boolean> {
-  const row = await db.updateTable('chat.presence_nodes').set({ heartbeat_at: sql`now()` }).where('node_id', '=', nodeId).returning('node_id').executeTakeFirst()
+  const row = await db
+    .updateTable('chat.presence_nodes')
+    .set({ heartbeat_at: sql`now()` })
+    .where('node_id', '=', nodeId)
+    .returning('node_id')
+    .executeTakeFirst()
   return row !== undefined
 }
 
 /** Registers a node again with its sockets per user. */
-export async function registerNode(db: Executor, nodeId: string, sockets: Array<{ userId: string; n: number }>): Promise<void> {
+export async function registerNode(
+  db: Executor,
+  nodeId: string,
+  sockets: Array<{ userId: string; n: number }>,
+): Promise<void> {
   await sql`insert into chat.presence_nodes (node_id) values (${nodeId})
     on conflict (node_id) do update set heartbeat_at = now()`.execute(db)
   if (!sockets.length) return
@@ -71,7 +108,11 @@ export async function registerNode(db: Executor, nodeId: string, sockets: Array<
 }
 
 /** Removes other nodes whose heartbeat is older than the TTL; answers them with their last beat. */
-export async function deleteDeadNodes(db: Executor, nodeId: string, ttlMs: number): Promise<PresenceNodeRow[]> {
+export async function deleteDeadNodes(
+  db: Executor,
+  nodeId: string,
+  ttlMs: number,
+): Promise<PresenceNodeRow[]> {
   const { rows } = await sql<PresenceNodeRow>`delete from chat.presence_nodes
     where heartbeat_at < now() - ${ttlMs}::int * interval '1 millisecond' and node_id <> ${nodeId}
     returning node_id, heartbeat_at`.execute(db)
@@ -79,16 +120,25 @@ export async function deleteDeadNodes(db: Executor, nodeId: string, ttlMs: numbe
 }
 
 /** Removes the sockets whose node row is gone. */
-export async function deleteOrphanSockets(db: Executor): Promise<Array<{ user_id: string; node_id: string }>> {
+export async function deleteOrphanSockets(
+  db: Executor,
+): Promise<Array<{ user_id: string; node_id: string }>> {
   const { rows } = await sql<{ user_id: string; node_id: string }>`delete from chat.presence_sockets s
-    where not exists (select 1 from chat.presence_nodes n where n.node_id = s.node_id) returning s.user_id, s.node_id`.execute(db)
+    where not exists (select 1 from chat.presence_nodes n where n.node_id = s.node_id) returning s.user_id, s.node_id`.execute(
+    db,
+  )
   return rows
 }
 
 /** Users left without a live socket go offline, last seen at the given time (never earlier than before). */
-export async function markOffline(db: Executor, ttlMs: number, seen: Map<string, Date>): Promise<PresenceFacts[]> {
+export async function markOffline(
+  db: Executor,
+  ttlMs: number,
+  seen: Map<string, Date>,
+): Promise<PresenceFacts[]> {
   const users = [...seen.keys()]
-  const { rows } = await sql<PresenceFacts>`update chat.presence p set last_seen = greatest(p.last_seen, k.seen)
+  const { rows } =
+    await sql<PresenceFacts>`update chat.presence p set last_seen = greatest(p.last_seen, k.seen)
     from unnest(${users}::uuid[], ${users.map((u) => seen.get(u)!.toISOString())}::timestamptz[]) as k(u, seen)
     where p.user_id = k.u and ${liveSockets(sql`k.u`, ttlMs)} = 0
     returning p.user_id, p.status, p.last_seen, false as online`.execute(db)
@@ -108,7 +158,10 @@ export async function deleteNode(db: Executor, nodeId: string): Promise<void> {
  * stale statistics (conversations analyzed before the direct ones existed), started from every
  * direct conversation instead: ~180 ms a batch, and 10,000 sockets took 70 s to connect.
  */
-export async function directPartners(db: ChatDb, userIds: string[]): Promise<Array<{ subject: string; target: string }>> {
+export async function directPartners(
+  db: ChatDb,
+  userIds: string[],
+): Promise<Array<{ subject: string; target: string }>> {
   const { rows } = await sql<{ subject: string; target: string }>`with mine as materialized (
       select me.user_id, me.conversation_id from chat.participants me
       where me.user_id = any(${userIds}::uuid[]) and me.left_at is null)

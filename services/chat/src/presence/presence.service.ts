@@ -54,7 +54,9 @@ export class PresenceService {
   private ticking?: Promise<void>
   /** The `user.presence_changed` events still being written to the outbox, one batch after another. */
   private announcing: Promise<void> = Promise.resolve()
-  private readonly socketChanges = new Batcher<SocketChange, void>((changes) => this.applySocketChanges(changes))
+  private readonly socketChanges = new Batcher<SocketChange, void>((changes) =>
+    this.applySocketChanges(changes),
+  )
 
   constructor(
     private readonly db: ChatDb,
@@ -96,7 +98,9 @@ export class PresenceService {
     // Sorted: two nodes writing overlapping users lock their presence rows in the same order.
     const users = [...net.keys()].sort()
     const deltas = users.map((u) => net.get(u)!)
-    const rows = await transaction(this.db, (tx) => applySocketDeltas(tx.db, this.nodeId, this.options.ttlMs, users, deltas))
+    const rows = await transaction(this.db, (tx) =>
+      applySocketDeltas(tx.db, this.nodeId, this.options.ttlMs, users, deltas),
+    )
     const changed: PresenceView[] = []
     for (const row of rows) {
       const now = row.sockets
@@ -136,8 +140,18 @@ export class PresenceService {
   async beat() {
     if (await touchNode(this.db, this.nodeId)) return
     const users = [...this.local.keys()]
-    await transaction(this.db, (tx) => registerNode(tx.db, this.nodeId, users.map((u) => ({ userId: u, n: this.local.get(u) ?? 1 }))))
-    if (users.length) this.log.warn({ nodeId: this.nodeId, users: users.length }, 'presence node re-registered after being swept')
+    await transaction(this.db, (tx) =>
+      registerNode(
+        tx.db,
+        this.nodeId,
+        users.map((u) => ({ userId: u, n: this.local.get(u) ?? 1 })),
+      ),
+    )
+    if (users.length)
+      this.log.warn(
+        { nodeId: this.nodeId, users: users.length },
+        'presence node re-registered after being swept',
+      )
     if (users.length) await this.broadcast(await this.viewsOf(users))
   }
 
@@ -169,7 +183,9 @@ export class PresenceService {
     await this.socketChanges.drain()
     await this.announcing
     // A graceful stop: this node's sockets stop counting at once instead of after the TTL.
-    await transaction(this.db, (tx) => deleteNode(tx.db, this.nodeId)).catch((err) => this.log.warn({ err }, 'presence node not removed'))
+    await transaction(this.db, (tx) => deleteNode(tx.db, this.nodeId)).catch((err) =>
+      this.log.warn({ err }, 'presence node not removed'),
+    )
   }
 
   private tick() {
@@ -188,12 +204,16 @@ export class PresenceService {
       // @NOTE Live presence goes to the user's direct-conversation partners (their contacts), as
       // the web client shows it there; group members read it with GET presence/?user_ids=. Telling
       // every member of every group made a reconnect storm cost users × group size frames.
-      const rows = await directPartners(this.db, views.map((v) => v.user_id))
+      const rows = await directPartners(
+        this.db,
+        views.map((v) => v.user_id),
+      )
       const targets = new Map<string, Set<string>>()
       // The user's other tabs first, then their contacts.
       for (const v of views) targets.set(v.user_id, new Set([v.user_id]))
       for (const r of rows) targets.get(r.subject)?.add(r.target)
-      for (const v of views) for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v)
+      for (const v of views)
+        for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v)
     } catch (err) {
       this.log.warn({ err, users: views.length }, 'presence not broadcast')
     }
@@ -209,7 +229,10 @@ export class PresenceService {
     this.announcing = this.announcing
       .then(() =>
         transaction(this.db, async (tx) => {
-          const tenants = await tenantsOf(tx.db, views.map((v) => v.user_id))
+          const tenants = await tenantsOf(
+            tx.db,
+            views.map((v) => v.user_id),
+          )
           // @NOTE A user auth has not told chat about yet has no tenant to publish under; skipped.
           const known = views.filter((view) => tenants.has(view.user_id))
           await this.bus.publishMany<UserPresenceChangedPayload>(

@@ -3,11 +3,21 @@ import { sql } from 'kysely'
 import type { ChatDb, Executor, MessageRow, ReactionRow, UserRow } from '../db/schema'
 
 /** The message a reaction is about (deleted ones included, so the caller can refuse them). */
-export async function reactionTarget(db: ChatDb, messageId: string): Promise<Pick<MessageRow, 'id' | 'conversation_id' | 'deleted_at'> | undefined> {
-  return db.selectFrom('chat.messages').select(['id', 'conversation_id', 'deleted_at']).where('id', '=', messageId).executeTakeFirst()
+export async function reactionTarget(
+  db: ChatDb,
+  messageId: string,
+): Promise<Pick<MessageRow, 'id' | 'conversation_id' | 'deleted_at'> | undefined> {
+  return db
+    .selectFrom('chat.messages')
+    .select(['id', 'conversation_id', 'deleted_at'])
+    .where('id', '=', messageId)
+    .executeTakeFirst()
 }
 
-export async function reactionsOf(db: ChatDb, messageId: string): Promise<Array<ReactionRow & Pick<UserRow, 'username'>>> {
+export async function reactionsOf(
+  db: ChatDb,
+  messageId: string,
+): Promise<Array<ReactionRow & Pick<UserRow, 'username'>>> {
   return db
     .selectFrom('chat.reactions as r')
     .leftJoin('chat.users as u', 'u.id', 'r.user_id')
@@ -19,9 +29,19 @@ export async function reactionsOf(db: ChatDb, messageId: string): Promise<Array<
 }
 
 /** Reactions per message and emoji (count and who, oldest first), for a page of messages. */
-export async function reactionSummaries(db: ChatDb, messageIds: string[]): Promise<Map<string, ReactionSummaryWire[]>> {
-  const { rows } = await sql<{ message_id: string; emoji: string; count: number; user_ids: string[] }>`select message_id, emoji, count(*)::int as count, array_agg(user_id::text order by created_at) as user_ids
-    from chat.reactions where message_id = any(${messageIds}::uuid[]) group by message_id, emoji order by min(created_at)`.execute(db)
+export async function reactionSummaries(
+  db: ChatDb,
+  messageIds: string[],
+): Promise<Map<string, ReactionSummaryWire[]>> {
+  const { rows } = await sql<{
+    message_id: string
+    emoji: string
+    count: number
+    user_ids: string[]
+  }>`select message_id, emoji, count(*)::int as count, array_agg(user_id::text order by created_at) as user_ids
+    from chat.reactions where message_id = any(${messageIds}::uuid[]) group by message_id, emoji order by min(created_at)`.execute(
+    db,
+  )
   const out = new Map<string, ReactionSummaryWire[]>()
   for (const r of rows) {
     const list = out.get(r.message_id) ?? []
@@ -32,7 +52,12 @@ export async function reactionSummaries(db: ChatDb, messageIds: string[]): Promi
 }
 
 /** False when the user had already reacted with this emoji. */
-export async function insertReaction(db: Executor, messageId: string, userId: string, emoji: string): Promise<boolean> {
+export async function insertReaction(
+  db: Executor,
+  messageId: string,
+  userId: string,
+  emoji: string,
+): Promise<boolean> {
   const row = await db
     .insertInto('chat.reactions')
     .values({ message_id: messageId, user_id: userId, emoji })
@@ -42,7 +67,12 @@ export async function insertReaction(db: Executor, messageId: string, userId: st
   return row !== undefined
 }
 
-export async function deleteReaction(db: Executor, messageId: string, userId: string, emoji: string): Promise<boolean> {
+export async function deleteReaction(
+  db: Executor,
+  messageId: string,
+  userId: string,
+  emoji: string,
+): Promise<boolean> {
   const row = await db
     .deleteFrom('chat.reactions')
     .where('message_id', '=', messageId)

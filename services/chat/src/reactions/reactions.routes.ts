@@ -10,35 +10,59 @@ const MessageParams = z.object({ message_id: z.string() }).strict()
 export function reactionRoutes(ctx: ReactionsDeps) {
   return async (app: App) => {
     const auth = { preHandler: authenticate }
-    app.get('/api/chat/messages/:message_id/reactions/', { ...auth, schema: { tags, summary: 'Reactions of a message', security: bearerAuth, params: MessageParams, response: { 200: z.array(ReactionSchema) } } }, async (req) =>
-      listReactions(ctx, principalOf(req), req.params.message_id),
+    app.get(
+      '/api/chat/messages/:message_id/reactions/',
+      {
+        ...auth,
+        schema: {
+          tags,
+          summary: 'Reactions of a message',
+          security: bearerAuth,
+          params: MessageParams,
+          response: { 200: z.array(ReactionSchema) },
+        },
+      },
+      async (req) => listReactions(ctx, principalOf(req), req.params.message_id),
     )
-    app.post('/api/chat/messages/:message_id/reactions/', {
-      ...auth,
-      schema: {
-        tags,
-        summary: 'React (one per user per emoji; 201, or 200 when already there)',
-        security: bearerAuth,
-        params: MessageParams,
-        body: z.object({ emoji: EmojiSchema }).strict(),
-        response: { 200: ReactionEventSchema, 201: ReactionEventSchema },
+    app.post(
+      '/api/chat/messages/:message_id/reactions/',
+      {
+        ...auth,
+        schema: {
+          tags,
+          summary: 'React (one per user per emoji; 201, or 200 when already there)',
+          security: bearerAuth,
+          params: MessageParams,
+          body: z.object({ emoji: EmojiSchema }).strict(),
+          response: { 200: ReactionEventSchema, 201: ReactionEventSchema },
+        },
       },
-    }, async (req, reply) => {
-      const { added, reaction } = await addReaction(ctx, principalOf(req), req.params.message_id, req.body.emoji)
-      return reply.code(added ? 201 : 200).send(reaction)
-    })
-    app.delete('/api/chat/messages/:message_id/reactions/:emoji/', {
-      ...auth,
-      schema: {
-        tags,
-        summary: 'Remove my reaction (emoji URL-encoded)',
-        security: bearerAuth,
-        params: z.object({ message_id: z.string(), emoji: EmojiSchema }).strict(),
-        response: { 204: z.null().describe('Removed') },
+      async (req, reply) => {
+        const { added, reaction } = await addReaction(
+          ctx,
+          principalOf(req),
+          req.params.message_id,
+          req.body.emoji,
+        )
+        return reply.code(added ? 201 : 200).send(reaction)
       },
-    }, async (req, reply) => {
-      await removeReaction(ctx, principalOf(req), req.params.message_id, req.params.emoji)
-      return reply.code(204).send(null)
-    })
+    )
+    app.delete(
+      '/api/chat/messages/:message_id/reactions/:emoji/',
+      {
+        ...auth,
+        schema: {
+          tags,
+          summary: 'Remove my reaction (emoji URL-encoded)',
+          security: bearerAuth,
+          params: z.object({ message_id: z.string(), emoji: EmojiSchema }).strict(),
+          response: { 204: z.null().describe('Removed') },
+        },
+      },
+      async (req, reply) => {
+        await removeReaction(ctx, principalOf(req), req.params.message_id, req.params.emoji)
+        return reply.code(204).send(null)
+      },
+    )
   }
 }

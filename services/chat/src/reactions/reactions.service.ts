@@ -25,7 +25,13 @@ async function reactableMessage(deps: ReactionsDeps, caller: Caller, messageId: 
 export async function listReactions(deps: ReactionsDeps, caller: Caller, messageId: string) {
   await reactableMessage(deps, caller, messageId)
   const rows = await reactionsOf(deps.db, messageId)
-  return rows.map((r) => ({ message_id: messageId, user_id: r.user_id, username: r.username ?? null, emoji: r.emoji, created_at: new Date(r.created_at).toISOString() }))
+  return rows.map((r) => ({
+    message_id: messageId,
+    user_id: r.user_id,
+    username: r.username ?? null,
+    emoji: r.emoji,
+    created_at: new Date(r.created_at).toISOString(),
+  }))
 }
 
 /** One reaction per user per emoji: adding twice is a no-op that answers the same reaction. */
@@ -34,7 +40,14 @@ export async function addReaction(deps: ReactionsDeps, caller: Caller, messageId
   if (m.conversation.is_read_only) throw conversationReadOnly()
   const added = await transaction(deps.db, async (tx) => {
     const inserted = await insertReaction(tx.db, messageId, caller.userId, emoji)
-    if (inserted) await recordChanges(tx.db, [{ conversationId, type: 'reaction.added', data: { message_id: messageId, user_id: caller.userId, emoji } }])
+    if (inserted)
+      await recordChanges(tx.db, [
+        {
+          conversationId,
+          type: 'reaction.added',
+          data: { message_id: messageId, user_id: caller.userId, emoji },
+        },
+      ])
     return inserted
   })
   const event = { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji }
@@ -46,9 +59,21 @@ export async function removeReaction(deps: ReactionsDeps, caller: Caller, messag
   const { conversationId } = await reactableMessage(deps, caller, messageId)
   const removed = await transaction(deps.db, async (tx) => {
     const deleted = await deleteReaction(tx.db, messageId, caller.userId, emoji)
-    if (deleted) await recordChanges(tx.db, [{ conversationId, type: 'reaction.removed', data: { message_id: messageId, user_id: caller.userId, emoji } }])
+    if (deleted)
+      await recordChanges(tx.db, [
+        {
+          conversationId,
+          type: 'reaction.removed',
+          data: { message_id: messageId, user_id: caller.userId, emoji },
+        },
+      ])
     return deleted
   })
   if (!removed) throw messageNotFound(messageId)
-  deps.hub.toConversation(conversationId, 'reaction_removed', { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji })
+  deps.hub.toConversation(conversationId, 'reaction_removed', {
+    conversation_id: conversationId,
+    message_id: messageId,
+    user_id: caller.userId,
+    emoji,
+  })
 }

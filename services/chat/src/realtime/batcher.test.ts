@@ -18,7 +18,10 @@ describe('Batcher', () => {
     expect(flushes).toEqual([[1, 2, 3]]) // one at a time
     release()
     expect(await Promise.all([...first, ...second])).toEqual([10, 20, 30, 40, 50])
-    expect(flushes).toEqual([[1, 2, 3], [4, 5]])
+    expect(flushes).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ])
   })
 
   it('splits at the maximum size and rejects every item of a failed flush, then carries on', async () => {
@@ -29,7 +32,13 @@ describe('Batcher', () => {
       return items
     }, 2)
     const results = await Promise.allSettled([1, -1, 3, 4, 5].map((i) => batcher.add(i)))
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'])
+    expect(results.map((r) => r.status)).toEqual([
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ])
     expect(sizes).toEqual([2, 2, 1])
     await batcher.drain()
   })

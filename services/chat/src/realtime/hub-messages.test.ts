@@ -20,6 +20,7 @@ describe('hub messages', () => {
   })
 
   it('ignore what no node publishes', () => {
-    for (const raw of ['', 'hello', '{"op":"rename","conversation_id":"c1"}', '{"op":"add"}', 'm 1 u1']) expect(decodeHubMessage(raw)).toBeUndefined()
+    for (const raw of ['', 'hello', '{"op":"rename","conversation_id":"c1"}', '{"op":"add"}', 'm 1 u1'])
+      expect(decodeHubMessage(raw)).toBeUndefined()
   })
 })

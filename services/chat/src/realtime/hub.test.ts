@@ -21,11 +21,15 @@ function recorder(userId: string) {
 
 async function hubWithMember() {
   const fanout = new InProcessFanout()
-  const hub = new RealtimeHub(noMemberships, fanout, createLogger({ level: 'silent' }), { onDelivered: () => {}, observeLag: () => {} })
+  const hub = new RealtimeHub(noMemberships, fanout, createLogger({ level: 'silent' }), {
+    onDelivered: () => {},
+    observeLag: () => {},
+  })
   const { conn, seqs } = recorder('u1')
   await hub.add(conn)
   hub.memberAdded('c1', 'u1', 'member')
-  const publish = (seq: number) => hub.publishMessage('c1', seq, 'u2', JSON.stringify({ type: 'new_message', message: { seq } }))
+  const publish = (seq: number) =>
+    hub.publishMessage('c1', seq, 'u2', JSON.stringify({ type: 'new_message', message: { seq } }))
   return { hub, seqs, publish }
 }
 

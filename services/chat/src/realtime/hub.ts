@@ -44,7 +44,13 @@ export function decodeHubMessage(raw: string): HubMessage | undefined {
     const newline = raw.indexOf('\n')
     if (newline < 0) return undefined
     const [seq, senderId, publishedAt] = raw.slice(MESSAGE.length, newline).split(' ')
-    return { kind: 'message', seq: Number(seq), senderId, publishedAt: Number(publishedAt), frame: raw.slice(newline + 1) }
+    return {
+      kind: 'message',
+      seq: Number(seq),
+      senderId,
+      publishedAt: Number(publishedAt),
+      frame: raw.slice(newline + 1),
+    }
   }
   let control: { op?: unknown; conversation_id?: unknown; role?: unknown }
   try {
@@ -53,7 +59,8 @@ export function decodeHubMessage(raw: string): HubMessage | undefined {
     return undefined
   }
   if (typeof control?.conversation_id !== 'string') return undefined
-  if (control.op === 'add') return { kind: 'member_added', conversationId: control.conversation_id, role: control.role as Role }
+  if (control.op === 'add')
+    return { kind: 'member_added', conversationId: control.conversation_id, role: control.role as Role }
   if (control.op === 'remove') return { kind: 'member_removed', conversationId: control.conversation_id }
   return undefined
 }
@@ -103,7 +110,10 @@ export class RealtimeHub {
   private readonly connsByConv = new Map<string, Set<HubConnection>>()
   private readonly convSubs = new Map<string, () => void>()
   /** Per subscribed conversation: the next seq to hand out and messages that arrived ahead of it. */
-  private readonly order = new Map<string, { next: number; held: Map<number, MessageEnvelope>; timer?: NodeJS.Timeout }>()
+  private readonly order = new Map<
+    string,
+    { next: number; held: Map<number, MessageEnvelope>; timer?: NodeJS.Timeout }
+  >()
   private readonly userSubs = new Map<string, () => void>()
   /** The memberships of many connecting users in one query (a reconnect storm opens thousands). */
   private readonly membershipLoads: Batcher<string, MembershipRow[]>
@@ -126,7 +136,13 @@ export class RealtimeHub {
 
   /** A new message: serialized once, with a header so receivers can count delivery without parsing. */
   publishMessage(conversationId: string, seq: number, senderId: string, serialized: string) {
-    this.publish(`conv:${conversationId}`, { kind: 'message', seq, senderId, publishedAt: Date.now(), frame: serialized })
+    this.publish(`conv:${conversationId}`, {
+      kind: 'message',
+      seq,
+      senderId,
+      publishedAt: Date.now(),
+      frame: serialized,
+    })
   }
 
   /** A frame for every socket of one user. */
@@ -169,7 +185,10 @@ export class RealtimeHub {
     if (!conns) {
       this.connsByUser.set(userId, (conns = new Set()))
       // Subscribe before loading, so that a change racing the load is queued, not lost.
-      this.userSubs.set(userId, this.fanout.subscribe(`user:${userId}`, (m) => this.onUserMessage(userId, m)))
+      this.userSubs.set(
+        userId,
+        this.fanout.subscribe(`user:${userId}`, (m) => this.onUserMessage(userId, m)),
+      )
     }
     conns.add(conn)
     if (!this.memberships.has(userId)) {
@@ -187,7 +206,8 @@ export class RealtimeHub {
   remove(conn: HubConnection) {
     const conns = this.connsByUser.get(conn.userId)
     if (!conns?.delete(conn)) return
-    for (const conversationId of this.memberships.get(conn.userId)?.keys() ?? []) this.unindex(conversationId, conn)
+    for (const conversationId of this.memberships.get(conn.userId)?.keys() ?? [])
+      this.unindex(conversationId, conn)
     if (conns.size === 0) {
       this.connsByUser.delete(conn.userId)
       this.memberships.delete(conn.userId)
@@ -212,7 +232,10 @@ export class RealtimeHub {
     let set = this.connsByConv.get(conversationId)
     if (!set) {
       this.connsByConv.set(conversationId, (set = new Set()))
-      this.convSubs.set(conversationId, this.fanout.subscribe(`conv:${conversationId}`, (m) => this.onConversationMessage(conversationId, m)))
+      this.convSubs.set(
+        conversationId,
+        this.fanout.subscribe(`conv:${conversationId}`, (m) => this.onConversationMessage(conversationId, m)),
+      )
     }
     set.add(conn)
   }
@@ -240,8 +263,10 @@ export class RealtimeHub {
     const had = map.has(message.conversationId)
     applyControl(map, message)
     const conns = this.connsByUser.get(userId) ?? []
-    if (message.kind === 'member_added' && !had) for (const conn of conns) this.index(message.conversationId, conn)
-    if (message.kind === 'member_removed' && had) for (const conn of conns) this.unindex(message.conversationId, conn)
+    if (message.kind === 'member_added' && !had)
+      for (const conn of conns) this.index(message.conversationId, conn)
+    if (message.kind === 'member_removed' && had)
+      for (const conn of conns) this.unindex(message.conversationId, conn)
   }
 
   private onConversationMessage(conversationId: string, raw: string) {
@@ -298,7 +323,8 @@ export class RealtimeHub {
     const body = prepareTextFrame(message.frame)
     this.hooks.observeLag((Date.now() - message.publishedAt) / 1000)
     for (const conn of conns) {
-      if (conn.send(body) && conn.userId !== senderId) this.hooks.onDelivered(conversationId, conn.userId, seq, senderId)
+      if (conn.send(body) && conn.userId !== senderId)
+        this.hooks.onDelivered(conversationId, conn.userId, seq, senderId)
     }
   }
 

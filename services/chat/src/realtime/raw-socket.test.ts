@@ -32,11 +32,16 @@ describe('the private fields of ws that delivery uses', () => {
       waiting.shift()?.(text)
     })
     await new Promise((resolve) => client.once('open', resolve))
-    return { serverSide: await accepted, received, next: () => new Promise((resolve) => waiting.push(resolve)) }
+    return {
+      serverSide: await accepted,
+      received,
+      next: () => new Promise((resolve) => waiting.push(resolve)),
+    }
   }
 
   it('are used with the exact ws version package.json pins', () => {
-    const pinned = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).dependencies.ws
+    const pinned = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+      .dependencies.ws
     const installed = createRequire(import.meta.url)('ws/package.json').version
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/)
     expect(installed).toBe(pinned)
@@ -52,7 +57,7 @@ describe('the private fields of ws that delivery uses', () => {
     expect(await arrived).toBe(text)
   })
 
-  it("tell when ws holds queued frames of its own (then frames go through ws.send, in order)", async () => {
+  it('tell when ws holds queued frames of its own (then frames go through ws.send, in order)', async () => {
     const { serverSide, received } = await pair()
     const sender = (serverSide as unknown as { _sender: { _bufferedBytes: unknown } })._sender
     expect(sender._bufferedBytes).toBe(0)

@@ -43,7 +43,13 @@ export class DeliveryTracker {
     let byUser = this.pending.get(conversationId)
     if (!byUser) this.pending.set(conversationId, (byUser = new Map()))
     const cur = byUser.get(userId)
-    if (!cur) byUser.set(userId, { c: conversationId, u: userId, seq, authors: authorId ? new Set([authorId]) : undefined })
+    if (!cur)
+      byUser.set(userId, {
+        c: conversationId,
+        u: userId,
+        seq,
+        authors: authorId ? new Set([authorId]) : undefined,
+      })
     else {
       if (cur.seq < seq) cur.seq = seq
       if (!authorId) cur.authors = undefined
@@ -89,7 +95,11 @@ export class DeliveryTracker {
     const sent = new Map<string, PendingReceipt>()
     for (const l of list) sent.set(`${l.c}|${l.u}`, l)
     for (const r of rows) {
-      const receipt = { conversation_id: r.conversation_id, user_id: r.user_id, up_to_seq: Number(r.last_delivered_seq) }
+      const receipt = {
+        conversation_id: r.conversation_id,
+        user_id: r.user_id,
+        up_to_seq: Number(r.last_delivered_seq),
+      }
       const authors = sent.get(`${r.conversation_id}|${r.user_id}`)?.authors
       if (!authors) this.hub.toConversation(r.conversation_id, 'delivery_receipt', receipt)
       else for (const author of authors) this.hub.toUser(author, 'delivery_receipt', receipt)

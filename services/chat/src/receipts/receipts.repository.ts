@@ -5,7 +5,12 @@ import type { ChatDb, Executor, ParticipantRow } from '../db/schema'
  * Moves a member's read position up to `upToSeq` (capped at the conversation's last seq; never
  * back; reading implies delivery). Answers the new position, or undefined when it did not move.
  */
-export async function advanceRead(db: Executor, conversationId: string, userId: string, upToSeq: number): Promise<number | undefined> {
+export async function advanceRead(
+  db: Executor,
+  conversationId: string,
+  userId: string,
+  upToSeq: number,
+): Promise<number | undefined> {
   const { rows } = await sql<Pick<ParticipantRow, 'last_read_seq'>>`update chat.participants p
     set last_read_seq = least(${upToSeq}::bigint, c.last_seq),
         last_delivered_seq = greatest(p.last_delivered_seq, least(${upToSeq}::bigint, c.last_seq))
@@ -34,7 +39,9 @@ export interface DeliveredPosition {
  * order in which chat.send_batch locks its senders' rows: without it the two deadlocked under load.
  */
 export async function advanceDelivered(db: ChatDb, list: DeliveredPosition[]) {
-  const { rows } = await sql<Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>>`with k as (
+  const { rows } = await sql<
+    Pick<ParticipantRow, 'conversation_id' | 'user_id' | 'last_delivered_seq'>
+  >`with k as (
       select k.c, k.u, k.seq
       from unnest(${list.map((l) => l.c)}::uuid[], ${list.map((l) => l.u)}::uuid[], ${list.map((l) => l.seq)}::bigint[])
         as k(c, u, seq)
@@ -50,6 +57,8 @@ export async function advanceDelivered(db: ChatDb, list: DeliveredPosition[]) {
       insert into chat.changes (conversation_id, type, data)
       select u.conversation_id, 'receipt.delivered', jsonb_build_object('user_id', u.user_id, 'up_to_seq', u.last_delivered_seq) from u
     )
-    select u.* from u cross join (select set_config('synchronous_commit', 'off', true)) async_commit`.execute(db)
+    select u.* from u cross join (select set_config('synchronous_commit', 'off', true)) async_commit`.execute(
+    db,
+  )
   return rows
 }

@@ -28,7 +28,14 @@ export async function recordChanges(db: Executor, changes: Change[]): Promise<vo
   if (changes.length === 0) return
   await db
     .insertInto('chat.changes')
-    .values(changes.map((c) => ({ conversation_id: c.conversationId, user_id: c.userId ?? null, type: c.type, data: sql`${JSON.stringify(c.data)}::jsonb` })))
+    .values(
+      changes.map((c) => ({
+        conversation_id: c.conversationId,
+        user_id: c.userId ?? null,
+        type: c.type,
+        data: sql`${JSON.stringify(c.data)}::jsonb`,
+      })),
+    )
     .execute()
 }
 
@@ -41,8 +48,12 @@ export type ChangeEntry = Omit<ChangeRow, 'user_id'>
 
 /** The cursor of the newest change every running transaction can already see ('0-0' when none). */
 export async function currentCursor(db: ChatDb): Promise<string> {
-  const { rows } = await sql<{ cursor: string }>`select coalesce((select xid::text || '-' || id from chat.changes
-      where xid < pg_snapshot_xmin(pg_current_snapshot()) order by xid desc, id desc limit 1), '0-0') as cursor`.execute(db)
+  const { rows } = await sql<{
+    cursor: string
+  }>`select coalesce((select xid::text || '-' || id from chat.changes
+      where xid < pg_snapshot_xmin(pg_current_snapshot()) order by xid desc, id desc limit 1), '0-0') as cursor`.execute(
+    db,
+  )
   return rows[0].cursor
 }
 
@@ -51,8 +62,14 @@ export async function currentCursor(db: ChatDb): Promise<string> {
  * than every transaction still running are served, so a change that commits late can never
  * fall behind a cursor that was already handed out.
  */
-export async function changesSince(db: ChatDb, userId: string, since: SyncCursor, limit: number): Promise<ChangeEntry[]> {
-  const { rows } = await sql<ChangeEntry>`select c.id, c.xid::text as xid, c.conversation_id, c.type, c.data, c.created_at
+export async function changesSince(
+  db: ChatDb,
+  userId: string,
+  since: SyncCursor,
+  limit: number,
+): Promise<ChangeEntry[]> {
+  const { rows } =
+    await sql<ChangeEntry>`select c.id, c.xid::text as xid, c.conversation_id, c.type, c.data, c.created_at
     from chat.changes c
     where (c.xid, c.id) > (${since.xid}::xid8, ${since.id}::bigint)
       and c.xid < pg_snapshot_xmin(pg_current_snapshot())

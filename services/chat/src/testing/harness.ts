@@ -27,7 +27,10 @@ export interface TestUser {
   token: string
 }
 
-export async function startChat(options: Partial<ChatOptions> = {}, extra: ServiceModule[] = []): Promise<ChatTest> {
+export async function startChat(
+  options: Partial<ChatOptions> = {},
+  extra: ServiceModule[] = [],
+): Promise<ChatTest> {
   const t = await startTestServer([...extra, createChatService(options)])
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'EdDSA', use: 'sig' }
@@ -114,7 +117,12 @@ export class TestSocket {
   }
 
   /** Opens a socket and waits for `connection_established`. */
-  static async open(wsUrl: string, token: string, path = '/ws/chat/', options: { protocol?: boolean; headers?: Record<string, string> } = {}) {
+  static async open(
+    wsUrl: string,
+    token: string,
+    path = '/ws/chat/',
+    options: { protocol?: boolean; headers?: Record<string, string> } = {},
+  ) {
     const url = options.protocol ? `${wsUrl}${path}` : `${wsUrl}${path}?token=${token}`
     const ws = new WebSocket(url, options.protocol ? ['bearer', token] : [], { headers: options.headers })
     const socket = new TestSocket(ws)
@@ -128,7 +136,10 @@ export class TestSocket {
   }
 
   /** The HTTP status a handshake is refused with (or 101 when it is accepted). */
-  static async handshakeStatus(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<number> {
+  static async handshakeStatus(
+    url: string,
+    options: { protocols?: string[]; headers?: Record<string, string> } = {},
+  ): Promise<number> {
     const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers })
     return new Promise((resolve) => {
       ws.once('open', () => {
@@ -164,9 +175,13 @@ export class TestSocket {
           return f
         }
       }
-      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting for ${type}`)
+      if (this.closeCode !== undefined)
+        throw new Error(`socket closed (${this.closeCode}) while waiting for ${type}`)
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no ${type} frame within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(', ')}`)
+      if (left <= 0)
+        throw new Error(
+          `no ${type} frame within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(', ')}`,
+        )
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.waiters.push(() => {

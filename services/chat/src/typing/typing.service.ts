@@ -12,7 +12,12 @@ export class TypingTracker {
     const key = `${conversationId}|${userId}`
     const existing = this.timers.get(key)
     if (existing) clearTimeout(existing)
-    else this.hub.toConversation(conversationId, 'typing_indicator', { conversation_id: conversationId, user_id: userId, is_typing: true })
+    else
+      this.hub.toConversation(conversationId, 'typing_indicator', {
+        conversation_id: conversationId,
+        user_id: userId,
+        is_typing: true,
+      })
     const timer = setTimeout(() => this.stop(conversationId, userId), this.ttlMs)
     timer.unref()
     this.timers.set(key, timer)
@@ -24,7 +29,11 @@ export class TypingTracker {
     if (!timer) return
     clearTimeout(timer)
     this.timers.delete(key)
-    this.hub.toConversation(conversationId, 'typing_indicator', { conversation_id: conversationId, user_id: userId, is_typing: false })
+    this.hub.toConversation(conversationId, 'typing_indicator', {
+      conversation_id: conversationId,
+      user_id: userId,
+      is_typing: false,
+    })
   }
 
   /** A message sent ends its sender's typing. */

@@ -3,24 +3,42 @@ import { sql } from 'kysely'
 import type { ChatDb, Executor, UserRow } from '../db/schema'
 
 export async function usersByIds(db: ChatDb, ids: string[]): Promise<UserRow[]> {
-  return db.selectFrom('chat.users').selectAll().where('id', '=', sql<string>`any(${ids}::uuid[])`).execute()
+  return db
+    .selectFrom('chat.users')
+    .selectAll()
+    .where('id', '=', sql<string>`any(${ids}::uuid[])`)
+    .execute()
 }
 
 /** The ids among `ids` of users of `tenantId`. */
 export async function findTenantUsers(db: Executor, tenantId: string, ids: string[]): Promise<string[]> {
   if (!ids.length) return []
-  const rows = await db.selectFrom('chat.users').select('id').where('id', '=', sql<string>`any(${ids}::uuid[])`).where('tenant_id', '=', tenantId).execute()
+  const rows = await db
+    .selectFrom('chat.users')
+    .select('id')
+    .where('id', '=', sql<string>`any(${ids}::uuid[])`)
+    .where('tenant_id', '=', tenantId)
+    .execute()
   return rows.map((r) => r.id)
 }
 
 /** The tenant of each known user among `ids`. */
 export async function tenantsOf(db: Executor, ids: string[]): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('chat.users').select(['id', 'tenant_id']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute()
+  const rows = await db
+    .selectFrom('chat.users')
+    .select(['id', 'tenant_id'])
+    .where('id', '=', sql<string>`any(${ids}::uuid[])`)
+    .execute()
   return new Map(rows.map((r) => [r.id, r.tenant_id]))
 }
 
 /** The projection's upsert: a snapshot older than the stored one changes nothing (events may arrive in any order). */
-export async function upsertUser(db: Executor, p: UserSnapshotPayload, tenantId: string, occurredAt: Date | string): Promise<void> {
+export async function upsertUser(
+  db: Executor,
+  p: UserSnapshotPayload,
+  tenantId: string,
+  occurredAt: Date | string,
+): Promise<void> {
   await db
     .insertInto('chat.users')
     .values({
@@ -51,10 +69,19 @@ export async function upsertUser(db: Executor, p: UserSnapshotPayload, tenantId:
 }
 
 /** A user known only from a contact event: a placeholder that any real snapshot overrides. */
-export async function insertUserStub(db: Executor, user: { id: string; tenantId: string; personId: string | null; username: string | null }): Promise<void> {
+export async function insertUserStub(
+  db: Executor,
+  user: { id: string; tenantId: string; personId: string | null; username: string | null },
+): Promise<void> {
   await db
     .insertInto('chat.users')
-    .values({ id: user.id, tenant_id: user.tenantId, person_id: user.personId, username: user.username, updated_at: new Date(0) })
+    .values({
+      id: user.id,
+      tenant_id: user.tenantId,
+      person_id: user.personId,
+      username: user.username,
+      updated_at: new Date(0),
+    })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
 }

@@ -42,7 +42,14 @@ export class UserDirectory {
       for (const id of missing) {
         const r = found.get(id)
         const user: ChatUser | null = r
-          ? { id, tenantId: r.tenant_id, personId: r.person_id, username: r.username, name: displayName(r), avatarUrl: r.avatar_url }
+          ? {
+              id,
+              tenantId: r.tenant_id,
+              personId: r.person_id,
+              username: r.username,
+              name: displayName(r),
+              avatarUrl: r.avatar_url,
+            }
           : null
         if (this.cache.size > 50_000) this.cache.clear()
         this.cache.set(id, { user, at: now })

@@ -1,4 +1,12 @@
-import { ClientFrameSchemas, CloseCodes, type ClientFrame, type ClientFrameType, type ErrorCode, type ServerFrameMap, type ServerFrameType } from '@parley/contracts'
+import {
+  ClientFrameSchemas,
+  CloseCodes,
+  type ClientFrame,
+  type ClientFrameType,
+  type ErrorCode,
+  type ServerFrameMap,
+  type ServerFrameType,
+} from '@parley/contracts'
 import type { Principal } from '@parley/platform'
 import type { WebSocket } from 'ws'
 import type { ChatContext } from '../context'
@@ -173,11 +181,15 @@ export class ChatConnection implements HubConnection {
     } catch {
       return this.sendError('malformed_frame', 'The frame is not valid JSON.')
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return this.sendError('malformed_frame', 'A frame is a JSON object with a `type`.')
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      return this.sendError('malformed_frame', 'A frame is a JSON object with a `type`.')
     const raw = parsed as Record<string, unknown>
     const ref = typeof raw.ref === 'string' ? raw.ref : undefined
     const type = raw.type as ClientFrameType
-    const schema = typeof type === 'string' && Object.hasOwn(ClientFrameSchemas, type) ? ClientFrameSchemas[type] : undefined
+    const schema =
+      typeof type === 'string' && Object.hasOwn(ClientFrameSchemas, type)
+        ? ClientFrameSchemas[type]
+        : undefined
     if (!schema || (SHORT_FORMS.has(type) && !this.scopedConversationId)) {
       return this.sendError('unknown_type', `Unknown frame type ${JSON.stringify(raw.type)}.`, ref)
     }
@@ -266,14 +278,19 @@ export class ChatConnection implements HubConnection {
       case 'update_presence':
         return ctx.presence.setStatus(this.userId, f.status).then(() => undefined)
       case 'sync':
-        return syncFor(ctx, this.userId, f.since).then((r) => this.sendFrame('sync', { events: r.events, next: r.next }, ref))
+        return syncFor(ctx, this.userId, f.since).then((r) =>
+          this.sendFrame('sync', { events: r.events, next: r.next }, ref),
+        )
     }
   }
 
   /** History on join: after `after_seq` (catch-up, oldest first) or the latest 100. */
   async join(conversationId: string, afterSeq: number | undefined, ref?: string) {
     const m = await requireMember(this.ctx.db, this.caller, conversationId)
-    const { messages, has_more } = await historyOf(this.ctx, this.caller, m, { afterSeq, limit: HISTORY_LIMIT })
+    const { messages, has_more } = await historyOf(this.ctx, this.caller, m, {
+      afterSeq,
+      limit: HISTORY_LIMIT,
+    })
     this.sendFrame('history', { conversation_id: conversationId, messages, has_more }, ref)
   }
 }

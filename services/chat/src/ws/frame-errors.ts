@@ -4,7 +4,11 @@ import { AppError, problemFor } from '@parley/platform'
 /** Maps a thrown error to an error frame's code and message; unknown errors stay generic. */
 export function errorFrameFor(err: unknown): { code: ErrorCode; message: string; unexpected: boolean } {
   if (err instanceof AppError) {
-    const fields = err.errors ? ` ${Object.entries(err.errors).map(([k, v]) => `${k}: ${v.join(' ')}`).join('; ')}` : ''
+    const fields = err.errors
+      ? ` ${Object.entries(err.errors)
+          .map(([k, v]) => `${k}: ${v.join(' ')}`)
+          .join('; ')}`
+      : ''
     const message = `${err.detail ?? err.title}${fields}`
     if (err.status === 404) return { code: 'not_found', message, unexpected: false }
     if (err.slug === 'conversation-read-only') return { code: 'read_only', message, unexpected: false }
@@ -15,6 +19,11 @@ export function errorFrameFor(err: unknown): { code: ErrorCode; message: string;
   }
   // @NOTE A database or Redis outage is not a bug: the client should retry (same client_id) shortly.
   const { problem } = problemFor(err)
-  if (problem.status === 503) return { code: 'unavailable', message: `${problem.detail} Retry with the same client_id.`, unexpected: false }
+  if (problem.status === 503)
+    return {
+      code: 'unavailable',
+      message: `${problem.detail} Retry with the same client_id.`,
+      unexpected: false,
+    }
   return { code: 'internal_error', message: 'Something went wrong on our side.', unexpected: true }
 }

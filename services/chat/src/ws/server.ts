@@ -53,7 +53,9 @@ export class ChatSocketServer {
   private readonly heartbeat: NodeJS.Timeout
   private readonly stopRevocations: () => void
   /** Closes each socket with 4001 when its access token expires; clients reconnect with a fresh one. */
-  private readonly expiry = new ExpiryWheel<ChatConnection>((conn) => conn.cutOff(CloseCodes.tokenExpired, 'access token expired'))
+  private readonly expiry = new ExpiryWheel<ChatConnection>((conn) =>
+    conn.cutOff(CloseCodes.tokenExpired, 'access token expired'),
+  )
 
   private readonly stopRestored: () => void
 
@@ -69,13 +71,15 @@ export class ChatSocketServer {
     // @NOTE Revocations are rare (sign-out, password change): a pass over the sockets costs less
     // than an index of sockets by session kept for every socket.
     this.stopRevocations = ctx.revocations.onRevoked((sid) => {
-      for (const conn of this.connections) if (conn.principal.sessionId === sid) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
+      for (const conn of this.connections)
+        if (conn.principal.sessionId === sid) conn.cutOff(CloseCodes.sessionRevoked, 'session revoked')
     })
     // @NOTE Messages published while the fan-out (Redis) was away reached no socket. Asking every
     // client to reconnect (1012) makes it catch up by seq and sync, which is the one recovery path
     // clients already have.
     this.stopRestored = ctx.fanout.onRestored(() => {
-      for (const conn of this.connections) conn.cutOff(1012, 'realtime delivery was interrupted: reconnect to catch up')
+      for (const conn of this.connections)
+        conn.cutOff(1012, 'realtime delivery was interrupted: reconnect to catch up')
     })
   }
 
@@ -95,7 +99,8 @@ export class ChatSocketServer {
     const match = PATH.exec(url.pathname)
     if (!match) return reject(socket, 404, 'Not Found')
     const origin = req.headers.origin
-    if (origin && !this.ctx.config.http.allowedOrigins.includes(origin)) return reject(socket, 403, 'Forbidden')
+    if (origin && !this.ctx.config.http.allowedOrigins.includes(origin))
+      return reject(socket, 403, 'Forbidden')
     const { token } = tokenOf(req, url)
     if (!token) return reject(socket, 401, 'Unauthorized')
     let principal: Principal

@@ -52,17 +52,28 @@ describe('leave_conversation', () => {
     a.send({ type: 'start_typing', conversation_id: room })
     expect(await b.next('typing_indicator')).toMatchObject({ user_id: alice.id, is_typing: true })
     a.send({ type: 'leave_conversation', conversation_id: room })
-    expect(await b.next('typing_indicator')).toMatchObject({ conversation_id: room, user_id: alice.id, is_typing: false })
+    expect(await b.next('typing_indicator')).toMatchObject({
+      conversation_id: room,
+      user_id: alice.id,
+      is_typing: false,
+    })
 
-    const sent = await b.request({ type: 'send_message', conversation_id: room, content: 'still here?', client_id: 'leave-1' }, 'message_ack')
-    expect((await a.next('new_message', (f) => f.message.id === sent.message.id)).message.content).toBe('still here?')
+    const sent = await b.request(
+      { type: 'send_message', conversation_id: room, content: 'still here?', client_id: 'leave-1' },
+      'message_ack',
+    )
+    expect((await a.next('new_message', (f) => f.message.id === sent.message.id)).message.content).toBe(
+      'still here?',
+    )
     await Promise.all([a.close(), b.close()])
   })
 
   it('answers not_found for a conversation I am not in', async () => {
     const eve = await c.user()
     const e = await TestSocket.open(c.t.wsUrl, eve.token)
-    expect((await e.request({ type: 'leave_conversation', conversation_id: room }, 'pong')).code).toBe('not_found')
+    expect((await e.request({ type: 'leave_conversation', conversation_id: room }, 'pong')).code).toBe(
+      'not_found',
+    )
     await e.close()
   })
 })

@@ -4,7 +4,9 @@ import { sql } from 'kysely'
 /** Conversations, members, messages and everything hanging off them, in schema `chat`. */
 export async function up(db: Db): Promise<void> {
   // @NOTE One statement per call: PGlite's extended protocol takes a single command.
-  for (const statement of SCHEMA.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) {
+  for (const statement of SCHEMA.split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     await sql.raw(statement).execute(db)
   }
 }

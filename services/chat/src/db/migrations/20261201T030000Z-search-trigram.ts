@@ -13,7 +13,9 @@ export async function up(db: Db): Promise<void> {
   const { rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema
     from pg_extension where extname = 'pg_trgm'`.execute(db)
   const opclass = sql`${sql.id(rows[0].schema)}.gin_trgm_ops`
-  await sql`create index messages_content_trgm_idx on chat.messages using gin (content ${opclass})`.execute(db)
+  await sql`create index messages_content_trgm_idx on chat.messages using gin (content ${opclass})`.execute(
+    db,
+  )
 }
 
 export async function down(db: Db): Promise<void> {

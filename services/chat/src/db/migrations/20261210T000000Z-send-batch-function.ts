@@ -82,5 +82,7 @@ export async function up(db: Db): Promise<void> {
 }
 
 export async function down(db: Db): Promise<void> {
-  await sql`drop function if exists chat.send_batch(uuid[], text[], uuid[], uuid[], text[], text[], uuid[], text[])`.execute(db)
+  await sql`drop function if exists chat.send_batch(uuid[], text[], uuid[], uuid[], text[], text[], uuid[], text[])`.execute(
+    db,
+  )
 }

@@ -14,7 +14,8 @@ import { up as lockOrder } from './20261213T000000Z-send-batch-lock-order'
  * current definition; functions.int.test.ts keeps it equal to what migrations leave.
  */
 const OLD_SIGNATURE = 'chat.send_batch(uuid[], text[], uuid[], uuid[], text[], text[], uuid[], text[])'
-const NEW_SIGNATURE = 'chat.send_batch(uuid[], text[], uuid[], uuid[], text[], text[], uuid[], text[], int[], uuid[])'
+const NEW_SIGNATURE =
+  'chat.send_batch(uuid[], text[], uuid[], uuid[], text[], text[], uuid[], text[], int[], uuid[])'
 
 export const FUNCTION = `
 create or replace function chat.send_batch(
