@@ -1,5 +1,5 @@
 import type { EventBus, Tx } from '@parley/platform'
-import { SCHEMA } from './context'
+import { SCHEMA } from './db/schema'
 import type { Identity } from './identity/identity.repository'
 
 /** Payload contracts of the events this service publishes (docs/PLATFORM.md). */

@@ -1,6 +1,6 @@
 import type { Consumer, Logger } from '@parley/platform'
 import { z } from 'zod'
-import { SCHEMA } from '../context'
+import { SCHEMA } from '../db/schema'
 import { upsertAuthSnapshot } from './identity.repository'
 
 const UserSnapshotSchema = z.object({

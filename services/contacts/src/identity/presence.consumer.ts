@@ -1,6 +1,6 @@
 import type { Consumer, DomainEvent, Logger, Tx } from '@parley/platform'
 import { z } from 'zod'
-import { SCHEMA } from '../context'
+import { SCHEMA } from '../db/schema'
 import { applyPresence, type PresenceChange } from './identity.repository'
 
 const PresenceChangedSchema = z.object({
