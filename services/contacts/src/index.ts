@@ -38,4 +38,3 @@ export const contactsService: ServiceModule = {
 }
 
 export { createContactsContext, type ContactsContext } from './context'
-export type { ContactAcceptedPayload, ContactRemovedPayload, UserBlockPayload } from './events'
