@@ -67,7 +67,7 @@ export function MembersPanel({ conversation: c, participants, myRole, meId, onCl
     mutationFn: () => chat.remove(c.id),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['conversations'] })
-      navigate('/chats')
+      void navigate('/chats')
     },
     onError: fail,
   })
