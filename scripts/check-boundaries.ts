@@ -34,7 +34,8 @@ function isTestSupport(file: string): boolean {
 /** Import specifiers of a TypeScript source: static imports, re-exports and dynamic imports. */
 export function importsOf(source: string): string[] {
   const found: string[] = []
-  const re = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(?\s*['"]([^'"]+)['"]/gm
+  const re =
+    /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(?\s*['"]([^'"]+)['"]/gm
   for (const m of source.matchAll(re)) found.push((m[1] ?? m[2])!)
   return found
 }
@@ -47,8 +48,10 @@ export function boundaryViolation(file: string, specifier: string): string | nul
   if (pkg) {
     const [, name, subpath] = pkg
     if (!(SERVICES as readonly string[]).includes(name!)) return null
-    if (from.kind === 'service' && name === from.name) return `imports its own package entry ${specifier}; use a relative path`
-    if (subpath) return `imports ${specifier}: another service is reachable only through its package entry @parley/${name}`
+    if (from.kind === 'service' && name === from.name)
+      return `imports its own package entry ${specifier}; use a relative path`
+    if (subpath)
+      return `imports ${specifier}: another service is reachable only through its package entry @parley/${name}`
     if (from.kind === 'package') return `imports the service ${specifier}: packages never depend on services`
     if (from.kind === 'service' && !isTestSupport(file))
       return `imports the service ${specifier}: services share only packages/* and cooperate through JWTs and bus events`
@@ -64,10 +67,14 @@ export function boundaryViolation(file: string, specifier: string): string | nul
 }
 
 function trackedSources(root: string): string[] {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.tsx'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
+  const out = execFileSync(
+    'git',
+    ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.tsx'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  )
   return out.split('\n').filter((f) => f && /^(services|apps|packages)\//.test(f))
 }
 

@@ -104,6 +104,9 @@ export function busEvent<T extends BusEventType>(
  * Parses the payload of an event a consumer received, by its type. A failure is the caller's to
  * log and skip: retrying cannot fix a malformed payload.
  */
-export function parseBusEvent<T extends BusEventType>(type: T, payload: unknown): z.ZodSafeParseResult<BusEventPayload<T>> {
+export function parseBusEvent<T extends BusEventType>(
+  type: T,
+  payload: unknown,
+): z.ZodSafeParseResult<BusEventPayload<T>> {
   return BusEventSchemas[type].safeParse(payload) as z.ZodSafeParseResult<BusEventPayload<T>>
 }

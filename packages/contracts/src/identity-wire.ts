@@ -39,7 +39,9 @@ export const ChatProfileSchema = z.object({
   first_name: z.string(),
   last_name: z.string(),
   bio: z.string(),
-  status: z.string().describe('A short custom status line ("In a meeting"); not presence, which the chat service owns.'),
+  status: z
+    .string()
+    .describe('A short custom status line ("In a meeting"); not presence, which the chat service owns.'),
   avatar_url: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),

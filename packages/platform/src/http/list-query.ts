@@ -54,7 +54,10 @@ export function orderingListSchema(fields: readonly string[]) {
  * allowed), `fallback` when absent.
  * @example orderingChoiceSchema(['username', '-username', 'created_at', '-created_at'], 'username')
  */
-export function orderingChoiceSchema<const O extends readonly [string, ...string[]]>(orderings: O, fallback: O[number]) {
+export function orderingChoiceSchema<const O extends readonly [string, ...string[]]>(
+  orderings: O,
+  fallback: O[number],
+) {
   return z
     .enum(orderings)
     .default(fallback as never)
