@@ -85,7 +85,7 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).catch((err) => {
+main(process.argv.slice(2)).catch((err: NodeJS.ErrnoException & { port?: number; address?: string }) => {
   if (err instanceof ConfigError) fail(`${err.message}\nFix the variables above (see README.md, "Configuration") and start again.`)
   if (err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError) fail(err.message)
   if (err?.code === 'EADDRINUSE') fail(`Port ${err.port ?? ''} is already in use. Stop the other process or set PORT to a free port.`)

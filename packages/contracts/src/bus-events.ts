@@ -1,55 +1,112 @@
-import type { PresenceStatus } from './chat-wire'
+import { z } from 'zod'
+import { PresenceStatusSchema } from './chat-wire'
 
 /**
- * Payloads of the bus events the chat service consumes or publishes (docs/PLATFORM.md, "Event
- * contracts"). Producers own their events; these are the shapes consumers rely on, snake_case as on the wire.
+ * Payloads of every bus event (docs/PLATFORM.md, "Event contracts"), snake_case as stored in the
+ * outbox. One schema per event type: producers type what they publish with it (through
+ * `busEvent`), consumers parse with it, so a change to a shape breaks the type check of both.
+ * @NOTE Consumers parse with these schemas and skip what fails, so fields a producer may omit in
+ * events already stored (older outbox rows) stay `nullish`.
  */
 
-/** `user.registered` / `user.updated`: a full snapshot of the user. */
-export interface UserSnapshotPayload {
-  user_id: string
-  tenant_id?: string
-  person_id?: string | null
-  email?: string
-  username?: string | null
-  first_name?: string | null
-  last_name?: string | null
-  avatar_url?: string | null
-}
+const UserId = z.uuid()
+const TenantId = z.string().min(1)
+/** A person's public six-digit id. */
+export const PersonIdSchema = z.string().regex(/^[1-9]\d{5}$/)
 
-export interface ContactPersonPayload {
-  user_id: string
-  person_id?: string | null
-  username?: string | null
-}
+/** `user.registered` / `user.updated` (auth): a full snapshot of the account. */
+export const UserSnapshotPayloadSchema = z.object({
+  user_id: UserId,
+  tenant_id: TenantId,
+  person_id: PersonIdSchema,
+  email: z.string().nullish(),
+  username: z.string().nullish(),
+  first_name: z.string().nullish(),
+  last_name: z.string().nullish(),
+  avatar_url: z.string().nullish(),
+})
+export type UserSnapshotPayload = z.infer<typeof UserSnapshotPayloadSchema>
 
-/** `contact.accepted`: room_id is the direct conversation's id. */
-export interface ContactAcceptedPayload {
-  room_id: string
-  invite_id?: string
-  users: ContactPersonPayload[]
-}
+/** One side of a new contact, as `contact.accepted` carries it. */
+export const ContactPersonPayloadSchema = z.object({
+  user_id: UserId,
+  person_id: PersonIdSchema,
+  username: z.string().nullable(),
+})
+export type ContactPersonPayload = z.infer<typeof ContactPersonPayloadSchema>
 
-/** `contact.removed`. */
-export interface ContactRemovedPayload {
-  room_id: string | null
-  user_ids: [string, string]
-}
+/** `contact.accepted` (contacts): room_id is the direct conversation's id; `users` are both people. */
+export const ContactAcceptedPayloadSchema = z.object({
+  room_id: z.uuid(),
+  invite_id: z.uuid(),
+  users: z.array(ContactPersonPayloadSchema).length(2),
+})
+export type ContactAcceptedPayload = z.infer<typeof ContactAcceptedPayloadSchema>
 
-/** `user.blocked` / `user.unblocked`. */
-export interface UserBlockPayload {
-  blocker_id: string
-  blocked_id: string
-  room_id: string | null
+/** `contact.removed` (contacts): the contact's direct conversation, which always exists. */
+export const ContactRemovedPayloadSchema = z.object({
+  room_id: z.uuid(),
+  user_ids: z.tuple([UserId, UserId]),
+})
+export type ContactRemovedPayload = z.infer<typeof ContactRemovedPayloadSchema>
+
+/**
+ * `user.blocked` / `user.unblocked` (contacts): room_id is the pair's direct conversation when
+ * they were contacts at the time of a block; always null on an unblock.
+ */
+export const UserBlockPayloadSchema = z.object({
+  blocker_id: UserId,
+  blocked_id: UserId,
+  room_id: z.uuid().nullable(),
+})
+export type UserBlockPayload = z.infer<typeof UserBlockPayloadSchema>
+
+/**
+ * `user.presence_changed` (chat): the presence a user's contacts now see, sent on transitions
+ * only (first socket, last socket closed, a chosen status, a dead node swept). `status` is
+ * `offline` while no socket is open or when the user chose to appear offline.
+ */
+export const UserPresenceChangedPayloadSchema = z.object({
+  user_id: UserId,
+  status: PresenceStatusSchema,
+  last_seen: z.iso.datetime({ offset: true }).nullable(),
+})
+export type UserPresenceChangedPayload = z.infer<typeof UserPresenceChangedPayloadSchema>
+
+/** Every bus event type with the schema of its payload. */
+export const BusEventSchemas = {
+  'user.registered': UserSnapshotPayloadSchema,
+  'user.updated': UserSnapshotPayloadSchema,
+  'contact.accepted': ContactAcceptedPayloadSchema,
+  'contact.removed': ContactRemovedPayloadSchema,
+  'user.blocked': UserBlockPayloadSchema,
+  'user.unblocked': UserBlockPayloadSchema,
+  'user.presence_changed': UserPresenceChangedPayloadSchema,
+} as const
+
+export type BusEventType = keyof typeof BusEventSchemas
+export type BusEventPayload<T extends BusEventType> = z.infer<(typeof BusEventSchemas)[T]>
+
+/**
+ * A new event of `type`, its payload typed by that type's contract; pass it to the bus's
+ * `publish` (or a list of them to `publishMany`).
+ * @example bus.publish(tx, 'contacts', busEvent('contact.removed', tenantId, { room_id, user_ids }))
+ */
+export function busEvent<T extends BusEventType>(
+  type: T,
+  tenantId: string,
+  payload: BusEventPayload<T>,
+): { type: T; tenantId: string; payload: BusEventPayload<T> } {
+  return { type, tenantId, payload }
 }
 
 /**
- * `user.presence_changed` (published by chat): the presence a user's contacts now see, sent on
- * transitions only (first socket, last socket closed, a chosen status, a dead node swept).
- * `status` is `offline` while no socket is open or when the user chose to appear offline.
+ * Parses the payload of an event a consumer received, by its type. A failure is the caller's to
+ * log and skip: retrying cannot fix a malformed payload.
  */
-export interface UserPresenceChangedPayload extends Record<string, unknown> {
-  user_id: string
-  status: PresenceStatus
-  last_seen: string | null
+export function parseBusEvent<T extends BusEventType>(
+  type: T,
+  payload: unknown,
+): z.ZodSafeParseResult<BusEventPayload<T>> {
+  return BusEventSchemas[type].safeParse(payload) as z.ZodSafeParseResult<BusEventPayload<T>>
 }

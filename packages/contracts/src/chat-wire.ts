@@ -98,6 +98,7 @@ export const DirectPeerSchema = z.object({
   display_name: z.string().nullable(),
   avatar_url: z.string().nullable(),
 })
+export type DirectPeerWire = z.infer<typeof DirectPeerSchema>
 
 export const ConversationSummarySchema = z.object({
   id: z.string(),

@@ -58,7 +58,7 @@ export const authService: ServiceModule = {
     const reloader =
       keys.kind === 'database'
         ? setInterval(
-            () => keys.reload().catch((err) => ctx.log.warn({ err }, 'signing keys not reloaded')),
+            () => void keys.reload().catch((err) => ctx.log.warn({ err }, 'signing keys not reloaded')),
             KEY_RELOAD_MS,
           )
         : undefined

@@ -10,9 +10,6 @@ export interface ContactsContext {
   rateLimits: boolean
 }
 
-/** The schema that holds every contacts table, its outbox and its inbox. */
-export const SCHEMA = 'contacts'
-
 export function createContactsContext(platform: Platform): ContactsContext {
   return {
     db: platform.db,

@@ -1,7 +1,8 @@
 import type { ServiceModule } from '@parley/platform'
 import { blockRoutes } from './blocks/blocks.routes'
 import { contactRoutes } from './contacts/contacts.routes'
-import { createContactsContext, SCHEMA } from './context'
+import { createContactsContext } from './context'
+import { SCHEMA } from './db/schema'
 import { createContacts } from './db/migrations/20261122T030000Z-create-contacts'
 import { identityPresence } from './db/migrations/20261122T040000Z-identity-presence'
 import { identityConsumer } from './identity/identity.consumer'
@@ -37,4 +38,3 @@ export const contactsService: ServiceModule = {
 }
 
 export { createContactsContext, type ContactsContext } from './context'
-export type { ContactAcceptedPayload, ContactRemovedPayload, UserBlockPayload } from './events'

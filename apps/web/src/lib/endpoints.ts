@@ -204,7 +204,7 @@ export const chat = {
     if (Array.isArray(d?.results)) return d.results
     // A map keyed by user id.
     return Object.entries(d ?? {}).map(([user_id, v]) =>
-      typeof v === 'string' ? { user_id, status: v as Presence['status'] } : { user_id, ...(v as Omit<Presence, 'user_id'>) },
+      typeof v === 'string' ? { user_id, status: v as Presence['status'], last_seen: null } : { user_id, ...(v as Omit<Presence, 'user_id'>) },
     )
   },
 }

@@ -5,6 +5,7 @@
  * can read them with useSyncExternalStore.
  */
 import type { Attachment, Message } from '../lib/types'
+import type { SendableType } from './frames'
 import { withReaction } from './reactions'
 
 export type PendingStatus = 'sending' | 'failed'
@@ -13,7 +14,7 @@ export interface PendingMessage {
   client_id: string
   conversation_id: string
   content: string
-  message_type: string
+  message_type: SendableType
   reply_to?: string
   attachment_ids?: string[]
   /** Local previews (object URLs) while the real message is on its way. */

@@ -10,11 +10,11 @@
  *   deletes, reactions, receipts, membership) until the server has nothing more;
  * - publishes its connection state.
  */
-import type { Attachment, Message, PresenceStatus } from '../lib/types'
+import type { Attachment, Message, PresenceStatus, Role } from '../lib/types'
 import { realTimers, type TimerApi } from '../lib/session'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import { ChatStore, type PendingMessage } from './chat-store'
-import type { ClientFrame, ServerFrame, ServerFrameMap, ServerFrameType } from './frames'
+import type { ClientFrame, SendableType, ServerFrame, ServerFrameMap, ServerFrameType } from './frames'
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
 
@@ -62,7 +62,7 @@ export interface SyncEvent {
 export interface SendInput {
   conversation_id: string
   content: string
-  message_type?: string
+  message_type?: SendableType
   reply_to?: string
   attachment_ids?: string[]
   attachments?: Attachment[]
@@ -336,6 +336,8 @@ export class RealtimeClient {
       const d = e.data ?? {}
       const messageId = typeof d.message_id === 'string' ? d.message_id : undefined
       const userId = typeof d.user_id === 'string' ? d.user_id : undefined
+      // @NOTE A sync event that does not say the role added a plain member.
+      const role: Role = d.role === 'owner' || d.role === 'admin' ? d.role : 'member'
       const seq =
         typeof d.seq === 'number' ? d.seq : typeof d.up_to_seq === 'number' ? d.up_to_seq : undefined
       switch (e.type) {
@@ -372,15 +374,16 @@ export class RealtimeClient {
           }
           break
         case 'participant.added':
-          if (cid) this.emit({ type: 'participant_added', conversation_id: cid, user_id: userId })
+          if (cid && userId) this.emit({ type: 'participant_added', conversation_id: cid, user_id: userId, role })
           break
         case 'participant.removed':
-          if (cid) this.emit({ type: 'participant_removed', conversation_id: cid, user_id: userId })
+          if (cid && userId) this.emit({ type: 'participant_removed', conversation_id: cid, user_id: userId })
           break
         case 'participant.updated':
         case 'conversation.updated':
         case 'conversation.deleted':
-          if (cid) this.emit({ type: 'conversation_updated', conversation_id: cid })
+          // @NOTE No snapshot in a sync event: listeners refetch the conversation.
+          if (cid) this.emit({ type: 'conversation_updated', conversation_id: cid, conversation: null })
           break
         default:
           break
@@ -550,12 +553,17 @@ export class RealtimeClient {
         this.userId = frame.user_id
         break
       case 'message_ack': {
-        const t = this.ackTimers.get(frame.client_id)
+        // @NOTE client_id is null only for a message sent without one (REST); nothing is pending for it.
+        const clientId = frame.client_id
+        if (clientId === null) {
+          this.onGap(frame.message.conversation_id, store.receive(frame.message).gapAfter)
+          break
+        }
+        const t = this.ackTimers.get(clientId)
         if (t != null) this.timers.clearTimeout(t)
-        this.ackTimers.delete(frame.client_id)
-        if (frame.message)
-          this.onGap(frame.message.conversation_id, store.ack(frame.client_id, frame.message).gapAfter)
-        else store.discardPending(frame.client_id)
+        this.ackTimers.delete(clientId)
+        if (frame.message) this.onGap(frame.message.conversation_id, store.ack(clientId, frame.message).gapAfter)
+        else store.discardPending(clientId)
         break
       }
       case 'new_message':
@@ -592,13 +600,7 @@ export class RealtimeClient {
       }
       case 'reaction_added':
       case 'reaction_removed': {
-        if (frame.message) {
-          store.replace(frame.message)
-          break
-        }
-        const r = { ...frame, ...(frame.reaction ?? {}) }
-        if (r.message_id && r.emoji && r.user_id)
-          store.react(r.message_id, r.emoji, r.user_id, frame.type === 'reaction_added', r.conversation_id)
+        store.react(frame.message_id, frame.emoji, frame.user_id, frame.type === 'reaction_added', frame.conversation_id)
         break
       }
       case 'typing_indicator':

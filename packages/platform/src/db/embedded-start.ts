@@ -9,7 +9,7 @@ import { PgliteWorker } from './pglite-worker-client'
 export interface EmbeddedStart {
   worker: PgliteWorker
   /** Releases the data directory's lock (the database calls it when closed). */
-  unlock(): void
+  unlock: () => void
 }
 
 /**

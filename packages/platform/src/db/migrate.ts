@@ -35,7 +35,7 @@ export async function migrateSchema(db: Db, schema: string, migrations: Migratio
     migrationLockTableName: 'migrations_lock',
   })
   const { error, results } = await migrator.migrateToLatest()
-  if (error) throw error
+  if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error })
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 

@@ -117,7 +117,7 @@ describe(RedisStreamsBus.name, () => {
       .flatMap((l) => l.parsed())
       .find((line) => line.msg === 'event dead-lettered after repeated failures')
     expect(logLine).toMatchObject({ eventId: poison.id, type: 'thing.poisoned', consumer: 'bustest.effects', attempts: 3 })
-    const metrics = await nodes.map((n) => n.metrics.registry.getSingleMetricAsString('parley_event_bus_dead_lettered_total'))
+    const metrics = nodes.map((n) => n.metrics.registry.getSingleMetricAsString('parley_event_bus_dead_lettered_total'))
     expect((await Promise.all(metrics)).join('\n')).toMatch(/parley_event_bus_dead_lettered_total 1/)
   })
 

@@ -1,8 +1,7 @@
-import { authenticate, bearerAuth, notFound, principalOf, type App } from '@parley/platform'
+import { authenticate, bearerAuth, notFound, principalOf, problems, type App } from '@parley/platform'
 import { z } from 'zod'
 import type { AuthContext } from '../context'
 import { avatarTooLarge, missingFile } from '../errors'
-import { problems } from '../problem.schema'
 import { UserSchema } from '../users/users.schema'
 import { AVATAR_MAX_BYTES, readAvatar, removeAvatar, setAvatar } from './avatar.service'
 

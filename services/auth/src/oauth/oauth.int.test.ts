@@ -230,7 +230,7 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     expect(unlink.body.type).toBe('/problems/last-sign-in-method')
 
     expect((await c.post('/api/auth/forgot-password/', { email: a.email })).status).toBe(202)
-    const mails = (await t.platform.mailer.outbox()) as Array<{ to: string; text: string }>
+    const mails = t.platform.mailer.outbox() as Array<{ to: string; text: string }>
     const token = /token=([\w-]{43})/.exec(mails.find((m) => m.to === a.email)!.text)![1]
     expect((await c.post('/api/auth/reset-password/', { token, new_password: 'first real password' })).status).toBe(200)
     const again = await c.post('/api/auth/login/', { email: a.email, password: 'first real password' })

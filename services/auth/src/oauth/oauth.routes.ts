@@ -4,13 +4,14 @@ import {
   PageQuerySchema,
   pageOffset,
   principalOf,
+  problems,
+  ProblemSchema,
   toPage,
   type App,
 } from '@parley/platform'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AuthContext } from '../context'
-import { problems, ProblemSchema } from '../problem.schema'
 import { isOpaqueToken, newOpaqueToken } from '../tokens/opaque-tokens'
 import { OAuthFailure } from './oauth.errors'
 import { presentLink, presentProvider } from './oauth.presenter'

@@ -30,7 +30,7 @@ export class RevocationPublisher {
         this.retryLater(r, FIRST_DELAY_MS)
       }
     }
-    if (failure) throw failure
+    if (failure) throw failure instanceof Error ? failure : new Error('revocation failed', { cause: failure })
   }
 
   /** Like {@link apply}, for callers whose change stands anyway (it is committed): never throws. */

@@ -170,14 +170,18 @@ export async function liveRevokedSessions(db: Db, now: Date) {
 }
 
 /** The live deny-list entry of one session, if any. */
-export async function liveRevokedSession(db: Db, sessionId: string, now: Date) {
-  return (await db
+export async function liveRevokedSession(
+  db: Db,
+  sessionId: string,
+  now: Date,
+): Promise<{ session_id: string; revoked_until: Date } | undefined> {
+  return db
     .withSchema('auth')
     .selectFrom('revoked_sessions')
     .select(['session_id', 'revoked_until'])
     .where('session_id', '=', sessionId)
     .where('revoked_until', '>', now)
-    .executeTakeFirst()) as { session_id: string; revoked_until: Date } | undefined
+    .executeTakeFirst()
 }
 
 export async function deleteExpiredRevocations(db: Db, now: Date) {

@@ -1,7 +1,6 @@
-import type { App } from '@parley/platform'
+import { problems, type App } from '@parley/platform'
 import { z } from 'zod'
 import type { AuthContext } from '../context'
-import { problems } from '../problem.schema'
 import { RefreshSchema, TokenPairSchema } from '../users/users.schema'
 import { endSession, refreshSession } from './sessions.service'
 

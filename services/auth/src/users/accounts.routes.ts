@@ -2,6 +2,7 @@ import {
   authenticate,
   bearerAuth,
   principalOf,
+  problems,
   serviceUnavailable,
   tooManyRequests,
   type App,
@@ -9,7 +10,6 @@ import {
 import type { FastifyRequest } from 'fastify'
 import type { AuthContext } from '../context'
 import { forgotPassword, resetPassword } from '../passwords/password-reset.service'
-import { problems } from '../problem.schema'
 import { changePassword, currentUser, login, register } from './accounts.service'
 import { presentUser } from './users.presenter'
 import {

@@ -1,3 +1,4 @@
+import { busEvent } from '@parley/contracts'
 import {
   isUniqueViolation,
   newId,
@@ -46,11 +47,7 @@ export async function publishUser(
   type: 'user.registered' | 'user.updated',
   user: UserRow,
 ) {
-  await ctx.platform.bus.publish(tx, 'auth', {
-    type,
-    tenantId: user.tenant_id,
-    payload: userEventPayload(user),
-  })
+  await ctx.platform.bus.publish(tx, 'auth', busEvent(type, user.tenant_id, userEventPayload(user)))
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { UserSnapshotPayload } from '@parley/contracts'
 import type { UserBody } from './users.schema'
 import type { UserRow } from './users.repository'
 
@@ -25,7 +26,7 @@ export function presentUser(row: UserRow): UserBody {
 }
 
 /** The `user.registered` / `user.updated` payload: a full snapshot (docs/PLATFORM.md). */
-export function userEventPayload(row: UserRow) {
+export function userEventPayload(row: UserRow): UserSnapshotPayload {
   return {
     user_id: row.id,
     tenant_id: row.tenant_id,

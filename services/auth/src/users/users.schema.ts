@@ -1,3 +1,4 @@
+import { LoginResponseSchema, TokenPairSchema, UserSchema } from '@parley/contracts'
 import { z } from 'zod'
 import { MAX_PASSWORD_LENGTH } from '../passwords/password-rules'
 
@@ -18,21 +19,8 @@ export const EmailSchema = z.string().trim().max(254).pipe(z.email('Enter a vali
 
 const PasswordSchema = z.string().min(1, 'This field may not be blank.').max(MAX_PASSWORD_LENGTH)
 
-/** The user as every auth endpoint shows it. Never the password hash. */
-export const UserSchema = z.object({
-  id: z.uuid(),
-  person_id: z
-    .string()
-    .regex(/^[1-9]\d{5}$/)
-    .describe('Random 6-digit id people share to find each other.'),
-  email: z.string(),
-  username: z.string(),
-  first_name: z.string(),
-  last_name: z.string(),
-  avatar_url: z.string().nullable().describe('Path of the avatar image (WebP, 256×256), or null.'),
-  tenant_id: z.uuid(),
-  date_joined: z.string().describe('ISO 8601 timestamp.'),
-})
+export { LoginResponseSchema, TokenPairSchema, UserSchema }
+
 export type UserBody = z.infer<typeof UserSchema>
 
 export const RegisterSchema = z
@@ -62,12 +50,6 @@ export const LoginSchema = z
   .strict()
 export type LoginInput = z.infer<typeof LoginSchema>
 
-export const TokenPairSchema = z.object({
-  access: z.string().describe('EdDSA-signed JWT, `Authorization: Bearer <access>`.'),
-  refresh: z.string().describe('Opaque refresh token; rotated on every use.'),
-})
-
-export const LoginResponseSchema = TokenPairSchema.extend({ user: UserSchema })
 
 export const RefreshSchema = z.object({ refresh: z.string().min(1).max(512) }).strict()
 

@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage } from '@parley/platform'
+import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ContactsContext } from '../context'
@@ -27,7 +27,7 @@ export function blockRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'People I blocked',
           security: bearerAuth,
           querystring: listQuery(BLOCK_ORDERINGS, '-created_at'),
-          response: { 200: pageOf(BlockSchema) },
+          response: { 200: pageOf(BlockSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -47,7 +47,7 @@ export function blockRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
             'Removes an existing contact (contact.removed), cancels pending invites between the two and publishes user.blocked. 201 when blocked now, 200 when already blocked.',
           security: bearerAuth,
           params: PersonIdParamsSchema,
-          response: { 200: BlockSchema, 201: BlockSchema },
+          response: { 200: BlockSchema, 201: BlockSchema, ...problems(400, 401, 404, 429) },
         },
       },
       async (request, reply) => {
@@ -66,7 +66,7 @@ export function blockRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           description: 'Publishes user.unblocked. A removed contact is not restored.',
           security: bearerAuth,
           params: PersonIdParamsSchema,
-          response: { 204: z.null().describe('Unblocked') },
+          response: { 204: z.null().describe('Unblocked'), ...problems(400, 401, 404, 429) },
         },
       },
       async (request, reply) => {

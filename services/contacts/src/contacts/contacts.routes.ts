@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage } from '@parley/platform'
+import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ContactsContext } from '../context'
@@ -22,7 +22,7 @@ export function contactRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'My accepted contacts, each with its room_id',
           security: bearerAuth,
           querystring: listQuery(CONTACT_ORDERINGS, 'username'),
-          response: { 200: pageOf(ContactSchema) },
+          response: { 200: pageOf(ContactSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -41,7 +41,7 @@ export function contactRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           description: 'Publishes contact.removed; the direct conversation becomes read-only.',
           security: bearerAuth,
           params: PersonIdParamsSchema,
-          response: { 204: z.null().describe('Removed') },
+          response: { 204: z.null().describe('Removed'), ...problems(400, 401, 404, 429) },
         },
       },
       async (request, reply) => {
@@ -59,7 +59,7 @@ export function contactRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'Whether I may use a room (the direct conversation of one of my contacts)',
           security: bearerAuth,
           body: RoomAccessSchema,
-          response: { 200: RoomAccessResultSchema },
+          response: { 200: RoomAccessResultSchema, ...problems(400, 401, 413, 429) },
         },
       },
       async (request) => ({ has_access: await checkRoomAccess(ctx, principalOf(request), request.body.room_id) }),

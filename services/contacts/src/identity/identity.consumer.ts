@@ -1,18 +1,7 @@
+import { UserSnapshotPayloadSchema } from '@parley/contracts'
 import type { Consumer, Logger } from '@parley/platform'
-import { z } from 'zod'
-import { SCHEMA } from '../context'
+import { SCHEMA } from '../db/schema'
 import { upsertAuthSnapshot } from './identity.repository'
-
-const UserSnapshotSchema = z.object({
-  user_id: z.uuid(),
-  tenant_id: z.string().min(1),
-  person_id: z.string().regex(/^[1-9]\d{5}$/),
-  email: z.string().nullish(),
-  username: z.string().nullish(),
-  first_name: z.string().nullish(),
-  last_name: z.string().nullish(),
-  avatar_url: z.string().nullish(),
-})
 
 /**
  * Projects auth's users into `contacts.identities` (SPEC section 1: each service keeps its own
@@ -25,7 +14,7 @@ export function identityConsumer(log: Logger): Consumer {
     schema: SCHEMA,
     types: ['user.registered', 'user.updated'],
     async handle(event, tx) {
-      const parsed = UserSnapshotSchema.safeParse(event.payload)
+      const parsed = UserSnapshotPayloadSchema.safeParse(event.payload)
       if (!parsed.success) {
         // @NOTE Retrying cannot fix a malformed payload, and a retry loop would hold back every later auth event.
         log.warn({ eventId: event.id, type: event.type, issues: parsed.error.issues }, 'ignored malformed user event')

@@ -1,6 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
-import { SCHEMA } from '../context'
+import { SCHEMA } from '../db/schema'
 import type { ColumnAlias } from '../shared/paging'
 
 export type PresenceStatus = 'online' | 'away' | 'busy' | 'offline'

@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, principalOf, registerServiceProbes } from '@parley/platform'
+import { authenticate, bearerAuth, principalOf, problems, registerServiceProbes } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { ContactsContext } from '../context'
 import { presentProfile, presentSearchHit } from './identity.presenter'
@@ -22,7 +22,7 @@ export function identityRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           tags,
           summary: 'My chat identity (created on first access)',
           security: bearerAuth,
-          response: { 200: ProfileSchema },
+          response: { 200: ProfileSchema, ...problems(401, 429) },
         },
       },
       async (request) => presentProfile(await getProfile(ctx, principalOf(request))),
@@ -38,7 +38,7 @@ export function identityRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           description: 'username, email and avatar come from the auth service and are read-only here.',
           security: bearerAuth,
           body: UpdateProfileSchema,
-          response: { 200: ProfileSchema },
+          response: { 200: ProfileSchema, ...problems(400, 401, 413, 429) },
         },
       },
       async (request) => presentProfile(await updateProfile(ctx, principalOf(request), request.body)),
@@ -63,7 +63,7 @@ export function identityRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
             '404 when nobody has that person_id in your tenant, or when that person blocked you. Limited to 30 per minute.',
           security: bearerAuth,
           body: SearchSchema,
-          response: { 200: SearchResultSchema },
+          response: { 200: SearchResultSchema, ...problems(400, 401, 404, 413, 429) },
         },
       },
       async (request) =>

@@ -1,20 +1,9 @@
+import { ChatProfileSchema } from '@parley/contracts'
 import { z } from 'zod'
 import { PersonIdParamsSchema, PersonSchema } from '../shared/person.presenter'
 
 /** The caller's own chat identity (SPEC section 5). */
-export const ProfileSchema = z.object({
-  user_id: z.uuid(),
-  person_id: z.string(),
-  username: z.string().nullable().describe('From the auth service; null until its user event arrives.'),
-  email: z.string().nullable().describe('From the auth service; only ever shown to its owner.'),
-  first_name: z.string(),
-  last_name: z.string(),
-  bio: z.string(),
-  status: z.string().describe('A short custom status line ("In a meeting"); not presence, which the chat service owns.'),
-  avatar_url: z.string().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-})
+export const ProfileSchema = ChatProfileSchema
 
 const singleLine = /^[^\r\n]*$/
 

@@ -1,13 +1,7 @@
+import { UserPresenceChangedPayloadSchema } from '@parley/contracts'
 import type { Consumer, DomainEvent, Logger, Tx } from '@parley/platform'
-import { z } from 'zod'
-import { SCHEMA } from '../context'
+import { SCHEMA } from '../db/schema'
 import { applyPresence, type PresenceChange } from './identity.repository'
-
-const PresenceChangedSchema = z.object({
-  user_id: z.uuid(),
-  status: z.enum(['online', 'away', 'busy', 'offline']),
-  last_seen: z.iso.datetime({ offset: true }).nullable(),
-})
 
 /**
  * Projects chat's `user.presence_changed` onto `contacts.identities`, for the contact list.
@@ -29,7 +23,7 @@ export function presenceConsumer(log: Logger): Consumer {
   async function apply(events: DomainEvent[], tx: Tx) {
     const changes: PresenceChange[] = []
     for (const event of events) {
-      const parsed = PresenceChangedSchema.safeParse(event.payload)
+      const parsed = UserPresenceChangedPayloadSchema.safeParse(event.payload)
       if (!parsed.success) {
         // @NOTE Retrying cannot fix a malformed payload, and a retry loop would hold back every later chat event.
         log.warn(

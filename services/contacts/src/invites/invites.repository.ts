@@ -1,5 +1,5 @@
 import type { Db } from '@parley/platform'
-import { SCHEMA } from '../context'
+import { SCHEMA } from '../db/schema'
 import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
 import { columnsOf, pageRows, whereSearch } from '../shared/paging'

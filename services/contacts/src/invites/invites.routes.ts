@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage } from '@parley/platform'
+import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ContactsContext } from '../context'
@@ -33,7 +33,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
             'Answers 201 with the new pending invite. If that person already invited you, their invite is accepted instead and 200 answers it (status accepted, with room_id).',
           security: bearerAuth,
           body: SendInviteSchema,
-          response: { 200: InviteSchema, 201: InviteSchema },
+          response: { 200: InviteSchema, 201: InviteSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request, reply) => {
@@ -51,7 +51,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'Pending invites addressed to me, with their senders',
           security: bearerAuth,
           querystring: InviteListQuery,
-          response: { 200: pageOf(InviteSchema) },
+          response: { 200: pageOf(InviteSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -69,7 +69,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'My pending invites',
           security: bearerAuth,
           querystring: InviteListQuery,
-          response: { 200: pageOf(InviteSchema) },
+          response: { 200: pageOf(InviteSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -87,7 +87,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'Cancel one of my pending invites',
           security: bearerAuth,
           params: InviteIdParamsSchema,
-          response: { 204: z.null().describe('Cancelled') },
+          response: { 204: z.null().describe('Cancelled'), ...problems(400, 401, 404, 409, 429) },
         },
       },
       async (request, reply) => {
@@ -106,7 +106,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           description: 'Accepting creates the contact and its direct conversation (room_id) and publishes contact.accepted.',
           security: bearerAuth,
           body: AnswerInviteSchema,
-          response: { 200: InviteSchema },
+          response: { 200: InviteSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request) => {
@@ -124,7 +124,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'My sent invites that were rejected',
           security: bearerAuth,
           querystring: InviteListQuery,
-          response: { 200: pageOf(InviteSchema) },
+          response: { 200: pageOf(InviteSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -142,7 +142,7 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           summary: 'Delete one of my rejected invites',
           security: bearerAuth,
           body: InviteIdBodySchema,
-          response: { 204: z.null().describe('Deleted') },
+          response: { 204: z.null().describe('Deleted'), ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request, reply) => {

@@ -1,5 +1,6 @@
+import { containsPattern, parseOrdering, prefixPattern } from '@parley/platform'
 import { sql, type SelectQueryBuilder } from 'kysely'
-import { likePattern, parseOrdering, type ListOptions } from './lists'
+import type { ListOptions } from './lists'
 
 /** A column to select and the name it gets in the row (`['o.username', 'o_username']`). */
 export type ColumnAlias = [column: string, alias: string]
@@ -13,7 +14,7 @@ export async function pageRows<DB, TB extends keyof DB, O>(
   options: ListOptions & { columns: ColumnAlias[]; fields: Record<string, string>; tiebreak: string },
 ): Promise<{ count: number; rows: Array<Record<string, unknown>> }> {
   const counted = await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
-  const [field, direction] = parseOrdering(options.ordering)
+  const [{ field, direction }] = parseOrdering(options.ordering)
   const column = options.fields[field]
   if (!column) throw new Error(`ordering ${options.ordering} is not whitelisted`)
   const rows = await base
@@ -33,9 +34,8 @@ export function whereSearch<DB, TB extends keyof DB, O>(
   alias: string,
 ): SelectQueryBuilder<DB, TB, O> {
   if (!search) return qb
-  const pattern = likePattern(search)
   return qb.where(
-    sql<boolean>`(${sql.ref(`${alias}.username`)} ilike ${`%${pattern}%`} or ${sql.ref(`${alias}.person_id`)} like ${`${pattern}%`})`,
+    sql<boolean>`(${sql.ref(`${alias}.username`)} ilike ${containsPattern(search)} or ${sql.ref(`${alias}.person_id`)} like ${prefixPattern(search)})`,
   )
 }
 

@@ -1,8 +1,7 @@
-import type { Db } from '@parley/platform'
+import { containsPattern, type Db, type OrderTerm } from '@parley/platform'
 import { sql } from 'kysely'
 import type { Owner } from '../shared/owner'
 import { clearDefault } from '../shared/defaults'
-import { containsPattern, type OrderTerm } from '../shared/list-query'
 
 export type AddressType = 'home' | 'work' | 'billing' | 'shipping' | 'other'
 

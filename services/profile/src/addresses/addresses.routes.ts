@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, pageOf, principalOf, toPage } from '@parley/platform'
+import { authenticate, bearerAuth, pageOf, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ProfileContext } from '../context'
@@ -36,7 +36,7 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           description: 'Paged; `search` matches city, line1 and zip_code; `ordering` e.g. `-created_at` or `city,-updated_at`.',
           security: bearerAuth,
           querystring: AddressListQuerySchema,
-          response: { 200: pageOf(AddressSchema) },
+          response: { 200: pageOf(AddressSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -54,7 +54,7 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           summary: 'Add an address (one per type; at most one default)',
           security: bearerAuth,
           body: CreateAddressSchema,
-          response: { 201: AddressSchema },
+          response: { 201: AddressSchema, ...problems(400, 401, 409, 413, 429) },
         },
       },
       async (request, reply) => {
@@ -67,7 +67,7 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       '/profiles/addresses/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'One of my addresses', security: bearerAuth, params: IdParamsSchema, response: { 200: AddressSchema } },
+        schema: { tags, summary: 'One of my addresses', security: bearerAuth, params: IdParamsSchema, response: { 200: AddressSchema, ...problems(400, 401, 404, 429) } },
       },
       async (request) => presentAddress(await getAddress(ctx, ownerOf(principalOf(request)), request.params.id)),
     )
@@ -82,7 +82,7 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           security: bearerAuth,
           params: IdParamsSchema,
           body: CreateAddressSchema,
-          response: { 200: AddressSchema },
+          response: { 200: AddressSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request) =>
@@ -99,7 +99,7 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           security: bearerAuth,
           params: IdParamsSchema,
           body: UpdateAddressSchema,
-          response: { 200: AddressSchema },
+          response: { 200: AddressSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request) =>
@@ -110,7 +110,7 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       '/profiles/addresses/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'Delete an address', security: bearerAuth, params: IdParamsSchema, response: { 204: z.null() } },
+        schema: { tags, summary: 'Delete an address', security: bearerAuth, params: IdParamsSchema, response: { 204: z.null(), ...problems(400, 401, 404, 429) } },
       },
       async (request, reply) => {
         await removeAddress(ctx, ownerOf(principalOf(request)), request.params.id)

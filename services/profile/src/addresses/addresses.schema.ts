@@ -1,6 +1,6 @@
+import { listQuerySchema, orderingListSchema } from '@parley/platform'
 import { z } from 'zod'
 import { PhoneSchema, TimestampSchema, optionalText, requiredText } from '../shared/fields'
-import { listQuerySchema } from '../shared/list-query'
 import { isCountryCode } from './countries'
 
 export const ADDRESS_TYPES = ['home', 'work', 'billing', 'shipping', 'other'] as const
@@ -47,7 +47,10 @@ export type UpdateAddressInput = z.infer<typeof UpdateAddressSchema>
 
 export const ADDRESS_ORDERING = ['created_at', 'updated_at', 'address_type', 'city', 'country', 'is_default'] as const
 export const ADDRESS_SEARCH = ['city', 'line1', 'zip_code'] as const
-export const AddressListQuerySchema = listQuerySchema({ orderingFields: ADDRESS_ORDERING, searchFields: ADDRESS_SEARCH })
+export const AddressListQuerySchema = listQuerySchema({
+  ordering: orderingListSchema(ADDRESS_ORDERING),
+  search: `Case-insensitive substring match on ${ADDRESS_SEARCH.join(', ')}`,
+}).strict()
 export type AddressListQuery = z.infer<typeof AddressListQuerySchema>
 
 export const AddressSchema = z.object({

@@ -1,7 +1,6 @@
-import { isUniqueViolation, isUuid, newId, pageOffset } from '@parley/platform'
+import { isUniqueViolation, isUuid, newId, orderTerms, pageOffset } from '@parley/platform'
 import type { ProfileContext } from '../context'
 import { addressNotFound, addressTypeTaken } from '../errors'
-import { orderTerms } from '../shared/list-query'
 import type { Owner } from '../shared/owner'
 import { withOwnerLock } from '../shared/owner-lock'
 import {

@@ -1,7 +1,6 @@
-import type { Db } from '@parley/platform'
+import { containsPattern, type Db, type OrderTerm } from '@parley/platform'
 import { sql } from 'kysely'
 import { clearDefault } from '../shared/defaults'
-import { containsPattern, type OrderTerm } from '../shared/list-query'
 import type { Owner } from '../shared/owner'
 import type { CardBrand, CardType } from './card-number'
 

@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, pageOf, principalOf, toPage } from '@parley/platform'
+import { authenticate, bearerAuth, pageOf, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { ProfileContext } from '../context'
@@ -31,7 +31,7 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           description: 'Paged; `search` matches holder, brand and last four; `ordering` e.g. `-created_at` or `expiry`.',
           security: bearerAuth,
           querystring: CardListQuerySchema,
-          response: { 200: pageOf(CardSchema) },
+          response: { 200: pageOf(CardSchema), ...problems(400, 401, 429) },
         },
       },
       async (request) => {
@@ -51,7 +51,7 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           summary: 'Save a card (at most 4; no CVV; the number is kept only as brand, last four and a fingerprint)',
           security: bearerAuth,
           body: CreateCardSchema,
-          response: { 201: CardSchema },
+          response: { 201: CardSchema, ...problems(400, 401, 409, 413, 429) },
         },
       },
       async (request, reply) => {
@@ -64,7 +64,7 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       '/profiles/cards/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'One of my cards (masked)', security: bearerAuth, params: IdParamsSchema, response: { 200: CardSchema } },
+        schema: { tags, summary: 'One of my cards (masked)', security: bearerAuth, params: IdParamsSchema, response: { 200: CardSchema, ...problems(400, 401, 404, 429) } },
       },
       async (request) => presentCard(await getCard(ctx, ownerOf(principalOf(request)), request.params.id), ctx.now()),
     )
@@ -79,7 +79,7 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           security: bearerAuth,
           params: IdParamsSchema,
           body: ReplaceCardSchema,
-          response: { 200: CardSchema },
+          response: { 200: CardSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request) =>
@@ -96,7 +96,7 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           security: bearerAuth,
           params: IdParamsSchema,
           body: UpdateCardSchema,
-          response: { 200: CardSchema },
+          response: { 200: CardSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request) =>
@@ -107,7 +107,7 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       '/profiles/cards/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'Remove a card', security: bearerAuth, params: IdParamsSchema, response: { 204: z.null() } },
+        schema: { tags, summary: 'Remove a card', security: bearerAuth, params: IdParamsSchema, response: { 204: z.null(), ...problems(400, 401, 404, 429) } },
       },
       async (request, reply) => {
         await removeCard(ctx, ownerOf(principalOf(request)), request.params.id)

@@ -1,6 +1,6 @@
+import { listQuerySchema, orderingListSchema } from '@parley/platform'
 import { z } from 'zod'
 import { TimestampSchema, requiredText } from '../shared/fields'
-import { listQuerySchema } from '../shared/list-query'
 import { CARD_BRANDS, CARD_TYPES } from './card-number'
 
 const ExpiryMonthSchema = z.int().min(1).max(12).describe('1 to 12')
@@ -38,7 +38,10 @@ export type UpdateCardInput = z.infer<typeof UpdateCardSchema>
 
 export const CARD_ORDERING = ['created_at', 'updated_at', 'card_brand', 'card_holder_name', 'expiry', 'is_default'] as const
 export const CARD_SEARCH = ['card_holder_name', 'card_brand', 'last4'] as const
-export const CardListQuerySchema = listQuerySchema({ orderingFields: CARD_ORDERING, searchFields: CARD_SEARCH })
+export const CardListQuerySchema = listQuerySchema({
+  ordering: orderingListSchema(CARD_ORDERING),
+  search: `Case-insensitive substring match on ${CARD_SEARCH.join(', ')}`,
+}).strict()
 export type CardListQuery = z.infer<typeof CardListQuerySchema>
 
 export const CardSchema = z.object({

@@ -1,7 +1,6 @@
-import { fieldError, isUniqueViolation, isUuid, newId, pageOffset, validationFailed } from '@parley/platform'
+import { fieldError, isUniqueViolation, isUuid, newId, orderTerms, pageOffset, validationFailed } from '@parley/platform'
 import type { ProfileContext } from '../context'
 import { cardLimitReached, cardNotFound, duplicateCard } from '../errors'
-import { orderTerms } from '../shared/list-query'
 import type { Owner } from '../shared/owner'
 import { withOwnerLock } from '../shared/owner-lock'
 import { checkCardNumber, isExpired } from './card-number'

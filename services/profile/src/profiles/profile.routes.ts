@@ -1,4 +1,4 @@
-import { authenticate, bearerAuth, principalOf, registerServiceProbes } from '@parley/platform'
+import { authenticate, bearerAuth, principalOf, problems, registerServiceProbes } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { ProfileContext } from '../context'
 import { refuseFields } from '../shared/fields'
@@ -26,7 +26,7 @@ export function profileRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           tags,
           summary: 'My profile (created on first access)',
           security: bearerAuth,
-          response: { 200: ProfileSchema },
+          response: { 200: ProfileSchema, ...problems(401, 429) },
         },
       },
       async (request) => presentProfile(await getProfile(ctx, ownerOf(principalOf(request)))),
@@ -42,7 +42,7 @@ export function profileRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           summary: 'Replace my profile (every editable field; null clears one)',
           security: bearerAuth,
           body: ReplaceProfileSchema,
-          response: { 200: ProfileSchema },
+          response: { 200: ProfileSchema, ...problems(400, 401, 413, 429) },
         },
       },
       async (request) =>
@@ -59,7 +59,7 @@ export function profileRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
           summary: 'Change some fields of my profile',
           security: bearerAuth,
           body: UpdateProfileSchema,
-          response: { 200: ProfileSchema },
+          response: { 200: ProfileSchema, ...problems(400, 401, 413, 429) },
         },
       },
       async (request) =>

@@ -30,7 +30,7 @@ export function OAuthCompletePage() {
         queryClient.clear()
         session.setTokens(res)
         queryClient.setQueryData(['me'], res.user)
-        navigate(res.return_to || '/chats', { replace: true })
+        void navigate(res.return_to || '/chats', { replace: true })
       })
       .catch((err: unknown) => setError(errorMessage(err)))
   }, [params, navigate])

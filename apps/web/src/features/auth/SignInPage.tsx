@@ -30,7 +30,7 @@ export function SignInPage() {
       await signIn(v.email.trim(), v.password, v.tenant.trim() || undefined)
       if (v.tenant.trim()) localStorage.setItem('parley.tenant', v.tenant.trim())
       else localStorage.removeItem('parley.tenant')
-      navigate(from, { replace: true })
+      void navigate(from, { replace: true })
     } catch (err) {
       setFormError(applyApiErrors(err, setError, ['email', 'password', 'tenant']))
     }

@@ -38,7 +38,7 @@ export function SignUpPage() {
     try {
       await signIn(v.email.trim(), v.password, tenant)
       if (tenant) localStorage.setItem('parley.tenant', tenant)
-      navigate('/chats', { replace: true })
+      void navigate('/chats', { replace: true })
     } catch (err) {
       setFormError(applyApiErrors(err, setError, FIELDS) ?? 'Account created. Please sign in.')
     }

@@ -17,7 +17,7 @@ export function ChannelsPage() {
     mutationFn: (id: string) => chat.join(id),
     onSuccess: (_d, id) => {
       void qc.invalidateQueries({ queryKey: ['conversations'] })
-      navigate(`/chats/${id}`)
+      void navigate(`/chats/${id}`)
     },
   })
   return (

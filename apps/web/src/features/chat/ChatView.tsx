@@ -6,7 +6,7 @@ import { Avatar } from '../../components/Avatar'
 import { Icon } from '../../components/Icon'
 import { ApiError, errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
-import type { Conversation, Message, Participant } from '../../lib/types'
+import type { Conversation, DirectPeer, Message, Participant } from '../../lib/types'
 import { tickFor } from '../../realtime/chat-store'
 import { useConversationState, usePresence } from '../../realtime/hooks'
 import { Composer } from './Composer'
@@ -16,8 +16,7 @@ import { MembersPanel } from './MembersPanel'
 import { MessageItem, PendingItem, type MessageActions } from './MessageItem'
 
 function replyId(m: Message): string | null {
-  if (!m.reply_to) return null
-  return typeof m.reply_to === 'string' ? m.reply_to : m.reply_to.id
+  return m.reply_to
 }
 
 export function ChatView({ conversationId }: { conversationId: string }) {
@@ -43,12 +42,12 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     queryKey: ['participants', conversationId],
     queryFn: () => chat.participants(conversationId),
   })
-  const participants = useMemo<Participant[]>(
+  const participants = useMemo<Array<Participant | DirectPeer>>(
     () => partsQ.data ?? conv?.participants ?? [],
     [partsQ.data, conv?.participants],
   )
   const me = participants.find((p) => p.user_id === dir.meId)
-  const myRole = me?.role ?? conv?.my_role ?? conv?.role ?? 'member'
+  const myRole = me?.role ?? conv?.my_role ?? 'member'
   const isAdmin = myRole === 'owner' || myRole === 'admin'
 
   // Receipt positions of the members, kept live by read/delivery frames afterwards.
@@ -194,7 +193,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const peerPresence = usePresence(peer?.userId)
   const title = conv ? conversationTitle(conv, dir) : 'Conversation'
   const typingNames = Object.keys(state.typing).map(nameOf)
-  const readOnly = !!(conv?.is_read_only || conv?.read_only)
+  const readOnly = !!conv?.is_read_only
   const canPost = !readOnly && (conv?.type !== 'channel' || isAdmin)
   const notFound = loadError instanceof ApiError && loadError.status === 404
 

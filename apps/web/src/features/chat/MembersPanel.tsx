@@ -5,12 +5,12 @@ import { Avatar } from '../../components/Avatar'
 import { FormMessage } from '../../components/Field'
 import { ApiError, errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
-import type { Conversation, Participant, Role } from '../../lib/types'
+import type { Conversation, DirectPeer, Participant, Role } from '../../lib/types'
 import { participantName, useDirectory } from './directory'
 
 interface Props {
   conversation: Conversation
-  participants: Participant[]
+  participants: Array<Participant | DirectPeer>
   myRole: Role
   meId: string | null
   onClose(): void
@@ -67,7 +67,7 @@ export function MembersPanel({ conversation: c, participants, myRole, meId, onCl
     mutationFn: () => chat.remove(c.id),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['conversations'] })
-      navigate('/chats')
+      void navigate('/chats')
     },
     onError: fail,
   })

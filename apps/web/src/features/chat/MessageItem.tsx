@@ -20,7 +20,7 @@ export function TickMark({ tick }: { tick: Tick }) {
 }
 
 function attachmentName(a: Attachment, fallback?: string): string {
-  return a.filename ?? a.name ?? fallback ?? decodeURIComponent(a.url.split('/').pop()?.split('?')[0] || 'file')
+  return a.filename ?? fallback ?? decodeURIComponent(a.url.split('/').pop()?.split('?')[0] || 'file')
 }
 
 /** `caption` names a lone attachment that has no filename of its own (we send the file name as content). */

@@ -24,7 +24,7 @@ export function NewConversationDialog({ type: initialType, onClose }: { type: 'g
     onSuccess: (c) => {
       void qc.invalidateQueries({ queryKey: ['conversations'] })
       onClose()
-      navigate(`/chats/${c.id}`)
+      void navigate(`/chats/${c.id}`)
     },
     onError: (err) => setNameError(err instanceof ApiError ? err.field('name') : undefined),
   })

@@ -4,7 +4,7 @@ import { useMemo } from 'react'
 import { useMe } from '../../app/auth'
 import { contacts as contactsApi } from '../../lib/endpoints'
 import { contactPerson, displayName, type PersonView } from '../../lib/people'
-import type { Conversation, Participant } from '../../lib/types'
+import type { Conversation, DirectPeer, Participant } from '../../lib/types'
 
 export function useContacts(opts: { fresh?: boolean } = {}) {
   return useQuery({ queryKey: ['contacts'], queryFn: contactsApi.list, refetchOnMount: opts.fresh ? 'always' : true })
@@ -35,7 +35,7 @@ export function useDirectory(opts: { fresh?: boolean } = {}): Directory {
   }, [contacts.data, me.data?.id])
 }
 
-export function participantName(p: Participant): string {
+export function participantName(p: Participant | DirectPeer): string {
   return displayName(p as never)
 }
 

@@ -37,7 +37,7 @@ export function AppShell() {
             className="btn btn--ghost"
             onClick={async () => {
               await signOut()
-              navigate('/sign-in', { replace: true })
+              void navigate('/sign-in', { replace: true })
             }}
           >
             Sign out

@@ -151,7 +151,7 @@ function AddressForm({
 export function AddressesCard() {
   const qc = useQueryClient()
   const q = useQuery({ queryKey: ['addresses'], queryFn: api.addresses })
-  const [mode, setMode] = useState<'list' | 'new' | string>('list')
+  const [mode, setMode] = useState<'list' | 'new' | (string & {})>('list')
   const del = useMutation({
     mutationFn: api.deleteAddress,
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['addresses'] }),
