@@ -7,7 +7,10 @@ import { ensureWebBuilt } from './web-build'
 const USAGE = `Usage:
   parley start                      every service in one process (the default)
   parley serve <service> [...]      only these services (${SERVICE_NAMES.join(', ')})
-  parley tenants create <slug>      create a tenant (for TENANT_SIGNUP=closed)`
+  parley tenants create <slug>      create a tenant (for TENANT_SIGNUP=closed)
+  parley backup FILE                back up the embedded install (also while it runs)
+  parley restore FILE               restore a backup (--database-url: into PostgreSQL)
+  parley migrate --to URL           move the embedded install to PostgreSQL`
 
 const print = (line: string) => process.stdout.write(`${line}\n`)
 const fail = (message: string): never => {
@@ -28,6 +31,10 @@ async function serve(names: readonly ServiceName[]) {
   ])
   const server = await buildServer(platform, modules)
   await server.app.listen({ port: config.http.port, host: config.http.host })
+  // Embedded: `parley backup` reaches this process (which holds PGlite) on a local socket.
+  const control = platform.database.pglite
+    ? await (await import('./backup/control')).startControlChannel({ database: platform.database, dataDir: config.dataDir, log: platform.log })
+    : undefined
   // @NOTE From process start, module loading included: what a person waits for.
   const seconds = process.uptime().toFixed(1)
   const storage = config.db.url ? 'PostgreSQL' : `PGlite in ${config.dataDir}`
@@ -42,6 +49,7 @@ async function serve(names: readonly ServiceName[]) {
     closing = true
     platform.log.info({ signal }, 'shutting down')
     try {
+      await control?.close()
       await server.close()
       process.exit(0)
     } catch (err) {
@@ -76,6 +84,24 @@ async function main(argv: string[]) {
       const unknown = names.filter((n) => !SERVICE_NAMES.includes(n as ServiceName))
       if (unknown.length) fail(`Unknown service ${unknown.join(', ')}.\n${USAGE}`)
       return serve(names as ServiceName[])
+    }
+    case 'backup':
+    case 'restore':
+    case 'migrate': {
+      const commands = await import('./backup/commands')
+      const run = { backup: commands.backupCommand, restore: commands.restoreCommand, migrate: commands.migrateCommand }[command]
+      const io = { out: print, err: (line: string) => process.stderr.write(`${line}\n`) }
+      try {
+        process.exit(await run(rest, () => loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }), io))
+      } catch (err) {
+        if (err instanceof commands.UsageError) {
+          process.stderr.write(`${err.message}\n`)
+          process.exit(2)
+        }
+        if ((err as Error)?.name === 'BackupError') fail((err as Error).message)
+        throw err
+      }
+      return
     }
     case 'tenants':
       if (rest[0] === 'create') return tenantsCreate(rest[1])
