@@ -78,7 +78,9 @@ export async function buildServer(platform: Platform, modules: ServiceModule[]):
     if (app.server.listening) app.server.close()
     app.server.closeIdleConnections()
     for (const s of services) {
-      await within(s.close?.(), deadline, () => platform.log.warn('a service did not close in time; closing anyway'))
+      await within(s.close?.(), deadline, () =>
+        platform.log.warn('a service did not close in time; closing anyway'),
+      )
     }
     await within(app.close(), deadline, () => {
       platform.log.warn('open connections did not finish in time; closing them')
@@ -96,7 +98,8 @@ export function serviceMigrations(module: ServiceModule & { schema: string }): M
 /** Applies each service's migrations to its schema (start-up, and `parley restore`/`migrate` on their target). */
 export async function migrateServices(db: Db, modules: readonly ServiceModule[]): Promise<void> {
   for (const module of modules) {
-    if (module.schema) await migrateSchema(db, module.schema, serviceMigrations({ ...module, schema: module.schema }))
+    if (module.schema)
+      await migrateSchema(db, module.schema, serviceMigrations({ ...module, schema: module.schema }))
   }
 }
 
@@ -108,7 +111,9 @@ function sleep(ms: number) {
 async function within(work: Promise<unknown> | undefined, deadline: number, onTimeout: () => void) {
   if (!work) return
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))
+  const late = new Promise<'late'>(
+    (r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))),
+  )
   const outcome = await Promise.race([work.then(() => 'done' as const), late])
   clearTimeout(timer)
   if (outcome === 'late') onTimeout()

@@ -4,19 +4,35 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { create, extract, list } from 'tar'
-import { BackupError, DATA_FOLDER, DATABASE_FILE, MANIFEST_FILE, parseManifest, type Manifest, type ManifestFile } from './manifest'
+import {
+  BackupError,
+  DATA_FOLDER,
+  DATABASE_FILE,
+  MANIFEST_FILE,
+  parseManifest,
+  type Manifest,
+  type ManifestFile,
+} from './manifest'
 import { describe } from './snapshot'
 
 /** The staging folder as one gzip'd tar stream, manifest first (so a reader meets it before the bulk). */
 export function packArchive(stagingDir: string): Readable {
-  return create({ gzip: true, cwd: stagingDir, portable: true }, [MANIFEST_FILE, DATABASE_FILE, DATA_FOLDER]) as unknown as Readable
+  return create({ gzip: true, cwd: stagingDir, portable: true }, [
+    MANIFEST_FILE,
+    DATABASE_FILE,
+    DATA_FOLDER,
+  ]) as unknown as Readable
 }
 
 /**
  * Writes a stream to `file` through `file.partial` and a rename, so a failed or interrupted
  * backup never leaves something at `file` that looks like a backup.
  */
-export async function writeAtomically(stream: Readable, file: string, check?: (partial: string) => Promise<void>): Promise<void> {
+export async function writeAtomically(
+  stream: Readable,
+  file: string,
+  check?: (partial: string) => Promise<void>,
+): Promise<void> {
   const partial = `${file}.partial`
   try {
     await pipeline(stream, createWriteStream(partial, { mode: 0o600 }))
@@ -61,7 +77,9 @@ async function verify(root: string, expected: ManifestFile, dir: string) {
     throw new BackupError(`The backup is incomplete: ${expected.path} is missing (extracted in ${dir}).`)
   }
   if (actual.size !== expected.size || actual.sha256 !== expected.sha256) {
-    throw new BackupError(`The backup is damaged: ${expected.path} does not match its checksum in the manifest.`)
+    throw new BackupError(
+      `The backup is damaged: ${expected.path} does not match its checksum in the manifest.`,
+    )
   }
 }
 
@@ -69,12 +87,22 @@ async function verify(root: string, expected: ManifestFile, dir: string) {
 export async function checkArchive(file: string, manifest: Manifest): Promise<void> {
   const sizes = new Map<string, number>()
   try {
-    await list({ file, strict: true, onReadEntry: (entry) => void sizes.set(entry.path.replace(/^\.\//, ''), entry.size ?? 0) })
+    await list({
+      file,
+      strict: true,
+      onReadEntry: (entry) => void sizes.set(entry.path.replace(/^\.\//, ''), entry.size ?? 0),
+    })
   } catch (err) {
     throw new BackupError(`The backup arrived incomplete (${(err as Error).message}); nothing was written.`)
   }
-  const expected = [manifest.database.file, ...manifest.files.map((f) => ({ ...f, path: `${DATA_FOLDER}/${f.path}` }))]
+  const expected = [
+    manifest.database.file,
+    ...manifest.files.map((f) => ({ ...f, path: `${DATA_FOLDER}/${f.path}` })),
+  ]
   for (const entry of expected) {
-    if (sizes.get(entry.path) !== entry.size) throw new BackupError(`The backup arrived incomplete (${entry.path} is missing or cut short); nothing was written.`)
+    if (sizes.get(entry.path) !== entry.size)
+      throw new BackupError(
+        `The backup arrived incomplete (${entry.path} is missing or cut short); nothing was written.`,
+      )
   }
 }

@@ -52,10 +52,22 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-function parse(argv: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>, usage: string) {
+function parse(
+  argv: string[],
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+  usage: string,
+) {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
-    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    })
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    }
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split('\n')[0]} (${usage.split('\n')[0]}; see --help)`)
   }
@@ -75,36 +87,58 @@ function summary(manifest: Manifest): string {
 }
 
 /** `parley backup FILE` */
-export async function backupCommand(argv: string[], loadConfig: () => Config, io: CommandIo): Promise<number> {
+export async function backupCommand(
+  argv: string[],
+  loadConfig: () => Config,
+  io: CommandIo,
+): Promise<number> {
   const { values, positionals } = parse(argv, {}, BACKUP_HELP)
   if (values.help) return (io.out(BACKUP_HELP), 0)
-  if (positionals.length !== 1) throw new UsageError(`parley backup takes one FILE (got ${positionals.length}); see parley backup --help`)
+  if (positionals.length !== 1)
+    throw new UsageError(`parley backup takes one FILE (got ${positionals.length}); see parley backup --help`)
   const config = loadConfig()
   const { backupInstall } = await import('./backup')
   const file = positionals[0]
   const { manifest, via } = await backupInstall(config, file)
   const mb = (statSync(file).size / 1e6).toFixed(1)
   io.out(`Backup written to ${file} (${mb} MB): ${summary(manifest)}, ${manifest.files.length} files.`)
-  io.out(`  Cut-off: ${manifest.cut_off.at} (everything committed before it is in the backup; taken by the ${via}).`)
+  io.out(
+    `  Cut-off: ${manifest.cut_off.at} (everything committed before it is in the backup; taken by the ${via}).`,
+  )
   return 0
 }
 
 /** `parley restore FILE [--database-url URL]` */
-export async function restoreCommand(argv: string[], loadConfig: () => Config, io: CommandIo): Promise<number> {
+export async function restoreCommand(
+  argv: string[],
+  loadConfig: () => Config,
+  io: CommandIo,
+): Promise<number> {
   const { values, positionals } = parse(argv, { 'database-url': { type: 'string' } }, RESTORE_HELP)
   if (values.help) return (io.out(RESTORE_HELP), 0)
-  if (positionals.length !== 1) throw new UsageError(`parley restore takes one FILE (got ${positionals.length}); see parley restore --help`)
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `parley restore takes one FILE (got ${positionals.length}); see parley restore --help`,
+    )
   const databaseUrl = values['database-url'] as string | undefined
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new UsageError('--database-url must be a postgres:// URL; see parley restore --help')
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new UsageError('--database-url must be a postgres:// URL; see parley restore --help')
   const config = loadConfig()
   const { restoreInstall } = await import('./restore')
   const report = await restoreInstall(config, positionals[0], { databaseUrl })
   const m = report.manifest
-  const where = report.into === 'embedded' ? `the embedded database in ${resolve(config.dataDir)}` : 'PostgreSQL'
-  io.out(`Restored ${positionals[0]} (cut-off ${m.cut_off.at}) into ${where}: ${summary(m)}, ${m.files.length} files.`)
+  const where =
+    report.into === 'embedded' ? `the embedded database in ${resolve(config.dataDir)}` : 'PostgreSQL'
+  io.out(
+    `Restored ${positionals[0]} (cut-off ${m.cut_off.at}) into ${where}: ${summary(m)}, ${m.files.length} files.`,
+  )
   if (report.into === 'postgres') {
-    io.out(`  ${report.copy!.keys} signing key(s) moved into auth.signing_keys; files ${report.uploaded !== undefined ? `uploaded to S3 (${report.uploaded})` : `in ${resolve(config.dataDir, 'files')}`}.`)
-    io.out(`  Start Parley with DATABASE_URL set to that database (and DATA_DIR=${config.dataDir} for the local secrets${report.uploaded !== undefined ? '' : ' and files'}).`)
+    io.out(
+      `  ${report.copy!.keys} signing key(s) moved into auth.signing_keys; files ${report.uploaded !== undefined ? `uploaded to S3 (${report.uploaded})` : `in ${resolve(config.dataDir, 'files')}`}.`,
+    )
+    io.out(
+      `  Start Parley with DATABASE_URL set to that database (and DATA_DIR=${config.dataDir} for the local secrets${report.uploaded !== undefined ? '' : ' and files'}).`,
+    )
   } else {
     io.out('  Start Parley on it with: npm start')
   }
@@ -112,13 +146,21 @@ export async function restoreCommand(argv: string[], loadConfig: () => Config, i
 }
 
 /** `parley migrate --to URL` */
-export async function migrateCommand(argv: string[], loadConfig: () => Config, io: CommandIo): Promise<number> {
+export async function migrateCommand(
+  argv: string[],
+  loadConfig: () => Config,
+  io: CommandIo,
+): Promise<number> {
   const { values, positionals } = parse(argv, { to: { type: 'string' } }, MIGRATE_HELP)
   if (values.help) return (io.out(MIGRATE_HELP), 0)
-  if (positionals.length) throw new UsageError(`parley migrate takes no FILE (got ${positionals[0]}); to restore a backup use parley restore FILE --database-url URL`)
+  if (positionals.length)
+    throw new UsageError(
+      `parley migrate takes no FILE (got ${positionals[0]}); to restore a backup use parley restore FILE --database-url URL`,
+    )
   const to = values.to as string | undefined
   if (!to) throw new UsageError('parley migrate needs --to postgres://...; see parley migrate --help')
-  if (!/^postgres(ql)?:\/\//.test(to)) throw new UsageError('--to must be a postgres:// URL; see parley migrate --help')
+  if (!/^postgres(ql)?:\/\//.test(to))
+    throw new UsageError('--to must be a postgres:// URL; see parley migrate --help')
   const config = loadConfig()
   const { migrateInstall } = await import('./migrate')
   const { copy, uploaded } = await migrateInstall(config, to)
@@ -126,7 +168,13 @@ export async function migrateCommand(argv: string[], loadConfig: () => Config, i
   io.out(
     `Moved ${resolve(config.dataDir)} into PostgreSQL: ${n('auth.users')} users, ${n('chat.conversations')} conversations, ${n('chat.messages')} messages, ${copy.keys} signing key(s).`,
   )
-  io.out(uploaded !== undefined ? `  ${uploaded} files copied to S3.` : `  Files stay in ${resolve(config.dataDir, 'files')}: keep DATA_DIR=${config.dataDir}.`)
-  io.out('  Start Parley with DATABASE_URL set to that URL. Keep DATA_DIR until you have checked the new install.')
+  io.out(
+    uploaded !== undefined
+      ? `  ${uploaded} files copied to S3.`
+      : `  Files stay in ${resolve(config.dataDir, 'files')}: keep DATA_DIR=${config.dataDir}.`,
+  )
+  io.out(
+    '  Start Parley with DATABASE_URL set to that URL. Keep DATA_DIR until you have checked the new install.',
+  )
   return 0
 }

@@ -24,7 +24,9 @@ export function controlSocketPath(dataDir: string): string {
   if (process.platform === 'win32') return `\\\\.\\pipe\\parley-${hash}`
   const inDataDir = join(full, 'run', 'control.sock')
   // @NOTE A Unix socket path is limited to about 104 bytes; a deep DATA_DIR gets one in the temp folder.
-  return inDataDir.length < 100 ? inDataDir : join(tmpdir(), `parley-${process.getuid?.() ?? 0}-${hash}`, 'control.sock')
+  return inDataDir.length < 100
+    ? inDataDir
+    : join(tmpdir(), `parley-${process.getuid?.() ?? 0}-${hash}`, 'control.sock')
 }
 
 interface ControlLog {
@@ -33,7 +35,11 @@ interface ControlLog {
 }
 
 /** Serves backups of the running process's embedded database; `close()` stops it and removes the socket. */
-export async function startControlChannel(options: { database: Database; dataDir: string; log: ControlLog }): Promise<{ close(): Promise<void> }> {
+export async function startControlChannel(options: {
+  database: Database
+  dataDir: string
+  log: ControlLog
+}): Promise<{ close(): Promise<void> }> {
   const path = controlSocketPath(options.dataDir)
   if (process.platform !== 'win32') {
     const folder = join(path, '..')
@@ -73,7 +79,11 @@ export async function startControlChannel(options: { database: Database; dataDir
   }
 }
 
-async function answer(line: string, socket: Socket, options: { database: Database; dataDir: string; log: ControlLog }) {
+async function answer(
+  line: string,
+  socket: Socket,
+  options: { database: Database; dataDir: string; log: ControlLog },
+) {
   let request: { op?: unknown }
   try {
     request = JSON.parse(line) as { op?: unknown }
@@ -102,7 +112,8 @@ async function answer(line: string, socket: Socket, options: { database: Databas
     options.log.error({ err }, 'backup failed')
     // @NOTE Once bytes of the archive have gone, only cutting the connection can say it failed.
     if (headerSent) socket.destroy()
-    else if (!socket.destroyed) socket.end(JSON.stringify({ ok: false, error: (err as Error).message }) + '\n')
+    else if (!socket.destroyed)
+      socket.end(JSON.stringify({ ok: false, error: (err as Error).message }) + '\n')
   } finally {
     await staging.remove()
   }
@@ -129,17 +140,23 @@ export async function requestBackup(dataDir: string, file: string, holderPid?: n
   })
   socket.write(JSON.stringify({ op: 'backup' }) + '\n')
   const { header, rest } = await readHeader(socket)
-  if (!header.ok) throw new BackupError(`The running server could not make the backup: ${header.error ?? 'no reason given'}.`)
+  if (!header.ok)
+    throw new BackupError(
+      `The running server could not make the backup: ${header.error ?? 'no reason given'}.`,
+    )
   const manifest = ManifestSchema.parse(header.manifest)
   await writeAtomically(rest as Readable, file, (partial) => checkArchive(partial, manifest))
   return manifest
 }
 
 /** Reads the JSON header line, then hands back the socket positioned at the archive's first byte. */
-async function readHeader(socket: Socket): Promise<{ header: { ok: boolean; error?: string; manifest?: unknown }; rest: Socket }> {
+async function readHeader(
+  socket: Socket,
+): Promise<{ header: { ok: boolean; error?: string; manifest?: unknown }; rest: Socket }> {
   const chunks: Buffer[] = []
   return new Promise((res, rej) => {
-    const onEnd = () => rej(new BackupError('The running server closed the control connection before answering.'))
+    const onEnd = () =>
+      rej(new BackupError('The running server closed the control connection before answering.'))
     const onData = (chunk: Buffer) => {
       chunks.push(chunk)
       const all = Buffer.concat(chunks)

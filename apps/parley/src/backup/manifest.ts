@@ -10,7 +10,9 @@ export const BACKUP_FORMAT = 'parley-backup'
 export const BACKUP_FORMAT_VERSION = 1
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/)
-const FileEntry = z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: Sha256 }).strict()
+const FileEntry = z
+  .object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: Sha256 })
+  .strict()
 
 /** What `manifest.json` says; restore refuses an archive whose manifest does not parse. */
 export const ManifestSchema = z
@@ -43,7 +45,9 @@ export type ManifestFile = z.infer<typeof FileEntry>
 
 /** This Parley's version, recorded in every manifest. */
 export function parleyVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
   return pkg.version
 }
 
@@ -58,7 +62,9 @@ export function parseManifest(text: string): Manifest {
   const parsed = ManifestSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new BackupError(`The archive's manifest is not one this Parley reads (${issue.path.join('.')}: ${issue.message}).`)
+    throw new BackupError(
+      `The archive's manifest is not one this Parley reads (${issue.path.join('.')}: ${issue.message}).`,
+    )
   }
   return parsed.data
 }

@@ -9,9 +9,16 @@ import { copyInstallToPostgres, uploadFiles, type CopyReport } from './to-postgr
  * empty PostgreSQL database. The data directory is read, never changed beyond the migrations
  * the next start would apply; its files stay where they are, or are copied to S3 when S3_URL is set.
  */
-export async function migrateInstall(config: Config, targetUrl: string): Promise<{ copy: CopyReport; uploaded?: number }> {
-  if (!/^postgres(ql)?:\/\//.test(targetUrl)) throw new BackupError(`--to must be a postgres:// URL, not ${JSON.stringify(targetUrl)}.`)
-  if (!hasEmbeddedDatabase(config.dataDir)) throw new BackupError(`There is no embedded Parley database in ${resolve(config.dataDir)} (DATA_DIR) to migrate.`)
+export async function migrateInstall(
+  config: Config,
+  targetUrl: string,
+): Promise<{ copy: CopyReport; uploaded?: number }> {
+  if (!/^postgres(ql)?:\/\//.test(targetUrl))
+    throw new BackupError(`--to must be a postgres:// URL, not ${JSON.stringify(targetUrl)}.`)
+  if (!hasEmbeddedDatabase(config.dataDir))
+    throw new BackupError(
+      `There is no embedded Parley database in ${resolve(config.dataDir)} (DATA_DIR) to migrate.`,
+    )
   let started
   try {
     started = startEmbedded({ dataDir: config.dataDir })
@@ -25,7 +32,11 @@ export async function migrateInstall(config: Config, targetUrl: string): Promise
   const source = await openDatabase({ dataDir: config.dataDir, started, maintenance: false })
   let copy: CopyReport
   try {
-    copy = await copyInstallToPostgres({ source: source.db, targetUrl, keysDir: join(config.dataDir, 'keys') })
+    copy = await copyInstallToPostgres({
+      source: source.db,
+      targetUrl,
+      keysDir: join(config.dataDir, 'keys'),
+    })
   } finally {
     await source.close()
   }

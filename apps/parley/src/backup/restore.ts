@@ -2,11 +2,23 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { chmod, cp, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { DataDirLockedError, LocalDiskStorage, openDatabase, startEmbedded, type Config } from '@parley/platform'
+import {
+  DataDirLockedError,
+  LocalDiskStorage,
+  openDatabase,
+  startEmbedded,
+  type Config,
+} from '@parley/platform'
 import { unpackArchive } from './archive'
 import { BackupError, DATA_FOLDER, DATABASE_FILE, type Manifest } from './manifest'
 import { migrationNames } from './snapshot'
-import { assertKnownMigrations, copyInstallToPostgres, dataServices, uploadFiles, type CopyReport } from './to-postgres'
+import {
+  assertKnownMigrations,
+  copyInstallToPostgres,
+  dataServices,
+  uploadFiles,
+  type CopyReport,
+} from './to-postgres'
 
 export interface RestoreReport {
   manifest: Manifest
@@ -20,7 +32,9 @@ export interface RestoreReport {
 /** Refuses a data directory that has anything in it: a restore never mixes two installs. */
 export function assertEmptyDataDir(dataDir: string): void {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-    throw new BackupError(`The data directory ${resolve(dataDir)} is not empty; restore only into an empty one (set DATA_DIR to a new directory).`)
+    throw new BackupError(
+      `The data directory ${resolve(dataDir)} is not empty; restore only into an empty one (set DATA_DIR to a new directory).`,
+    )
   }
 }
 
@@ -28,7 +42,11 @@ export function assertEmptyDataDir(dataDir: string): void {
  * `parley restore FILE`: into an empty DATA_DIR (PGlite, as it was), or with a database URL into
  * an empty PostgreSQL database, files then going to S3 when S3_URL is set and to DATA_DIR otherwise.
  */
-export async function restoreInstall(config: Config, file: string, options: { databaseUrl?: string } = {}): Promise<RestoreReport> {
+export async function restoreInstall(
+  config: Config,
+  file: string,
+  options: { databaseUrl?: string } = {},
+): Promise<RestoreReport> {
   const databaseUrl = options.databaseUrl ?? config.db.url
   if (!existsSync(file)) throw new BackupError(`No backup file at ${file}.`)
   assertEmptyDataDir(config.dataDir)
@@ -54,13 +72,18 @@ export async function restoreInstall(config: Config, file: string, options: { da
     const source = await openDatabase({ template, maintenance: false })
     let copy: CopyReport
     try {
-      copy = await copyInstallToPostgres({ source: source.db, targetUrl: databaseUrl, keysDir: join(data, 'keys') })
+      copy = await copyInstallToPostgres({
+        source: source.db,
+        targetUrl: databaseUrl,
+        keysDir: join(data, 'keys'),
+      })
     } finally {
       await source.close()
     }
     // The keys now live in the database; the card-fingerprint secret and (without S3) the files stay local.
     await mkdir(config.dataDir, { recursive: true })
-    if (existsSync(join(data, 'secrets'))) await copyTree(join(data, 'secrets'), join(config.dataDir, 'secrets'))
+    if (existsSync(join(data, 'secrets')))
+      await copyTree(join(data, 'secrets'), join(config.dataDir, 'secrets'))
     await keepPrivate(config.dataDir)
     let uploaded: number | undefined
     if (config.s3) {
@@ -99,7 +122,9 @@ async function restoreEmbedded(dataDir: string, template: ArrayBuffer, manifest:
   try {
     const restored = await migrationNames(database.db)
     if (JSON.stringify(restored) !== JSON.stringify(manifest.schemas)) {
-      throw new BackupError('The restored database does not list the migrations its manifest names; the backup is inconsistent.')
+      throw new BackupError(
+        'The restored database does not list the migrations its manifest names; the backup is inconsistent.',
+      )
     }
   } finally {
     await database.close()

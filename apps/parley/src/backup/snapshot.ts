@@ -18,7 +18,13 @@ import {
 
 /** Entries of DATA_DIR that are not copied: the live database (dumped instead), the lock, sockets, work folders. */
 export function isSkippedDataEntry(name: string): boolean {
-  return name === 'pg' || name === 'parley.lock' || name === 'run' || name.startsWith('.backup-') || name.startsWith('.restore-')
+  return (
+    name === 'pg' ||
+    name === 'parley.lock' ||
+    name === 'run' ||
+    name.startsWith('.backup-') ||
+    name.startsWith('.restore-')
+  )
 }
 
 /** Tables counted in the manifest's cut-off, when they exist. */
@@ -33,19 +39,31 @@ const COUNTED = ['auth.users', 'contacts.contacts', 'chat.conversations', 'chat.
  * Writes wait meanwhile (about 0.3 s for an empty install, longer as the database grows); they
  * are delayed, not refused.
  */
-export async function takeSnapshot(database: Database, dataDir: string, stagingDir: string): Promise<Manifest> {
+export async function takeSnapshot(
+  database: Database,
+  dataDir: string,
+  stagingDir: string,
+): Promise<Manifest> {
   const worker = database.pglite
-  if (!worker) throw new BackupError('Only an embedded (PGlite) install can be backed up this way; on PostgreSQL use pg_dump (docs/runbooks/operations.md).')
+  if (!worker)
+    throw new BackupError(
+      'Only an embedded (PGlite) install can be backed up this way; on PostgreSQL use pg_dump (docs/runbooks/operations.md).',
+    )
   await mkdir(join(stagingDir, DATA_FOLDER), { recursive: true })
   // @NOTE `connection()` takes the PGlite driver's one connection: every transaction has ended and
   // none starts until the callback returns. The dump itself goes to the worker directly.
   const held = await database.db.connection().execute(async (conn) => {
     await sql`checkpoint`.execute(conn)
     const at = new Date()
-    const { rows: lsnRows } = await sql<{ lsn: string; version: string }>`select pg_current_wal_lsn()::text as lsn, current_setting('server_version') as version`.execute(conn)
+    const { rows: lsnRows } = await sql<{
+      lsn: string
+      version: string
+    }>`select pg_current_wal_lsn()::text as lsn, current_setting('server_version') as version`.execute(conn)
     const schemas = await migrationNames(conn)
     const counts: Record<string, number> = {}
-    const { rows: present } = await sql<{ name: string }>`select table_schema || '.' || table_name as name from information_schema.tables
+    const { rows: present } = await sql<{
+      name: string
+    }>`select table_schema || '.' || table_name as name from information_schema.tables
       where table_schema || '.' || table_name in (${sql.join(COUNTED)})`.execute(conn)
     for (const { name } of present) {
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.raw(name)}`.execute(conn)
@@ -64,7 +82,11 @@ export async function takeSnapshot(database: Database, dataDir: string, stagingD
     parley_version: parleyVersion(),
     created_at: new Date().toISOString(),
     cut_off: { at: held.at.toISOString(), lsn: held.lsn, counts: held.counts },
-    database: { engine: 'pglite', server_version: held.version, file: await describe(stagingDir, DATABASE_FILE) },
+    database: {
+      engine: 'pglite',
+      server_version: held.version,
+      file: await describe(stagingDir, DATABASE_FILE),
+    },
     schemas: held.schemas,
     files: await Promise.all(held.links.map((path) => describe(join(stagingDir, DATA_FOLDER), path))),
   }
@@ -74,11 +96,17 @@ export async function takeSnapshot(database: Database, dataDir: string, stagingD
 
 /** Migration names per schema that has a migrations table. */
 export async function migrationNames(db: Db): Promise<Record<string, string[]>> {
-  const { rows: tables } = await sql<{ schema: string }>`select table_schema as schema from information_schema.tables
-    where table_name = 'migrations' and table_schema not in ('pg_catalog', 'information_schema') order by table_schema`.execute(db)
+  const { rows: tables } = await sql<{
+    schema: string
+  }>`select table_schema as schema from information_schema.tables
+    where table_name = 'migrations' and table_schema not in ('pg_catalog', 'information_schema') order by table_schema`.execute(
+    db,
+  )
   const out: Record<string, string[]> = {}
   for (const { schema } of tables) {
-    const { rows } = await sql<{ name: string }>`select name from ${sql.id(schema, 'migrations')} order by name`.execute(db)
+    const { rows } = await sql<{
+      name: string
+    }>`select name from ${sql.id(schema, 'migrations')} order by name`.execute(db)
     out[schema] = rows.map((r) => r.name)
   }
   return out
@@ -123,7 +151,11 @@ export async function describe(root: string, path: string): Promise<ManifestFile
   const full = join(root, path)
   const hash = createHash('sha256')
   for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer)
-  return { path: relative(root, full).split(sep).join('/'), size: (await stat(full)).size, sha256: hash.digest('hex') }
+  return {
+    path: relative(root, full).split(sep).join('/'),
+    size: (await stat(full)).size,
+    sha256: hash.digest('hex'),
+  }
 }
 
 /** A fresh staging folder inside DATA_DIR (hard links need the same file system). */

@@ -1,7 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { migrateServices, openDatabase, type Db, type FileStorage, type ServiceModule } from '@parley/platform'
+import {
+  migrateServices,
+  openDatabase,
+  type Db,
+  type FileStorage,
+  type ServiceModule,
+} from '@parley/platform'
 import { sql } from 'kysely'
 import { loadServices } from '../services'
 import { assertEmptyTarget, copySchemas } from './copy-tables'
@@ -22,7 +28,9 @@ export function assertKnownMigrations(schemas: Record<string, string[]>, modules
     const known = new Set(['00000000T000000Z-platform-outbox', ...Object.keys(module?.migrations ?? {})])
     const unknown = names.filter((n) => !known.has(n))
     if (!module || unknown.length) {
-      throw new BackupError(`The backup has ${module ? `migration ${unknown[0]} of ${schema}` : `a schema ${schema}`} that this Parley does not know: restore it with the Parley version that made it (or a newer one).`)
+      throw new BackupError(
+        `The backup has ${module ? `migration ${unknown[0]} of ${schema}` : `a schema ${schema}`} that this Parley does not know: restore it with the Parley version that made it (or a newer one).`,
+      )
     }
   }
 }
@@ -39,7 +47,11 @@ export interface CopyReport {
  * source), so tokens signed before the move stay valid. On failure the target's schemas are
  * dropped again, leaving it as empty as it was.
  */
-export async function copyInstallToPostgres(options: { source: Db; targetUrl: string; keysDir?: string }): Promise<CopyReport> {
+export async function copyInstallToPostgres(options: {
+  source: Db
+  targetUrl: string
+  keysDir?: string
+}): Promise<CopyReport> {
   const modules = await dataServices()
   const schemas = modules.map((m) => m.schema!)
   let target
@@ -48,7 +60,9 @@ export async function copyInstallToPostgres(options: { source: Db; targetUrl: st
     await target.ping()
   } catch (err) {
     await target?.close()
-    throw new BackupError(`Could not connect to the target database (${(err as Error).message}). Check the URL and that the database exists (createdb).`)
+    throw new BackupError(
+      `Could not connect to the target database (${(err as Error).message}). Check the URL and that the database exists (createdb).`,
+    )
   }
   try {
     await assertEmptyTarget(target.db, schemas)
@@ -59,7 +73,8 @@ export async function copyInstallToPostgres(options: { source: Db; targetUrl: st
       const keys = options.keysDir ? await importKeyFiles(target.db, options.keysDir) : 0
       return { rows, keys }
     } catch (err) {
-      for (const schema of schemas) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(target.db).catch(() => {})
+      for (const schema of schemas)
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(target.db).catch(() => {})
       throw err
     }
   } finally {
