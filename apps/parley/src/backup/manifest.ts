@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { OperationalError } from '../cli/errors'
 
 /** The archive's layout: this manifest, the PGlite data directory as a tar, the rest of DATA_DIR. */
 export const MANIFEST_FILE = 'manifest.json'
@@ -70,6 +71,6 @@ export function parseManifest(text: string): Manifest {
 }
 
 /** An operational failure of backup, restore or migrate, told to the operator in one line. */
-export class BackupError extends Error {
+export class BackupError extends OperationalError {
   override name = 'BackupError'
 }
