@@ -1,4 +1,7 @@
 import type { Command } from '../cli/command'
+import { keysGenerateCommand } from './keys-generate'
+import { keysListCommand } from './keys-list'
+import { keysRotateCommand } from './keys-rotate'
 import { serveCommand } from './serve'
 import { startCommand } from './start'
 import { tenantsCreateCommand } from './tenants-create'
@@ -7,4 +10,11 @@ import { tenantsCreateCommand } from './tenants-create'
  * Every `parley` command, in the order `parley --help` lists them. To add one: write
  * src/commands/<name>.ts exporting a `defineCommand({...})`, and list it here.
  */
-export const COMMANDS: readonly Command[] = [startCommand, serveCommand, tenantsCreateCommand]
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  serveCommand,
+  tenantsCreateCommand,
+  keysGenerateCommand,
+  keysRotateCommand,
+  keysListCommand,
+]
