@@ -1,5 +1,8 @@
 import type { Command } from '../cli/command'
 import { backupCommand } from './backup'
+import { keysGenerateCommand } from './keys-generate'
+import { keysListCommand } from './keys-list'
+import { keysRotateCommand } from './keys-rotate'
 import { migrateCommand } from './migrate'
 import { restoreCommand } from './restore'
 import { serveCommand } from './serve'
@@ -14,6 +17,9 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   serveCommand,
   tenantsCreateCommand,
+  keysGenerateCommand,
+  keysRotateCommand,
+  keysListCommand,
   backupCommand,
   restoreCommand,
   migrateCommand,
