@@ -63,6 +63,8 @@ const EnvSchema = z.object({
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   JWT_PRIVATE_KEY: z.string().optional(),
+  /** Keys that verify access tokens but do not sign: the previous key after a rotation (README). */
+  JWT_VERIFY_KEYS: z.string().optional(),
   AUTH_JWKS_URL: optionalUrl,
   CARD_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   BODY_LIMIT: z.coerce.number().int().positive().default(1024 * 1024),
@@ -85,7 +87,7 @@ export interface Config {
   mail: { smtpUrl?: string; from: string }
   log: { level: Env['LOG_LEVEL'] }
   tenantSignup: 'open' | 'closed'
-  jwt: { accessTtl: number; refreshTtl: number; privateKey?: string; jwksUrl?: string }
+  jwt: { accessTtl: number; refreshTtl: number; privateKey?: string; verifyKeys?: string; jwksUrl?: string }
   rateLimits: boolean
   isProduction: boolean
   nodeEnv: Env['NODE_ENV']
@@ -209,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessTtl: e.ACCESS_TOKEN_TTL,
       refreshTtl: e.REFRESH_TOKEN_TTL,
       privateKey: e.JWT_PRIVATE_KEY,
+      verifyKeys: e.JWT_VERIFY_KEYS,
       jwksUrl: e.AUTH_JWKS_URL,
     },
     rateLimits: e.RATE_LIMITS === 'on',

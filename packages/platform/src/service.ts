@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { Consumer } from './bus/bus'
 import { outboxMigration } from './bus/outbox.migration'
+import type { Db } from './db/database'
 import type { Migrations } from './db/migrate'
 import { migrateSchema } from './db/migrate'
 import { createHttpApp, type App } from './http/app'
@@ -46,14 +47,8 @@ export interface Server_ {
  * starts the event relay. Does not listen: the caller decides the port.
  */
 export async function buildServer(platform: Platform, modules: ServiceModule[]): Promise<Server_> {
-  for (const module of modules) {
-    if (!module.schema) continue
-    await migrateSchema(platform.db, module.schema, {
-      '00000000T000000Z-platform-outbox': outboxMigration(module.schema),
-      ...module.migrations,
-    })
-    platform.bus.addOutbox(module.schema)
-  }
+  await migrateServices(platform.db, modules)
+  for (const module of modules) if (module.schema) platform.bus.addOutbox(module.schema)
   const app = await createHttpApp(platform)
   const services: ServiceInstance[] = []
   for (const module of modules) {
@@ -83,13 +78,28 @@ export async function buildServer(platform: Platform, modules: ServiceModule[]):
     if (app.server.listening) app.server.close()
     app.server.closeIdleConnections()
     for (const s of services) {
-      await within(s.close?.(), deadline, () => platform.log.warn('a service did not close in time; closing anyway'))
+      await within(s.close?.(), deadline, () =>
+        platform.log.warn('a service did not close in time; closing anyway'),
+      )
     }
     await within(app.close(), deadline, () => {
       platform.log.warn('open connections did not finish in time; closing them')
       app.server.closeAllConnections()
     })
     await platform.close()
+  }
+}
+
+/** Every migration of a service's schema, the platform's outbox first (what a start applies). */
+export function serviceMigrations(module: ServiceModule & { schema: string }): Migrations {
+  return { '00000000T000000Z-platform-outbox': outboxMigration(module.schema), ...module.migrations }
+}
+
+/** Applies each service's migrations to its schema (start-up, and `parley restore`/`migrate` on their target). */
+export async function migrateServices(db: Db, modules: readonly ServiceModule[]): Promise<void> {
+  for (const module of modules) {
+    if (module.schema)
+      await migrateSchema(db, module.schema, serviceMigrations({ ...module, schema: module.schema }))
   }
 }
 
@@ -101,7 +111,9 @@ function sleep(ms: number) {
 async function within(work: Promise<unknown> | undefined, deadline: number, onTimeout: () => void) {
   if (!work) return
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))
+  const late = new Promise<'late'>(
+    (r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))),
+  )
   const outcome = await Promise.race([work.then(() => 'done' as const), late])
   clearTimeout(timer)
   if (outcome === 'late') onTimeout()

@@ -4,7 +4,7 @@ import { avatarRoutes } from './avatar/avatar.routes'
 import type { AuthContext } from './context'
 import { migrations } from './db/migrations'
 import { jwksRoutes } from './keys/jwks.routes'
-import { KeyRing, keySourceFor } from './keys/signing-keys'
+import { KEY_RELOAD_MS, KeyRing, keySourceFor } from './keys/signing-keys'
 import { oauthRoutes, providerRegistry } from './oauth'
 import { dummyPasswordHash } from './passwords/password-hashing'
 import { RevocationPublisher } from './sessions/revocation-publisher'
@@ -17,9 +17,6 @@ import { ensureDefaultTenant } from './tenants/tenants.service'
 export { createTenant } from './tenants/tenants.service'
 export { migrations } from './db/migrations'
 
-// @NOTE With DATABASE_URL another node may rotate the keys; pick that up without a restart.
-const KEY_RELOAD_MS = 60_000
-
 /**
  * The auth service (SPEC section 3): users and tenants, credentials, refresh-token families,
  * reset tokens, signing keys (JWKS) and avatars.
@@ -31,7 +28,14 @@ export const authService: ServiceModule = {
   async create(platform) {
     const { config, db } = platform
     const keys = new KeyRing(
-      keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db }),
+      keySourceFor({
+        privateKey: config.jwt.privateKey,
+        verifyKeys: config.jwt.verifyKeys,
+        dbUrl: config.db.url,
+        dataDir: config.dataDir,
+        db,
+      }),
+      { accessTtlSeconds: config.jwt.accessTtl },
     )
     await keys.reload()
     const log = platform.log.child({ name: 'auth' })
@@ -55,8 +59,10 @@ export const authService: ServiceModule = {
       'auth service ready',
     )
 
+    // @NOTE `parley keys rotate` (another process, or another node) adds keys to the files or the
+    // database; picked up without a restart, and expired keys dropped, on this interval.
     const reloader =
-      keys.kind === 'database'
+      keys.kind !== 'env'
         ? setInterval(
             () => void keys.reload().catch((err) => ctx.log.warn({ err }, 'signing keys not reloaded')),
             KEY_RELOAD_MS,

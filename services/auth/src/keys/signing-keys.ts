@@ -1,23 +1,24 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Db } from '@parley/platform'
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
-} from 'jose'
+import { importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose'
 import { sql } from 'kysely'
+import { generatePrivateJwk, parseKeys, publicPart, SIGNING_ALG, type KeyJwk } from './key-formats'
 
-export const SIGNING_ALG = 'EdDSA'
+export { generatePrivateJwk, SIGNING_ALG } from './key-formats'
+
+/**
+ * How long after a newer key appears every node has picked it up (the servers reload their keys
+ * this often), plus clock skew between nodes and the database.
+ */
+export const KEY_RELOAD_MS = 60_000
+const CLOCK_SKEW_MS = 60_000
 
 /** One Ed25519 key: the private half signs access tokens, the public half is in the JWKS. */
 export interface SigningKey {
   kid: string
-  privateKey: CryptoKey
+  /** Absent for a key that only verifies (JWT_VERIFY_KEYS). */
+  privateKey?: CryptoKey
   publicJwk: JWK
   createdAt: Date
 }
@@ -25,8 +26,12 @@ export interface SigningKey {
 /** Where the keys live; see {@link keySourceFor}. */
 export interface KeySource {
   readonly kind: 'env' | 'files' | 'database'
-  /** Every active key, newest first; creates the first key when there is none. */
+  /** Every active key; creates the first key when there is none. */
   load(): Promise<SigningKey[]>
+  /** Stores a new key, which becomes the signing key (`parley keys rotate`); not for env. */
+  add?(jwk: KeyJwk): Promise<void>
+  /** Forgets keys whose tokens have all expired. */
+  retire?(kids: readonly string[]): Promise<void>
 }
 
 interface StoredKey {
@@ -36,88 +41,82 @@ interface StoredKey {
   private_jwk: JWK
 }
 
-function publicPart(jwk: JWK): JWK {
-  const { kty, crv, x } = jwk
-  return { kty, crv, x }
-}
-
-function assertEd25519(jwk: JWK, where: string) {
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || typeof jwk.d !== 'string') {
-    throw new Error(
-      `${where}: expected a private Ed25519 JWK ({"kty":"OKP","crv":"Ed25519","x":...,"d":...})`,
-    )
+async function toSigningKey(jwk: JWK, createdAt: Date, kid?: string): Promise<SigningKey> {
+  const pub = publicPart(jwk)
+  const id = kid ?? jwk.kid!
+  const privateKey = jwk.d
+    ? ((await importJWK({ ...pub, d: jwk.d, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey)
+    : undefined
+  return {
+    kid: id,
+    ...(privateKey ? { privateKey } : {}),
+    publicJwk: { ...pub, kid: id, alg: SIGNING_ALG, use: 'sig' },
+    createdAt,
   }
 }
 
-async function toSigningKey(privateJwk: JWK, createdAt: Date, kid?: string): Promise<SigningKey> {
-  const pub = publicPart(privateJwk)
-  const id = kid ?? privateJwk.kid ?? (await calculateJwkThumbprint(pub))
-  const privateKey = (await importJWK({ ...privateJwk, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey
-  return { kid: id, privateKey, publicJwk: { ...pub, kid: id, alg: SIGNING_ALG, use: 'sig' }, createdAt }
-}
-
-/** A new Ed25519 key pair as a private JWK, its kid being the RFC 7638 thumbprint. */
-export async function generatePrivateJwk(): Promise<JWK & { kid: string }> {
-  const { privateKey } = await generateKeyPair(SIGNING_ALG, { crv: 'Ed25519', extractable: true })
-  const jwk = await exportJWK(privateKey)
-  const kid = await calculateJwkThumbprint(publicPart(jwk))
-  return { ...jwk, kid }
-}
-
 /**
- * `JWT_PRIVATE_KEY`: one private JWK, or a JWKS `{"keys": [...]}` whose first key signs and
- * whose others are still published (rotation by configuration).
+ * Keys from the environment. `JWT_PRIVATE_KEY` signs: a PKCS#8 PEM, a private JWK, or a JWKS whose
+ * first key signs and whose others still verify. `JWT_VERIFY_KEYS` (optional) lists more keys that
+ * verify but never sign (PEM blocks, JWKs or a JWKS; public halves suffice): the previous key after
+ * a rotation, or the next one before it (README.md, "Rotating the signing key"). Nothing is
+ * stored; rotation is a configuration change.
  */
 export class EnvKeySource implements KeySource {
   readonly kind = 'env'
-  constructor(private readonly json: string) {}
+  constructor(
+    private readonly privateKey: string,
+    private readonly verifyKeys?: string,
+  ) {}
 
   async load() {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(this.json)
-    } catch {
-      throw new Error('JWT_PRIVATE_KEY: not valid JSON (expected a private Ed25519 JWK)')
-    }
-    const jwks = Array.isArray((parsed as JSONWebKeySet).keys)
-      ? (parsed as JSONWebKeySet).keys
-      : [parsed as JWK]
-    if (jwks.length === 0) throw new Error('JWT_PRIVATE_KEY: the key set is empty')
-    const now = Date.now()
-    return Promise.all(
-      jwks.map((jwk, i) => {
-        assertEd25519(jwk, 'JWT_PRIVATE_KEY')
-        return toSigningKey(jwk, new Date(now - i))
-      }),
+    const signing = await parseKeys(this.privateKey, 'JWT_PRIVATE_KEY', { privateOnly: true })
+    const verifying = this.verifyKeys?.trim()
+      ? await parseKeys(this.verifyKeys, 'JWT_VERIFY_KEYS', { privateOnly: false })
+      : []
+    const seen = new Set<string>()
+    const unique = [...signing, ...verifying.map(({ d: _private, ...pub }) => pub as KeyJwk)].filter(
+      (k) => !seen.has(k.kid) && seen.add(k.kid),
     )
+    // @NOTE Order is meaning here: the first key signs, so the dates only keep that order.
+    const now = Date.now()
+    return Promise.all(unique.map((jwk, i) => toSigningKey(jwk, new Date(now - i))))
   }
 }
 
 /**
  * Embedded mode: one JSON file per key in `${DATA_DIR}/keys/` (mode 0600), generated on first
- * start. To rotate, add a newer key file; remove the old one once its tokens have expired.
+ * start. `parley keys rotate` adds a newer file; the server deletes the old one once its tokens
+ * have expired.
  */
 export class FileKeySource implements KeySource {
   readonly kind = 'files'
   constructor(private readonly dir: string) {}
 
   async load() {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     let keys = this.read()
     if (keys.length === 0) {
-      const jwk = await generatePrivateJwk()
-      const stored: StoredKey = {
-        kid: jwk.kid,
-        alg: SIGNING_ALG,
-        created_at: new Date().toISOString(),
-        private_jwk: jwk,
-      }
-      const path = join(this.dir, `${jwk.kid}.json`)
-      writeFileSync(path, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
-      chmodSync(path, 0o600) // @NOTE the umask may have narrowed it already; never widened.
+      await this.add(await generatePrivateJwk())
       keys = this.read()
     }
     return Promise.all(keys.map((k) => toSigningKey(k.private_jwk, new Date(k.created_at), k.kid)))
+  }
+
+  async add(jwk: KeyJwk) {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    const stored: StoredKey = {
+      kid: jwk.kid,
+      alg: SIGNING_ALG,
+      created_at: new Date().toISOString(),
+      private_jwk: jwk,
+    }
+    const path = join(this.dir, `${jwk.kid}.json`)
+    writeFileSync(path, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+    chmodSync(path, 0o600) // @NOTE the umask may have narrowed it already; never widened.
+  }
+
+  async retire(kids: readonly string[]) {
+    for (const kid of kids) rmSync(join(this.dir, `${kid}.json`), { force: true })
   }
 
   private read(): StoredKey[] {
@@ -129,19 +128,28 @@ export class FileKeySource implements KeySource {
       let stored: StoredKey
       try {
         stored = JSON.parse(readFileSync(path, 'utf8')) as StoredKey
-      } catch {
+      } catch (err) {
+        // @NOTE Another server may have retired it between readdir and read.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
         throw new Error(`${path}: not a valid key file`)
       }
-      assertEd25519(stored.private_jwk, path)
+      if (
+        stored.private_jwk?.kty !== 'OKP' ||
+        stored.private_jwk.crv !== 'Ed25519' ||
+        !stored.private_jwk.d
+      ) {
+        throw new Error(`${path}: expected a private Ed25519 JWK`)
+      }
       keys.push(stored)
     }
-    return keys.sort((a, b) => b.created_at.localeCompare(a.created_at))
+    return keys
   }
 }
 
 /**
  * With DATABASE_URL: keys in `auth.signing_keys`, shared by every node. The first key is
- * inserted if absent on generation 1, so nodes that start at once all end up with the winner.
+ * inserted if absent on generation 1, so nodes that start at once all end up with the winner;
+ * `parley keys rotate` inserts the next generation.
  */
 export class DatabaseKeySource implements KeySource {
   readonly kind = 'database'
@@ -161,6 +169,20 @@ export class DatabaseKeySource implements KeySource {
     )
   }
 
+  async add(jwk: KeyJwk) {
+    // @NOTE generation is unique: two rotations at once fail one of them instead of racing.
+    await sql`insert into auth.signing_keys (kid, generation, alg, private_jwk, public_jwk)
+      select ${jwk.kid}, coalesce(max(generation), 0) + 1, ${SIGNING_ALG}, ${JSON.stringify(jwk)},
+        ${JSON.stringify(publicPart(jwk))}
+      from auth.signing_keys`.execute(this.db)
+  }
+
+  async retire(kids: readonly string[]) {
+    if (kids.length === 0) return
+    await sql`update auth.signing_keys set retired_at = now()
+      where retired_at is null and kid in (${sql.join(kids)})`.execute(this.db)
+  }
+
   private async active() {
     const { rows } = await sql<{ kid: string; private_jwk: string; created_at: Date }>`
       select kid, private_jwk, created_at from auth.signing_keys where retired_at is null order by generation desc`.execute(
@@ -173,21 +195,34 @@ export class DatabaseKeySource implements KeySource {
 /** The key source for this configuration: env wins, then the database, then the data directory. */
 export function keySourceFor(options: {
   privateKey?: string
+  verifyKeys?: string
   dbUrl?: string
   dataDir: string
   db: Db
 }): KeySource {
-  if (options.privateKey) return new EnvKeySource(options.privateKey)
+  if (options.privateKey) return new EnvKeySource(options.privateKey, options.verifyKeys)
   if (options.dbUrl) return new DatabaseKeySource(options.db)
   return new FileKeySource(join(options.dataDir, 'keys'))
 }
 
-/** The active keys: the newest signs, all of them verify (so keys can rotate without logouts). */
+/** When a key that no longer signs may be forgotten: its last token has expired everywhere. */
+export function retiresAt(successorCreatedAt: Date, accessTtlSeconds: number): Date {
+  return new Date(successorCreatedAt.getTime() + KEY_RELOAD_MS + accessTtlSeconds * 1000 + CLOCK_SKEW_MS)
+}
+
+/**
+ * The active keys: the newest private one signs, all of them verify, so keys rotate without
+ * logging anyone out. With `accessTtlSeconds`, a key is dropped (and retired in its source) once
+ * the longest token it can have signed has expired.
+ */
 export class KeyRing {
   private keys: SigningKey[] = []
   private loading?: Promise<void>
 
-  constructor(private readonly source: KeySource) {}
+  constructor(
+    private readonly source: KeySource,
+    private readonly options: { accessTtlSeconds?: number; now?: () => number } = {},
+  ) {}
 
   get kind() {
     return this.source.kind
@@ -197,8 +232,11 @@ export class KeyRing {
   async reload(): Promise<void> {
     this.loading ??= this.source
       .load()
+      .then((keys) =>
+        this.retireExpired([...keys].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())),
+      )
       .then((keys) => {
-        this.keys = [...keys].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        this.keys = keys
       })
       .finally(() => {
         this.loading = undefined
@@ -207,14 +245,59 @@ export class KeyRing {
   }
 
   /** The key that signs new tokens. */
-  current(): SigningKey {
-    const key = this.keys[0]
+  current(): SigningKey & { privateKey: CryptoKey } {
+    const key = this.keys.find((k) => k.privateKey)
     if (!key) throw new Error('no signing key loaded')
-    return key
+    return key as SigningKey & { privateKey: CryptoKey }
+  }
+
+  /** Every active key, newest first, with when it stops verifying (undefined: while it signs). */
+  list(): Array<{ kid: string; createdAt: Date; signs: boolean; retiresAt?: Date }> {
+    const ttl = this.options.accessTtlSeconds
+    const signer = this.keys.find((k) => k.privateKey)
+    return this.keys.map((k, i) => ({
+      kid: k.kid,
+      createdAt: k.createdAt,
+      signs: k === signer,
+      ...(i > 0 && ttl !== undefined && this.kind !== 'env'
+        ? { retiresAt: retiresAt(this.keys[i - 1]!.createdAt, ttl) }
+        : {}),
+    }))
   }
 
   /** The public JWKS (GET /.well-known/jwks.json). */
   jwks(): JSONWebKeySet {
     return { keys: this.keys.map((k) => k.publicJwk) }
   }
+
+  private async retireExpired(sorted: SigningKey[]): Promise<SigningKey[]> {
+    const ttl = this.options.accessTtlSeconds
+    // @NOTE Environment keys are the operator's to remove (JWT_VERIFY_KEYS), never ours.
+    if (ttl === undefined || !this.source.retire || this.kind === 'env') return sorted
+    const now = (this.options.now ?? Date.now)()
+    const expired = sorted.filter(
+      (_k, i) => i > 0 && retiresAt(sorted[i - 1]!.createdAt, ttl).getTime() <= now,
+    )
+    if (expired.length === 0) return sorted
+    // @NOTE Dropped from the ring either way; a failed retire is tried again on the next reload.
+    await this.source.retire(expired.map((k) => k.kid)).catch(() => undefined)
+    return sorted.filter((k) => !expired.includes(k))
+  }
+}
+
+/**
+ * Adds a new signing key to a stored source (files or database): servers sign with it from their
+ * next key reload, and keep verifying the previous key until its tokens have expired.
+ */
+export async function rotateSigningKey(source: KeySource): Promise<KeyJwk> {
+  if (!source.add) {
+    throw new Error(
+      'The signing key comes from JWT_PRIVATE_KEY: rotate it there (README.md, "Rotating the signing key").',
+    )
+  }
+  // @NOTE The first key is created on load when there is none, so a rotation always has a predecessor.
+  await source.load()
+  const jwk = await generatePrivateJwk()
+  await source.add(jwk)
+  return jwk
 }

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const BIN = resolve(import.meta.dirname, '../bin/parley.js')
+const scratch = mkdtempSync(join(tmpdir(), 'parley-cli-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the real `parley` bin in a scratch directory (its own DATA_DIR, no .env but ours). */
+function parley(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}) {
+  return new Promise<Run>((done, fail) => {
+    const { LOG_LEVEL: _level, ...env } = process.env
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? scratch,
+      env: { ...env, DATA_DIR: join(scratch, 'data'), PORT: '0', ...options.env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(
+        new Error(
+          `parley ${args.join(' ')} still running after ${options.timeoutMs ?? 20_000} ms; stdout: ${stdout}`,
+        ),
+      )
+    }, options.timeoutMs ?? 20_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      done({ code, stdout, stderr })
+    })
+  })
+}
+
+const lines = (s: string) => s.split('\n').filter(Boolean)
+
+describe('parley CLI', () => {
+  it.each([['--help'], ['-h'], ['help']])(
+    '`parley %s` prints the usage on stdout and exits 0',
+    async (flag) => {
+      const run = await parley([flag])
+      expect(run).toMatchObject({ code: 0, stderr: '' })
+      expect(run.stdout).toMatch(/^Usage: parley/)
+      for (const command of ['start', 'serve', 'tenants create']) expect(run.stdout).toContain(`  ${command}`)
+    },
+  )
+
+  it('`parley --version` prints the version on stdout and exits 0', async () => {
+    const run = await parley(['--version'])
+    expect(run).toMatchObject({ code: 0, stderr: '' })
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+
+  it.each([
+    [['start', '--help']],
+    [['start', '-h']],
+    [['serve', '--help']],
+    [['tenants', 'create', '--help']],
+    [['help', 'tenants', 'create']],
+    [['tenants', '--help']],
+  ])('`parley %j` prints that help and does not run the command', async (args) => {
+    const run = await parley(args, { timeoutMs: 10_000 })
+    expect(run).toMatchObject({ code: 0, stderr: '' })
+    expect(run.stdout).toMatch(/^Usage: parley /)
+    expect(run.stdout).not.toContain('Parley is running')
+  })
+
+  it.each([
+    [['bogus'], /unknown command "bogus"/],
+    [['--bogus'], /unknown option '--bogus'/],
+    [['start', '--bogus'], /start: unknown option '--bogus'/],
+    [['start', 'extra'], /start takes no arguments/],
+    [['serve', 'nope'], /no service "nope"/],
+    [['tenants'], /tenants needs a subcommand \(create\)/],
+    [['tenants', 'create'], /tenants create needs <slug>/],
+    [['help', 'nope'], /no command "nope"/],
+  ])('`parley %j` is a usage error: exit 2, one line on stderr saying what to do', async (args, message) => {
+    const run = await parley(args)
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(lines(run.stderr)).toHaveLength(1)
+    expect(run.stderr).toMatch(message)
+    expect(run.stderr).toMatch(/Run `parley .*--help`/)
+  })
+
+  it('an operational error is one line on stderr, exit 1, no stack; LOG_LEVEL=debug adds the stack', async () => {
+    const run = await parley(['tenants', 'create', 'BAD_SLUG!'], { timeoutMs: 60_000 })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(lines(run.stderr)).toEqual([
+      'parley: invalid slug: Use lowercase letters, digits and hyphens (not at either end).',
+    ])
+
+    const debug = await parley(['tenants', 'create', 'BAD_SLUG!'], {
+      env: { LOG_LEVEL: 'debug' },
+      timeoutMs: 60_000,
+    })
+    expect(debug.code).toBe(1)
+    expect(debug.stderr).toMatch(/^parley: invalid slug/)
+    expect(debug.stderr).toMatch(/\n\s+at /)
+  })
+
+  it('a bad variable is one line naming it, exit 1', async () => {
+    const run = await parley(['start'], { env: { PORT: 'eighty' } })
+    expect(run.code).toBe(1)
+    expect(lines(run.stderr)).toHaveLength(1)
+    expect(run.stderr).toMatch(/^parley: invalid configuration: PORT="eighty"/)
+  })
+
+  it('reads ./.env when present, and the environment wins over it', async () => {
+    const cwd = mkdtempSync(join(scratch, 'env-'))
+    writeFileSync(join(cwd, '.env'), 'PORT=eighty\nHOST=\n')
+    const fromFile = await parley(['start'], { cwd, env: { PORT: undefined } })
+    expect(fromFile.code).toBe(1)
+    expect(fromFile.stderr).toMatch(/PORT="eighty"/)
+    writeFileSync(join(cwd, '.env'), 'PORT=eighty\n')
+    const overridden = await parley(['start'], { cwd, env: { PORT: 'ninety' } })
+    expect(overridden.stderr).toMatch(/PORT="ninety"/)
+  })
+})
