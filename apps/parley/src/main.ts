@@ -1,6 +1,6 @@
 // @NOTE Only the light entry here: the platform's main one (Fastify, Kysely, the services) loads
 // after PGlite has been started, so that the two overlap.
-import { ConfigError, DataDirLockedError, EmbeddedDatabaseError, loadConfig, startEmbedded } from '@parley/platform/early'
+import { ConfigError, DataDirLockedError, EmbeddedDatabaseError, loadConfig, redactCredentials, startEmbedded } from '@parley/platform/early'
 import { SERVICE_NAMES, loadServices, type ServiceName } from './services'
 import { ensureWebBuilt } from './web-build'
 
@@ -90,6 +90,7 @@ main(process.argv.slice(2)).catch((err) => {
   if (err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError) fail(err.message)
   if (err?.code === 'EADDRINUSE') fail(`Port ${err.port ?? ''} is already in use. Stop the other process or set PORT to a free port.`)
   if (err?.code === 'ECONNREFUSED') fail(`Could not connect to ${err.address}:${err.port}. Is the database (DATABASE_URL) or Redis (REDIS_URL) running?`)
-  process.stderr.write(`Parley failed to start: ${err?.stack ?? err}\n`)
+  // @NOTE A driver's error may quote its connection string: never print a password.
+  process.stderr.write(`Parley failed to start: ${redactCredentials(String(err?.stack ?? err))}\n`)
   process.exit(1)
 })
