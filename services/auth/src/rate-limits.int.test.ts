@@ -155,7 +155,6 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
 
   it('limits anonymous requests to 20 per minute per IP', async () => {
     const c = clientFrom(t.url)
-    const statuses: number[] = []
     const answers = []
     for (let i = 0; i < 21; i++)
       answers.push(await c.post('/api/auth/token/refresh/', { refresh: 'x'.repeat(43) }))
