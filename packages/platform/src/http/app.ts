@@ -27,6 +27,7 @@ import { newId } from '../ids'
 import { bearerToken, type Principal } from '../jwt/verifier'
 import { redactUrl } from '../logger'
 import type { Platform } from '../platform'
+import { clientErrorHandler, frameworkErrors } from './framework-errors'
 import { installJsonBodyParser, nulInUrl } from './json-body'
 import { trackRouteMethods } from './method-not-allowed'
 import { registerMetrics } from './metrics-endpoint'
@@ -56,6 +57,8 @@ function isApiPath(url: string) {
 
 /** `application/json` and `application/<anything>+json`, with or without parameters. */
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
+
+const MULTIPART_CONTENT_TYPE = /^multipart\/form-data\s*;/i
 
 /** The window of the general REST limits (SPEC section 2): anonymous 20/min per IP, users 100/min. */
 const GENERAL_LIMIT_WINDOW_MS = 60_000
@@ -101,6 +104,8 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
     },
     requestTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: config.http.idleTimeoutMs,
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
@@ -121,12 +126,20 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
     return sendProblem(reply, { type: '/problems/not-found', title: 'Not found', status: 404, detail: `No route for ${request.method} ${redactUrl(path)}.` })
   })
   // @NOTE A JSON route given a body of another type (multipart, form, text) is a 415, before validation.
+  // Upload routes (OpenAPI `consumes: multipart/form-data`) take multipart only.
   app.addHook('onRoute', (route) => {
-    if (!route.schema?.body) return
-    const check = async (request: FastifyRequest) => {
-      const type = request.headers['content-type']
-      if (type !== undefined && !JSON_CONTENT_TYPE.test(type)) throw unsupportedMediaType('This endpoint takes application/json.')
-    }
+    const isUpload = (route.schema as { consumes?: string[] } | undefined)?.consumes?.includes('multipart/form-data')
+    if (!route.schema?.body && !isUpload) return
+    const check = isUpload
+      ? async (request: FastifyRequest) => {
+          if (!MULTIPART_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
+            throw unsupportedMediaType('This endpoint takes multipart/form-data.')
+          }
+        }
+      : async (request: FastifyRequest) => {
+          const type = request.headers['content-type']
+          if (type !== undefined && !JSON_CONTENT_TYPE.test(type)) throw unsupportedMediaType('This endpoint takes application/json.')
+        }
     const existing = route.preValidation as typeof check | Array<typeof check> | undefined
     route.preValidation = (existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : [check]) as typeof route.preValidation
   })

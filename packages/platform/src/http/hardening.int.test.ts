@@ -29,6 +29,10 @@ const notesService: ServiceModule = {
           return reply.code(201).send(req.body)
         },
       )
+      app.post('/api/upload/', { schema: { consumes: ['multipart/form-data'] } }, async (req) => {
+        const file = await req.file()
+        return { size: file ? (await file.toBuffer()).length : 0 }
+      })
       app.get('/api/notes/:id/', { schema: { params: z.object({ id: z.string() }) } }, async (req) => ({
         id: req.params.id,
       }))
@@ -161,6 +165,32 @@ describe('the HTTP edge (issue 14)', () => {
     })
   })
 
+  describe('edges before routing (fuzz findings)', () => {
+    it('answers undecodable URLs, over-long path parameters and oversized headers in problem+json', async () => {
+      const badUrl = await api(t.url).get('/api/notes/%C3%28/')
+      expect(badUrl.status).toBe(400)
+      expect(badUrl.body.type).toBe('/problems/malformed-url')
+      const long = await api(t.url).get(`/api/notes/${'x'.repeat(500)}/`)
+      expect(long.status).toBe(414)
+      expect(long.headers.get('content-type')).toContain('application/problem+json')
+      const huge = await api(t.url).get(`/api/notes/?search=${'x'.repeat(20_000)}`)
+      expect(huge.status).toBe(431)
+      expect(huge.headers.get('content-type')).toContain('application/problem+json')
+    })
+
+    it('answers an upload route given JSON, or a broken multipart body, with a 4xx', async () => {
+      const json = await postRaw(`${t.url}/api/upload/`, Buffer.from('{}'))
+      expect(json.status).toBe(415)
+      const broken = await postRaw(
+        `${t.url}/api/upload/`,
+        Buffer.from('{"not":"multipart"}'),
+        'multipart/form-data; boundary=x',
+      )
+      expect(broken.status).toBe(400)
+      expect(broken.body.type).toBe('/problems/malformed-multipart')
+    })
+  })
+
   describe('caching of private answers (point 8)', () => {
     it('sends Cache-Control: no-store on API answers, errors included', async () => {
       expect((await api(t.url).get('/api/notes/1/')).headers.get('cache-control')).toBe('no-store')
@@ -169,6 +199,31 @@ describe('the HTTP edge (issue 14)', () => {
       )
       expect((await api(t.url).get('/api/nothing/')).headers.get('cache-control')).toBe('no-store')
     })
+  })
+})
+
+describe('TRUST_PROXY (point 1)', () => {
+  async function ipSeenWith(env: Record<string, string>) {
+    const t = await startTestServer([notesService], env)
+    try {
+      await api(t.url).get('/api/notes/1/', undefined, {
+        'x-forwarded-for': '203.0.113.7, 198.51.100.8',
+        'x-request-id': 'xff-probe',
+      })
+      return t.logs.parsed().find((l) => l.reqId === 'xff-probe' && l.msg === 'request')?.ip
+    } finally {
+      await t.close()
+    }
+  }
+
+  it('ignores X-Forwarded-For by default, in either mode', async () => {
+    expect(await ipSeenWith({})).toBe('127.0.0.1')
+  })
+
+  it('takes the client from the hops it trusts: a count, or the proxies it names', async () => {
+    expect(await ipSeenWith({ TRUST_PROXY: '1' })).toBe('198.51.100.8')
+    expect(await ipSeenWith({ TRUST_PROXY: '127.0.0.1/32' })).toBe('198.51.100.8')
+    expect(await ipSeenWith({ TRUST_PROXY: '10.0.0.0/8' })).toBe('127.0.0.1')
   })
 })
 
