@@ -129,6 +129,42 @@ describe('fuzzing the API from its OpenAPI document', () => {
     expect(unexpected.map((l) => `${l.msg} ${l.err?.message ?? ''}`)).toEqual([])
   })
 
+  it('answers a known path with a method it lacks with 405 and Allow (point 9)', async () => {
+    const byPath = new Map<string, string[]>()
+    for (const { method, path } of operations) byPath.set(path, [...(byPath.get(path) ?? []), method])
+    const wrong: string[] = []
+    for (const [path, methods] of byPath) {
+      const missing = ['PUT', 'PATCH', 'DELETE', 'POST'].find((m) => !methods.includes(m))
+      if (!missing) continue
+      const url = `${t.url}${fillPath(path, { id: conversationId, message_id: bob.id, person_id: bob.person_id })}`
+      const res = await fetch(url, { method: missing, headers: { authorization: `Bearer ${alice.access}` } })
+      const allow = (res.headers.get('allow') ?? '').split(', ')
+      if (res.status !== 405 || !methods.every((m) => allow.includes(m)))
+        wrong.push(`${missing} ${path} → ${res.status} ${allow}`)
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it('sends Cache-Control: no-store on answers with tokens or personal data (point 8)', async () => {
+    const c = api(t.url)
+    const login = await c.post('/api/auth/login/', { email: alice.email, password: alice.password })
+    const reads = [
+      login,
+      await c.post('/api/auth/token/refresh/', { refresh: login.body.refresh }),
+      await c.get('/api/auth/me/', alice.access),
+      await c.get('/profiles/profile/', alice.access),
+      await c.get('/profiles/addresses/', alice.access),
+      await c.get('/profiles/cards/', alice.access),
+      await c.get('/acac/contacts/', alice.access),
+      await c.get('/api/chat/conversations/', alice.access),
+      await c.get(`/api/chat/conversations/${conversationId}/messages/`, alice.access),
+      await c.get('/api/chat/sync/', alice.access),
+    ]
+    expect(reads.map((r) => `${r.status} ${r.headers.get('cache-control')}`)).toEqual(
+      reads.map(() => expect.stringMatching(/^(200|404) no-store$/)),
+    )
+  })
+
   it('answers every malformed WebSocket frame with an error frame, never an internal error', async () => {
     const findings: Finding[] = []
     const frameTypes = Object.keys(ClientFrameSchemas)
