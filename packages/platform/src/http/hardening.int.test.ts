@@ -192,6 +192,13 @@ describe('the HTTP edge (issue 14)', () => {
   })
 
   describe('caching of private answers (point 8)', () => {
+    it('sends the security headers (CSP, nosniff, frame-ancestors) on every answer', async () => {
+      for (const res of [await api(t.url).get('/api/notes/1/'), await api(t.url).get('/api/nothing/')]) {
+        expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'self'")
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      }
+    })
+
     it('sends Cache-Control: no-store on API answers, errors included', async () => {
       expect((await api(t.url).get('/api/notes/1/')).headers.get('cache-control')).toBe('no-store')
       expect((await api(t.url).post('/api/notes/', { title: 'x' })).headers.get('cache-control')).toBe(
