@@ -63,10 +63,10 @@ describe('config: TRUST_PROXY (point 1)', () => {
 })
 
 describe('config: slow-client limits (point 3)', () => {
-  it('defaults to 10 s for headers, 30 s per request and 5 s idle', () => {
+  it('defaults to 10 s for headers, 60 s per request and 5 s idle', () => {
     expect(loadConfig({}).http).toMatchObject({
       headersTimeoutMs: 10_000,
-      requestTimeoutMs: 30_000,
+      requestTimeoutMs: 60_000,
       idleTimeoutMs: 5_000,
     })
   })

@@ -84,8 +84,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   /** Seconds a client may take to send a request's headers (also a WebSocket handshake's). */
   HTTP_HEADERS_TIMEOUT: timeLimit(10),
-  /** Seconds a client may take to send a whole request, body included. */
-  HTTP_REQUEST_TIMEOUT: timeLimit(30),
+  /** Seconds a client may take to send a whole request, body included (a 25 MB upload needs ~420 KB/s). */
+  HTTP_REQUEST_TIMEOUT: timeLimit(60),
   /** Seconds a kept-alive connection may stay idle between requests. */
   HTTP_IDLE_TIMEOUT: timeLimit(5),
   /** A port of its own for `/metrics` (unset: no metrics port). */

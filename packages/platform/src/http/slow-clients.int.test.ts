@@ -63,7 +63,7 @@ describe('slow clients (issue 14, point 3)', () => {
   let t: TestServer
   const timers: NodeJS.Timeout[] = []
   beforeAll(async () => {
-    // @NOTE Short limits so that the test takes seconds; production defaults are 10 s / 30 s / 5 s.
+    // @NOTE Short limits so that the test takes seconds; production defaults are 10 s / 60 s / 5 s.
     t = await startTestServer([echoService], {
       HTTP_HEADERS_TIMEOUT: '0.5',
       HTTP_REQUEST_TIMEOUT: '1',
