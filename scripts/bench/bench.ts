@@ -252,10 +252,13 @@ async function parleyRun(p: ParleyEnv, key: string, rep: number): Promise<Result
   }
 }
 
+const BENCH_METRICS_TOKEN = 'bench-metrics-token-local-only'
+
 /** Where the idle server's memory is, from its /metrics (Node's heap, buffers and WASM outside it). */
 async function memoryBreakdown(port: number): Promise<string> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const headers = { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text()
     const mib = (name: string) => {
       const line = text.split('\n').find((l) => l.startsWith(name + ' '))
       return line ? `${(Number(line.split(' ')[1]) / 2 ** 20).toFixed(1)} MiB` : '?'
@@ -356,6 +359,8 @@ async function main() {
     NODE_ENV: 'development',
     ACCESS_TOKEN_TTL: '7200',
     HOST: '127.0.0.1',
+    // /metrics is off the public port unless a token opens it (issue 14); the memory breakdown reads it.
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   }
   if (!databaseUrl) delete process.env.DATABASE_URL

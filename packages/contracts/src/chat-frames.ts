@@ -21,16 +21,21 @@ const Id = z.string().uuid()
 const Ref = z.string().max(64).optional()
 export const MAX_CONTENT_CODE_POINTS = 4000
 
+/** PostgreSQL text cannot hold U+0000: refused at the edge (issue 14) instead of failing in the database. */
+const NO_NUL = [(s: string) => !s.includes('\u0000'), 'Must not contain the NUL character (\\u0000).'] as const
+
 /** Plain text of 1..4000 Unicode code points (not UTF-16 units). */
 export const ContentSchema = z
   .string()
+  .refine(...NO_NUL)
   .refine((s) => s.trim().length > 0, 'Must not be empty.')
   .refine((s) => [...s].length <= MAX_CONTENT_CODE_POINTS, `At most ${MAX_CONTENT_CODE_POINTS} characters.`)
-export const ClientIdSchema = z.string().min(1).max(100)
+export const ClientIdSchema = z.string().min(1).max(100).refine(...NO_NUL)
 export const EmojiSchema = z
   .string()
   .min(1)
   .max(64)
+  .refine(...NO_NUL)
   .refine((s) => !/\s/.test(s), 'Must not contain whitespace.')
 
 export const ClientFrameSchemas = {

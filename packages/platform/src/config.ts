@@ -1,8 +1,19 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 const port = z.coerce.number().int().min(0).max(65535)
 const seconds = z.coerce.number().int().positive()
+/** Seconds, fractions allowed (tests shorten the slow-client limits to a fraction of a second). */
+const timeLimit = (fallback: number) => z.coerce.number().min(0.05).max(3600).default(fallback)
 const url = z.string().url()
+const parsesAsUrl = (v: string) => {
+  try {
+    new URL(v)
+    return true
+  } catch {
+    return false
+  }
+}
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url.optional())
 const list = z
   .string()
@@ -19,6 +30,7 @@ const EnvSchema = z.object({
     z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .refine(parsesAsUrl, 'is not a valid URL (check the port; percent-encode special characters of the password)')
       .optional(),
   ),
   REDIS_URL: z.preprocess(
@@ -26,6 +38,7 @@ const EnvSchema = z.object({
     z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .refine(parsesAsUrl, 'is not a valid URL (check the port; percent-encode special characters of the password)')
       .optional(),
   ),
   /** Key prefix for everything Parley keeps in Redis (tests and shared Redis servers use their own). */
@@ -51,6 +64,7 @@ const EnvSchema = z.object({
     z
       .string()
       .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .refine(parsesAsUrl, 'is not a valid URL (check the port; percent-encode special characters of the password)')
       .optional(),
   ),
   MAIL_FROM: z.string().default('Parley <no-reply@parley.local>'),
@@ -68,13 +82,104 @@ const EnvSchema = z.object({
   AUTH_JWKS_URL: optionalUrl,
   CARD_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   BODY_LIMIT: z.coerce.number().int().positive().default(1024 * 1024),
+  /** Which proxies may name the client's IP in X-Forwarded-For: a hop count or CIDRs/IPs; unset trusts none. */
+  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** Seconds a client may take to send a request's headers (also a WebSocket handshake's). */
+  HTTP_HEADERS_TIMEOUT: timeLimit(10),
+  /** Seconds a client may take to send a whole request, body included (a 25 MB upload needs ~420 KB/s). */
+  HTTP_REQUEST_TIMEOUT: timeLimit(60),
+  /** Seconds a kept-alive connection may stay idle between requests. */
+  HTTP_IDLE_TIMEOUT: timeLimit(5),
+  /** A port of its own for `/metrics` (unset: no metrics port). */
+  METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
+  /** A bearer token that opens `/metrics` on the public port (unset: `/metrics` is not served there). */
+  METRICS_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
 })
+
+/**
+ * Variables whose value is a secret or holds one (URLs with a password): a config error names
+ * them and the problem, never their value.
+ */
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'S3_URL',
+  'SMTP_URL',
+  'JWT_PRIVATE_KEY',
+  'CARD_FINGERPRINT_KEY',
+  'METRICS_TOKEN',
+])
+
+/** True when a config error must not quote this variable's value. */
+export function isSecretVariable(name: string): boolean {
+  return SECRET_VARIABLES.has(name) || /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY)/.test(name)
+}
+
+/** `NAME="value"` for ordinary variables, `NAME` alone for secrets. */
+function quoteVariable(name: string, value: string | undefined): string {
+  return isSecretVariable(name) ? name : `${name}=${JSON.stringify(value ?? '')}`
+}
+
+/** Hides the password of every `scheme://user:password@host` in a text (start-up errors, stack traces). */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi, '$1:[redacted]@')
+}
+
+/** Fastify's `trustProxy`: false (trust nobody), a hop count, or the proxies' addresses and CIDRs. */
+export type TrustProxy = false | number | string[]
+
+const PROXY_ADDR_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** Parses TRUST_PROXY; returns a problem message instead when it is malformed. */
+export function parseTrustProxy(value: string | undefined): TrustProxy | { problem: string } {
+  if (value === undefined || value.trim() === '' || value.trim() === 'false') return false
+  const v = value.trim()
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v)
+    return hops <= 10 ? hops : { problem: 'a hop count must be 0 to 10' }
+  }
+  const entries = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const entry of entries) {
+    if (PROXY_ADDR_NAMES.has(entry)) continue
+    const [address, bits, extra] = entry.split('/')
+    const family = isIP(address ?? '')
+    const maxBits = family === 6 ? 128 : 32
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      return {
+        problem: `"${entry}" is not an IP address or CIDR (use a hop count, or addresses/CIDRs separated by commas)`,
+      }
+    }
+  }
+  return entries
+}
 
 export type Env = z.infer<typeof EnvSchema>
 
 /** Typed, nested configuration shared by every service. */
 export interface Config {
-  http: { port: number; host: string; publicUrl: string; allowedOrigins: string[]; bodyLimit: number }
+  http: {
+    port: number
+    host: string
+    publicUrl: string
+    allowedOrigins: string[]
+    bodyLimit: number
+    trustProxy: TrustProxy
+    /** Slow-client limits, in milliseconds. */
+    headersTimeoutMs: number
+    requestTimeoutMs: number
+    idleTimeoutMs: number
+  }
+  /**
+   * Where `/metrics` is served: on `port` (its own listener) and/or on the public port behind
+   * `token`. `openOnPublicPort` is for tests only (no variable sets it).
+   */
+  metrics: { port?: number; token?: string; openOnPublicPort: boolean }
   dataDir: string
   mode: 'embedded' | 'distributed'
   db: { url?: string }
@@ -166,12 +271,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([
       ...(parsed.error?.issues ?? []).map((issue) => {
         const name = String(issue.path[0] ?? '?')
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`
+        return `${quoteVariable(name, env[name])}: ${issue.message}`
       }),
       ...oauth.problems,
     ])
   }
   const e = parsed.data
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY)
+  if (!Array.isArray(trustProxy) && typeof trustProxy === 'object') {
+    throw new ConfigError([`${quoteVariable('TRUST_PROXY', e.TRUST_PROXY)}: ${trustProxy.problem}`])
+  }
+  if (e.HTTP_REQUEST_TIMEOUT < e.HTTP_HEADERS_TIMEOUT) {
+    throw new ConfigError([
+      `HTTP_REQUEST_TIMEOUT="${e.HTTP_REQUEST_TIMEOUT}": must not be shorter than HTTP_HEADERS_TIMEOUT (${e.HTTP_HEADERS_TIMEOUT} s)`,
+    ])
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(
     /\/$/,
     '',
@@ -187,7 +301,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl,
       allowedOrigins: [...allowedOrigins],
       bodyLimit: e.BODY_LIMIT,
+      trustProxy,
+      headersTimeoutMs: Math.round(e.HTTP_HEADERS_TIMEOUT * 1000),
+      requestTimeoutMs: Math.round(e.HTTP_REQUEST_TIMEOUT * 1000),
+      idleTimeoutMs: Math.round(e.HTTP_IDLE_TIMEOUT * 1000),
     },
+    metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN, openOnPublicPort: false },
     dataDir: e.DATA_DIR,
     mode: e.DATABASE_URL && e.REDIS_URL ? 'distributed' : 'embedded',
     db: { url: e.DATABASE_URL },

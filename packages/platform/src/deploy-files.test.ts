@@ -38,3 +38,22 @@ describe('deploy files', () => {
     expect(problems).toMatch(/readiness probe must GET \/ready/)
   })
 })
+
+describe('deploy files: client IPs and /metrics (issue 14, points 1 and 11)', () => {
+  const read = (path: string) => readFileSync(join(deployDir, path), 'utf8')
+
+  it('compose and k8s trust exactly one proxy hop and serve /metrics on a port of its own', () => {
+    expect(read('compose.yaml')).toMatch(/TRUST_PROXY: "1"/)
+    expect(read('compose.yaml')).toMatch(/METRICS_PORT: "9090"/)
+    expect(read('k8s/configmap.yaml')).toMatch(/TRUST_PROXY: "1"/)
+    expect(read('k8s/configmap.yaml')).toMatch(/METRICS_PORT: "9090"/)
+  })
+
+  it('routes nothing public to /metrics: Caddy refuses it, the Service and Ingress only carry the http port', () => {
+    expect(read('Caddyfile')).toMatch(/respond \/metrics\* 404/)
+    expect(read('compose.yaml')).not.toMatch(/9090:9090/)
+    expect(read('k8s/service.yaml')).not.toMatch(/9090|metrics/)
+    expect(read('k8s/ingress.yaml')).toMatch(/name: http\b/)
+    expect(read('k8s/ingress.yaml')).not.toMatch(/metrics/)
+  })
+})

@@ -57,6 +57,9 @@ export const conflict = (slug: string, title: string, detail?: string, errors?: 
 export const serviceUnavailable = (detail = 'A backing service is unavailable; try again shortly.') =>
   new AppError(503, 'service-unavailable', 'Service unavailable', detail, undefined, { 'retry-after': '2' })
 
+export const unsupportedMediaType = (detail = 'Send application/json.') =>
+  new AppError(415, 'unsupported-media-type', 'Unsupported media type', detail)
+
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'rate-limited', 'Too many requests', `Try again in ${retryAfterSeconds} s.`, undefined, {
     'retry-after': String(retryAfterSeconds),

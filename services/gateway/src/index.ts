@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import { unauthorized, type App, type Platform, type ServiceModule } from '@parley/platform'
+import type { FastifyHttpProxyOptions } from '@fastify/http-proxy'
 import type { FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
 import { API_PREFIXES, SERVICE_PREFIXES, type RoutedService } from './routes'
 
 export { SERVICE_PREFIXES }
@@ -24,9 +26,14 @@ export function createGatewayService(options: GatewayOptions = {}): ServiceModul
     name: 'gateway',
     create: (platform) => ({
       routes: async (app) => {
-        for (const [service, upstream] of Object.entries(options.upstreams ?? {})) {
-          if (upstream) await proxyService(app, platform, service as RoutedService, upstream)
-        }
+        // @NOTE Proxied bodies pass through as bytes: in this context the platform's JSON parser (UTF-8
+        // and NUL checks) gives way to the proxy's own, and the service behind checks them.
+        await app.register(async (proxied: App) => {
+          proxied.removeContentTypeParser('application/json')
+          for (const [service, upstream] of Object.entries(options.upstreams ?? {})) {
+            if (upstream) await proxyService(proxied, platform, service as RoutedService, upstream)
+          }
+        })
         await serveWebApp(app, options.webDist)
       },
     }),
@@ -36,8 +43,22 @@ export function createGatewayService(options: GatewayOptions = {}): ServiceModul
 async function proxyService(app: App, platform: Platform, service: RoutedService, upstream: string) {
   // @NOTE The proxy loads only on gateway nodes that route to other processes.
   const { default: proxy } = await import('@fastify/http-proxy')
+  // @NOTE The service behind sees the client's IP as this gateway determined it (after the
+  // gateway's own TRUST_PROXY), never an X-Forwarded-For the client wrote; the service trusts the
+  // gateway through its TRUST_PROXY.
+  const replyOptions: FastifyHttpProxyOptions['replyOptions'] = {
+    rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-forwarded-for': request.ip }),
+  }
+  // @NOTE @fastify/http-proxy calls this for the upstream WebSocket; its typings omit it.
+  const wsClientOptions = {
+    rewriteRequestHeaders: (headers: IncomingHttpHeaders, request: FastifyRequest) => ({
+      ...headers,
+      ...(request.headers.cookie ? { cookie: request.headers.cookie } : {}),
+      'x-forwarded-for': request.ip,
+    }),
+  } as FastifyHttpProxyOptions['wsClientOptions']
   for (const prefix of SERVICE_PREFIXES[service]) {
-    const common = { upstream, prefix, rewritePrefix: prefix }
+    const common = { upstream, prefix, rewritePrefix: prefix, replyOptions }
     if (prefix !== '/ws/chat') {
       await app.register(proxy, common)
       continue
@@ -49,7 +70,7 @@ async function proxyService(app: App, platform: Platform, service: RoutedService
       if (!token) throw unauthorized('The WebSocket handshake needs ?token= or the bearer subprotocol.')
       await platform.verifier.verify(token)
     }
-    await app.register(proxy, { ...common, websocket: true, preHandler: verifyHandshake })
+    await app.register(proxy, { ...common, websocket: true, wsClientOptions, preHandler: verifyHandshake })
   }
 }
 

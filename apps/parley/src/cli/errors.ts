@@ -1,4 +1,9 @@
-import { ConfigError, DataDirLockedError, EmbeddedDatabaseError } from '@parley/platform/early'
+import {
+  ConfigError,
+  DataDirLockedError,
+  EmbeddedDatabaseError,
+  redactCredentials,
+} from '@parley/platform/early'
 
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
@@ -23,7 +28,12 @@ interface SystemError extends Error {
  * One line that says what went wrong and, when we know, what to do about it. Never a stack:
  * operators read this, and the stack is one LOG_LEVEL=debug away.
  */
+// @NOTE A driver's error may quote its connection string: never print a password.
 export function describeError(err: unknown): string {
+  return redactCredentials(describeUnredacted(err))
+}
+
+function describeUnredacted(err: unknown): string {
   if (err instanceof ConfigError) {
     return `invalid configuration: ${err.problems.join('; ')}. Fix these variables (README.md, "Configuration") and try again.`
   }
@@ -48,7 +58,7 @@ export function describeError(err: unknown): string {
   if (e?.code === 'ECONNREFUSED') {
     return `could not connect to ${e.address ?? ''}:${e.port ?? ''}. Is the database (DATABASE_URL) or Redis (REDIS_URL) running?`
   }
-  if (e instanceof AggregateError && e.errors.length) return describeError(e.errors[0])
+  if (e instanceof AggregateError && e.errors.length) return describeUnredacted(e.errors[0])
   if (e instanceof Error) return `${oneLine(e.message) || e.name} (LOG_LEVEL=debug shows where)`
   return oneLine(String(err))
 }

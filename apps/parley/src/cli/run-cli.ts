@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { redactCredentials } from '@parley/platform/early'
 import { describeError, EXIT_FAILURE, EXIT_USAGE, showStack } from './errors'
 import { UsageError, type Command, type CommandIo, type CommandOption, type OptionValues } from './command'
 
@@ -56,7 +57,7 @@ export async function runCli(argv: readonly string[], cli: Cli): Promise<number 
       return EXIT_USAGE
     }
     io.err(`parley: ${describeError(err)}`)
-    if (showStack()) io.err(String((err as Error)?.stack ?? err))
+    if (showStack()) io.err(redactCredentials(String((err as Error)?.stack ?? err)))
     return EXIT_FAILURE
   }
 }

@@ -21,12 +21,18 @@ import {
 } from 'fastify-type-provider-zod'
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
-import { AppError, notFound, tooManyRequests, unauthorized } from '../errors'
+import type { TrustProxy } from '../config'
+import { AppError, notFound, unauthorized, unsupportedMediaType } from '../errors'
 import { newId } from '../ids'
 import { bearerToken, type Principal } from '../jwt/verifier'
 import { redactUrl } from '../logger'
 import type { Platform } from '../platform'
+import { clientErrorHandler, frameworkErrors } from './framework-errors'
+import { installJsonBodyParser, nulInUrl } from './json-body'
+import { trackRouteMethods } from './method-not-allowed'
+import { registerMetrics } from './metrics-endpoint'
 import { errorHandler, sendProblem } from './problem'
+import { rateLimited } from './rate-limit'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,6 +55,14 @@ function isApiPath(url: string) {
   return API_PREFIXES.some((p) => url.startsWith(p)) && !url.startsWith('/api/docs') && !url.startsWith('/api/redoc')
 }
 
+/** `application/json` and `application/<anything>+json`, with or without parameters. */
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
+
+const MULTIPART_CONTENT_TYPE = /^multipart\/form-data\s*;/i
+
+/** The window of the general REST limits (SPEC section 2): anonymous 20/min per IP, users 100/min. */
+const GENERAL_LIMIT_WINDOW_MS = 60_000
+
 /** preHandler for routes that need a signed-in user. */
 export async function authenticate(request: Pick<FastifyRequest, 'principal' | 'authError'>) {
   if (!request.principal) throw request.authError ?? unauthorized()
@@ -69,7 +83,7 @@ export const bearerAuth = [{ bearerAuth: [] }]
  */
 export async function createHttpApp(platform: Platform, options: { title?: string } = {}): Promise<App> {
   const { config, log, metrics } = platform
-  const app = Fastify({
+  const app = Fastify<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>({
     loggerInstance: log.child({ name: 'http' }),
     // @NOTE Our onResponse hook writes the one request line (SPEC section 2); Fastify's own pair is off.
     logController: new LogController({ disableRequestLogging: true }),
@@ -78,19 +92,65 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
       const given = req.headers['x-request-id']
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : newId()
     },
-    trustProxy: config.mode === 'distributed',
+    // @NOTE Only the proxies TRUST_PROXY names may set the client's IP (X-Forwarded-For): every
+    // per-IP limit depends on it. Unset, the socket's address is the client's.
+    trustProxy: trustProxyOption(config.http.trustProxy),
     routerOptions: { ignoreTrailingSlash: false },
+    // @NOTE Slow clients (slowloris, trickled bodies, idle keep-alives) lose their socket past these
+    // limits; Node checks them every connectionsCheckingInterval (30 s by default, too coarse).
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.idleTimeoutMs,
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { type: '/problems/not-found', title: 'Not found', status: 404, detail: `No route for ${request.method} ${redactUrl(request.url.split('?')[0])}.` }),
-  )
+  installJsonBodyParser(app)
+  const routeMethods = trackRouteMethods(app)
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = routeMethods.allowedMethods(path)
+    if (allowed.length && !allowed.includes(request.method)) {
+      return sendProblem(
+        reply,
+        { type: '/problems/method-not-allowed', title: 'Method not allowed', status: 405, detail: `${request.method} is not allowed on ${redactUrl(path)}; use ${allowed.join(', ')}.` },
+        { allow: allowed.join(', ') },
+      )
+    }
+    return sendProblem(reply, { type: '/problems/not-found', title: 'Not found', status: 404, detail: `No route for ${request.method} ${redactUrl(path)}.` })
+  })
+  // @NOTE A JSON route given a body of another type (multipart, form, text) is a 415, before validation.
+  // Upload routes (OpenAPI `consumes: multipart/form-data`) take multipart only.
+  app.addHook('onRoute', (route) => {
+    const isUpload = (route.schema as { consumes?: string[] } | undefined)?.consumes?.includes('multipart/form-data')
+    if (!route.schema?.body && !isUpload) return
+    const check = isUpload
+      ? async (request: FastifyRequest) => {
+          if (!MULTIPART_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
+            throw unsupportedMediaType('This endpoint takes multipart/form-data.')
+          }
+        }
+      : async (request: FastifyRequest) => {
+          const type = request.headers['content-type']
+          if (type !== undefined && !JSON_CONTENT_TYPE.test(type)) throw unsupportedMediaType('This endpoint takes application/json.')
+        }
+    const existing = route.preValidation as typeof check | Array<typeof check> | undefined
+    route.preValidation = (existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : [check]) as typeof route.preValidation
+  })
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // @NOTE Answers carry tokens and personal data: nothing is kept by browsers or shared caches
+    // unless a route says otherwise (web assets, avatars and JWKS set their own).
+    reply.header('cache-control', 'no-store')
+    const nul = nulInUrl(request.url)
+    if (nul) throw nul
     const header = request.headers.authorization
     if (header === undefined) return
     const token = bearerToken(header)
@@ -144,14 +204,14 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
   await app.register(cors, {
     origin: config.http.allowedOrigins,
     credentials: true,
-    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy', 'ratelimit'],
   })
   await app.register(multipart, { limits: { fileSize: 25 * 1024 * 1024, files: 1, fields: 10 } })
   if (config.rateLimits) {
     await app.register(rateLimit, {
       global: true,
       hook: 'preHandler',
-      timeWindow: 60_000,
+      timeWindow: GENERAL_LIMIT_WINDOW_MS,
       max: (request) => (request.principal ? 100 : 20),
       keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
       allowList: (request) => !isApiPath(request.url),
@@ -159,7 +219,12 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
       // @NOTE Shared by every node through Redis when it is configured. An unreachable Redis makes
       // the store throw, which the error handler answers with 503: the limits fail closed.
       ...(platform.redis ? { redis: platform.redis, nameSpace: `${config.redis.prefix}rl:`, skipOnError: false } : {}),
-      errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
+      errorResponseBuilder: (request, context) => {
+        const routeLimit = (request.routeOptions.config as { rateLimit?: { timeWindow?: unknown } } | undefined)?.rateLimit
+        const windowMs = typeof routeLimit?.timeWindow === 'number' ? routeLimit.timeWindow : GENERAL_LIMIT_WINDOW_MS
+        const name = routeLimit ? 'route' : request.principal ? 'user' : 'anonymous'
+        return rateLimited({ name, limit: context.max, windowMs }, context.ttl)
+      },
     })
   }
 
@@ -205,14 +270,16 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
       return sendProblem(reply, { type: '/problems/not-ready', title: 'Not ready', status: 503, detail: 'A backing service is unreachable.' })
     }
   })
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    metrics.busLag.set(await platform.bus.lag().catch(() => -1))
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
-  })
+  registerMetrics(app, platform)
   if (!config.isProduction) {
     app.get('/api/dev/mailbox/', { schema: { hide: true } }, async () => platform.mailer.outbox())
   }
   return app
+}
+
+/** Fastify's typings omit the hop count its runtime accepts; a function does the same test. */
+function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 
 function readRedocBundle(): Buffer | undefined {

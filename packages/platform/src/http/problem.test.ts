@@ -38,3 +38,12 @@ describe(problemFor.name, () => {
     expect(problemFor(new Error('boom')).problem.status).toBe(500)
   })
 })
+
+describe('malformed multipart bodies (issue 14 fuzz)', () => {
+  it('answers busboy parse errors with 400, not 500', () => {
+    const { problem, unexpected } = problemFor(new Error('Unexpected end of multipart data'))
+    expect(problem.status).toBe(400)
+    expect(problem.type).toBe('/problems/malformed-multipart')
+    expect(unexpected).toBe(false)
+  })
+})

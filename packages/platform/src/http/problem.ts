@@ -55,6 +55,10 @@ export function problemFor(err: unknown): { problem: Problem; headers?: Record<s
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return { problem: simple(415, 'unsupported-media-type', 'Unsupported media type', 'Send multipart/form-data with a `file` field.'), unexpected: false }
   }
+  // @NOTE Busboy (multipart) reports a malformed upload with plain Errors: the client's fault, not ours.
+  if (e instanceof Error && !e.code && MALFORMED_MULTIPART.test(e.message)) {
+    return { problem: simple(400, 'malformed-multipart', 'Malformed multipart body', 'The multipart/form-data body is malformed.'), unexpected: false }
+  }
   if (e?.statusCode === 429) {
     return {
       problem: simple(429, 'rate-limited', 'Too many requests', e.message),
@@ -73,6 +77,8 @@ export function problemFor(err: unknown): { problem: Problem; headers?: Record<s
   }
   return { problem: simple(500, 'internal-error', 'Internal server error', 'Something went wrong on our side.'), unexpected: true }
 }
+
+const MALFORMED_MULTIPART = /^(Unexpected end of (multipart data|form)|Malformed part header|Multipart: Boundary not found|Part terminated early)/
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'])
 // @NOTE SQLSTATE class 08 (connection exception), server shutting down or starting, too many connections.

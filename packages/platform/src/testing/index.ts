@@ -79,6 +79,9 @@ export async function startTestServer(
     ...(testDb.url ? { DATABASE_URL: testDb.url } : {}),
     ...env,
   })
+  // @NOTE Tests read /metrics on the app's own port unless they configure where it goes;
+  // no environment variable can do this (config.metrics.openOnPublicPort).
+  if (!('METRICS_TOKEN' in env) && !('METRICS_PORT' in env)) config.metrics.openOnPublicPort = true
   const logs = new LogCapture()
   const platform = await createPlatform(config, { logDestination: logs, database: testDb.database })
   const server = await buildServer(platform, services)

@@ -4,6 +4,7 @@ import { invalidResetToken } from '../errors'
 import { applyRevocations, revokeUserSessions } from '../sessions/sessions.service'
 import { isOpaqueToken, newOpaqueToken, tokenHash } from '../tokens/opaque-tokens'
 import { DEFAULT_TENANT } from '../users/accounts.service'
+import { accountKey, clearFailedLogins } from '../users/login-throttle'
 import { findTenantBySlug, findUserByEmail } from '../users/users.repository'
 import { hashPassword } from './password-hashing'
 import { passwordProblems } from './password-rules'
@@ -101,5 +102,7 @@ export async function resetPassword(
     return revokeUserSessions(ctx, tx.db, reset.user_id, 'password-reset')
   })
   await applyRevocations(ctx, revocations)
+  // @NOTE The owner proved the email: failed sign-ins by others no longer lock them out.
+  await clearFailedLogins(ctx, accountKey(reset.tenant_id, reset.email))
   ctx.log.info({ userId: reset.user_id, sessionsRevoked: revocations.length }, 'password reset')
 }

@@ -3,8 +3,8 @@ import {
   bearerAuth,
   principalOf,
   problems,
+  rateLimited,
   serviceUnavailable,
-  tooManyRequests,
   type App,
 } from '@parley/platform'
 import type { FastifyRequest } from 'fastify'
@@ -39,7 +39,12 @@ function loginIpLimit(ctx: AuthContext) {
     } catch {
       throw serviceUnavailable() // @NOTE a security limit fails closed (SPEC section 2)
     }
-    if (hit.count > LOGIN_IP_LIMIT.max) throw tooManyRequests(Math.max(1, Math.ceil(hit.resetInMs / 1000)))
+    if (hit.count > LOGIN_IP_LIMIT.max) {
+      throw rateLimited(
+        { name: 'anonymous', limit: LOGIN_IP_LIMIT.max, windowMs: LOGIN_IP_LIMIT.windowMs },
+        hit.resetInMs,
+      )
+    }
   }
 }
 

@@ -19,6 +19,7 @@ import {
   startSession,
   type TokenPair,
 } from '../sessions/sessions.service'
+import { accountKey, assertAccountNotThrottled, recordFailedLogin } from './login-throttle'
 import { presentUser, userEventPayload } from './users.presenter'
 import {
   findTenantBySlug,
@@ -127,13 +128,19 @@ export async function freePersonId(tx: Tx, tenantId: string): Promise<string> {
  * password answer the same, after the same argon2 work.
  */
 export async function login(ctx: AuthContext, input: LoginInput): Promise<TokenPair & { user: UserBody }> {
-  const tenant = await findTenantBySlug(ctx.db, input.tenant ?? DEFAULT_TENANT)
+  const slug = input.tenant ?? DEFAULT_TENANT
+  const tenant = await findTenantBySlug(ctx.db, slug)
+  const throttleKey = accountKey(tenant?.id ?? `slug:${slug}`, input.email)
+  await assertAccountNotThrottled(ctx, throttleKey)
   const user = tenant ? await findUserByEmail(ctx.db, tenant.id, input.email) : undefined
   // @NOTE An account without a password (signed up through a provider) costs the same dummy work.
   const ok = user?.password_hash
     ? await verifyPassword(user.password_hash, input.password)
     : await verifyAgainstDummy(input.password)
-  if (!user || !ok) throw invalidCredentials()
+  if (!user || !ok) {
+    await recordFailedLogin(ctx, throttleKey)
+    throw invalidCredentials()
+  }
   const pair = await startSession(ctx, user)
   return { ...pair, user: presentUser(user) }
 }
