@@ -1,6 +1,8 @@
+import type { InviteChangedPayload, InviteEventType, InvitePersonPayload } from '@parley/contracts'
 import type { EventBus, Tx } from '@parley/platform'
 import { SCHEMA } from './context'
 import type { Identity } from './identity/identity.repository'
+import type { Invite } from './invites/invites.repository'
 
 /** Payload contracts of the events this service publishes (docs/PLATFORM.md). */
 export interface ContactAcceptedPayload extends Record<string, unknown> {
@@ -22,10 +24,49 @@ export interface UserBlockPayload extends Record<string, unknown> {
 
 const userOf = (i: Identity) => ({ user_id: i.userId, person_id: i.personId, username: i.username })
 
+const personOf = (i: Identity): InvitePersonPayload => ({
+  user_id: i.userId,
+  person_id: i.personId,
+  username: i.username,
+  first_name: i.firstName,
+  last_name: i.lastName,
+  display_name: i.displayName,
+  avatar_url: i.avatarUrl,
+})
+
+const INVITE_EVENT: Record<Invite['status'], InviteEventType> = {
+  pending: 'invite.sent',
+  accepted: 'invite.accepted',
+  rejected: 'invite.rejected',
+  cancelled: 'invite.cancelled',
+}
+
 /** Publishes inside `tx`, so the event exists exactly when the change it reports committed. */
 export function contactEvents(bus: EventBus) {
   return {
-    accepted: (tx: Tx, tenantId: string, p: { roomId: string; inviteId: string; sender: Identity; recipient: Identity }) =>
+    /** `invite.sent|accepted|rejected|cancelled` for the invite's new status, to both people (packages/contracts). */
+    inviteChanged: (
+      tx: Tx,
+      p: { invite: Invite; sender: Identity; recipient: Identity; reason?: 'sender' | 'blocked' },
+    ) =>
+      bus.publish<InviteChangedPayload>(tx, SCHEMA, {
+        type: INVITE_EVENT[p.invite.status],
+        tenantId: p.invite.tenantId,
+        payload: {
+          invite_id: p.invite.id,
+          status: p.invite.status,
+          user_ids: [p.invite.senderId, p.invite.recipientId],
+          sender: personOf(p.sender),
+          recipient: personOf(p.recipient),
+          room_id: p.invite.roomId,
+          ...(p.reason ? { reason: p.reason } : {}),
+        },
+      }),
+    accepted: (
+      tx: Tx,
+      tenantId: string,
+      p: { roomId: string; inviteId: string; sender: Identity; recipient: Identity },
+    ) =>
       bus.publish<ContactAcceptedPayload>(tx, SCHEMA, {
         type: 'contact.accepted',
         tenantId,

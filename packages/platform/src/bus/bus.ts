@@ -9,6 +9,7 @@ import {
   SETTLE_TIMEOUT_MS,
   collectCommitted,
   observeHandled,
+  outsideSettle,
   recordCommitted,
   RelayedEvents,
   within,
@@ -188,7 +189,7 @@ export class InProcessBus implements EventBus {
     const full = await writeOutbox(tx, schema, events)
     tx.afterCommit(() => {
       recordCommitted(schema, full)
-      this.kick()
+      outsideSettle(() => this.kick())
     })
     return full
   }

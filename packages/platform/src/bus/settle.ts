@@ -22,6 +22,14 @@ export function recordCommitted(schema: string, events: DomainEvent[]): void {
   if (list) for (const event of events) list.push({ schema, event })
 }
 
+/**
+ * Runs `fn` outside any `settle`: the relay a commit kicks must not inherit the writer's context,
+ * or the events that consumers publish from then on would be recorded for a write long answered.
+ */
+export function outsideSettle(fn: () => void): void {
+  committed.exit(fn)
+}
+
 /** Runs `work` and answers what it answered, with every event it committed meanwhile. */
 export async function collectCommitted<T>(
   work: () => Promise<T>,

@@ -8,6 +8,7 @@ import { GroupProgress } from '../bus/group-progress'
 import {
   SETTLE_TIMEOUT_MS,
   collectCommitted,
+  outsideSettle,
   recordCommitted,
   RelayedEvents,
   within,
@@ -115,7 +116,7 @@ export class RedisStreamsBus implements EventBus {
     const full = await writeOutbox(tx, schema, events)
     tx.afterCommit(() => {
       recordCommitted(schema, full)
-      this.kick()
+      outsideSettle(() => this.kick())
     })
     return full
   }

@@ -1,7 +1,8 @@
+import type { ProfileUpdatedPayload } from '@parley/contracts'
 import type { Consumer, Logger } from '@parley/platform'
 import { z } from 'zod'
 import { SCHEMA } from '../context'
-import { upsertAuthSnapshot } from './identity.repository'
+import { upsertAuthSnapshot, upsertProfileNames } from './identity.repository'
 
 const UserSnapshotSchema = z.object({
   user_id: z.uuid(),
@@ -14,21 +15,60 @@ const UserSnapshotSchema = z.object({
   avatar_url: z.string().nullish(),
 })
 
+const ProfileUpdatedSchema = z.object({
+  user_id: z.uuid(),
+  tenant_id: z.string().min(1),
+  person_id: z.string().regex(/^[1-9]\d{5}$/),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  display_name: z.string().nullable(),
+}) satisfies z.ZodType<
+  Pick<
+    ProfileUpdatedPayload,
+    'user_id' | 'tenant_id' | 'person_id' | 'first_name' | 'last_name' | 'display_name'
+  >
+>
+
 /**
  * Projects auth's users into `contacts.identities` (SPEC section 1: each service keeps its own
  * projection). An upsert, so it works whether the event comes before or after first access,
- * and it ignores snapshots older than the one already applied.
+ * and it ignores snapshots older than the one already applied. The names a person chose on
+ * their profile (`profile.updated`) win over the account's from then on.
  */
 export function identityConsumer(log: Logger): Consumer {
   return {
     name: 'contacts.identities',
     schema: SCHEMA,
-    types: ['user.registered', 'user.updated'],
+    types: ['user.registered', 'user.updated', 'profile.updated'],
     async handle(event, tx) {
+      if (event.type === 'profile.updated') {
+        const names = ProfileUpdatedSchema.safeParse(event.payload)
+        if (!names.success) {
+          log.warn(
+            { eventId: event.id, type: event.type, issues: names.error.issues },
+            'ignored malformed profile event',
+          )
+          return
+        }
+        const n = names.data
+        await upsertProfileNames(tx.db, {
+          userId: n.user_id,
+          tenantId: n.tenant_id,
+          personId: n.person_id,
+          firstName: n.first_name ?? '',
+          lastName: n.last_name ?? '',
+          displayName: n.display_name,
+          occurredAt: new Date(event.occurredAt),
+        })
+        return
+      }
       const parsed = UserSnapshotSchema.safeParse(event.payload)
       if (!parsed.success) {
         // @NOTE Retrying cannot fix a malformed payload, and a retry loop would hold back every later auth event.
-        log.warn({ eventId: event.id, type: event.type, issues: parsed.error.issues }, 'ignored malformed user event')
+        log.warn(
+          { eventId: event.id, type: event.type, issues: parsed.error.issues },
+          'ignored malformed user event',
+        )
         return
       }
       const p = parsed.data

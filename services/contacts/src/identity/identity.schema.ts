@@ -9,8 +9,11 @@ export const ProfileSchema = z.object({
   email: z.string().nullable().describe('From the auth service; only ever shown to its owner.'),
   first_name: z.string(),
   last_name: z.string(),
+  display_name: z.string().nullable().describe('From the profile service; null when unset.'),
   bio: z.string(),
-  status: z.string().describe('A short custom status line ("In a meeting"); not presence, which the chat service owns.'),
+  status: z
+    .string()
+    .describe('A short custom status line ("In a meeting"); not presence, which the chat service owns.'),
   avatar_url: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -32,9 +35,7 @@ export const UpdateProfileSchema = z
   .strict()
 export type UpdateProfileInput = z.infer<typeof UpdateProfileSchema>
 
-export const SearchSchema = z
-  .object({ person_id: PersonIdParamsSchema.shape.person_id })
-  .strict()
+export const SearchSchema = z.object({ person_id: PersonIdParamsSchema.shape.person_id }).strict()
 
 export const RELATIONSHIPS = ['self', 'contact', 'invite_sent', 'invite_received', 'blocked', 'none'] as const
 export type Relationship = (typeof RELATIONSHIPS)[number]
