@@ -163,6 +163,14 @@ describe('InProcessBus.settle', () => {
     expect(handled.filter((h) => h.consumer === 'settlebus.effects').map((h) => h.n)).toEqual([1, 2, 3, 4, 5])
   })
 
+  it('lets a reader wait until everything published before it has been handled (caughtUp)', async () => {
+    slowMs = 40
+    await publish(7) // not settled: the reader's barrier alone must make it visible
+    expect(await bus.caughtUp('settlebus.effects')).toBe(true)
+    expect(await seen(7)).toBe(true)
+    slowMs = 0
+  })
+
   it('waits for nothing when the work published nothing, and answers anyway past the bound', async () => {
     waits.length = 0
     expect(await bus.settle(async () => 'none')).toBe('none')

@@ -57,6 +57,12 @@ export interface EventBus {
    * `timeoutMs` (default 1 s) has passed, when a consumer is slow or down: then as before, eventually.
    */
   settle<T>(work: () => Promise<T>, timeoutMs?: number): Promise<T>
+  /**
+   * A reader's barrier (ADR 0009): resolves true once `consumer` has handled every event published
+   * before the call, false past `timeoutMs` (default 1 s). For a lookup that missed: a write whose
+   * own wait ran past its bound is then still seen, at the cost of a wait only on misses.
+   */
+  caughtUp(consumer: string, timeoutMs?: number): Promise<boolean>
 }
 
 const MAX_ATTEMPTS = 8
@@ -210,6 +216,11 @@ export class InProcessBus implements EventBus {
     if (!inTime)
       this.log.warn({ events: events.length, timeoutMs }, 'events not handled in time; answering anyway')
     return result
+  }
+
+  /** In this process one relay pass over every outbox hands each event to every consumer. */
+  async caughtUp(_consumer: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<boolean> {
+    return within(this.relay.afterNextPass(), timeoutMs)
   }
 
   addOutbox(schema: string) {

@@ -70,14 +70,15 @@ export class GroupProgress {
   }
 
   /** Resolves once every group in `groups` has acknowledged `entryId` (and everything before it). */
-  wait(groups: string[], entryId: string): { promise: Promise<void>; cancel(): void } {
+  wait(groups: string[], entryId: string): { promise: Promise<void>; cancel(): void; groups: Set<string> } {
     let waiter!: Waiter
     const promise = new Promise<void>((resolve) => {
       waiter = { groups: new Set(groups), entryId, resolve }
     })
     this.waiters.add(waiter)
     this.poll()
-    return { promise, cancel: () => this.waiters.delete(waiter) }
+    // @NOTE `groups` shrinks as groups catch up: what is left is what the writer still waits for.
+    return { promise, cancel: () => this.waiters.delete(waiter), groups: waiter.groups }
   }
 
   /** A consumer of this node acknowledged an entry: look again now. */

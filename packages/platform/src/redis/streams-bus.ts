@@ -133,22 +133,57 @@ export class RedisStreamsBus implements EventBus {
     if (events.length === 0) return result
     const started = performance.now()
     const cancels: Array<() => void> = []
+    const waiting = events.map((e) => ({ type: e.event.type, on: 'relay' as string | Set<string> }))
     const inTime = await within(
-      Promise.all(events.map((e) => this.handledEverywhere(e, cancels))),
+      Promise.all(events.map((e, i) => this.handledEverywhere(e, waiting[i]!, cancels))),
       timeoutMs,
       () => cancels.forEach((cancel) => cancel()),
     )
     this.o.observer?.settled((performance.now() - started) / 1000, inTime)
-    if (!inTime)
-      this.o.log.warn({ events: events.length, timeoutMs }, 'events not handled in time; answering anyway')
+    if (!inTime) {
+      const still = waiting.map((w) => ({
+        type: w.type,
+        waitingFor: typeof w.on === 'string' ? w.on : [...w.on],
+      }))
+      this.o.log.warn({ events: still, timeoutMs }, 'events not handled in time; answering anyway')
+    }
     return result
   }
 
-  private async handledEverywhere({ schema, event }: CommittedEvent, cancels: Array<() => void>) {
+  /**
+   * This node's outboxes relayed as of now, then the stream's last entry as of then acknowledged
+   * by the consumer's group (on whichever node handled it).
+   */
+  async caughtUp(
+    consumer: string,
+    timeoutMs = this.o.settleTimeoutMs ?? SETTLE_TIMEOUT_MS,
+  ): Promise<boolean> {
+    const cancels: Array<() => void> = []
+    return within(
+      (async () => {
+        await this.relay.afterNextPass()
+        const last = (await this.o.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as Entry[]
+        if (!last[0]) return
+        const wait = this.progress.wait([consumer], last[0][0])
+        cancels.push(wait.cancel)
+        await wait.promise
+      })(),
+      timeoutMs,
+      () => cancels.forEach((cancel) => cancel()),
+    )
+  }
+
+  private async handledEverywhere(
+    { schema, event }: CommittedEvent,
+    waiting: { on: string | Set<string> },
+    cancels: Array<() => void>,
+  ) {
     const entryId = await this.streamEntryOf(schema, event.id, cancels)
+    waiting.on = 'consumer groups'
     const groups = await this.progress.groupsOf(event.type)
     if (groups.length === 0) return
     const wait = this.progress.wait(groups, entryId)
+    waiting.on = wait.groups
     cancels.push(wait.cancel)
     await wait.promise
   }

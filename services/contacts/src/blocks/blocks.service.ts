@@ -3,7 +3,7 @@ import { deleteContact, findContactBetween } from '../contacts/contacts.reposito
 import type { ContactsContext } from '../context'
 import { blockNotFound, cannotBlockSelf } from '../errors'
 import { findIdentityByPersonId, type Identity } from '../identity/identity.repository'
-import { ensureIdentity, findVisiblePerson } from '../identity/identity.service'
+import { awaitPersonIfMissing, ensureIdentity, findVisiblePerson } from '../identity/identity.service'
 import { cancelPendingBetween } from '../invites/invites.repository'
 import type { ListOptions } from '../shared/lists'
 import { lockPair, retryOnUniqueViolation } from '../shared/pair-lock'
@@ -14,11 +14,12 @@ import { deleteBlock, findBlock, insertBlock, listBlocks, type Block } from './b
  * cancelled, and from then on they cannot find or invite the caller (`user.blocked`).
  * Blocking someone already blocked changes nothing (`created: false`).
  */
-export function blockPerson(
+export async function blockPerson(
   ctx: ContactsContext,
   principal: Principal,
   personId: string,
 ): Promise<{ created: boolean; block: Block; blocked: Identity }> {
+  await awaitPersonIfMissing(ctx, principal.tenantId, personId)
   return ctx.bus.settle(() =>
     retryOnUniqueViolation(() =>
       transaction(ctx.db, async (tx) => {

@@ -29,6 +29,9 @@ const ProfileUpdatedSchema = z.object({
   >
 >
 
+/** The consumer that projects users here: a lookup that misses waits for it to catch up (ADR 0009). */
+export const IDENTITY_CONSUMER = 'contacts.identities'
+
 /**
  * Projects auth's users into `contacts.identities` (SPEC section 1: each service keeps its own
  * projection). An upsert, so it works whether the event comes before or after first access,
@@ -37,7 +40,7 @@ const ProfileUpdatedSchema = z.object({
  */
 export function identityConsumer(log: Logger): Consumer {
   return {
-    name: 'contacts.identities',
+    name: IDENTITY_CONSUMER,
     schema: SCHEMA,
     types: ['user.registered', 'user.updated', 'profile.updated'],
     async handle(event, tx) {

@@ -12,7 +12,7 @@ import {
   youBlockedThem,
 } from '../errors'
 import { findIdentityById, type Identity } from '../identity/identity.repository'
-import { ensureIdentity, findVisiblePerson } from '../identity/identity.service'
+import { awaitPersonIfMissing, ensureIdentity, findVisiblePerson } from '../identity/identity.service'
 import type { ListOptions } from '../shared/lists'
 import { lockPair, retryOnUniqueViolation } from '../shared/pair-lock'
 import type { InviteView } from './invites.presenter'
@@ -32,11 +32,12 @@ import {
  * is their answer: their invite is accepted instead, so two people inviting each other (even
  * at the same instant) end as one contact. `created` tells which of the two happened.
  */
-export function sendInvite(
+export async function sendInvite(
   ctx: ContactsContext,
   principal: Principal,
   personId: string,
 ): Promise<{ created: boolean; view: InviteView }> {
+  await awaitPersonIfMissing(ctx, principal.tenantId, personId)
   return ctx.bus.settle(() =>
     retryOnUniqueViolation(() =>
       transaction(ctx.db, async (tx) => {
