@@ -3,6 +3,7 @@ import { contactsService } from '@parley/contacts'
 import { api, signUp, startTestServer, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { profileService } from '@parley/profile'
 import { sql } from 'kysely'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
 
@@ -53,6 +54,46 @@ describe('read-your-writes across services in one process', () => {
       first_name: 'Annika5',
       display_name: 'Nika 5',
     })
+  })
+
+  it('shows a new avatar to a contact at once', async () => {
+    const [ann, bob] = [await signUp(t.url), await signUp(t.url)]
+    await connect(ann, bob)
+    const png = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 120, b: 200 } },
+    })
+      .png()
+      .toBuffer()
+    for (let i = 0; i < 3; i++) {
+      const form = new FormData()
+      form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'a.png')
+      const res = await fetch(`${t.url}/api/auth/upload-avatar/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ann.access}` },
+        body: form,
+      })
+      expect(res.status).toBe(200)
+      const avatarUrl = ((await res.json()) as { avatar_url: string }).avatar_url
+      const [bobsContacts, found] = await Promise.all([
+        c.get('/acac/contacts/', bob.access),
+        c.post('/acac/search/', { person_id: ann.person_id }, bob.access),
+      ])
+      expect(bobsContacts.body.results[0].contact.avatar_url).toBe(avatarUrl)
+      expect(found.body.avatar_url).toBe(avatarUrl)
+    }
+  })
+
+  it('reports the projection lag per consumer on /metrics', async () => {
+    const ann = await signUp(t.url)
+    expect((await c.patch('/profiles/profile/', { display_name: 'Metered' }, ann.access)).status).toBe(200)
+    const text = await (await fetch(`${t.url}/metrics`)).text()
+    for (const consumer of ['contacts.identities', 'profile.users', 'auth.profile-names']) {
+      expect(text).toMatch(
+        new RegExp(
+          `parley_event_projection_lag_seconds_count\\{consumer="${consumer.replace('.', '\\.')}"\\} [1-9]`,
+        ),
+      )
+    }
   })
 
   it('publishes profile.updated only when a shown field changed', async () => {
