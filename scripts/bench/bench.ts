@@ -284,6 +284,16 @@ async function restRun(p: ParleyEnv, rep: number): Promise<Result> {
   }
 }
 
+/** What chains.ts prints (scenario e). */
+interface ChainsResult {
+  chains: number
+  failed: number
+  not_findable_at_once: number
+  findable_lag_ms?: { p50: number | null; p99: number | null }
+  register_ms?: { p50: number | null; p99: number | null }
+  chains_per_s: number
+}
+
 /** Scenario (e): read-your-writes chains against a fresh server, driven from CPU 1 (chains.ts). */
 async function chainsRun(p: ParleyEnv, rep: number): Promise<Result> {
   const server = await startParley(p, `e-${rep}`)
@@ -347,9 +357,9 @@ function report(key: string, parley: Result[], ceiling: Result[]) {
     json = { scenario: key, db: dbMode, parley: P, ceiling: C ?? null, parley_over_ceiling_memory: ratio == null ? null : Math.round(ratio * 100) / 100 }
     console.log(`\n${title}  [${dbMode}]\n${table(rows)}\nParley / ceiling memory per connection: ${ratio == null ? '-' : ratio.toFixed(2) + ' x'}`)
   } else if (key === 'e') {
-    const r = parley[parley.length - 1] as Record<string, any>
+    const r = parley[parley.length - 1] as unknown as ChainsResult
     rows = [['server', 'chains', 'failed', 'not findable at once', 'findable lag p50 ms', 'p99 ms', 'register p50 ms', 'p99 ms', 'chains/s']]
-    rows.push(['parley', String(r.chains), String(Math.max(...parley.map((x) => (x as Record<string, any>).failed ?? 0))), String(r.not_findable_at_once), fmt(r.findable_lag_ms?.p50, 1), fmt(r.findable_lag_ms?.p99, 1), fmt(r.register_ms?.p50, 1), fmt(r.register_ms?.p99, 1), fmt(r.chains_per_s, 1)])
+    rows.push(['parley', String(r.chains), String(Math.max(...parley.map((x) => (x as unknown as ChainsResult).failed ?? 0))), String(r.not_findable_at_once), fmt(r.findable_lag_ms?.p50, 1), fmt(r.findable_lag_ms?.p99, 1), fmt(r.register_ms?.p50, 1), fmt(r.register_ms?.p99, 1), fmt(r.chains_per_s, 1)])
     json = { scenario: key, db: dbMode, parley: parley.length === 1 ? r : parley }
     console.log(`\n(e) ${r.chains} register → log in → invite → accept → first message chains, 16 at once  [${dbMode}]\n${table(rows)}`)
   } else {
