@@ -5,6 +5,7 @@
  *
  *   npm run bench                                  # a, b, c, d embedded (PGlite)
  *   npm run bench -- --scenarios a,b --duration 5  # quick
+ *   npm run bench -- --scenarios e --chains 1000    # read-your-writes chains (chains.ts), 16 at once
  *   npm run bench -- --db postgres                 # DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)
  *   npm run bench -- --profile                     # node --cpu-prof on the Parley server; .cpuprofile files kept
  *
@@ -52,6 +53,7 @@ const SHAPES: Record<string, { seed?: string; flags: string[] }> = {
   b: { seed: '1000x2', flags: ['--scenario', 'pairs', '--pairs', '1000', '--mode', 'max', '--window', '1', '--inflight', '64'] },
   c: { seed: `${Math.ceil(idleConns / 100)}x100`, flags: ['--scenario', 'idle', '--conns', String(idleConns), '--members', '100', '--idle-secs', '10'] },
   d: { flags: [] },
+  e: { flags: [] }, // register → log in → invite → accept → first message chains: chains.ts
 }
 
 // ---------------------------------------------------------------- process hygiene
@@ -285,6 +287,29 @@ async function restRun(p: ParleyEnv, rep: number): Promise<Result> {
   }
 }
 
+/** What chains.ts prints (scenario e). */
+interface ChainsResult {
+  chains: number
+  failed: number
+  not_findable_at_once: number
+  findable_lag_ms?: { p50: number | null; p99: number | null }
+  register_ms?: { p50: number | null; p99: number | null }
+  chains_per_s: number
+}
+
+/** Scenario (e): read-your-writes chains against a fresh server, driven from CPU 1 (chains.ts). */
+async function chainsRun(p: ParleyEnv, rep: number): Promise<Result> {
+  const server = await startParley(p, `e-${rep}`)
+  try {
+    const r = await run('taskset', ['-c', '1', 'node', '--import', 'tsx', join(ROOT, 'scripts/bench/chains.ts'), '--port', String(server.port), '--chains', option('chains', '1000')!, '--concurrency', '16'], { timeoutMs: 1_800_000, label: 'chains' })
+    const line = r.stdout.trim().split('\n').pop()
+    if (r.code !== 0 || !line) throw new Error(`chains failed: ${r.stderr.slice(-1500)}`)
+    return { ...JSON.parse(line), server_ready_ms: Math.round(server.readyMs) }
+  } finally {
+    await server.stop()
+  }
+}
+
 // ---------------------------------------------------------------- report
 const median = (xs: Array<number | null | undefined>): number | null => {
   const s = xs.filter((x): x is number => x != null && !Number.isNaN(x)).sort((a, b) => a - b)
@@ -334,6 +359,12 @@ function report(key: string, parley: Result[], ceiling: Result[]) {
     if (C) rows.push(['ceiling-ws', fmt(C.rss_per_conn_kib, 2), String(C.conns_ok), fmt(C.connect_s, 1)])
     json = { scenario: key, db: dbMode, parley: P, ceiling: C ?? null, parley_over_ceiling_memory: ratio == null ? null : Math.round(ratio * 100) / 100 }
     console.log(`\n${title}  [${dbMode}]\n${table(rows)}\nParley / ceiling memory per connection: ${ratio == null ? '-' : ratio.toFixed(2) + ' x'}`)
+  } else if (key === 'e') {
+    const r = parley[parley.length - 1] as unknown as ChainsResult
+    rows = [['server', 'chains', 'failed', 'not findable at once', 'findable lag p50 ms', 'p99 ms', 'register p50 ms', 'p99 ms', 'chains/s']]
+    rows.push(['parley', String(r.chains), String(Math.max(...parley.map((x) => (x as unknown as ChainsResult).failed ?? 0))), String(r.not_findable_at_once), fmt(r.findable_lag_ms?.p50, 1), fmt(r.findable_lag_ms?.p99, 1), fmt(r.register_ms?.p50, 1), fmt(r.register_ms?.p99, 1), fmt(r.chains_per_s, 1)])
+    json = { scenario: key, db: dbMode, parley: parley.length === 1 ? r : parley }
+    console.log(`\n(e) ${r.chains} register → log in → invite → accept → first message chains, 16 at once  [${dbMode}]\n${table(rows)}`)
   } else {
     const P = { req_per_s: median(parley.map((r) => r.req_per_s)), p50_ms: median(parley.map((r) => r.latency?.p50_ms)), p99_ms: median(parley.map((r) => r.latency?.p99_ms)), failed: Math.max(...parley.map((r) => r.failed ?? 0)) }
     rows = [['server', 'requests/s', 'p50 ms', 'p99 ms', 'failed'], ['parley', fmt(P.req_per_s), fmt(P.p50_ms, 1), fmt(P.p99_ms, 1), String(P.failed)]]
@@ -366,12 +397,15 @@ async function main() {
   if (!databaseUrl) delete process.env.DATABASE_URL
 
   const plan = scenarios.map((k) => (k === 'd' ? 'd:10x50' : SHAPES[k]?.seed ? `${k}:${SHAPES[k].seed}` : undefined)).filter(Boolean)
-  if (scenarios.some((k) => !SHAPES[k])) throw new Error('--scenarios takes a comma list of a,b,c,d')
+  if (scenarios.some((k) => !SHAPES[k])) throw new Error('--scenarios takes a comma list of a,b,c,d,e')
   const seedFile = join(work, 'seed.json')
-  log(`${dbMode}: seeding ${plan.join(', ')} (users, sessions, conversations through Parley's services) ...`)
-  const seeded = await run('node', ['--import', 'tsx', 'scripts/bench/seed.ts', '--out', seedFile, '--plan', plan.join(',')], { env, timeoutMs: 900_000, label: 'seed' })
-  if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr.slice(-3000)}`)
-  log(seeded.stderr.trim().split('\n').pop() ?? '')
+  // @NOTE (e) makes its own users: nothing to seed when it runs alone.
+  if (plan.length) {
+    log(`${dbMode}: seeding ${plan.join(', ')} (users, sessions, conversations through Parley's services) ...`)
+    const seeded = await run('node', ['--import', 'tsx', 'scripts/bench/seed.ts', '--out', seedFile, '--plan', plan.join(',')], { env, timeoutMs: 900_000, label: 'seed' })
+    if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr.slice(-3000)}`)
+    log(seeded.stderr.trim().split('\n').pop() ?? '')
+  }
   const p: ParleyEnv = { env, seedFile }
 
   for (const key of scenarios) {
@@ -381,6 +415,11 @@ async function main() {
       if (key === 'd') {
         log(`(d) parley rep ${rep + 1}/${reps} ...`)
         parley.push(await restRun(p, rep))
+        continue
+      }
+      if (key === 'e') {
+        log(`(e) parley rep ${rep + 1}/${reps} ...`)
+        parley.push(await chainsRun(p, rep))
         continue
       }
       if (withCeiling) {

@@ -73,6 +73,62 @@ export const UserPresenceChangedPayloadSchema = z.object({
 })
 export type UserPresenceChangedPayload = z.infer<typeof UserPresenceChangedPayloadSchema>
 
+/**
+ * `profile.updated` (published by profile): the names and status a person chose, sent whenever
+ * one of `first_name`, `last_name`, `display_name` or `status_message` changes. A full snapshot of
+ * these four fields (null: not set), so a consumer can upsert it; apply it only when its
+ * `occurred_at` is newer than the last one applied. From the first one on, these names win over
+ * the account's (`user.registered` / `user.updated` still carry username, email and avatar).
+ */
+export const ProfileUpdatedPayloadSchema = z.object({
+  user_id: UserId,
+  tenant_id: z.string().min(1),
+  person_id: PersonIdSchema,
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  display_name: z.string().nullable(),
+  status_message: z.string().nullable(),
+})
+export type ProfileUpdatedPayload = z.infer<typeof ProfileUpdatedPayloadSchema>
+
+/** One side of an invite, as both people's clients show it. */
+export const InvitePersonPayloadSchema = z.object({
+  user_id: UserId,
+  person_id: PersonIdSchema,
+  username: z.string().nullable(),
+  first_name: z.string(),
+  last_name: z.string(),
+  display_name: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+})
+export type InvitePersonPayload = z.infer<typeof InvitePersonPayloadSchema>
+
+export const InviteStatusSchema = z.enum(['pending', 'accepted', 'rejected', 'cancelled'])
+export type InviteStatus = z.infer<typeof InviteStatusSchema>
+
+/**
+ * `invite.sent` / `invite.accepted` / `invite.rejected` / `invite.cancelled` (published by
+ * contacts): an invite changed state. `user_ids` is `[sender_id, recipient_id]`: push it to both
+ * (the sender's "Sent" list, the recipient's "Received" list). `room_id` is set once accepted
+ * (then `contact.accepted` follows in the same transaction). `reason` says why an invite was
+ * cancelled: by its sender, or because one of the two blocked the other.
+ */
+export const InviteChangedPayloadSchema = z.object({
+  invite_id: z.uuid(),
+  status: InviteStatusSchema,
+  user_ids: z.tuple([UserId, UserId]),
+  sender: InvitePersonPayloadSchema,
+  recipient: InvitePersonPayloadSchema,
+  room_id: z.uuid().nullable(),
+  reason: z.enum(['sender', 'blocked']).optional(),
+})
+export type InviteChangedPayload = z.infer<typeof InviteChangedPayloadSchema>
+
+/** Event names of the read-your-writes events, for consumers' `types` lists. */
+export const PROFILE_UPDATED = 'profile.updated'
+export const INVITE_EVENTS = ['invite.sent', 'invite.accepted', 'invite.rejected', 'invite.cancelled'] as const
+export type InviteEventType = (typeof INVITE_EVENTS)[number]
+
 /** Every bus event type with the schema of its payload. */
 export const BusEventSchemas = {
   'user.registered': UserSnapshotPayloadSchema,
@@ -82,6 +138,11 @@ export const BusEventSchemas = {
   'user.blocked': UserBlockPayloadSchema,
   'user.unblocked': UserBlockPayloadSchema,
   'user.presence_changed': UserPresenceChangedPayloadSchema,
+  'profile.updated': ProfileUpdatedPayloadSchema,
+  'invite.sent': InviteChangedPayloadSchema,
+  'invite.accepted': InviteChangedPayloadSchema,
+  'invite.rejected': InviteChangedPayloadSchema,
+  'invite.cancelled': InviteChangedPayloadSchema,
 } as const
 
 export type BusEventType = keyof typeof BusEventSchemas
@@ -110,3 +171,4 @@ export function parseBusEvent<T extends BusEventType>(
 ): z.ZodSafeParseResult<BusEventPayload<T>> {
   return BusEventSchemas[type].safeParse(payload) as z.ZodSafeParseResult<BusEventPayload<T>>
 }
+

@@ -38,6 +38,7 @@ export const ChatProfileSchema = z.object({
   email: z.string().nullable().describe('From the auth service; only ever shown to its owner.'),
   first_name: z.string(),
   last_name: z.string(),
+  display_name: z.string().nullable().describe('From the profile service; null when unset.'),
   bio: z.string(),
   status: z
     .string()

@@ -14,7 +14,7 @@ import { InMemoryRevocations, type SessionRevocations } from './jwt/revocations'
 import { TokenVerifier } from './jwt/verifier'
 import { createLogger } from './logger'
 import { PlatformMailer, type Mailer } from './mailer'
-import { createMetrics, type Metrics } from './metrics'
+import { busObserverOf, createMetrics, type Metrics } from './metrics'
 import { LocalDiskStorage, type FileStorage } from './storage'
 import { newId } from './ids'
 
@@ -83,7 +83,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     })
   }
   const revocations = distributed?.revocations ?? new InMemoryRevocations()
-  const bus = distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }))
+  const bus = distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }), busObserverOf(metrics))
   const fanout = distributed?.fanout ?? new InProcessFanout()
 
   let storage: FileStorage

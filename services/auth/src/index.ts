@@ -6,6 +6,7 @@ import { migrations } from './db/migrations'
 import { jwksRoutes } from './keys/jwks.routes'
 import { KEY_RELOAD_MS, KeyRing, keySourceFor } from './keys/signing-keys'
 import { oauthRoutes, providerRegistry } from './oauth'
+import { profileNamesConsumer } from './profile-names/profile-names.consumer'
 import { dummyPasswordHash } from './passwords/password-hashing'
 import { RevocationPublisher } from './sessions/revocation-publisher'
 import { sessionRoutes } from './sessions/sessions.routes'
@@ -79,6 +80,7 @@ export const authService: ServiceModule = {
         await app.register(avatarRoutes(ctx))
         await app.register(oauthRoutes(ctx, providers))
       },
+      consumers: [profileNamesConsumer(ctx)],
       async close() {
         clearInterval(reloader)
         revocations.close()

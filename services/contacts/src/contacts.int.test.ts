@@ -56,6 +56,7 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
         username: bob.username,
         first_name: expect.any(String),
         last_name: expect.any(String),
+        display_name: null,
         avatar_url: null,
         bio: 'Cellist',
         status: 'On tour',

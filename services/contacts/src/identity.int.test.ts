@@ -75,6 +75,7 @@ describe('contacts identity: profile, person_id search, tenants', () => {
       username: bob.username,
       first_name: expect.any(String),
       last_name: expect.any(String),
+      display_name: null,
       avatar_url: null,
       bio: '',
       relationship: 'none',

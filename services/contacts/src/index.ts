@@ -5,6 +5,7 @@ import { createContactsContext } from './context'
 import { SCHEMA } from './db/schema'
 import { createContacts } from './db/migrations/20261122T030000Z-create-contacts'
 import { identityPresence } from './db/migrations/20261122T040000Z-identity-presence'
+import { identityProfileNames } from './db/migrations/20261220T010000Z-identity-profile-names'
 import { identityConsumer } from './identity/identity.consumer'
 import { identityRoutes } from './identity/identity.routes'
 import { presenceConsumer } from './identity/presence.consumer'
@@ -13,6 +14,7 @@ import { inviteRoutes } from './invites/invites.routes'
 export const migrations = {
   '20261122T030000Z-create-contacts': createContacts,
   '20261122T040000Z-identity-presence': identityPresence,
+  '20261220T010000Z-identity-profile-names': identityProfileNames,
 }
 
 /**

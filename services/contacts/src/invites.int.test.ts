@@ -258,4 +258,38 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect((await contactsOf(ann)).results.map((x: Row) => x.room_id)).toEqual([...roomIds])
     expect((await contactsOf(bob)).count).toBe(1)
   })
+
+  it('publishes every invite state change with both people: sent, accepted, rejected, cancelled (by the sender or a block)', async () => {
+    const [ann, bob, cid, dee] = [await newPerson(t), await newPerson(t), await newPerson(t), await newPerson(t)]
+    const toBob = (await invite(ann, bob)).body.id
+    await answer(bob, toBob, true)
+    const toCid = (await invite(ann, cid)).body.id
+    await answer(cid, toCid, false)
+    const toDee = (await invite(ann, dee)).body.id
+    expect((await c.delete(`/acac/sent-invites/${toDee}/`, ann.access)).status).toBe(204)
+    const again = (await invite(dee, ann)).body.id
+    expect((await c.post(`/acac/blocks/${dee.person_id}/`, {}, ann.access)).status).toBe(201)
+
+    const mine = new Set([toBob, toCid, toDee, again])
+    const events = (await outboxEvents(t)).filter((e) => e.type.startsWith('invite.') && mine.has(e.payload.invite_id as string))
+    expect(events.map((e) => [e.type, e.payload.invite_id, e.payload.reason])).toEqual([
+      ['invite.sent', toBob, undefined],
+      ['invite.accepted', toBob, undefined],
+      ['invite.sent', toCid, undefined],
+      ['invite.rejected', toCid, undefined],
+      ['invite.sent', toDee, undefined],
+      ['invite.cancelled', toDee, 'sender'],
+      ['invite.sent', again, undefined],
+      ['invite.cancelled', again, 'blocked'],
+    ])
+    const accepted = events[1]!.payload
+    expect(accepted).toMatchObject({
+      status: 'accepted',
+      user_ids: [ann.id, bob.id],
+      sender: { user_id: ann.id, person_id: ann.person_id, username: ann.username },
+      recipient: { user_id: bob.id, person_id: bob.person_id, username: bob.username },
+    })
+    expect(accepted.room_id).toEqual(expect.any(String))
+    expect(events[7]!.payload).toMatchObject({ user_ids: [dee.id, ann.id], sender: { user_id: dee.id }, recipient: { user_id: ann.id } })
+  })
 })

@@ -5,6 +5,16 @@ import { transaction, type Tx } from '../db/transaction'
 import { newId } from '../ids'
 import type { DomainEvent, NewEvent } from './events'
 import { RelayLoop } from './relay-loop'
+import {
+  SETTLE_TIMEOUT_MS,
+  collectCommitted,
+  observeHandled,
+  outsideSettle,
+  recordCommitted,
+  RelayedEvents,
+  within,
+  type BusObserver,
+} from './settle'
 
 /** A consumer handles each event at least once; the bus makes that exactly once in effect. */
 export interface Consumer {
@@ -27,7 +37,11 @@ export interface EventBus {
     event: NewEvent<P>,
   ): Promise<DomainEvent<P>>
   /** Several events in one statement, in this order (a batch of presence changes). */
-  publishMany<P extends Record<string, unknown>>(tx: Tx, schema: string, events: NewEvent<P>[]): Promise<DomainEvent<P>[]>
+  publishMany<P extends Record<string, unknown>>(
+    tx: Tx,
+    schema: string,
+    events: NewEvent<P>[],
+  ): Promise<DomainEvent<P>[]>
   /** Declares that `schema` has an outbox to relay. */
   addOutbox(schema: string): void
   subscribe(consumer: Consumer): void
@@ -37,6 +51,18 @@ export interface EventBus {
   lag(): Promise<number>
   /** Resolves once every outbox is drained (tests). */
   drain(): Promise<void>
+  /**
+   * Read-your-writes (ADR 0009): runs `work`, whose transactions publish events, and answers its
+   * result once every event it committed has been handled by each consumer of its type, or once
+   * `timeoutMs` (default 1 s) has passed, when a consumer is slow or down: then as before, eventually.
+   */
+  settle<T>(work: () => Promise<T>, timeoutMs?: number): Promise<T>
+  /**
+   * A reader's barrier (ADR 0009): resolves true once `consumer` has handled every event published
+   * before the call, false past `timeoutMs` (default 1 s). For a lookup that missed: a write whose
+   * own wait ran past its bound is then still seen, at the cost of a wait only on misses.
+   */
+  caughtUp(consumer: string, timeoutMs?: number): Promise<boolean>
 }
 
 const MAX_ATTEMPTS = 8
@@ -68,14 +94,21 @@ export function toEvent(row: OutboxRow): DomainEvent {
  * Delivers each consumer an event exactly once in effect: the event id is inserted into the
  * consumer's inbox in the same transaction as its handler's writes.
  */
-export async function deliverOnce(db: Db, consumer: Consumer, event: DomainEvent): Promise<boolean> {
-  return transaction(db, async (tx) => {
+export async function deliverOnce(
+  db: Db,
+  consumer: Consumer,
+  event: DomainEvent,
+  observer?: BusObserver,
+): Promise<boolean> {
+  const handled = await transaction(db, async (tx) => {
     const inserted = await sql`insert into ${sql.id(consumer.schema)}.inbox (consumer, event_id)
       values (${consumer.name}, ${event.id}) on conflict do nothing returning event_id`.execute(tx.db)
     if (inserted.rows.length === 0) return false
     await consumer.handle(event, tx)
     return true
   })
+  if (handled) observeHandled(observer, consumer.name, [event])
+  return handled
 }
 
 /**
@@ -83,20 +116,31 @@ export async function deliverOnce(db: Db, consumer: Consumer, event: DomainEvent
  * instead of one each): events it already has are skipped, the rest handled in order. A throw
  * rolls the whole run back; the caller then goes event by event to find the failing one.
  */
-export async function deliverRunOnce(db: Db, consumer: Consumer, events: DomainEvent[]): Promise<void> {
+export async function deliverRunOnce(
+  db: Db,
+  consumer: Consumer,
+  events: DomainEvent[],
+  observer?: BusObserver,
+): Promise<void> {
   if (events.length === 0) return
   if (events.length === 1) {
-    await deliverOnce(db, consumer, events[0])
+    await deliverOnce(db, consumer, events[0], observer)
     return
   }
-  await transaction(db, async (tx) => {
-    const { rows } = await sql<{ event_id: string }>`insert into ${sql.id(consumer.schema)}.inbox (consumer, event_id)
-      select ${consumer.name}, unnest(${events.map((e) => e.id)}::uuid[]) on conflict do nothing returning event_id`.execute(tx.db)
+  const fresh = await transaction(db, async (tx) => {
+    const { rows } = await sql<{
+      event_id: string
+    }>`insert into ${sql.id(consumer.schema)}.inbox (consumer, event_id)
+      select ${consumer.name}, unnest(${events.map((e) => e.id)}::uuid[]) on conflict do nothing returning event_id`.execute(
+      tx.db,
+    )
     const ids = new Set(rows.map((r) => r.event_id))
-    const fresh = events.filter((e) => ids.has(e.id))
+    const fresh: DomainEvent[] = events.filter((e) => ids.has(e.id))
     if (consumer.handleMany) await consumer.handleMany(fresh, tx)
     else for (const event of fresh) await consumer.handle(event, tx)
+    return fresh
   })
+  observeHandled(observer, consumer.name, fresh)
 }
 
 /** Writes an event row into `schema`.outbox. Shared by every bus implementation. */
@@ -126,10 +170,13 @@ export async function writeOutbox<P extends Record<string, unknown>>(
 export class InProcessBus implements EventBus {
   private readonly consumers: Consumer[] = []
   private readonly relay: RelayLoop
+  /** Events relayed (handled by every local consumer, or dead-lettered): what `settle` waits for. */
+  private readonly relayed = new RelayedEvents()
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
+    private readonly observer?: BusObserver,
   ) {
     this.relay = new RelayLoop({
       db,
@@ -146,8 +193,34 @@ export class InProcessBus implements EventBus {
 
   async publishMany<P extends Record<string, unknown>>(tx: Tx, schema: string, events: NewEvent<P>[]) {
     const full = await writeOutbox(tx, schema, events)
-    tx.afterCommit(() => this.kick())
+    tx.afterCommit(() => {
+      recordCommitted(schema, full)
+      outsideSettle(() => this.kick())
+    })
     return full
+  }
+
+  /**
+   * In this process the relay hands an event to every consumer before it marks it published,
+   * so a write is read-your-writes everywhere once its events are marked.
+   */
+  async settle<T>(work: () => Promise<T>, timeoutMs = SETTLE_TIMEOUT_MS): Promise<T> {
+    const { result, events } = await collectCommitted(work)
+    if (events.length === 0) return result
+    const started = performance.now()
+    const waits = events.map((e) => this.relayed.wait(e.event.id))
+    const inTime = await within(Promise.all(waits.map((w) => w.promise)), timeoutMs, () =>
+      waits.forEach((w) => w.cancel()),
+    )
+    this.observer?.settled((performance.now() - started) / 1000, inTime)
+    if (!inTime)
+      this.log.warn({ events: events.length, timeoutMs }, 'events not handled in time; answering anyway')
+    return result
+  }
+
+  /** In this process one relay pass over every outbox hands each event to every consumer. */
+  async caughtUp(_consumer: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<boolean> {
+    return within(this.relay.afterNextPass(), timeoutMs)
   }
 
   addOutbox(schema: string) {
@@ -195,9 +268,17 @@ export class InProcessBus implements EventBus {
     try {
       const events = rows.map(toEvent)
       for (const consumer of this.consumers) {
-        await deliverRunOnce(this.db, consumer, events.filter((e) => consumer.types.includes(e.type)))
+        await deliverRunOnce(
+          this.db,
+          consumer,
+          events.filter((e) => consumer.types.includes(e.type)),
+          this.observer,
+        )
       }
-      await sql`update ${s}.outbox set published_at = now() where seq = any(${rows.map((r) => r.seq)}::bigint[])`.execute(this.db)
+      await sql`update ${s}.outbox set published_at = now() where seq = any(${rows.map((r) => r.seq)}::bigint[])`.execute(
+        this.db,
+      )
+      for (const e of events) this.relayed.mark(e.id, true)
       return rows.length
     } catch {
       // Some event fails: go one by one, so it is found and retried (or dead-lettered) in order.
@@ -206,14 +287,17 @@ export class InProcessBus implements EventBus {
       const event = toEvent(row)
       try {
         for (const consumer of this.consumers) {
-          if (consumer.types.includes(event.type)) await deliverOnce(this.db, consumer, event)
+          if (consumer.types.includes(event.type)) await deliverOnce(this.db, consumer, event, this.observer)
         }
         await sql`update ${s}.outbox set published_at = now() where seq = ${row.seq}`.execute(this.db)
+        this.relayed.mark(event.id, true)
       } catch (err) {
         const attempts = row.attempts + 1
         const dead = attempts >= MAX_ATTEMPTS
         await sql`update ${s}.outbox set attempts = ${attempts}, last_error = ${String((err as Error).message).slice(0, 500)},
           dead_lettered_at = ${dead ? sql`now()` : null} where seq = ${row.seq}`.execute(this.db)
+        // @NOTE A dead-lettered event will never be handled: whoever waits for it stops waiting.
+        if (dead) this.relayed.mark(event.id, true)
         this.log[dead ? 'error' : 'warn'](
           { err, eventId: event.id, type: event.type, attempts },
           dead ? 'event dead-lettered after repeated failures' : 'event delivery failed; will retry',

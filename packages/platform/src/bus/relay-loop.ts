@@ -24,6 +24,8 @@ export class RelayLoop {
   private again = false
   private stopped = true
   private failing = false
+  /** Waiting for a pass that starts after they asked (`afterNextPass`). */
+  private passWaiters: Array<() => void> = []
 
   constructor(private readonly o: RelayLoopOptions) {}
 
@@ -38,6 +40,7 @@ export class RelayLoop {
     this.stopped = true
     clearInterval(this.timer)
     await this.running
+    for (const done of this.passWaiters.splice(0)) done()
   }
 
   /** Runs a pass now (or once more right after the current one). */
@@ -47,6 +50,8 @@ export class RelayLoop {
       this.again = true
       return
     }
+    const covered = this.passWaiters
+    this.passWaiters = []
     this.running = this.passAll()
       .then(() => {
         if (this.failing) this.o.log.info('event relay recovered')
@@ -58,12 +63,22 @@ export class RelayLoop {
         this.failing = true
       })
       .finally(() => {
+        for (const done of covered) done()
         this.running = undefined
         if (this.again) {
           this.again = false
           this.kick()
         }
       })
+  }
+
+  /** Resolves once a whole pass that started after this call is over (at once when stopped). */
+  afterNextPass(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      this.passWaiters.push(resolve)
+      this.kick()
+    })
   }
 
   /** Resolves when the pass in progress (if any) is over. */

@@ -6,7 +6,7 @@ import type { RateCounters } from '../counters'
 import type { Db } from '../db/database'
 import type { Fanout } from '../fanout'
 import type { SessionRevocations } from '../jwt/revocations'
-import type { Metrics } from '../metrics'
+import { busObserverOf, type Metrics } from '../metrics'
 import type { PlatformOptions } from '../platform'
 import { closeRedis, openRedis, waitReady } from './connection'
 import { RedisRateCounters } from './counters'
@@ -59,6 +59,7 @@ export async function openDistributed(
     claimIdleMs: ctx.bus?.claimIdleMs,
     maxAttempts: ctx.bus?.maxAttempts,
     onDeadLetter: () => metrics.busDeadLettered.inc(),
+    observer: busObserverOf(metrics),
   })
   return {
     redis,

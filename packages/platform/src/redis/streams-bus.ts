@@ -4,6 +4,17 @@ import type { Logger } from 'pino'
 import { RelayLoop } from '../bus/relay-loop'
 import { deliverOnce, toEvent, writeOutbox, type Consumer, type EventBus, type OutboxRow } from '../bus/bus'
 import type { DomainEvent, NewEvent } from '../bus/events'
+import { GroupProgress } from '../bus/group-progress'
+import {
+  SETTLE_TIMEOUT_MS,
+  collectCommitted,
+  outsideSettle,
+  recordCommitted,
+  RelayedEvents,
+  within,
+  type BusObserver,
+  type CommittedEvent,
+} from '../bus/settle'
 import type { Db } from '../db/database'
 import { transaction, type Tx } from '../db/transaction'
 import { closeRedis } from './connection'
@@ -31,6 +42,10 @@ export interface RedisStreamsBusOptions {
   /** A consumer (a node) with nothing pending, silent this long, is removed from its group. */
   goneConsumerIdleMs?: number
   onDeadLetter?(): void
+  /** Projection lag and read-your-writes waits (metrics). */
+  observer?: BusObserver
+  /** How long a write waits at most for its events' consumers (ADR 0009). */
+  settleTimeoutMs?: number
 }
 
 interface ConsumerState {
@@ -67,6 +82,9 @@ export class RedisStreamsBus implements EventBus {
   private readonly relay: RelayLoop
   private stopped = true
   private readonly onReady = () => this.recoverLostStream()
+  /** Event id → its stream entry id, for the events this node relayed. */
+  private readonly relayed = new RelayedEvents<string>()
+  private readonly progress: GroupProgress
 
   constructor(private readonly o: RedisStreamsBusOptions) {
     this.stream = `${o.prefix}events`
@@ -82,6 +100,12 @@ export class RedisStreamsBus implements EventBus {
       batchSize: BATCH,
       pollMs: o.pollMs ?? 250,
     })
+    this.progress = new GroupProgress({
+      redis: o.redis,
+      stream: this.stream,
+      log: o.log,
+      liveMs: Math.max(60_000, 4 * this.claimIdleMs),
+    })
   }
 
   async publish<P extends Record<string, unknown>>(tx: Tx, schema: string, event: NewEvent<P>) {
@@ -90,8 +114,100 @@ export class RedisStreamsBus implements EventBus {
 
   async publishMany<P extends Record<string, unknown>>(tx: Tx, schema: string, events: NewEvent<P>[]) {
     const full = await writeOutbox(tx, schema, events)
-    tx.afterCommit(() => this.kick())
+    tx.afterCommit(() => {
+      recordCommitted(schema, full)
+      outsideSettle(() => this.kick())
+    })
     return full
+  }
+
+  /**
+   * Waits until each committed event is in the stream, then until every live consumer group that
+   * takes its type (on any node) has acknowledged it, i.e. committed its effect (ADR 0009).
+   */
+  async settle<T>(
+    work: () => Promise<T>,
+    timeoutMs = this.o.settleTimeoutMs ?? SETTLE_TIMEOUT_MS,
+  ): Promise<T> {
+    const { result, events } = await collectCommitted(work)
+    if (events.length === 0) return result
+    const started = performance.now()
+    const cancels: Array<() => void> = []
+    const waiting = events.map((e) => ({ type: e.event.type, on: 'relay' as string | Set<string> }))
+    const inTime = await within(
+      Promise.all(events.map((e, i) => this.handledEverywhere(e, waiting[i]!, cancels))),
+      timeoutMs,
+      () => cancels.forEach((cancel) => cancel()),
+    )
+    this.o.observer?.settled((performance.now() - started) / 1000, inTime)
+    if (!inTime) {
+      const still = waiting.map((w) => ({
+        type: w.type,
+        waitingFor: typeof w.on === 'string' ? w.on : [...w.on],
+      }))
+      this.o.log.warn({ events: still, timeoutMs }, 'events not handled in time; answering anyway')
+    }
+    return result
+  }
+
+  /**
+   * This node's outboxes relayed as of now, then the stream's last entry as of then acknowledged
+   * by the consumer's group (on whichever node handled it).
+   */
+  async caughtUp(
+    consumer: string,
+    timeoutMs = this.o.settleTimeoutMs ?? SETTLE_TIMEOUT_MS,
+  ): Promise<boolean> {
+    const cancels: Array<() => void> = []
+    return within(
+      (async () => {
+        await this.relay.afterNextPass()
+        const last = (await this.o.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as Entry[]
+        if (!last[0]) return
+        const wait = this.progress.wait([consumer], last[0][0])
+        cancels.push(wait.cancel)
+        await wait.promise
+      })(),
+      timeoutMs,
+      () => cancels.forEach((cancel) => cancel()),
+    )
+  }
+
+  private async handledEverywhere(
+    { schema, event }: CommittedEvent,
+    waiting: { on: string | Set<string> },
+    cancels: Array<() => void>,
+  ) {
+    const entryId = await this.streamEntryOf(schema, event.id, cancels)
+    waiting.on = 'consumer groups'
+    const groups = await this.progress.groupsOf(event.type)
+    if (groups.length === 0) return
+    const wait = this.progress.wait(groups, entryId)
+    waiting.on = wait.groups
+    cancels.push(wait.cancel)
+    await wait.promise
+  }
+
+  /**
+   * The stream entry of an event: this node's relay, kicked by the commit, usually XADDs it within
+   * a few milliseconds. Another node's relay may have taken the row (SKIP LOCKED); then, once the
+   * row shows as published, the stream's last entry is a bound at least as late as the event's.
+   */
+  private async streamEntryOf(schema: string, eventId: string, cancels: Array<() => void>): Promise<string> {
+    const local = this.relayed.wait(eventId)
+    cancels.push(local.cancel)
+    let cancelled = false
+    cancels.push(() => (cancelled = true))
+    for (let delay = 20; ; delay = Math.min(delay * 2, 100)) {
+      const entry = await Promise.race([local.promise, sleep(delay).then(() => undefined)])
+      if (entry !== undefined) return entry
+      if (cancelled) throw new Error('settle cancelled')
+      const { rows } = await sql<{ published: boolean }>`select published_at is not null as published
+        from ${sql.id(schema)}.outbox where id = ${eventId}`.execute(this.o.db)
+      if (!rows[0]?.published) continue
+      const last = (await this.o.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as Entry[]
+      if (last[0]) return last[0][0]
+    }
   }
 
   addOutbox(schema: string) {
@@ -127,6 +243,7 @@ export class RedisStreamsBus implements EventBus {
 
   async stop() {
     this.stopped = true
+    this.progress.stop()
     this.o.redis.off('ready', this.onReady)
     // @NOTE Closing the blocking connections ends their XREADGROUP BLOCK; a handler in progress finishes first.
     for (const conn of this.blocking) conn.disconnect()
@@ -199,6 +316,7 @@ export class RedisStreamsBus implements EventBus {
       for (const [err] of results ?? []) if (err) throw err
       await sql`update ${s}.outbox set published_at = now()
         where seq in (${sql.join(rows.map((r) => r.seq))})`.execute(tx.db)
+      tx.afterCommit(() => rows.forEach((row, i) => this.relayed.mark(row.id, String(results![i]![1]))))
       return rows.length
     })
   }
@@ -236,6 +354,8 @@ export class RedisStreamsBus implements EventBus {
           groupReady = true
         }
         if (Date.now() >= state.nextClaimAt) {
+          // @NOTE Tells writers that this group is alive and which types it waits on (ADR 0009).
+          await this.progress.announce(state.group, state.consumer.types)
           await this.claimStale(state)
           state.nextClaimAt = Date.now() + Math.max(100, this.claimIdleMs / 2)
         }
@@ -343,7 +463,7 @@ export class RedisStreamsBus implements EventBus {
       return
     }
     try {
-      await deliverOnce(this.o.db, state.consumer, event)
+      await deliverOnce(this.o.db, state.consumer, event, this.o.observer)
     } catch (err) {
       // @NOTE Not acknowledged: the entry stays pending and is claimed again after claimIdleMs.
       this.o.log.warn(
@@ -353,6 +473,7 @@ export class RedisStreamsBus implements EventBus {
       return
     }
     await this.o.redis.xack(this.stream, state.group, id)
+    this.progress.poke()
   }
 
   private async deadLetter(

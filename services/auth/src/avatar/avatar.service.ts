@@ -55,9 +55,12 @@ export async function setAvatar(ctx: AuthContext, principal: Principal, bytes: B
   return presentUser(swapped.user ?? (await currentUser(ctx, principal)))
 }
 
-/** Sets the avatar key in one transaction with its event, answering the key it replaced. */
+/**
+ * Sets the avatar key in one transaction with its event, answering the key it replaced once the
+ * other services show the new avatar (read-your-writes, ADR 0009).
+ */
 async function swapAvatar(ctx: AuthContext, principal: Principal, key: string | null) {
-  return transaction(ctx.db, async (tx) => {
+  return ctx.platform.bus.settle(() => transaction(ctx.db, async (tx) => {
     const previous = await lockAvatarKey(tx.db, principal.tenantId, principal.userId)
     if (!previous) throw userGone()
     if (previous.avatar_key === key) return { user: undefined, previousKey: null }
@@ -65,7 +68,7 @@ async function swapAvatar(ctx: AuthContext, principal: Principal, key: string | 
     if (!user) throw userGone()
     await publishUser(ctx, tx, 'user.updated', user)
     return { user, previousKey: previous.avatar_key }
-  })
+  }))
 }
 
 /** Removes the user's avatar (a no-op answer when there is none). */

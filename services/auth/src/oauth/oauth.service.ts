@@ -135,11 +135,14 @@ async function findOrCreateUser(
 ): Promise<FindOrCreate> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await transaction(ctx.db, async (tx): Promise<FindOrCreate> => {
-        const result = await resolveUser(ctx, tx, provider, slug, identity)
-        await alsoInTransaction(tx, result.user)
-        return result
-      })
+      // @NOTE settle: a new account is known to every service before the sign-in answers (ADR 0009).
+      return await ctx.platform.bus.settle(() =>
+        transaction(ctx.db, async (tx): Promise<FindOrCreate> => {
+          const result = await resolveUser(ctx, tx, provider, slug, identity)
+          await alsoInTransaction(tx, result.user)
+          return result
+        }),
+      )
     } catch (err) {
       if (isUniqueViolation(err, 'oauth_links_user_provider_key')) throw new OAuthFailure('account_exists')
       // @NOTE A concurrent callback for the same account, a taken username or person_id: try again.

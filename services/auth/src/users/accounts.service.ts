@@ -72,7 +72,8 @@ export async function register(ctx: AuthContext, input: RegisterInput): Promise<
   const passwordHash = await hashPassword(input.password)
   for (let attempt = 1; ; attempt++) {
     try {
-      const user = await transaction(ctx.db, async (tx) => {
+      // @NOTE settle: register answers once every service knows the new user (read-your-writes, ADR 0009).
+      const user = await ctx.platform.bus.settle(() => transaction(ctx.db, async (tx) => {
         let tenantRow = await findTenantBySlug(tx.db, slug)
         const isNewTenant = !tenantRow
         if (!tenantRow) {
@@ -92,7 +93,7 @@ export async function register(ctx: AuthContext, input: RegisterInput): Promise<
         if (isNewTenant) await setTenantOwner(tx.db, tenantRow.id, row.id)
         await publishUser(ctx, tx, 'user.registered', row)
         return row
-      })
+      }))
       ctx.log.info({ userId: user.id, tenantId: user.tenant_id }, 'user registered')
       return presentUser(user)
     } catch (err) {

@@ -11,6 +11,7 @@ export function presentProfile(i: Identity): z.infer<typeof ProfileSchema> {
     email: i.email,
     first_name: i.firstName,
     last_name: i.lastName,
+    display_name: i.displayName,
     bio: i.bio,
     status: i.status,
     avatar_url: i.avatarUrl,

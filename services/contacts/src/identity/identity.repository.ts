@@ -14,6 +14,8 @@ export interface Identity {
   email: string | null
   firstName: string
   lastName: string
+  /** From the profile service (`profile.updated`); null until the person sets one. */
+  displayName: string | null
   avatarUrl: string | null
   bio: string
   status: string
@@ -34,6 +36,7 @@ const COLUMNS = [
   'email',
   'first_name',
   'last_name',
+  'display_name',
   'avatar_url',
   'bio',
   'status',
@@ -60,12 +63,15 @@ export function identityFrom(row: Row, prefix = ''): Identity {
     email: maybe('email'),
     firstName: text('first_name'),
     lastName: text('last_name'),
+    displayName: maybe('display_name'),
     avatarUrl: maybe('avatar_url'),
     bio: text('bio'),
     status: text('status'),
     presence: {
       status: text('presence_status') as PresenceStatus,
-      lastSeen: row[`${prefix}presence_last_seen`] ? new Date(row[`${prefix}presence_last_seen`] as Date) : null,
+      lastSeen: row[`${prefix}presence_last_seen`]
+        ? new Date(row[`${prefix}presence_last_seen`] as Date)
+        : null,
     },
     createdAt: new Date(row[`${prefix}created_at`] as Date),
     updatedAt: new Date(row[`${prefix}updated_at`] as Date),
@@ -73,12 +79,21 @@ export function identityFrom(row: Row, prefix = ''): Identity {
 }
 
 export async function findIdentityById(db: Q, userId: string): Promise<Identity | undefined> {
-  const row = await db.withSchema(SCHEMA).selectFrom('identities').selectAll().where('user_id', '=', userId).executeTakeFirst()
+  const row = await db
+    .withSchema(SCHEMA)
+    .selectFrom('identities')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
   return row ? identityFrom(row) : undefined
 }
 
 /** Person ids are unique per tenant only, so the tenant is part of every lookup. */
-export async function findIdentityByPersonId(db: Q, tenantId: string, personId: string): Promise<Identity | undefined> {
+export async function findIdentityByPersonId(
+  db: Q,
+  tenantId: string,
+  personId: string,
+): Promise<Identity | undefined> {
   const row = await db
     .withSchema(SCHEMA)
     .selectFrom('identities')
@@ -90,7 +105,10 @@ export async function findIdentityByPersonId(db: Q, tenantId: string, personId: 
 }
 
 /** Creates the bare identity of a first-time caller; a concurrent creator wins silently. */
-export async function insertIdentityIfMissing(db: Q, fields: { userId: string; tenantId: string; personId: string }) {
+export async function insertIdentityIfMissing(
+  db: Q,
+  fields: { userId: string; tenantId: string; personId: string },
+) {
   await db
     .withSchema(SCHEMA)
     .insertInto('identities')
@@ -155,8 +173,9 @@ export async function upsertAuthSnapshot(db: Q, s: AuthUserSnapshot): Promise<vo
           person_id: eb.ref('excluded.person_id'),
           email: eb.ref('excluded.email'),
           username: eb.ref('excluded.username'),
-          first_name: eb.ref('excluded.first_name'),
-          last_name: eb.ref('excluded.last_name'),
+          // @NOTE Once the profile spoke (profile.updated), the names are the person's own choice.
+          first_name: sql`case when identities.profile_synced_at is null then excluded.first_name else identities.first_name end`,
+          last_name: sql`case when identities.profile_synced_at is null then excluded.last_name else identities.last_name end`,
           avatar_url: eb.ref('excluded.avatar_url'),
           synced_at: eb.ref('excluded.synced_at'),
           updated_at: new Date(),
@@ -171,6 +190,31 @@ export async function upsertAuthSnapshot(db: Q, s: AuthUserSnapshot): Promise<vo
         ),
     )
     .execute()
+}
+
+export interface ProfileNames {
+  userId: string
+  tenantId: string
+  personId: string
+  firstName: string
+  lastName: string
+  displayName: string | null
+  /** When the profile service produced them; older names never overwrite newer ones. */
+  occurredAt: Date
+}
+
+/** Applies the names a person chose on their profile (creating the identity if it is not known yet). */
+export async function upsertProfileNames(db: Q, n: ProfileNames): Promise<void> {
+  await sql`insert into ${sql.id(SCHEMA)}.identities
+      (user_id, tenant_id, person_id, first_name, last_name, display_name, profile_synced_at)
+    values (${n.userId}, ${n.tenantId}, ${n.personId}, ${n.firstName}, ${n.lastName}, ${n.displayName}, ${n.occurredAt})
+    on conflict (user_id) do update set
+      first_name = excluded.first_name, last_name = excluded.last_name, display_name = excluded.display_name,
+      profile_synced_at = excluded.profile_synced_at, updated_at = now()
+    where identities.tenant_id = excluded.tenant_id
+      and (identities.profile_synced_at is null or identities.profile_synced_at <= excluded.profile_synced_at)`.execute(
+    db,
+  )
 }
 
 export interface PresenceChange {

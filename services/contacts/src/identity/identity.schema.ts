@@ -21,9 +21,7 @@ export const UpdateProfileSchema = z
   .strict()
 export type UpdateProfileInput = z.infer<typeof UpdateProfileSchema>
 
-export const SearchSchema = z
-  .object({ person_id: PersonIdParamsSchema.shape.person_id })
-  .strict()
+export const SearchSchema = z.object({ person_id: PersonIdParamsSchema.shape.person_id }).strict()
 
 export const RELATIONSHIPS = ['self', 'contact', 'invite_sent', 'invite_received', 'blocked', 'none'] as const
 export type Relationship = (typeof RELATIONSHIPS)[number]

@@ -4,6 +4,7 @@ import { findContactBetween } from '../contacts/contacts.repository'
 import type { ContactsContext } from '../context'
 import { personNotFound } from '../errors'
 import { findPendingBetween } from '../invites/invites.repository'
+import { IDENTITY_CONSUMER } from './identity.consumer'
 import type { SearchHit } from './identity.presenter'
 import {
   findIdentityById,
@@ -23,8 +24,24 @@ export async function ensureIdentity(db: Db, principal: Principal): Promise<Iden
   if (found) return found
   await insertIdentityIfMissing(db, principal)
   const created = await findIdentityById(db, principal.userId)
-  if (!created) throw new Error(`identity of ${principal.userId} could not be created (person_id taken in its tenant?)`)
+  if (!created)
+    throw new Error(`identity of ${principal.userId} could not be created (person_id taken in its tenant?)`)
   return created
+}
+
+/**
+ * Read-your-writes for a lookup that missed (ADR 0009): someone who registered a moment ago may
+ * still be on the way to this projection (register waits for it, but only up to its bound), so
+ * wait, bounded, until it has handled everything published so far. Misses only: a person found
+ * costs nothing more.
+ */
+export async function awaitPersonIfMissing(
+  ctx: ContactsContext,
+  tenantId: string,
+  personId: string,
+): Promise<void> {
+  if (await findIdentityByPersonId(ctx.db, tenantId, personId)) return
+  await ctx.bus.caughtUp(IDENTITY_CONSUMER)
 }
 
 /**
@@ -40,20 +57,34 @@ export async function findVisiblePerson(db: Db, me: Principal, personId: string)
   return person
 }
 
-export function getProfile(ctx: ContactsContext, principal: Principal): Promise<Identity> {
+/** My identity; when auth's snapshot of me has not arrived yet, first wait (bounded) for it. */
+export async function getProfile(ctx: ContactsContext, principal: Principal): Promise<Identity> {
+  const found = await findIdentityById(ctx.db, principal.userId)
+  if (found?.username) return found
+  await ctx.bus.caughtUp(IDENTITY_CONSUMER)
   return ensureIdentity(ctx.db, principal)
 }
 
-export async function updateProfile(ctx: ContactsContext, principal: Principal, input: UpdateProfileInput): Promise<Identity> {
+export async function updateProfile(
+  ctx: ContactsContext,
+  principal: Principal,
+  input: UpdateProfileInput,
+): Promise<Identity> {
   await ensureIdentity(ctx.db, principal)
   return updateIdentityChatFields(ctx.db, principal.userId, input)
 }
 
 /** Person search by person_id, with how the caller already relates to the person found. */
-export async function searchPerson(ctx: ContactsContext, principal: Principal, personId: string): Promise<SearchHit> {
+export async function searchPerson(
+  ctx: ContactsContext,
+  principal: Principal,
+  personId: string,
+): Promise<SearchHit> {
   await ensureIdentity(ctx.db, principal)
+  await awaitPersonIfMissing(ctx, principal.tenantId, personId)
   const person = await findVisiblePerson(ctx.db, principal, personId)
-  if (person.userId === principal.userId) return { person, relationship: 'self', inviteId: null, roomId: null }
+  if (person.userId === principal.userId)
+    return { person, relationship: 'self', inviteId: null, roomId: null }
   const [contact, invite, blocks] = await Promise.all([
     findContactBetween(ctx.db, principal.tenantId, principal.userId, person.userId),
     findPendingBetween(ctx.db, principal.tenantId, principal.userId, person.userId),

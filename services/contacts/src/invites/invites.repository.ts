@@ -96,7 +96,7 @@ export async function closePendingInvite(
 }
 
 /** Cancels whatever invite is pending between two people (a block ends it). */
-export async function cancelPendingBetween(db: Q, tenantId: string, a: string, b: string): Promise<number> {
+export async function cancelPendingBetween(db: Q, tenantId: string, a: string, b: string): Promise<Invite[]> {
   const rows = await db
     .withSchema(SCHEMA)
     .updateTable('invites')
@@ -109,9 +109,9 @@ export async function cancelPendingBetween(db: Q, tenantId: string, a: string, b
         eb.and([eb('sender_id', '=', b), eb('recipient_id', '=', a)]),
       ]),
     )
-    .returning('id')
+    .returningAll()
     .execute()
-  return rows.length
+  return rows.map(inviteFrom)
 }
 
 export async function deleteRejectedInvite(db: Q, tenantId: string, id: string, senderId: string): Promise<boolean> {

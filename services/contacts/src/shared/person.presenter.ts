@@ -5,9 +5,16 @@ import type { Identity } from '../identity/identity.repository'
 export const PersonSchema = z.object({
   user_id: z.uuid(),
   person_id: z.string().describe('6-digit id people share to find each other.'),
-  username: z.string().nullable().describe('Null until the auth service has told us (eventually consistent).'),
+  username: z
+    .string()
+    .nullable()
+    .describe('Null until the auth service has told us (eventually consistent).'),
   first_name: z.string(),
   last_name: z.string(),
+  display_name: z
+    .string()
+    .nullable()
+    .describe('The name the person chose to be shown by (profile); null when unset.'),
   avatar_url: z.string().nullable(),
 })
 export type PersonOutput = z.infer<typeof PersonSchema>
@@ -19,6 +26,7 @@ export function presentPerson(i: Identity): PersonOutput {
     username: i.username,
     first_name: i.firstName,
     last_name: i.lastName,
+    display_name: i.displayName,
     avatar_url: i.avatarUrl,
   }
 }

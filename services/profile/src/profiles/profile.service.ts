@@ -1,5 +1,6 @@
 import { fieldError, transaction } from '@parley/platform'
 import type { ProfileContext } from '../context'
+import { publishProfileUpdated, shownFieldsChanged } from './profile.events'
 import type { Owner } from '../shared/owner'
 import {
   findProfile,
@@ -23,8 +24,16 @@ export async function getProfile(ctx: ProfileContext, owner: Owner): Promise<Pro
   return created
 }
 
-/** Applies validated changes (PUT sends every field, PATCH some) in one transaction. */
-export async function changeProfile(ctx: ProfileContext, owner: Owner, input: UpdateProfileInput): Promise<Profile> {
+/**
+ * Applies validated changes (PUT sends every field, PATCH some) in one transaction, which also
+ * publishes `profile.updated` when a name or the status changed; answers once the other services'
+ * projections show it (read-your-writes, ADR 0009).
+ */
+export async function changeProfile(
+  ctx: ProfileContext,
+  owner: Owner,
+  input: UpdateProfileInput,
+): Promise<Profile> {
   if (input.date_of_birth) checkBirthDate(input.date_of_birth, ctx.now())
   const changes: ProfileChanges = {}
   if (input.first_name !== undefined) changes.firstName = input.first_name
@@ -35,12 +44,16 @@ export async function changeProfile(ctx: ProfileContext, owner: Owner, input: Up
   if (input.gender !== undefined) changes.gender = input.gender
   if (input.date_of_birth !== undefined) changes.dateOfBirth = input.date_of_birth
   if (input.status_message !== undefined) changes.statusMessage = input.status_message
-  return transaction(ctx.db, async (tx) => {
-    await lockProfile(tx.db, owner)
-    const updated = await updateProfile(tx.db, owner, changes)
-    if (!updated) throw new Error('profile missing inside its own lock')
-    return updated
-  })
+  return ctx.bus.settle(() =>
+    transaction(ctx.db, async (tx) => {
+      await lockProfile(tx.db, owner)
+      const before = await findProfile(tx.db, owner)
+      const updated = await updateProfile(tx.db, owner, changes)
+      if (!updated) throw new Error('profile missing inside its own lock')
+      if (!before || shownFieldsChanged(before, updated)) await publishProfileUpdated(ctx.bus, tx, updated)
+      return updated
+    }),
+  )
 }
 
 /**
@@ -50,5 +63,6 @@ export async function changeProfile(ctx: ProfileContext, owner: Owner, input: Up
 export function checkBirthDate(date: string, now: Date): void {
   const latestToday = new Date(now.getTime() + 14 * 3600_000).toISOString().slice(0, 10)
   if (date > latestToday) throw fieldError('date_of_birth', 'The date of birth cannot be in the future.')
-  if (date < EARLIEST_BIRTH_DATE) throw fieldError('date_of_birth', `The date of birth cannot be before ${EARLIEST_BIRTH_DATE}.`)
+  if (date < EARLIEST_BIRTH_DATE)
+    throw fieldError('date_of_birth', `The date of birth cannot be before ${EARLIEST_BIRTH_DATE}.`)
 }
