@@ -3,6 +3,7 @@
  * refresh on 401, and RFC 9457 problem+json turned into a typed ApiError.
  */
 
+import { humanFieldMessage, textForType, withoutIds } from './problems'
 import type { Page } from './types'
 
 export type FieldErrors = Record<string, string[]>
@@ -194,11 +195,15 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
   }
 }
 
-/** Human text for any thrown value. */
+/** Human text for any thrown value: a sentence by problem type, else the detail without internal ids. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 429) return `Too many attempts. Try again${err.retryAfter ? ` in ${err.retryAfter}s` : ' later'}.`
-    return err.detail || err.title
+    const known = textForType(err.type)
+    if (known) return known
+    const fields = Object.values(err.fieldErrors).flat()
+    if (err.type.endsWith('/validation-error') && fields.length) return humanFieldMessage(fields[0])
+    return withoutIds(err.detail || err.title) || err.title
   }
   if (err instanceof Error) return err.message
   return 'Something went wrong'

@@ -91,14 +91,29 @@ function Search({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
       else feedback.fail(err)
     },
   })
+  const navigate = useNavigate()
+  // What the result can offer depends on what we already have with that person.
+  const contactsQ = useQuery({ queryKey: ['contacts'], queryFn: api.list })
+  const sentQ = useQuery({ queryKey: ['invites', 'sent'], queryFn: api.sent, refetchInterval: 15_000 })
+  const [invitedNow, setInvitedNow] = useState<Set<string>>(new Set())
   const invite = useMutation({
     mutationFn: (id: string) => api.sendInvite(id),
-    onSuccess: () => {
+    onSuccess: (_d, id) => {
+      setInvitedNow((s) => new Set(s).add(id))
       feedback.ok('Invite sent.')
       void qc.invalidateQueries({ queryKey: ['invites'] })
+      void qc.invalidateQueries({ queryKey: ['contacts'] })
     },
-    onError: feedback.fail,
+    onError: (err, id) => {
+      // Already invited (in another tab, say): show it as invited rather than as a failure.
+      if (err instanceof ApiError && err.type.endsWith('/invite-already-pending')) setInvitedNow((s) => new Set(s).add(id))
+      feedback.fail(err)
+    },
   })
+  const contactOf = (pid: string) =>
+    (contactsQ.data ?? []).find((c) => contactPerson(c as Record<string, unknown>).personId === pid)
+  const invitedAlready = (pid: string) =>
+    invitedNow.has(pid) || (sentQ.data ?? []).some((i) => inviteRecipient(i).personId === pid)
   const block = useMutation({
     mutationFn: (id: string) => api.block(id),
     onSuccess: () => {
@@ -156,9 +171,24 @@ function Search({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
         <div className="result row row--between" role="group" aria-label="Search result">
           <PersonLine p={personFrom(result)} />
           <div className="row">
-            <button type="button" className="btn btn--primary" onClick={() => invite.mutate(result.person_id)} disabled={invite.isPending}>
-              Invite
-            </button>
+            {contactOf(result.person_id) ? (
+              <>
+                <span className="muted">Already a contact</span>
+                {contactOf(result.person_id)?.room_id && (
+                  <button type="button" className="btn btn--primary" onClick={() => navigate(`/chats/${contactOf(result.person_id)?.room_id}`)}>
+                    Message
+                  </button>
+                )}
+              </>
+            ) : invitedAlready(result.person_id) ? (
+              <button type="button" className="btn" disabled>
+                Invited
+              </button>
+            ) : (
+              <button type="button" className="btn btn--primary" onClick={() => invite.mutate(result.person_id)} disabled={invite.isPending}>
+                {invite.isPending ? 'Inviting…' : 'Invite'}
+              </button>
+            )}
             <button type="button" className="btn btn--ghost" onClick={() => block.mutate(result.person_id)}>
               Block
             </button>
