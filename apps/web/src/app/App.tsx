@@ -1,20 +1,31 @@
 import { QueryClientProvider } from '@tanstack/react-query'
-import type { ReactNode } from 'react'
+import { lazy, Suspense, type ReactNode } from 'react'
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router'
 import { ForgotPasswordPage } from '../features/auth/ForgotPasswordPage'
 import { OAuthCompletePage } from '../features/auth/OAuthCompletePage'
 import { ResetPasswordPage } from '../features/auth/ResetPasswordPage'
 import { SignInPage } from '../features/auth/SignInPage'
 import { SignUpPage } from '../features/auth/SignUpPage'
-import { ChannelsPage } from '../features/chat/ChannelsPage'
-import { ChatsPage } from '../features/chat/ChatsPage'
-import { MailboxPage } from '../features/dev/MailboxPage'
 import { AppShell } from '../features/layout/AppShell'
-import { PeoplePage } from '../features/people/PeoplePage'
-import { ProfilePage } from '../features/profile/ProfilePage'
 import { useSignedIn } from './auth'
+import { returnPath } from './return-path'
 import { RealtimeBridge } from './RealtimeBridge'
 import { queryClient } from './services'
+
+// Each signed-in page is its own chunk: the sign-in page loads without the chat (Markdown, emoji).
+const ChatsPage = lazy(() => import('../features/chat/ChatsPage').then((m) => ({ default: m.ChatsPage })))
+const PeoplePage = lazy(() => import('../features/people/PeoplePage').then((m) => ({ default: m.PeoplePage })))
+const ChannelsPage = lazy(() => import('../features/chat/ChannelsPage').then((m) => ({ default: m.ChannelsPage })))
+const ProfilePage = lazy(() => import('../features/profile/ProfilePage').then((m) => ({ default: m.ProfilePage })))
+const MailboxPage = lazy(() => import('../features/dev/MailboxPage').then((m) => ({ default: m.MailboxPage })))
+
+function Loading() {
+  return (
+    <p className="muted pad" role="status">
+      Loading…
+    </p>
+  )
+}
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const signedIn = useSignedIn()
@@ -24,8 +35,14 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return children
 }
 
+/**
+ * Signed-in visitors of the sign-in pages go where they were headed (the page that sent them to
+ * sign in) or to /chats. The sign-in form navigates to the same place, so whichever of the two
+ * runs first, both agree on where the user lands.
+ */
 function GuestOnly({ children }: { children: ReactNode }) {
-  return useSignedIn() ? <Navigate to="/chats" replace /> : children
+  const location = useLocation()
+  return useSignedIn() ? <Navigate to={returnPath(location.state)} replace /> : children
 }
 
 export function App() {
@@ -33,6 +50,7 @@ export function App() {
     <QueryClientProvider client={queryClient}>
       <BrowserRouter>
         <RealtimeBridge />
+        <Suspense fallback={<Loading />}>
         <Routes>
           <Route
             path="/sign-in"
@@ -72,6 +90,7 @@ export function App() {
           </Route>
           <Route path="*" element={<Navigate to="/chats" replace />} />
         </Routes>
+        </Suspense>
       </BrowserRouter>
     </QueryClientProvider>
   )

@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from 'react-router'
 import { signIn } from '../../app/auth'
 import { FormMessage, TextField } from '../../components/Field'
 import { applyApiErrors } from '../../lib/form-errors'
+import { returnPath } from '../../app/return-path'
 import { AuthLayout } from './AuthLayout'
 import { oauthErrorMessage } from './oauth'
 import { ProviderButtons } from './ProviderButtons'
@@ -17,7 +18,7 @@ interface Values {
 export function SignInPage() {
   const navigate = useNavigate()
   const location = useLocation()
-  const from = (location.state as { from?: string } | null)?.from ?? '/chats'
+  const from = returnPath(location.state)
   const [params] = useSearchParams()
   const [formError, setFormError] = useState<string | null>(oauthErrorMessage(params.get('error')))
   const { register, handleSubmit, setError, formState, watch } = useForm<Values>({
