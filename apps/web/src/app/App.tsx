@@ -14,10 +14,18 @@ import { queryClient } from './services'
 
 // Each signed-in page is its own chunk: the sign-in page loads without the chat (Markdown, emoji).
 const ChatsPage = lazy(() => import('../features/chat/ChatsPage').then((m) => ({ default: m.ChatsPage })))
-const PeoplePage = lazy(() => import('../features/people/PeoplePage').then((m) => ({ default: m.PeoplePage })))
-const ChannelsPage = lazy(() => import('../features/chat/ChannelsPage').then((m) => ({ default: m.ChannelsPage })))
-const ProfilePage = lazy(() => import('../features/profile/ProfilePage').then((m) => ({ default: m.ProfilePage })))
-const MailboxPage = lazy(() => import('../features/dev/MailboxPage').then((m) => ({ default: m.MailboxPage })))
+const PeoplePage = lazy(() =>
+  import('../features/people/PeoplePage').then((m) => ({ default: m.PeoplePage })),
+)
+const ChannelsPage = lazy(() =>
+  import('../features/chat/ChannelsPage').then((m) => ({ default: m.ChannelsPage })),
+)
+const ProfilePage = lazy(() =>
+  import('../features/profile/ProfilePage').then((m) => ({ default: m.ProfilePage })),
+)
+const MailboxPage = lazy(() =>
+  import('../features/dev/MailboxPage').then((m) => ({ default: m.MailboxPage })),
+)
 
 function Loading() {
   return (
@@ -51,45 +59,45 @@ export function App() {
       <BrowserRouter>
         <RealtimeBridge />
         <Suspense fallback={<Loading />}>
-        <Routes>
-          <Route
-            path="/sign-in"
-            element={
-              <GuestOnly>
-                <SignInPage />
-              </GuestOnly>
-            }
-          />
-          <Route path="/login" element={<Navigate to="/sign-in" replace />} />
-          <Route
-            path="/sign-up"
-            element={
-              <GuestOnly>
-                <SignUpPage />
-              </GuestOnly>
-            }
-          />
-          <Route path="/register" element={<Navigate to="/sign-up" replace />} />
-          <Route path="/forgot-password" element={<ForgotPasswordPage />} />
-          <Route path="/reset-password" element={<ResetPasswordPage />} />
-          <Route path="/oauth/complete" element={<OAuthCompletePage />} />
-          <Route path="/dev/mailbox" element={<MailboxPage />} />
-          <Route path="/mailbox" element={<MailboxPage />} />
-          <Route
-            element={
-              <RequireAuth>
-                <AppShell />
-              </RequireAuth>
-            }
-          >
-            <Route path="/chats" element={<ChatsPage />} />
-            <Route path="/chats/:conversationId" element={<ChatsPage />} />
-            <Route path="/people" element={<PeoplePage />} />
-            <Route path="/channels" element={<ChannelsPage />} />
-            <Route path="/profile" element={<ProfilePage />} />
-          </Route>
-          <Route path="*" element={<Navigate to="/chats" replace />} />
-        </Routes>
+          <Routes>
+            <Route
+              path="/sign-in"
+              element={
+                <GuestOnly>
+                  <SignInPage />
+                </GuestOnly>
+              }
+            />
+            <Route path="/login" element={<Navigate to="/sign-in" replace />} />
+            <Route
+              path="/sign-up"
+              element={
+                <GuestOnly>
+                  <SignUpPage />
+                </GuestOnly>
+              }
+            />
+            <Route path="/register" element={<Navigate to="/sign-up" replace />} />
+            <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+            <Route path="/reset-password" element={<ResetPasswordPage />} />
+            <Route path="/oauth/complete" element={<OAuthCompletePage />} />
+            <Route path="/dev/mailbox" element={<MailboxPage />} />
+            <Route path="/mailbox" element={<MailboxPage />} />
+            <Route
+              element={
+                <RequireAuth>
+                  <AppShell />
+                </RequireAuth>
+              }
+            >
+              <Route path="/chats" element={<ChatsPage />} />
+              <Route path="/chats/:conversationId" element={<ChatsPage />} />
+              <Route path="/people" element={<PeoplePage />} />
+              <Route path="/channels" element={<ChannelsPage />} />
+              <Route path="/profile" element={<ProfilePage />} />
+            </Route>
+            <Route path="*" element={<Navigate to="/chats" replace />} />
+          </Routes>
         </Suspense>
       </BrowserRouter>
     </QueryClientProvider>

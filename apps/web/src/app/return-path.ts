@@ -4,7 +4,8 @@
  */
 export function returnPath(state: unknown): string {
   const from = (state as { from?: unknown } | null)?.from
-  if (typeof from !== 'string' || !from.startsWith('/') || from.startsWith('//') || from.startsWith('/\\')) return '/chats'
+  if (typeof from !== 'string' || !from.startsWith('/') || from.startsWith('//') || from.startsWith('/\\'))
+    return '/chats'
   if (from.startsWith('/sign-in') || from.startsWith('/sign-up')) return '/chats'
   return from
 }

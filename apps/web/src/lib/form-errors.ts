@@ -6,7 +6,11 @@ import { fieldLabel, humanFieldMessage } from './problems'
  * Put a problem+json's per-field errors beside the fields of a form; whatever has no field
  * becomes the form-level message that is returned.
  */
-export function applyApiErrors<T extends FieldValues>(err: unknown, setError: UseFormSetError<T>, fields: readonly string[]): string | null {
+export function applyApiErrors<T extends FieldValues>(
+  err: unknown,
+  setError: UseFormSetError<T>,
+  fields: readonly string[],
+): string | null {
   if (!(err instanceof ApiError)) return errorMessage(err)
   const rest: string[] = []
   let placed = 0

@@ -15,7 +15,9 @@ describe('human problem texts', () => {
   })
 
   it('strips ids from an unknown detail', () => {
-    expect(withoutIds('Invite 01a23ad9-7c1e-4b7f-9a51-0c1d2e3f4a5b is already accepted.')).toBe('Invite is already accepted.')
+    expect(withoutIds('Invite 01a23ad9-7c1e-4b7f-9a51-0c1d2e3f4a5b is already accepted.')).toBe(
+      'Invite is already accepted.',
+    )
     expect(withoutIds('You already invited this person (invite 01a23ad9-7c1e-4b7f-9a51-0c1d2e3f4a5b).')).toBe(
       'You already invited this person.',
     )
@@ -24,9 +26,15 @@ describe('human problem texts', () => {
   it('rewrites validator messages in plain words', () => {
     expect(humanFieldMessage('Too big: expected number to be <=12')).toBe('Must be 12 or less.')
     expect(humanFieldMessage('Too small: expected number to be >=1')).toBe('Must be 1 or more.')
-    expect(humanFieldMessage('Too small: expected string to have >=8 characters')).toBe('Use at least 8 characters.')
-    expect(humanFieldMessage('Invalid input: expected string, received undefined')).toBe('This field is required.')
-    expect(humanFieldMessage('Use the E.164 format, e.g. +14155550123')).toBe('Use the E.164 format, e.g. +14155550123')
+    expect(humanFieldMessage('Too small: expected string to have >=8 characters')).toBe(
+      'Use at least 8 characters.',
+    )
+    expect(humanFieldMessage('Invalid input: expected string, received undefined')).toBe(
+      'This field is required.',
+    )
+    expect(humanFieldMessage('Use the E.164 format, e.g. +14155550123')).toBe(
+      'Use the E.164 format, e.g. +14155550123',
+    )
   })
 
   it('shows a token error as its sentence alone, and other stray fields with a label', () => {
@@ -37,7 +45,9 @@ describe('human problem texts', () => {
       title: 'Validation failed',
       errors: { token: ['This reset link is invalid or has expired.'] },
     })
-    expect(applyApiErrors(token, setError, ['new_password'])).toBe('This reset link is invalid or has expired.')
+    expect(applyApiErrors(token, setError, ['new_password'])).toBe(
+      'This reset link is invalid or has expired.',
+    )
     const month = new ApiError({
       status: 400,
       type: '/problems/validation-error',

@@ -44,12 +44,15 @@ export function humanFieldMessage(message: string): string {
   let r: RegExpExecArray | null
   if ((r = /^Too big: expected number to be <=?\s*(-?[\d.]+)/i.exec(m))) return `Must be ${r[1]} or less.`
   if ((r = /^Too small: expected number to be >=?\s*(-?[\d.]+)/i.exec(m))) return `Must be ${r[1]} or more.`
-  if ((r = /^Too big: expected string to have <=?\s*(\d+) characters?/i.exec(m))) return `Use at most ${r[1]} characters.`
+  if ((r = /^Too big: expected string to have <=?\s*(\d+) characters?/i.exec(m)))
+    return `Use at most ${r[1]} characters.`
   if ((r = /^Too small: expected string to have >=?\s*(\d+) characters?/i.exec(m)))
     return r[1] === '1' ? 'This field is required.' : `Use at least ${r[1]} characters.`
   if ((r = /^Too big: expected array to have <=?\s*(\d+) items?/i.exec(m))) return `Choose at most ${r[1]}.`
-  if ((r = /^Too small: expected array to have >=?\s*(\d+) items?/i.exec(m))) return `Choose at least ${r[1]}.`
-  if (/^Invalid input: expected \w+, received (undefined|null)/i.test(m) || /^Required$/i.test(m)) return 'This field is required.'
+  if ((r = /^Too small: expected array to have >=?\s*(\d+) items?/i.exec(m)))
+    return `Choose at least ${r[1]}.`
+  if (/^Invalid input: expected \w+, received (undefined|null)/i.test(m) || /^Required$/i.test(m))
+    return 'This field is required.'
   if (/^Invalid input: expected (number|int)/i.test(m)) return 'Enter a number.'
   if (/^Invalid input: expected/i.test(m) || /^Invalid option/i.test(m)) return 'This value is not valid.'
   if (/^Unrecognized key/i.test(m)) return 'This value is not accepted.'

@@ -49,9 +49,27 @@ export function SignInPage() {
       }
     >
       <form onSubmit={onSubmit} noValidate className="stack">
-        <TextField label="Email" type="email" autoComplete="email" error={e.email?.message} {...register('email', { required: 'Enter your email' })} />
-        <TextField label="Password" type="password" autoComplete="current-password" error={e.password?.message} {...register('password', { required: 'Enter your password' })} />
-        <TextField label="Workspace" hint="Optional. Leave empty for the default workspace." autoComplete="organization" error={e.tenant?.message} {...register('tenant')} />
+        <TextField
+          label="Email"
+          type="email"
+          autoComplete="email"
+          error={e.email?.message}
+          {...register('email', { required: 'Enter your email' })}
+        />
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          error={e.password?.message}
+          {...register('password', { required: 'Enter your password' })}
+        />
+        <TextField
+          label="Workspace"
+          hint="Optional. Leave empty for the default workspace."
+          autoComplete="organization"
+          error={e.tenant?.message}
+          {...register('tenant')}
+        />
         <FormMessage error={formError} />
         <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>
           {formState.isSubmitting ? 'Signing in…' : 'Sign in'}

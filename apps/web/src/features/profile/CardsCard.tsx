@@ -111,7 +111,9 @@ function NewCardForm({ onDone }: { onDone(): void }) {
           error={e.expiry_month?.message}
           {...register('expiry_month', {
             required: 'Enter the month (1 to 12)',
-            validate: (v) => (/^\d{1,2}$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 12) || 'Enter a month from 1 to 12',
+            validate: (v) =>
+              (/^\d{1,2}$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 12) ||
+              'Enter a month from 1 to 12',
           })}
         />
         <TextField
