@@ -34,6 +34,7 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
   // The draft of this conversation (the view is keyed by conversation, so this runs per conversation).
   const [text, setTextState] = useState(() => loadDraft(conversationId))
   const [emoji, setEmoji] = useState(false)
+  const emojiButton = useRef<HTMLButtonElement>(null)
   const setText = (value: string) => {
     setTextState(value)
     saveDraft(conversationId, value)
@@ -236,6 +237,7 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
         </label>
         <div className="composer__emoji-wrap">
           <button
+            ref={emojiButton}
             type="button"
             className="btn btn--icon"
             aria-label="Insert emoji"
@@ -248,6 +250,7 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
           {emoji && (
             <LazyEmojiPicker
               label="Insert emoji"
+              anchor={emojiButton.current}
               onClose={() => {
                 setEmoji(false)
                 inputRef.current?.focus()

@@ -1,4 +1,4 @@
-import { memo, useState, type KeyboardEvent } from 'react'
+import { memo, useRef, useState, type KeyboardEvent } from 'react'
 import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
 import { Markdown } from '../../lib/markdown'
 import type { Attachment, Message } from '../../lib/types'
@@ -153,6 +153,7 @@ export const MessageItem = memo(function MessageItem({
   const reactions = normalizeReactions(m.reactions)
   const sender = m.sender_name || nameOf(m.sender_id)
   const tab = active ? 0 : -1
+  const reactButton = useRef<HTMLButtonElement>(null)
 
   if (m.message_type === 'system')
     return (
@@ -299,6 +300,7 @@ export const MessageItem = memo(function MessageItem({
             <Icon name="reply" />
           </button>
           <button
+            ref={reactButton}
             type="button"
             tabIndex={tab}
             className="btn btn--icon"
@@ -365,7 +367,11 @@ export const MessageItem = memo(function MessageItem({
           {picker === 'full' && (
             <LazyEmojiPicker
               label="All reactions"
-              onClose={() => setPicker(false)}
+              anchor={reactButton.current}
+              onClose={() => {
+                setPicker(false)
+                reactButton.current?.focus()
+              }}
               onPick={(emoji) => {
                 setPicker(false)
                 actions.onToggleReaction(m, emoji, (reactions[emoji] ?? []).includes(meId ?? ''))
