@@ -11,8 +11,9 @@ export function ImageViewer({ src, alt, onClose }: { src: string; alt: string; o
     const opener = document.activeElement as HTMLElement | null
     if (dialog && !dialog.open) dialog.showModal()
     return () => {
-      if (dialog?.open) dialog.close()
-      opener?.focus?.()
+      // Unmounted for good (the element is gone): the focus goes back to the thumbnail. A
+      // remount of the same element (StrictMode) keeps the dialog open as it is.
+      if (dialog && !dialog.isConnected) opener?.focus?.()
     }
   }, [])
   return (
@@ -20,7 +21,8 @@ export function ImageViewer({ src, alt, onClose }: { src: string; alt: string; o
       ref={ref}
       className="viewer"
       aria-label={alt}
-      onClose={onClose}
+      // A close event can arrive late, after the dialog was shown again: only a real close counts.
+      onClose={() => !ref.current?.open && onClose()}
       onClick={(e) => e.target === e.currentTarget && onClose()}
     >
       <div className="viewer__bar">
