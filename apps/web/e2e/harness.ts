@@ -49,6 +49,9 @@ export function ensureWebBuild(): void {
   execFileSync('npm', ['run', 'build', '-w', '@parley/web'], {
     cwd: resolve(WEB_ROOT, '../..'),
     stdio: 'inherit',
+    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build: test
+    // the production bundle that ships (and whose chunk sizes the features test checks).
+    env: { ...process.env, NODE_ENV: 'production' },
   })
   if (!existsSync(index))
     throw new Error('npm run build -w @parley/web did not produce apps/web/dist/index.html')

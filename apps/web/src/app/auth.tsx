@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useSyncExternalStore } from 'react'
+import { clearDrafts } from '../features/chat/drafts'
 import { auth } from '../lib/endpoints'
 import type { User } from '../lib/types'
 import { queryClient, realtime, session } from './services'
@@ -31,6 +32,7 @@ export async function signOut(): Promise<void> {
     // Sign-out is local first: the session is gone from this browser either way.
   }
   session.clear()
+  clearDrafts()
   realtime.store.reset()
   queryClient.clear()
 }

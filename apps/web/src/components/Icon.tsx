@@ -9,13 +9,28 @@ const PATHS = {
   back: 'M19 12H5M12 19l-7-7 7-7',
   file: 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6',
   clock: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2',
+  bell: 'M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0',
+  bellOff:
+    'M6 8a6 6 0 0 1 9.3-5M18 8c0 7 3 9 3 9H8M10.3 21a1.94 1.94 0 0 0 3.4 0M2 2l20 20M6 8c0 7-3 9-3 9h1',
+  down: 'M12 5v14M19 12l-7 7-7-7',
 } as const
 
 export type IconName = keyof typeof PATHS
 
 export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
   return (
-    <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path d={PATHS[name]} />
     </svg>
   )

@@ -3,6 +3,7 @@
  * refresh on 401, and RFC 9457 problem+json turned into a typed ApiError.
  */
 
+import { humanFieldMessage, textForType, withoutIds } from './problems'
 import type { Page } from './types'
 
 export type FieldErrors = Record<string, string[]>
@@ -62,7 +63,11 @@ function normaliseErrors(raw: unknown): FieldErrors | undefined {
       if (item && typeof item === 'object') {
         const rec = item as Record<string, unknown>
         const path = rec.field ?? rec.path ?? rec.instancePath ?? rec.loc
-        const key = Array.isArray(path) ? path.join('.') : String(path ?? 'non_field_errors').replace(/^\//, '').replaceAll('/', '.')
+        const key = Array.isArray(path)
+          ? path.join('.')
+          : String(path ?? 'non_field_errors')
+              .replace(/^\//, '')
+              .replaceAll('/', '.')
         const msg = String(rec.message ?? rec.msg ?? 'Invalid value')
         ;(out[key] ??= []).push(msg)
       }
@@ -141,7 +146,8 @@ export interface ApiClient {
 export function withQuery(path: string, query?: RequestOptions['query']): string {
   if (!query) return path
   const params = new URLSearchParams()
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
   const qs = params.toString()
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path
 }
@@ -151,7 +157,12 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
   const doFetch = deps.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
   const base = deps.baseUrl ?? ''
 
-  async function send(method: string, path: string, opts: RequestOptions, token: string | null): Promise<Response> {
+  async function send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    token: string | null,
+  ): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
     let body: BodyInit | undefined
     if (opts.body instanceof FormData) body = opts.body
@@ -164,7 +175,11 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
       return await doFetch(base + withQuery(path, opts.query), { method, headers, body, signal: opts.signal })
     } catch (err) {
       if ((err as Error)?.name === 'AbortError') throw err
-      throw new ApiError({ status: 0, title: 'Network error', detail: 'Could not reach the server. Check your connection.' })
+      throw new ApiError({
+        status: 0,
+        title: 'Network error',
+        detail: 'Could not reach the server. Check your connection.',
+      })
     }
   }
 
@@ -194,11 +209,16 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
   }
 }
 
-/** Human text for any thrown value. */
+/** Human text for any thrown value: a sentence by problem type, else the detail without internal ids. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 429) return `Too many attempts. Try again${err.retryAfter ? ` in ${err.retryAfter}s` : ' later'}.`
-    return err.detail || err.title
+    if (err.status === 429)
+      return `Too many attempts. Try again${err.retryAfter ? ` in ${err.retryAfter}s` : ' later'}.`
+    const known = textForType(err.type)
+    if (known) return known
+    const fields = Object.values(err.fieldErrors).flat()
+    if (err.type.endsWith('/validation-error') && fields.length) return humanFieldMessage(fields[0])
+    return withoutIds(err.detail || err.title) || err.title
   }
   if (err instanceof Error) return err.message
   return 'Something went wrong'

@@ -1,20 +1,29 @@
 import type { FieldValues, Path, UseFormSetError } from 'react-hook-form'
 import { ApiError, errorMessage } from './api'
+import { fieldLabel, humanFieldMessage } from './problems'
 
 /**
  * Put a problem+json's per-field errors beside the fields of a form; whatever has no field
  * becomes the form-level message that is returned.
  */
-export function applyApiErrors<T extends FieldValues>(err: unknown, setError: UseFormSetError<T>, fields: readonly string[]): string | null {
+export function applyApiErrors<T extends FieldValues>(
+  err: unknown,
+  setError: UseFormSetError<T>,
+  fields: readonly string[],
+): string | null {
   if (!(err instanceof ApiError)) return errorMessage(err)
   const rest: string[] = []
   let placed = 0
   for (const [field, messages] of Object.entries(err.fieldErrors)) {
     const key = field.replace(/^body\./, '')
+    const human = messages.map(humanFieldMessage)
     if (fields.includes(key)) {
-      setError(key as Path<T>, { type: 'server', message: messages.join(' ') })
+      setError(key as Path<T>, { type: 'server', message: human.join(' ') })
       placed++
-    } else rest.push(...messages.map((m) => (key === 'non_field_errors' || key === '' ? m : `${key}: ${m}`)))
+    } else {
+      const label = fieldLabel(key)
+      rest.push(...human.map((m) => (label ? `${label}: ${m}` : m)))
+    }
   }
   if (rest.length) return rest.join(' ')
   return placed ? null : errorMessage(err)

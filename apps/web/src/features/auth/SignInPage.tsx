@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from 'react-router'
 import { signIn } from '../../app/auth'
 import { FormMessage, TextField } from '../../components/Field'
 import { applyApiErrors } from '../../lib/form-errors'
+import { returnPath } from '../../app/return-path'
 import { AuthLayout } from './AuthLayout'
 import { oauthErrorMessage } from './oauth'
 import { ProviderButtons } from './ProviderButtons'
@@ -17,7 +18,7 @@ interface Values {
 export function SignInPage() {
   const navigate = useNavigate()
   const location = useLocation()
-  const from = (location.state as { from?: string } | null)?.from ?? '/chats'
+  const from = returnPath(location.state)
   const [params] = useSearchParams()
   const [formError, setFormError] = useState<string | null>(oauthErrorMessage(params.get('error')))
   const { register, handleSubmit, setError, formState, watch } = useForm<Values>({
@@ -48,9 +49,27 @@ export function SignInPage() {
       }
     >
       <form onSubmit={onSubmit} noValidate className="stack">
-        <TextField label="Email" type="email" autoComplete="email" error={e.email?.message} {...register('email', { required: 'Enter your email' })} />
-        <TextField label="Password" type="password" autoComplete="current-password" error={e.password?.message} {...register('password', { required: 'Enter your password' })} />
-        <TextField label="Workspace" hint="Optional. Leave empty for the default workspace." autoComplete="organization" error={e.tenant?.message} {...register('tenant')} />
+        <TextField
+          label="Email"
+          type="email"
+          autoComplete="email"
+          error={e.email?.message}
+          {...register('email', { required: 'Enter your email' })}
+        />
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          error={e.password?.message}
+          {...register('password', { required: 'Enter your password' })}
+        />
+        <TextField
+          label="Workspace"
+          hint="Optional. Leave empty for the default workspace."
+          autoComplete="organization"
+          error={e.tenant?.message}
+          {...register('tenant')}
+        />
         <FormMessage error={formError} />
         <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>
           {formState.isSubmitting ? 'Signing in…' : 'Sign in'}

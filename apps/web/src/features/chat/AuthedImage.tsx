@@ -36,14 +36,65 @@ export function useAuthedUrl(url: string | undefined | null): { src: string | nu
   return state
 }
 
-export function AuthedImage({ url, alt, width, height, className }: { url: string; alt: string; width?: number | null; height?: number | null; className?: string }) {
+/** The box an image of this size is shown in (at most `max` px each way): known before it loads. */
+export function imageBox(
+  width?: number | null,
+  height?: number | null,
+  max = 320,
+): { width: number; height: number } | null {
+  if (!width || !height) return null
+  const scale = Math.min(1, max / width, max / height)
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) }
+}
+
+/**
+ * The image keeps the exact box it will have once loaded, so the message list does not grow
+ * under the reader (and "scrolled to the bottom" stays true) when the bytes arrive.
+ */
+export function AuthedImage({
+  url,
+  alt,
+  width,
+  height,
+  className,
+  onOpen,
+  tabIndex,
+}: {
+  url: string
+  alt: string
+  width?: number | null
+  height?: number | null
+  className?: string
+  onOpen?: (src: string) => void
+  tabIndex?: number
+}) {
   const { src, failed } = useAuthedUrl(url)
   if (failed) return <span className="attachment__broken">Image unavailable</span>
-  const ratio = width && height ? `${width} / ${height}` : undefined
-  return src ? (
-    <img src={src} alt={alt} className={className} style={{ aspectRatio: ratio }} />
-  ) : (
-    <span className={`img-placeholder ${className ?? ''}`} style={{ aspectRatio: ratio ?? '4 / 3' }} role="img" aria-label={`Loading ${alt}`} />
+  const box = imageBox(width, height)
+  const style = box ? { width: box.width, aspectRatio: `${box.width} / ${box.height}` } : undefined
+  if (!src)
+    return (
+      <span
+        className={`img-placeholder ${className ?? ''}`}
+        style={style ?? { aspectRatio: '4 / 3' }}
+        role="img"
+        aria-label={`Loading ${alt}`}
+      />
+    )
+  const img = (
+    <img src={src} alt={alt} className={className} style={style} width={box?.width} height={box?.height} />
+  )
+  if (!onOpen) return img
+  return (
+    <button
+      type="button"
+      tabIndex={tabIndex}
+      className="attachment__open"
+      aria-label={`Open ${alt}`}
+      onClick={() => onOpen(src)}
+    >
+      {img}
+    </button>
   )
 }
 

@@ -12,6 +12,7 @@ import { useConversationState, usePresence } from '../../realtime/hooks'
 import { Composer } from './Composer'
 import { conversationTitle, directPeer, participantName, useDirectory } from './directory'
 import { dayKey, dayLabel } from './format'
+import { ImageViewer } from './ImageViewer'
 import { MembersPanel } from './MembersPanel'
 import { MessageItem, PendingItem, type MessageActions } from './MessageItem'
 
@@ -31,6 +32,14 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const stickToBottom = useRef(true)
   const prevHeight = useRef<number | null>(null)
   const markedRef = useRef(0)
+  const fileSink = useRef<((files: File[]) => void) | null>(null)
+  const [activeSeq, setActiveSeq] = useState<number | null>(null)
+  const [viewer, setViewer] = useState<{ src: string; alt: string } | null>(null)
+  const [atBottom, setAtBottom] = useState(true)
+  const [dragging, setDragging] = useState(false)
+  /** Where "New messages" goes: the first message after what I had read when I opened the chat. */
+  const [firstUnread, setFirstUnread] = useState<number | null>(null)
+  const [unseenBelow, setUnseenBelow] = useState(0)
 
   const convQ = useQuery({
     queryKey: ['conversation', conversationId],
@@ -47,6 +56,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     [partsQ.data, conv?.participants],
   )
   const me = participants.find((p) => p.user_id === dir.meId)
+  const myReadAtOpen = useRef<number | null>(null)
+  if (myReadAtOpen.current == null && partsQ.data && me) myReadAtOpen.current = me.last_read_seq ?? 0
   const myRole = me?.role ?? conv?.my_role ?? 'member'
   const isAdmin = myRole === 'owner' || myRole === 'admin'
 
@@ -118,6 +129,49 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     } else if (stickToBottom.current) el.scrollTop = el.scrollHeight
   }, [state.messages, state.pending, state.typing])
 
+  // Content that grows after rendering (an image arriving, a font, a reaction row) keeps a reader
+  // who was at the bottom at the bottom.
+  useEffect(() => {
+    const el = listRef.current
+    const content = el?.firstElementChild
+    if (!el || !content || typeof ResizeObserver === 'undefined') return
+    const ro = new ResizeObserver(() => {
+      if (stickToBottom.current && prevHeight.current == null) el.scrollTop = el.scrollHeight
+    })
+    ro.observe(content)
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [])
+
+  // The "New messages" line: below what was read at opening time, or, for a reader scrolled up,
+  // above the first message that arrived meanwhile.
+  const lastSeenSeq = useRef(0)
+  useEffect(() => {
+    if (!state.loaded) return
+    const others = state.messages.filter((m) => m.sender_id !== dir.meId)
+    if (firstUnread == null && myReadAtOpen.current != null) {
+      const first = others.find((m) => m.seq > (myReadAtOpen.current ?? 0))
+      if (first) setFirstUnread(first.seq)
+      else myReadAtOpen.current = Number.MAX_SAFE_INTEGER
+    }
+    if (!stickToBottom.current) {
+      const fresh = others.filter((m) => m.seq > lastSeenSeq.current)
+      if (fresh.length) {
+        setUnseenBelow((n) => n + fresh.length)
+        if (firstUnread == null) setFirstUnread(fresh[0].seq)
+      }
+    }
+    lastSeenSeq.current = state.messages.length ? state.messages[state.messages.length - 1].seq : 0
+  }, [state.messages, state.loaded, dir.meId, firstUnread])
+
+  const scrollToLatest = useCallback(() => {
+    const el = listRef.current
+    if (!el) return
+    stickToBottom.current = true
+    el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' })
+    setUnseenBelow(0)
+  }, [])
+
   const loadOlder = useCallback(async () => {
     const snap = realtime.store.get(conversationId)
     if (loadingOlder || !snap.hasOlder || !snap.messages.length) return
@@ -179,6 +233,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
         const call = mine ? chat.unreact(m.id, emoji) : chat.react(m.id, emoji)
         call.catch(() => realtime.store.react(m.id, emoji, me, mine, conversationId))
       },
+      onOpenImage: (src, alt) => setViewer({ src, alt }),
+      onFocusMessage: (seq) => setActiveSeq(seq),
       onJumpTo: (id) => {
         const el = document.getElementById(`msg-${id}`)
         el?.scrollIntoView({ block: 'center', behavior: 'smooth' })
@@ -206,6 +262,13 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     )
 
   let lastDay = ''
+  // The one message in the tab order: the focused one, else the newest.
+  const tabSeq =
+    activeSeq != null && state.messages.some((m) => m.seq === activeSeq)
+      ? activeSeq
+      : state.messages.length
+        ? state.messages[state.messages.length - 1].seq
+        : null
   return (
     <section className="chat" aria-label={`Conversation with ${title}`}>
       <header className="chat__head">
@@ -218,7 +281,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
           presence={conv?.type === 'direct' ? (peerPresence ?? peer?.presence ?? 'offline') : undefined}
         />
         <div className="chat__title">
-          <h2>{title}</h2>
+          <h1>{title}</h1>
           <p className="muted">
             {conv?.type === 'direct'
               ? (peerPresence ?? peer?.presence ?? 'offline') + (peer?.personId ? ` · #${peer.personId}` : '')
@@ -237,96 +300,141 @@ export function ChatView({ conversationId }: { conversationId: string }) {
         )}
       </header>
       <div className="chat__body">
-        <div className="chat__main">
-          <div
-            className="messages"
-            ref={listRef}
-            role="log"
-            aria-label="Messages"
-            aria-live="polite"
-            onScroll={(e) => {
-              const el = e.currentTarget
-              stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
-            }}
-          >
-            <ol className="messages__list">
-              {state.hasOlder && (
-                <li ref={sentinelRef} className="messages__older">
-                  <button
-                    type="button"
-                    className="btn btn--small"
-                    onClick={() => void loadOlder()}
-                    disabled={loadingOlder}
-                  >
-                    {loadingOlder ? 'Loading…' : 'Load older messages'}
-                  </button>
-                </li>
-              )}
-              {!state.loaded && !loadError && <li className="muted pad">Loading messages…</li>}
-              {loadError != null && !notFound && (
-                <li role="alert" className="pad">
-                  {errorMessage(loadError)}
-                </li>
-              )}
-              {state.loaded && state.messages.length === 0 && state.pending.length === 0 && (
-                <li className="muted pad center">No messages yet. Say hello!</li>
-              )}
-              {state.messages.map((m, i) => {
-                const day = dayKey(m.created_at)
-                const sep = day !== lastDay
-                lastDay = day
-                const prev = state.messages[i - 1]
-                const rid = replyId(m)
-                const target = rid ? byId.get(rid) : undefined
-                const isMine = m.sender_id === dir.meId
-                return (
-                  <Fragment key={m.id}>
-                    {sep && (
-                      <li className="day-sep">
-                        <span role="separator" aria-label={dayLabel(m.created_at)}>
-                          {dayLabel(m.created_at)}
-                        </span>
-                      </li>
-                    )}
-                    <MessageItem
-                      message={m}
-                      isMine={isMine}
-                      meId={dir.meId}
-                      showSender={conv?.type !== 'direct' && (sep || !prev || prev.sender_id !== m.sender_id)}
-                      canDelete={isMine || isAdmin}
-                      tick={isMine ? tickFor(m, state.positions, dir.meId) : undefined}
-                      replyPreview={
-                        rid
-                          ? {
-                              id: rid,
-                              name: target
-                                ? target.sender_id === dir.meId
-                                  ? 'You'
-                                  : target.sender_name || nameOf(target.sender_id)
-                                : 'Message',
-                              text: target
-                                ? target.deleted
-                                  ? 'Deleted message'
-                                  : target.content || 'Attachment'
-                                : 'Earlier message',
-                            }
-                          : null
-                      }
-                      nameOf={nameOf}
-                      actions={actions}
-                    />
-                  </Fragment>
-                )
-              })}
-              {state.pending.map((p) => (
-                <PendingItem
-                  key={p.client_id}
-                  p={p}
-                  onRetry={() => realtime.retry(p.client_id)}
-                  onDiscard={() => realtime.store.discardPending(p.client_id)}
-                />
-              ))}
-            </ol>
+        <div
+          className={`chat__main ${dragging ? 'chat__main--drop' : ''}`}
+          onDragOver={(e) => {
+            if (!canPost || !e.dataTransfer.types.includes('Files')) return
+            e.preventDefault()
+            e.dataTransfer.dropEffect = 'copy'
+            setDragging(true)
+          }}
+          onDragLeave={(e) => {
+            if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false)
+          }}
+          onDrop={(e) => {
+            setDragging(false)
+            if (!canPost || !e.dataTransfer.files.length) return
+            e.preventDefault()
+            fileSink.current?.([...e.dataTransfer.files])
+          }}
+        >
+          {dragging && (
+            <div className="dropzone" aria-hidden="true">
+              Drop files to attach them
+            </div>
+          )}
+          <div className="messages-pane">
+            <div
+              className="messages"
+              ref={listRef}
+              role="log"
+              aria-label="Messages"
+              aria-live="polite"
+              onScroll={(e) => {
+                const el = e.currentTarget
+                const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80
+                stickToBottom.current = bottom
+                setAtBottom(bottom)
+                if (bottom) setUnseenBelow(0)
+              }}
+            >
+              <ol className="messages__list">
+                {state.hasOlder && (
+                  <li ref={sentinelRef} className="messages__older">
+                    <button
+                      type="button"
+                      className="btn btn--small"
+                      onClick={() => void loadOlder()}
+                      disabled={loadingOlder}
+                    >
+                      {loadingOlder ? 'Loading…' : 'Load older messages'}
+                    </button>
+                  </li>
+                )}
+                {!state.loaded && !loadError && <li className="muted pad">Loading messages…</li>}
+                {loadError != null && !notFound && (
+                  <li role="alert" className="pad">
+                    {errorMessage(loadError)}
+                  </li>
+                )}
+                {state.loaded && state.messages.length === 0 && state.pending.length === 0 && (
+                  <li className="muted pad center">No messages yet. Say hello!</li>
+                )}
+                {state.messages.map((m, i) => {
+                  const day = dayKey(m.created_at)
+                  const sep = day !== lastDay
+                  lastDay = day
+                  const prev = state.messages[i - 1]
+                  const rid = replyId(m)
+                  const target = rid ? byId.get(rid) : undefined
+                  const isMine = m.sender_id === dir.meId
+                  return (
+                    <Fragment key={m.id}>
+                      {m.seq === firstUnread && (
+                        <li className="unread-sep">
+                          <span role="separator" aria-label="New messages">
+                            New messages
+                          </span>
+                        </li>
+                      )}
+                      {sep && (
+                        <li className="day-sep">
+                          <span role="separator" aria-label={dayLabel(m.created_at)}>
+                            {dayLabel(m.created_at)}
+                          </span>
+                        </li>
+                      )}
+                      <MessageItem
+                        message={m}
+                        isMine={isMine}
+                        meId={dir.meId}
+                        showSender={
+                          conv?.type !== 'direct' && (sep || !prev || prev.sender_id !== m.sender_id)
+                        }
+                        canDelete={isMine || isAdmin}
+                        tick={isMine ? tickFor(m, state.positions, dir.meId) : undefined}
+                        replyPreview={
+                          rid
+                            ? {
+                                id: rid,
+                                name: target
+                                  ? target.sender_id === dir.meId
+                                    ? 'You'
+                                    : target.sender_name || nameOf(target.sender_id)
+                                  : 'Message',
+                                text: target
+                                  ? target.deleted
+                                    ? 'Deleted message'
+                                    : target.content || 'Attachment'
+                                  : 'Earlier message',
+                              }
+                            : null
+                        }
+                        nameOf={nameOf}
+                        actions={actions}
+                        active={m.seq === tabSeq}
+                      />
+                    </Fragment>
+                  )
+                })}
+                {state.pending.map((p) => (
+                  <PendingItem
+                    key={p.client_id}
+                    p={p}
+                    onRetry={() => realtime.retry(p.client_id)}
+                    onDiscard={() => realtime.store.discardPending(p.client_id)}
+                  />
+                ))}
+              </ol>
+            </div>
+            {!atBottom && (
+              <button type="button" className="btn jump-latest" onClick={scrollToLatest}>
+                <Icon name="down" size={16} />
+                {unseenBelow > 0
+                  ? `${unseenBelow} new message${unseenBelow === 1 ? '' : 's'}`
+                  : 'Jump to latest'}
+              </button>
+            )}
           </div>
           <div className="typing" role="status" aria-live="polite">
             {typingNames.length > 0 && (
@@ -357,7 +465,13 @@ export function ChatView({ conversationId }: { conversationId: string }) {
                   : null
               }
               onCancelReply={() => setReplyTo(null)}
-              onSent={() => (stickToBottom.current = true)}
+              onSent={() => {
+                stickToBottom.current = true
+                // Replying means the new ones were seen: the line goes.
+                myReadAtOpen.current = Number.MAX_SAFE_INTEGER
+                setFirstUnread(null)
+              }}
+              fileSink={fileSink}
             />
           ) : (
             <p className="composer composer--disabled" role="note">
@@ -377,6 +491,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
           />
         )}
       </div>
+      {viewer && <ImageViewer src={viewer.src} alt={viewer.alt} onClose={() => setViewer(null)} />}
     </section>
   )
 }

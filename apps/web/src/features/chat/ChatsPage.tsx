@@ -5,7 +5,7 @@ import { ConversationList } from './ConversationList'
 export function ChatsPage() {
   const { conversationId } = useParams()
   return (
-    <div className={`chats ${conversationId ? 'chats--open' : ''}`}>
+    <main className={`chats ${conversationId ? 'chats--open' : ''}`}>
       <ConversationList />
       {conversationId ? (
         <ChatView key={conversationId} conversationId={conversationId} />
@@ -14,6 +14,6 @@ export function ChatsPage() {
           <p className="muted">Pick a conversation, or find people on the People page.</p>
         </section>
       )}
-    </div>
+    </main>
   )
 }

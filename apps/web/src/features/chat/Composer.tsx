@@ -1,9 +1,11 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, type RefObject } from 'react'
+import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
 import { errorMessage } from '../../lib/api'
 import type { Attachment, Message } from '../../lib/types'
 import { realtime } from '../../app/services'
 import { Icon } from '../../components/Icon'
 import { fileSize } from './format'
+import { codePoints, lengthNote, loadDraft, MAX_MESSAGE_LENGTH, saveDraft } from './drafts'
 import { uploadAttachment } from './upload'
 
 interface Upload {
@@ -22,21 +24,31 @@ interface Props {
   replyTo: { message: Message; name: string } | null
   onCancelReply(): void
   onSent(): void
+  /** Filled with a function that attaches files (files dropped on the conversation go there). */
+  fileSink?: RefObject<((files: File[]) => void) | null>
 }
 
 let uploadSeq = 0
 
-export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Props) {
-  const [text, setText] = useState('')
+export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileSink }: Props) {
+  // The draft of this conversation (the view is keyed by conversation, so this runs per conversation).
+  const [text, setTextState] = useState(() => loadDraft(conversationId))
+  const [emoji, setEmoji] = useState(false)
+  const emojiButton = useRef<HTMLButtonElement>(null)
+  const setText = (value: string) => {
+    setTextState(value)
+    saveDraft(conversationId, value)
+  }
   const [uploads, setUploads] = useState<Upload[]>([])
   const inputRef = useRef<HTMLTextAreaElement>(null)
   const fileRef = useRef<HTMLInputElement>(null)
-  const typingRef = useRef<{ since: number; stop: ReturnType<typeof setTimeout> | null }>({ since: 0, stop: null })
+  const typingRef = useRef<{ since: number; stop: ReturnType<typeof setTimeout> | null }>({
+    since: 0,
+    stop: null,
+  })
 
-  // Drafts are per conversation; switching conversation starts clean and stops typing.
+  // Switching conversation stops typing (the draft itself stays saved under its conversation).
   useEffect(() => {
-    setText('')
-    setUploads([])
     const t = typingRef.current
     return () => {
       if (t.stop) clearTimeout(t.stop)
@@ -75,7 +87,8 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
     const preview = file.type.startsWith('image/') ? URL.createObjectURL(file) : null
     const up: Upload = { key, file, preview, progress: 0, status: 'uploading', abort }
     setUploads((list) => [...list, up])
-    const patch = (p: Partial<Upload>) => setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...p } : u)))
+    const patch = (p: Partial<Upload>) =>
+      setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...p } : u)))
     uploadAttachment(file, (f) => patch({ progress: f }), abort.signal)
       .then((attachment) => patch({ status: 'done', attachment, progress: 1 }))
       .catch((err: unknown) => {
@@ -88,14 +101,46 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
     setUploads((list) => list.filter((x) => x.key !== u.key))
   }
 
+  useEffect(() => {
+    if (!fileSink) return
+    fileSink.current = (files) => files.forEach(startUpload)
+    return () => {
+      fileSink.current = null
+    }
+  })
+
+  const length = codePoints(text.trim())
+  const note = lengthNote(length)
+  const tooLong = length > MAX_MESSAGE_LENGTH
+
+  function insertAtCursor(value: string) {
+    const el = inputRef.current
+    const start = el?.selectionStart ?? text.length
+    const end = el?.selectionEnd ?? text.length
+    const next = text.slice(0, start) + value + text.slice(end)
+    setText(next)
+    requestAnimationFrame(() => {
+      el?.focus()
+      el?.setSelectionRange(start + value.length, start + value.length)
+    })
+  }
+
   const ready = uploads.filter((u) => u.status === 'done')
   const busy = uploads.some((u) => u.status === 'uploading')
-  const canSend = !busy && (text.trim().length > 0 || ready.length > 0) && !uploads.some((u) => u.status === 'failed')
+  const canSend =
+    !busy &&
+    !tooLong &&
+    (text.trim().length > 0 || ready.length > 0) &&
+    !uploads.some((u) => u.status === 'failed')
 
   function send() {
     if (!canSend) return
     const content = text.trim()
-    const attachments = ready.map((u) => ({ ...u.attachment!, url: u.preview ?? u.attachment!.url, filename: u.attachment!.filename ?? u.file.name }))
+    const attachments = ready.map((u) => ({
+      ...u.attachment!,
+      url: u.preview ?? u.attachment!.url,
+      filename: u.attachment!.filename ?? u.file.name,
+    }))
     const allImages = ready.length > 0 && ready.every((u) => u.file.type.startsWith('image/'))
     realtime.sendMessage({
       conversation_id: conversationId,
@@ -124,7 +169,8 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
       {replyTo && (
         <div className="composer__reply">
           <span>
-            Replying to <strong>{replyTo.name}</strong>: <span className="muted">{replyTo.message.content.slice(0, 80) || 'attachment'}</span>
+            Replying to <strong>{replyTo.name}</strong>:{' '}
+            <span className="muted">{replyTo.message.content.slice(0, 80) || 'attachment'}</span>
           </span>
           <button type="button" className="btn btn--icon" aria-label="Cancel reply" onClick={onCancelReply}>
             ×
@@ -135,22 +181,44 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
         <ul className="uploads" aria-label="Attachments to send">
           {uploads.map((u) => (
             <li key={u.key} className={`upload upload--${u.status}`}>
-              {u.preview ? <img src={u.preview} alt={`Preview of ${u.file.name}`} /> : <span className="upload__icon"><Icon name="file" /></span>}
+              {u.preview ? (
+                <img src={u.preview} alt={`Preview of ${u.file.name}`} />
+              ) : (
+                <span className="upload__icon">
+                  <Icon name="file" />
+                </span>
+              )}
               <span className="upload__name">
                 {u.file.name} <span className="muted">{fileSize(u.file.size)}</span>
               </span>
-              {u.status === 'uploading' && <progress max={1} value={u.progress} aria-label={`Uploading ${u.file.name}`} />}
+              {u.status === 'uploading' && (
+                <progress max={1} value={u.progress} aria-label={`Uploading ${u.file.name}`} />
+              )}
               {u.status === 'failed' && (
                 <span className="field__error" role="alert">
                   {u.error}
                 </span>
               )}
-              <button type="button" className="btn btn--icon" aria-label={`Remove ${u.file.name}`} onClick={() => removeUpload(u)}>
+              <button
+                type="button"
+                className="btn btn--icon"
+                aria-label={`Remove ${u.file.name}`}
+                onClick={() => removeUpload(u)}
+              >
                 ×
               </button>
             </li>
           ))}
         </ul>
+      )}
+      {note && (
+        <p
+          className={`composer__count ${note.over ? 'composer__count--over' : ''}`}
+          id={`composer-count-${conversationId}`}
+          aria-live="polite"
+        >
+          {note.text}
+        </p>
       )}
       <div className="composer__row">
         <label className="btn btn--icon composer__attach" title="Attach file">
@@ -167,6 +235,33 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
             }}
           />
         </label>
+        <div className="composer__emoji-wrap">
+          <button
+            ref={emojiButton}
+            type="button"
+            className="btn btn--icon"
+            aria-label="Insert emoji"
+            title="Insert emoji"
+            aria-expanded={emoji}
+            onClick={() => setEmoji((v) => !v)}
+          >
+            <Icon name="smile" />
+          </button>
+          {emoji && (
+            <LazyEmojiPicker
+              label="Insert emoji"
+              anchor={emojiButton.current}
+              onClose={() => {
+                setEmoji(false)
+                inputRef.current?.focus()
+              }}
+              onPick={(e) => {
+                setEmoji(false)
+                insertAtCursor(e)
+              }}
+            />
+          )}
+        </div>
         <label htmlFor={`composer-${conversationId}`} className="sr-only">
           Message
         </label>
@@ -177,7 +272,15 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent }: Pro
           placeholder="Write a message"
           rows={1}
           value={text}
-          maxLength={4000}
+          aria-invalid={tooLong || undefined}
+          aria-describedby={note ? `composer-count-${conversationId}` : undefined}
+          onPaste={(e) => {
+            // A pasted screenshot or file is attached, not pasted as text.
+            const files = [...e.clipboardData.files]
+            if (!files.length) return
+            e.preventDefault()
+            files.forEach(startUpload)
+          }}
           onChange={(e) => {
             setText(e.target.value)
             if (e.target.value) noteTyping()

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
-import { NavLink } from 'react-router'
+import { NavLink, useParams } from 'react-router'
 import { Avatar } from '../../components/Avatar'
 import { errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
@@ -37,7 +37,11 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
   const unread = c.unread_count ?? 0
   return (
     <li>
-      <NavLink to={`/chats/${c.id}`} className={({ isActive }) => `conv ${isActive ? 'conv--active' : ''} ${unread ? 'conv--unread' : ''}`} data-conversation-id={c.id}>
+      <NavLink
+        to={`/chats/${c.id}`}
+        className={({ isActive }) => `conv ${isActive ? 'conv--active' : ''} ${unread ? 'conv--unread' : ''}`}
+        data-conversation-id={c.id}
+      >
         <Avatar name={title} url={c.avatar_url ?? peer?.avatarUrl} presence={status} />
         <span className="conv__body">
           <span className="conv__top">
@@ -67,13 +71,23 @@ export function ConversationList() {
   const dir = useDirectory()
   const [search, setSearch] = useState('')
   const [dialog, setDialog] = useState<null | 'group' | 'channel'>(null)
+  // With a conversation open its title is the page's h1 (the list is hidden on a phone then).
+  const Heading = useParams().conversationId ? 'h2' : 'h1'
 
   // Presence snapshot for the people in direct conversations; live updates come by socket.
   const peerIds = useMemo(
-    () => [...new Set((q.data ?? []).map((c) => directPeer(c, dir)?.userId).filter((x): x is string => !!x))].sort(),
+    () =>
+      [
+        ...new Set((q.data ?? []).map((c) => directPeer(c, dir)?.userId).filter((x): x is string => !!x)),
+      ].sort(),
     [q.data, dir],
   )
-  const presenceQ = useQuery({ queryKey: ['presence', peerIds], queryFn: () => chat.presence(peerIds), enabled: peerIds.length > 0, staleTime: 60_000 })
+  const presenceQ = useQuery({
+    queryKey: ['presence', peerIds],
+    queryFn: () => chat.presence(peerIds),
+    enabled: peerIds.length > 0,
+    staleTime: 60_000,
+  })
   useEffect(() => {
     for (const p of presenceQ.data ?? []) if (p?.user_id && p.status) presence.set(p.user_id, p.status)
   }, [presenceQ.data])
@@ -81,14 +95,19 @@ export function ConversationList() {
   const list = useMemo(() => {
     const needle = search.trim().toLowerCase()
     return [...(q.data ?? [])]
-      .filter((c) => !needle || conversationTitle(c, dir).toLowerCase().includes(needle) || (c.last_message?.content ?? '').toLowerCase().includes(needle))
+      .filter(
+        (c) =>
+          !needle ||
+          conversationTitle(c, dir).toLowerCase().includes(needle) ||
+          (c.last_message?.content ?? '').toLowerCase().includes(needle),
+      )
       .sort((a, b) => activityOf(b) - activityOf(a))
   }, [q.data, search, dir])
 
   return (
     <section className="sidebar" aria-label="Conversations">
       <div className="sidebar__head">
-        <h1 className="sidebar__title">Chats</h1>
+        <Heading className="sidebar__title">Chats</Heading>
         <div className="row">
           <button type="button" className="btn btn--small" onClick={() => setDialog('group')}>
             New group
@@ -102,7 +121,13 @@ export function ConversationList() {
         <label htmlFor="conv-search" className="sr-only">
           Search conversations
         </label>
-        <input id="conv-search" type="search" placeholder="Search conversations" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          id="conv-search"
+          type="search"
+          placeholder="Search conversations"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
       </div>
       {q.isPending && <p className="muted pad">Loading…</p>}
       {q.isError && (
@@ -114,7 +139,11 @@ export function ConversationList() {
         </p>
       )}
       {q.data && list.length === 0 && (
-        <p className="muted pad">{search ? 'No conversation matches.' : 'No conversations yet. Find people on the People page and invite them.'}</p>
+        <p className="muted pad">
+          {search
+            ? 'No conversation matches.'
+            : 'No conversations yet. Find people on the People page and invite them.'}
+        </p>
       )}
       <ul className="conv-list" aria-label="Conversation list">
         {list.map((c) => (

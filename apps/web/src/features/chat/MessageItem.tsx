@@ -1,4 +1,6 @@
-import { memo, useState } from 'react'
+import { memo, useRef, useState, type KeyboardEvent } from 'react'
+import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
+import { Markdown } from '../../lib/markdown'
 import type { Attachment, Message } from '../../lib/types'
 import type { PendingMessage, Tick } from '../../realtime/chat-store'
 import { normalizeReactions } from '../../realtime/reactions'
@@ -8,12 +10,24 @@ import { fileSize, timeLabel } from './format'
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const
 
-const TICK_LABEL: Record<Tick, string> = { sending: 'Sending', failed: 'Not sent', sent: 'Sent', delivered: 'Delivered', read: 'Read' }
+const TICK_LABEL: Record<Tick, string> = {
+  sending: 'Sending',
+  failed: 'Not sent',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+}
 const TICK_GLYPH: Record<Tick, string> = { sending: '', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' }
 
 export function TickMark({ tick }: { tick: Tick }) {
   return (
-    <span className={`tick tick--${tick}`} role="img" aria-label={TICK_LABEL[tick]} title={TICK_LABEL[tick]} data-status={tick}>
+    <span
+      className={`tick tick--${tick}`}
+      role="img"
+      aria-label={TICK_LABEL[tick]}
+      title={TICK_LABEL[tick]}
+      data-status={tick}
+    >
       {tick === 'sending' ? <Icon name="clock" size={12} /> : TICK_GLYPH[tick]}
     </span>
   )
@@ -24,21 +38,42 @@ function attachmentName(a: Attachment, fallback?: string): string {
 }
 
 /** `caption` names a lone attachment that has no filename of its own (we send the file name as content). */
-export function Attachments({ items, caption }: { items: Attachment[]; caption?: string }) {
+export function Attachments({
+  items,
+  caption,
+  tabIndex,
+  onOpenImage,
+}: {
+  items: Attachment[]
+  caption?: string
+  tabIndex?: number
+  onOpenImage?: (src: string, alt: string) => void
+}) {
   return (
     <div className="attachments">
       {items.map((a) => {
         const name = attachmentName(a, items.length === 1 && caption ? caption.slice(0, 80) : undefined)
         return a.content_type?.startsWith('image/') ? (
-          <AuthedImage key={a.id} url={a.url} alt={`Image ${name}`} width={a.width} height={a.height} className="attachment__img" />
+          <AuthedImage
+            key={a.id}
+            url={a.url}
+            alt={`Image ${name}`}
+            width={a.width}
+            height={a.height}
+            className="attachment__img"
+            tabIndex={tabIndex}
+            onOpen={onOpenImage ? (src) => onOpenImage(src, `Image ${name}`) : undefined}
+          />
         ) : (
           <button
             key={a.id}
             type="button"
+            tabIndex={tabIndex}
             className="attachment__file"
             onClick={() => void downloadAuthed(a.url, name).catch(() => window.open(a.url, '_blank'))}
           >
-            <Icon name="file" size={16} /> Download {name} <span className="muted">({fileSize(a.size ?? 0)})</span>
+            <Icon name="file" size={16} /> Download {name}{' '}
+            <span className="muted">({fileSize(a.size ?? 0)})</span>
           </button>
         )
       })}
@@ -52,6 +87,33 @@ export interface MessageActions {
   onDelete(m: Message): Promise<void>
   onToggleReaction(m: Message, emoji: string, mine: boolean): void
   onJumpTo(messageId: string): void
+  onOpenImage(src: string, alt: string): void
+  /** The message (or something in it) got the focus: it becomes the list's one tab stop. */
+  onFocusMessage(seq: number): void
+}
+
+/** Arrow keys, Home and End move between the messages of the list (roving tab stop). */
+function moveFocus(e: KeyboardEvent<HTMLLIElement>) {
+  if (e.target !== e.currentTarget) return
+  const items = [
+    ...(e.currentTarget.parentElement?.querySelectorAll<HTMLElement>(':scope > li[data-seq]') ?? []),
+  ]
+  const at = items.indexOf(e.currentTarget)
+  const to =
+    e.key === 'ArrowUp'
+      ? at - 1
+      : e.key === 'ArrowDown'
+        ? at + 1
+        : e.key === 'Home'
+          ? 0
+          : e.key === 'End'
+            ? items.length - 1
+            : null
+  if (to == null) return
+  e.preventDefault()
+  const next = items[Math.max(0, Math.min(items.length - 1, to))]
+  next?.focus()
+  next?.scrollIntoView({ block: 'nearest' })
 }
 
 interface Props {
@@ -64,17 +126,32 @@ interface Props {
   replyPreview?: { name: string; text: string; id: string } | null
   nameOf(userId: string): string
   actions: MessageActions
+  /** The one message of the list in the tab order; the others are reached with the arrow keys. */
+  active: boolean
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, isMine, showSender, canDelete, tick, meId, replyPreview, nameOf, actions }: Props) {
+export const MessageItem = memo(function MessageItem({
+  message: m,
+  isMine,
+  showSender,
+  canDelete,
+  tick,
+  meId,
+  replyPreview,
+  nameOf,
+  actions,
+  active,
+}: Props) {
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(m.content)
-  const [picker, setPicker] = useState(false)
+  const [picker, setPicker] = useState<false | 'quick' | 'full'>(false)
   const [confirmDelete, setConfirmDelete] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const reactions = normalizeReactions(m.reactions)
   const sender = m.sender_name || nameOf(m.sender_id)
+  const tab = active ? 0 : -1
+  const reactButton = useRef<HTMLButtonElement>(null)
 
   if (m.message_type === 'system')
     return (
@@ -108,11 +185,20 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
       data-message-id={m.id}
       id={`msg-${m.id}`}
       aria-label={`${isMine ? 'You' : sender}, ${timeLabel(m.created_at)}`}
+      tabIndex={tab}
+      onFocus={() => !active && actions.onFocusMessage(m.seq)}
+      onKeyDown={moveFocus}
     >
       <div className="msg__bubble">
         {showSender && !isMine && <div className="msg__sender">{sender}</div>}
         {replyPreview && !m.deleted && (
-          <button type="button" className="msg__quote" onClick={() => actions.onJumpTo(replyPreview.id)} aria-label={`Reply to ${replyPreview.name}: ${replyPreview.text}`}>
+          <button
+            type="button"
+            tabIndex={tab}
+            className="msg__quote"
+            onClick={() => actions.onJumpTo(replyPreview.id)}
+            aria-label={`Reply to ${replyPreview.name}: ${replyPreview.text}`}
+          >
             <span className="msg__quote-name">{replyPreview.name}</span>
             <span className="msg__quote-text">{replyPreview.text}</span>
           </button>
@@ -155,8 +241,15 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
           </form>
         ) : (
           <>
-            {m.attachments && m.attachments.length > 0 && <Attachments items={m.attachments} caption={m.content} />}
-            {m.content && <p className="msg__text">{m.content}</p>}
+            {m.attachments && m.attachments.length > 0 && (
+              <Attachments
+                items={m.attachments}
+                caption={m.content}
+                tabIndex={tab}
+                onOpenImage={actions.onOpenImage}
+              />
+            )}
+            {m.content && <Markdown text={m.content} className="msg__text" />}
           </>
         )}
         <div className="msg__meta">
@@ -173,6 +266,7 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
               <li key={emoji}>
                 <button
                   type="button"
+                  tabIndex={tab}
                   className={`reaction ${mine ? 'reaction--mine' : ''}`}
                   aria-pressed={mine}
                   aria-label={`${emoji} ${users.length}`}
@@ -193,15 +287,32 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
       )}
       {!m.deleted && !editing && (
         <div className="msg__actions" role="group" aria-label="Message actions">
-          <button type="button" className="btn btn--icon" onClick={() => actions.onReply(m)} aria-label="Reply" title="Reply">
+          <button
+            type="button"
+            tabIndex={tab}
+            className="btn btn--icon"
+            onClick={() => actions.onReply(m)}
+            aria-label="Reply"
+            title="Reply"
+          >
             <Icon name="reply" />
           </button>
-          <button type="button" className="btn btn--icon" onClick={() => setPicker((v) => !v)} aria-label="React" aria-expanded={picker} title="React">
+          <button
+            ref={reactButton}
+            type="button"
+            tabIndex={tab}
+            className="btn btn--icon"
+            onClick={() => setPicker((v) => (v ? false : 'quick'))}
+            aria-label="React"
+            aria-expanded={!!picker}
+            title="React"
+          >
             <Icon name="smile" />
           </button>
           {isMine && (
             <button
               type="button"
+              tabIndex={tab}
               className="btn btn--icon"
               onClick={() => {
                 setDraft(m.content)
@@ -231,16 +342,41 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
                 >
                   Confirm delete
                 </button>
-                <button type="button" className="btn btn--small btn--ghost" onClick={() => setConfirmDelete(false)}>
+                <button
+                  type="button"
+                  className="btn btn--small btn--ghost"
+                  onClick={() => setConfirmDelete(false)}
+                >
                   Keep
                 </button>
               </>
             ) : (
-              <button type="button" className="btn btn--icon" onClick={() => setConfirmDelete(true)} aria-label="Delete" title="Delete">
+              <button
+                type="button"
+                tabIndex={tab}
+                className="btn btn--icon"
+                onClick={() => setConfirmDelete(true)}
+                aria-label="Delete"
+                title="Delete"
+              >
                 <Icon name="trash" />
               </button>
             ))}
-          {picker && (
+          {picker === 'full' && (
+            <LazyEmojiPicker
+              label="All reactions"
+              anchor={reactButton.current}
+              onClose={() => {
+                setPicker(false)
+                reactButton.current?.focus()
+              }}
+              onPick={(emoji) => {
+                setPicker(false)
+                actions.onToggleReaction(m, emoji, (reactions[emoji] ?? []).includes(meId ?? ''))
+              }}
+            />
+          )}
+          {picker === 'quick' && (
             <div className="picker" role="group" aria-label="Pick a reaction">
               {QUICK_REACTIONS.map((emoji) => {
                 const mine = (reactions[emoji] ?? []).includes(meId ?? '')
@@ -259,6 +395,15 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
                   </button>
                 )
               })}
+              <button
+                type="button"
+                className="btn btn--icon"
+                aria-label="More reactions"
+                title="More reactions"
+                onClick={() => setPicker('full')}
+              >
+                +
+              </button>
             </div>
           )}
         </div>
@@ -267,12 +412,26 @@ export const MessageItem = memo(function MessageItem({ message: m, isMine, showS
   )
 })
 
-export function PendingItem({ p, onRetry, onDiscard }: { p: PendingMessage; onRetry(): void; onDiscard(): void }) {
+export function PendingItem({
+  p,
+  onRetry,
+  onDiscard,
+}: {
+  p: PendingMessage
+  onRetry(): void
+  onDiscard(): void
+}) {
   return (
-    <li className={`msg msg--mine msg--pending msg--${p.status}`} data-client-id={p.client_id} aria-label={`You, ${p.status === 'failed' ? 'not sent' : 'sending'}`}>
+    <li
+      className={`msg msg--mine msg--pending msg--${p.status}`}
+      data-client-id={p.client_id}
+      aria-label={`You, ${p.status === 'failed' ? 'not sent' : 'sending'}`}
+    >
       <div className="msg__bubble">
-        {p.attachments && p.attachments.length > 0 && <Attachments items={p.attachments} caption={p.content} />}
-        {p.content && <p className="msg__text">{p.content}</p>}
+        {p.attachments && p.attachments.length > 0 && (
+          <Attachments items={p.attachments} caption={p.content} />
+        )}
+        {p.content && <Markdown text={p.content} className="msg__text" />}
         <div className="msg__meta">
           <time dateTime={p.created_at}>{timeLabel(p.created_at)}</time>
           <TickMark tick={p.status === 'failed' ? 'failed' : 'sending'} />

@@ -1,7 +1,9 @@
+import { Suspense } from 'react'
 import { NavLink, Outlet, useNavigate } from 'react-router'
 import { signOut, useMe } from '../../app/auth'
 import { Avatar } from '../../components/Avatar'
 import { displayName } from '../../lib/people'
+import { NotificationsToggle, NotifyBridge } from '../notify/NotifyBridge'
 import { ConnectionStatus } from './ConnectionStatus'
 
 export function AppShell() {
@@ -26,6 +28,7 @@ export function AppShell() {
         </nav>
         <div className="topbar__end">
           <ConnectionStatus />
+          <NotificationsToggle />
           {me.data && (
             <span className="me" title={`${name} · person ID ${me.data.person_id}`}>
               <Avatar name={name} url={me.data.avatar_url} size={28} />
@@ -44,8 +47,17 @@ export function AppShell() {
           </button>
         </div>
       </header>
+      <NotifyBridge />
       <div id="main" className="shell__main">
-        <Outlet />
+        <Suspense
+          fallback={
+            <p className="muted pad" role="status">
+              Loading…
+            </p>
+          }
+        >
+          <Outlet />
+        </Suspense>
       </div>
     </div>
   )

@@ -91,14 +91,30 @@ function Search({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
       else feedback.fail(err)
     },
   })
+  const navigate = useNavigate()
+  // What the result can offer depends on what we already have with that person.
+  const contactsQ = useQuery({ queryKey: ['contacts'], queryFn: api.list })
+  const sentQ = useQuery({ queryKey: ['invites', 'sent'], queryFn: api.sent, refetchInterval: 15_000 })
+  const [invitedNow, setInvitedNow] = useState<Set<string>>(new Set())
   const invite = useMutation({
     mutationFn: (id: string) => api.sendInvite(id),
-    onSuccess: () => {
+    onSuccess: (_d, id) => {
+      setInvitedNow((s) => new Set(s).add(id))
       feedback.ok('Invite sent.')
       void qc.invalidateQueries({ queryKey: ['invites'] })
+      void qc.invalidateQueries({ queryKey: ['contacts'] })
     },
-    onError: feedback.fail,
+    onError: (err, id) => {
+      // Already invited (in another tab, say): show it as invited rather than as a failure.
+      if (err instanceof ApiError && err.type.endsWith('/invite-already-pending'))
+        setInvitedNow((s) => new Set(s).add(id))
+      feedback.fail(err)
+    },
   })
+  const contactOf = (pid: string) =>
+    (contactsQ.data ?? []).find((c) => contactPerson(c as Record<string, unknown>).personId === pid)
+  const invitedAlready = (pid: string) =>
+    invitedNow.has(pid) || (sentQ.data ?? []).some((i) => inviteRecipient(i).personId === pid)
   const block = useMutation({
     mutationFn: (id: string) => api.block(id),
     onSuccess: () => {
@@ -156,9 +172,33 @@ function Search({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
         <div className="result row row--between" role="group" aria-label="Search result">
           <PersonLine p={personFrom(result)} />
           <div className="row">
-            <button type="button" className="btn btn--primary" onClick={() => invite.mutate(result.person_id)} disabled={invite.isPending}>
-              Invite
-            </button>
+            {contactOf(result.person_id) ? (
+              <>
+                <span className="muted">Already a contact</span>
+                {contactOf(result.person_id)?.room_id && (
+                  <button
+                    type="button"
+                    className="btn btn--primary"
+                    onClick={() => navigate(`/chats/${contactOf(result.person_id)?.room_id}`)}
+                  >
+                    Message
+                  </button>
+                )}
+              </>
+            ) : invitedAlready(result.person_id) ? (
+              <button type="button" className="btn" disabled>
+                Invited
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn--primary"
+                onClick={() => invite.mutate(result.person_id)}
+                disabled={invite.isPending}
+              >
+                {invite.isPending ? 'Inviting…' : 'Invite'}
+              </button>
+            )}
             <button type="button" className="btn btn--ghost" onClick={() => block.mutate(result.person_id)}>
               Block
             </button>
@@ -175,7 +215,11 @@ function inviteId(i: Invite): string {
 
 function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   const qc = useQueryClient()
-  const received = useQuery({ queryKey: ['invites', 'received'], queryFn: api.received, refetchInterval: 15_000 })
+  const received = useQuery({
+    queryKey: ['invites', 'received'],
+    queryFn: api.received,
+    refetchInterval: 15_000,
+  })
   const sent = useQuery({ queryKey: ['invites', 'sent'], queryFn: api.sent, refetchInterval: 15_000 })
   const rejected = useQuery({ queryKey: ['invites', 'rejected'], queryFn: api.rejected })
   const invalidate = () => {
@@ -191,8 +235,16 @@ function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
     },
     onError: feedback.fail,
   })
-  const cancel = useMutation({ mutationFn: api.cancel, onSuccess: () => (feedback.ok('Invite cancelled.'), invalidate()), onError: feedback.fail })
-  const dismiss = useMutation({ mutationFn: api.deleteRejected, onSuccess: invalidate, onError: feedback.fail })
+  const cancel = useMutation({
+    mutationFn: api.cancel,
+    onSuccess: () => (feedback.ok('Invite cancelled.'), invalidate()),
+    onError: feedback.fail,
+  })
+  const dismiss = useMutation({
+    mutationFn: api.deleteRejected,
+    onSuccess: invalidate,
+    onError: feedback.fail,
+  })
 
   return (
     <section className="card" aria-labelledby="invites-title">
@@ -205,10 +257,20 @@ function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
           <li key={inviteId(i)} className="row row--between">
             <PersonLine p={inviteSender(i)} />
             <div className="row">
-              <button type="button" className="btn btn--primary" onClick={() => answer.mutate({ id: inviteId(i), accept: true })} disabled={answer.isPending}>
+              <button
+                type="button"
+                className="btn btn--primary"
+                onClick={() => answer.mutate({ id: inviteId(i), accept: true })}
+                disabled={answer.isPending}
+              >
                 Accept
               </button>
-              <button type="button" className="btn btn--ghost" onClick={() => answer.mutate({ id: inviteId(i), accept: false })} disabled={answer.isPending}>
+              <button
+                type="button"
+                className="btn btn--ghost"
+                onClick={() => answer.mutate({ id: inviteId(i), accept: false })}
+                disabled={answer.isPending}
+              >
                 Decline
               </button>
             </div>
@@ -256,11 +318,25 @@ function Contacts({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
     void qc.invalidateQueries({ queryKey: ['blocks'] })
     void qc.invalidateQueries({ queryKey: ['conversations'] })
   }
-  const remove = useMutation({ mutationFn: api.remove, onSuccess: () => (feedback.ok('Contact removed.'), invalidate()), onError: feedback.fail })
-  const block = useMutation({ mutationFn: api.block, onSuccess: () => (feedback.ok('Blocked.'), invalidate()), onError: feedback.fail })
+  const remove = useMutation({
+    mutationFn: api.remove,
+    onSuccess: () => (feedback.ok('Contact removed.'), invalidate()),
+    onError: feedback.fail,
+  })
+  const block = useMutation({
+    mutationFn: api.block,
+    onSuccess: () => (feedback.ok('Blocked.'), invalidate()),
+    onError: feedback.fail,
+  })
   const list = (q.data ?? []).map((c) => ({ c, p: contactPerson(c as Record<string, unknown>) }))
   const needle = filter.trim().toLowerCase()
-  const shown = list.filter(({ p }) => !needle || p.name.toLowerCase().includes(needle) || (p.personId ?? '').includes(needle) || (p.username ?? '').toLowerCase().includes(needle))
+  const shown = list.filter(
+    ({ p }) =>
+      !needle ||
+      p.name.toLowerCase().includes(needle) ||
+      (p.personId ?? '').includes(needle) ||
+      (p.username ?? '').toLowerCase().includes(needle),
+  )
   return (
     <section className="card" aria-labelledby="contacts-title">
       <div className="row row--between">
@@ -269,25 +345,45 @@ function Contacts({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
           <label htmlFor="contact-filter" className="sr-only">
             Filter contacts
           </label>
-          <input id="contact-filter" type="search" placeholder="Filter contacts" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <input
+            id="contact-filter"
+            type="search"
+            placeholder="Filter contacts"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
         </div>
       </div>
       {q.isError && <p role="alert">{errorMessage(q.error)}</p>}
-      {q.data?.length === 0 && <p className="muted">No contacts yet. Search someone’s person ID and invite them.</p>}
+      {q.data?.length === 0 && (
+        <p className="muted">No contacts yet. Search someone’s person ID and invite them.</p>
+      )}
       <ul className="card-list" aria-label="Contact list">
         {shown.map(({ c, p }) => (
           <li key={p.personId ?? p.userId} className="row row--between row--wrap">
             <PersonLine p={p} />
             <div className="row">
               {c.room_id && (
-                <button type="button" className="btn btn--primary" onClick={() => navigate(`/chats/${c.room_id}`)}>
+                <button
+                  type="button"
+                  className="btn btn--primary"
+                  onClick={() => navigate(`/chats/${c.room_id}`)}
+                >
                   Message
                 </button>
               )}
-              <button type="button" className="btn btn--ghost" onClick={() => p.personId && remove.mutate(p.personId)}>
+              <button
+                type="button"
+                className="btn btn--ghost"
+                onClick={() => p.personId && remove.mutate(p.personId)}
+              >
                 Remove contact
               </button>
-              <button type="button" className="btn btn--ghost" onClick={() => p.personId && block.mutate(p.personId)}>
+              <button
+                type="button"
+                className="btn btn--ghost"
+                onClick={() => p.personId && block.mutate(p.personId)}
+              >
                 Block
               </button>
             </div>
@@ -326,7 +422,11 @@ function Blocks({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
           return (
             <li key={p.personId ?? p.userId} className="row row--between">
               <PersonLine p={p} />
-              <button type="button" className="btn btn--ghost" onClick={() => p.personId && unblock.mutate(p.personId)}>
+              <button
+                type="button"
+                className="btn btn--ghost"
+                onClick={() => p.personId && unblock.mutate(p.personId)}
+              >
                 Unblock
               </button>
             </li>

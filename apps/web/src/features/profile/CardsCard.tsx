@@ -109,7 +109,12 @@ function NewCardForm({ onDone }: { onDone(): void }) {
           placeholder="MM"
           autoComplete="cc-exp-month"
           error={e.expiry_month?.message}
-          {...register('expiry_month', { required: 'Month' })}
+          {...register('expiry_month', {
+            required: 'Enter the month (1 to 12)',
+            validate: (v) =>
+              (/^\d{1,2}$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 12) ||
+              'Enter a month from 1 to 12',
+          })}
         />
         <TextField
           label="Expiry year"
@@ -117,7 +122,10 @@ function NewCardForm({ onDone }: { onDone(): void }) {
           placeholder={String(year + 2)}
           autoComplete="cc-exp-year"
           error={e.expiry_year?.message}
-          {...register('expiry_year', { required: 'Year' })}
+          {...register('expiry_year', {
+            required: 'Enter the year',
+            validate: (v) => /^\d{4}$/.test(v.trim()) || 'Enter the year with four digits',
+          })}
         />
       </div>
       <CheckboxField label="Default card" error={e.is_default?.message} {...register('is_default')} />
