@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -50,7 +50,8 @@ describe('parley CLI', () => {
       const run = await parley([flag])
       expect(run).toMatchObject({ code: 0, stderr: '' })
       expect(run.stdout).toMatch(/^Usage: parley/)
-      for (const command of ['start', 'serve', 'tenants create']) expect(run.stdout).toContain(`  ${command}`)
+      for (const command of ['start', 'serve', 'tenants create', 'keys generate', 'keys rotate', 'keys list'])
+        expect(run.stdout).toContain(`  ${command}`)
     },
   )
 
@@ -83,6 +84,9 @@ describe('parley CLI', () => {
     [['tenants'], /tenants needs a subcommand \(create\)/],
     [['tenants', 'create'], /tenants create needs <slug>/],
     [['help', 'nope'], /no command "nope"/],
+    [['keys'], /keys needs a subcommand \(generate, rotate, list\)/],
+    [['keys', 'spin'], /keys has no subcommand "spin"/],
+    [['keys', 'generate', '--format', 'xml'], /--format is pem or jwk, not "xml"/],
   ])('`parley %j` is a usage error: exit 2, one line on stderr saying what to do', async (args, message) => {
     const run = await parley(args)
     expect(run.code).toBe(2)
@@ -125,5 +129,39 @@ describe('parley CLI', () => {
     writeFileSync(join(cwd, '.env'), 'PORT=eighty\n')
     const overridden = await parley(['start'], { cwd, env: { PORT: 'ninety' } })
     expect(overridden.stderr).toMatch(/PORT="ninety"/)
+  })
+
+  it('`parley keys generate` prints a PEM on stdout (a JWK with --format jwk)', async () => {
+    const pem = await parley(['keys', 'generate'])
+    expect(pem).toMatchObject({ code: 0, stderr: '' })
+    expect(pem.stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=]+\n-----END PRIVATE KEY-----\n$/)
+    const jwk = await parley(['keys', 'generate', '--format', 'jwk'])
+    expect(JSON.parse(jwk.stdout)).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      d: expect.any(String),
+      kid: expect.any(String),
+    })
+  })
+
+  it('`parley keys rotate` adds a key to DATA_DIR/keys; with JWT_PRIVATE_KEY it says to rotate there', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'keys-'))
+    const rotate = await parley(['keys', 'rotate'], { env: { DATA_DIR: dataDir } })
+    expect(rotate).toMatchObject({ code: 0, stderr: '' })
+    const kid = /Added signing key (\S+);/.exec(rotate.stdout)![1]!
+    expect(readdirSync(join(dataDir, 'keys')).sort()).toHaveLength(2)
+    const list = await parley(['keys', 'list'], { env: { DATA_DIR: dataDir } })
+    expect(lines(list.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^  ${kid}  created \\S+  signs new tokens$`)),
+      expect.stringMatching(/^  \S+  created \S+  verifies until \S+$/),
+    ])
+
+    const fromEnv = await parley(['keys', 'rotate'], {
+      env: { DATA_DIR: dataDir, JWT_PRIVATE_KEY: (await parley(['keys', 'generate'])).stdout },
+    })
+    expect(fromEnv.code).toBe(1)
+    expect(lines(fromEnv.stderr)).toEqual([
+      expect.stringMatching(/^parley: JWT_PRIVATE_KEY is set, .* rotate them there/),
+    ])
   })
 })

@@ -33,6 +33,7 @@ export interface CommandInput<O extends Record<string, CommandOption>> {
 
 /**
  * A `parley` command: one module under src/commands/ exports one, and commands/index.ts lists it.
+ * Commands that need the database use `openPlatform(config, services)` (cli/open-platform.ts).
  * `--help`/`-h` is added to every command by the dispatcher and never reaches `run`.
  */
 export interface Command<O extends Record<string, CommandOption> = Record<string, CommandOption>> {

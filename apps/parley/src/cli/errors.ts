@@ -47,6 +47,8 @@ function describeUnredacted(err: unknown): string {
   const e = err as SystemError & { errors?: Record<string, string[]> }
   // @NOTE AppError by shape: the platform's main entry (where the class lives) is too heavy to load
   // just for `instanceof` on every CLI run.
+  // @NOTE A 400 names its fields ("invalid slug: ..."); anything else says it in its detail.
+  if (e?.name === 'AppError' && (e as { status?: number }).status !== 400) return oneLine(e.message)
   if (e?.name === 'AppError') {
     const fields = Object.entries(e.errors ?? {}).map(
       ([field, messages]) => `invalid ${field}: ${messages.join(', ')}`,

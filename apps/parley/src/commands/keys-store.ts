@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Config } from '@parley/platform/early'
 import type { KeySource } from '@parley/auth/keys'
 import { OperationalError } from '../cli/errors'
-import { loadServices } from '../services'
+import { openPlatform } from '../cli/open-platform'
 
 /**
  * The stored keys this configuration uses (`DATA_DIR/keys`, or `auth.signing_keys` with
@@ -18,15 +18,7 @@ export async function openKeyStore(config: Config): Promise<{ source: KeySource;
   // @NOTE Embedded: plain files, so this works while the server runs (it holds the database, not these).
   if (!config.db.url)
     return { source: new FileKeySource(join(config.dataDir, 'keys')), close: async () => {} }
-  const { buildServer, createPlatform } = await import('@parley/platform')
-  const platform = await createPlatform(config)
-  try {
-    // @NOTE Building the auth service migrates its schema (auth.signing_keys) on a fresh database.
-    const [auth] = await loadServices(['auth'])
-    await buildServer(platform, [auth!]).then((s) => s.app.close())
-  } catch (err) {
-    await platform.close()
-    throw err
-  }
+  // @NOTE With the auth schema migrated: auth.signing_keys exists even on a fresh database.
+  const platform = await openPlatform(config, ['auth'])
   return { source: new DatabaseKeySource(platform.db), close: () => platform.close() }
 }

@@ -1,6 +1,6 @@
 import { loadConfig } from '@parley/platform/early'
 import { commandEnv, defineCommand } from '../cli/command'
-import { loadServices } from '../services'
+import { openPlatform } from '../cli/open-platform'
 
 export const tenantsCreateCommand = defineCommand({
   name: 'tenants create',
@@ -15,13 +15,8 @@ export const tenantsCreateCommand = defineCommand({
   },
   positionals: { min: 1, max: 1 },
   async run({ positionals: [slug], values, io }) {
-    const config = loadConfig(commandEnv())
-    const { buildServer, createPlatform } = await import('@parley/platform')
-    const platform = await createPlatform(config)
+    const platform = await openPlatform(loadConfig(commandEnv()), ['auth'])
     try {
-      // @NOTE Building the auth service migrates its schema, which createTenant writes to.
-      const [auth] = await loadServices(['auth'])
-      await buildServer(platform, [auth!]).then((s) => s.app.close())
       const { createTenant } = await import('@parley/auth')
       const tenant = await createTenant(platform.db, slug!, values.name)
       io.out(`Tenant ${tenant.slug} created (${tenant.id}).`)
