@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
 
 /**
- * Read-your-writes (issue 15, ADR 0009) with auth, profile and contacts in one process: embedded
+ * Read-your-writes (issue 15, ADR 0012) with auth, profile and contacts in one process: embedded
  * (PGlite, in-process relay), or one distributed node when DATABASE_URL and REDIS_URL are set.
  * No test here waits for the bus: each request is made the moment the previous one answered.
  */

@@ -4,7 +4,7 @@ import { logIn, register, registerThenAtOnce, rounds, type ServiceUrls } from '.
 import { startSplitServices, type SplitServices } from './split-services'
 
 /**
- * Read-your-writes (issue 15, ADR 0009) with auth, profile and contacts each in a process of its
+ * Read-your-writes (issue 15, ADR 0012) with auth, profile and contacts each in a process of its
  * own, on PostgreSQL and Redis Streams: the events cross processes through the stream.
  */
 describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)(

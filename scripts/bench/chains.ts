@@ -1,5 +1,5 @@
 /**
- * Scenario (e): read-your-writes chains (issue 15, ADR 0009). Each chain is what an onboarding
+ * Scenario (e): read-your-writes chains (issue 15, ADR 0012). Each chain is what an onboarding
  * script does: two people register, log in, one invites the other, the other accepts, and the
  * first sends the first message in their direct conversation, each step the moment the previous
  * one answered, with no sleeps and no retries. A chain fails at its first step that does not
@@ -70,7 +70,7 @@ interface Person {
 
 const PASSWORD = 'correct horse battery'
 
-/** How long each register took (with ADR 0009 it includes waiting for the projections). */
+/** How long each register took (with ADR 0012 it includes waiting for the projections). */
 const registerMs: number[] = []
 
 async function register(tag: string): Promise<{ person: Omit<Person, 'token'>; answeredAt: number }> {

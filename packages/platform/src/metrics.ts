@@ -10,7 +10,7 @@ export interface Metrics {
   busDeadLettered: Counter
   /** Seconds from an event's `occurred_at` to its consumer's commit, per consumer (projection lag). */
   busProjectionLag: Histogram<'consumer'>
-  /** Seconds a write waited for its events to be handled (read-your-writes, ADR 0009). */
+  /** Seconds a write waited for its events to be handled (read-your-writes, ADR 0012). */
   busSettleWait: Histogram
   busSettleTimeouts: Counter
   fanoutPublishFailures: Counter

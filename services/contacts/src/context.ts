@@ -4,7 +4,7 @@ import { contactEvents, type ContactEvents } from './events'
 /** The few dependencies the contacts service needs (STYLE.md: context.ts). */
 export interface ContactsContext {
   db: Db
-  /** `settle` makes a write answer once its events are handled everywhere (ADR 0009). */
+  /** `settle` makes a write answer once its events are handled everywhere (ADR 0012). */
   bus: EventBus
   events: ContactEvents
   log: Logger

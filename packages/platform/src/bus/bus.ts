@@ -52,13 +52,13 @@ export interface EventBus {
   /** Resolves once every outbox is drained (tests). */
   drain(): Promise<void>
   /**
-   * Read-your-writes (ADR 0009): runs `work`, whose transactions publish events, and answers its
+   * Read-your-writes (ADR 0012): runs `work`, whose transactions publish events, and answers its
    * result once every event it committed has been handled by each consumer of its type, or once
    * `timeoutMs` (default 1 s) has passed, when a consumer is slow or down: then as before, eventually.
    */
   settle<T>(work: () => Promise<T>, timeoutMs?: number): Promise<T>
   /**
-   * A reader's barrier (ADR 0009): resolves true once `consumer` has handled every event published
+   * A reader's barrier (ADR 0012): resolves true once `consumer` has handled every event published
    * before the call, false past `timeoutMs` (default 1 s). For a lookup that missed: a write whose
    * own wait ran past its bound is then still seen, at the cost of a wait only on misses.
    */

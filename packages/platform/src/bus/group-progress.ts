@@ -15,7 +15,7 @@ interface Progress {
 
 /**
  * Which consumer groups of the events stream have handled an entry, for writers that wait for
- * their events (ADR 0009). Each group announces itself and its event types in a hash, refreshed
+ * their events (ADR 0012). Each group announces itself and its event types in a hash, refreshed
  * while its consumers run; a writer waits only for the live groups that take its event's type.
  * One poll loop per process serves every waiting writer: one XINFO GROUPS, plus one XPENDING per
  * group with entries in flight, every few milliseconds while anyone waits, and at once when a

@@ -7,7 +7,7 @@ export interface CommittedEvent {
   event: DomainEvent
 }
 
-/** How long a write waits, at most, for its events to reach their consumers (ADR 0009). */
+/** How long a write waits, at most, for its events to reach their consumers (ADR 0012). */
 export const SETTLE_TIMEOUT_MS = 1_000
 
 /** The events committed by the work that runs inside `collectCommitted`, in this async context. */

@@ -44,7 +44,7 @@ export interface RedisStreamsBusOptions {
   onDeadLetter?(): void
   /** Projection lag and read-your-writes waits (metrics). */
   observer?: BusObserver
-  /** How long a write waits at most for its events' consumers (ADR 0009). */
+  /** How long a write waits at most for its events' consumers (ADR 0012). */
   settleTimeoutMs?: number
 }
 
@@ -123,7 +123,7 @@ export class RedisStreamsBus implements EventBus {
 
   /**
    * Waits until each committed event is in the stream, then until every live consumer group that
-   * takes its type (on any node) has acknowledged it, i.e. committed its effect (ADR 0009).
+   * takes its type (on any node) has acknowledged it, i.e. committed its effect (ADR 0012).
    */
   async settle<T>(
     work: () => Promise<T>,
@@ -354,7 +354,7 @@ export class RedisStreamsBus implements EventBus {
           groupReady = true
         }
         if (Date.now() >= state.nextClaimAt) {
-          // @NOTE Tells writers that this group is alive and which types it waits on (ADR 0009).
+          // @NOTE Tells writers that this group is alive and which types it waits on (ADR 0012).
           await this.progress.announce(state.group, state.consumer.types)
           await this.claimStale(state)
           state.nextClaimAt = Date.now() + Math.max(100, this.claimIdleMs / 2)

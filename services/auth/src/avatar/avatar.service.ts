@@ -57,7 +57,7 @@ export async function setAvatar(ctx: AuthContext, principal: Principal, bytes: B
 
 /**
  * Sets the avatar key in one transaction with its event, answering the key it replaced once the
- * other services show the new avatar (read-your-writes, ADR 0009).
+ * other services show the new avatar (read-your-writes, ADR 0012).
  */
 async function swapAvatar(ctx: AuthContext, principal: Principal, key: string | null) {
   return ctx.platform.bus.settle(() => transaction(ctx.db, async (tx) => {

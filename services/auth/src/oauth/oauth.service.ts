@@ -135,7 +135,7 @@ async function findOrCreateUser(
 ): Promise<FindOrCreate> {
   for (let attempt = 1; ; attempt++) {
     try {
-      // @NOTE settle: a new account is known to every service before the sign-in answers (ADR 0009).
+      // @NOTE settle: a new account is known to every service before the sign-in answers (ADR 0012).
       return await ctx.platform.bus.settle(() =>
         transaction(ctx.db, async (tx): Promise<FindOrCreate> => {
           const result = await resolveUser(ctx, tx, provider, slug, identity)

@@ -72,7 +72,7 @@ export async function register(ctx: AuthContext, input: RegisterInput): Promise<
   const passwordHash = await hashPassword(input.password)
   for (let attempt = 1; ; attempt++) {
     try {
-      // @NOTE settle: register answers once every service knows the new user (read-your-writes, ADR 0009).
+      // @NOTE settle: register answers once every service knows the new user (read-your-writes, ADR 0012).
       const user = await ctx.platform.bus.settle(() => transaction(ctx.db, async (tx) => {
         let tenantRow = await findTenantBySlug(tx.db, slug)
         const isNewTenant = !tenantRow

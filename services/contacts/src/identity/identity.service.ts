@@ -30,7 +30,7 @@ export async function ensureIdentity(db: Db, principal: Principal): Promise<Iden
 }
 
 /**
- * Read-your-writes for a lookup that missed (ADR 0009): someone who registered a moment ago may
+ * Read-your-writes for a lookup that missed (ADR 0012): someone who registered a moment ago may
  * still be on the way to this projection (register waits for it, but only up to its bound), so
  * wait, bounded, until it has handled everything published so far. Misses only: a person found
  * costs nothing more.

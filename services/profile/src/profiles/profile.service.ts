@@ -27,7 +27,7 @@ export async function getProfile(ctx: ProfileContext, owner: Owner): Promise<Pro
 /**
  * Applies validated changes (PUT sends every field, PATCH some) in one transaction, which also
  * publishes `profile.updated` when a name or the status changed; answers once the other services'
- * projections show it (read-your-writes, ADR 0009).
+ * projections show it (read-your-writes, ADR 0012).
  */
 export async function changeProfile(
   ctx: ProfileContext,
