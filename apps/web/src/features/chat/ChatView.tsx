@@ -57,7 +57,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   )
   const me = participants.find((p) => p.user_id === dir.meId)
   const myReadAtOpen = useRef<number | null>(null)
-  if (myReadAtOpen.current == null && partsQ.data && me) myReadAtOpen.current = me.last_read_seq ?? 0
+  if (myReadAtOpen.current == null && partsQ.data && me) myReadAtOpen.current = 'last_read_seq' in me ? me.last_read_seq : 0
   const myRole = me?.role ?? conv?.my_role ?? 'member'
   const isAdmin = myRole === 'owner' || myRole === 'admin'
 
