@@ -17,7 +17,18 @@ const LOOSE_FILES = [
 ]
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'artifacts/**', '.tmp/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'data/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      'artifacts/**',
+      '.tmp/**',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -36,7 +47,10 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // React's onSubmit/onClick take promise-returning handlers by design; arguments still count.
       // Fastify takes async hooks and handlers in option objects; arguments still count.
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false, properties: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { attributes: false, properties: false } },
+      ],
       // @NOTE String(unknown) is how untrusted input (bodies, provider errors) is read as text on purpose.
       '@typescript-eslint/no-base-to-string': 'off',
       'simple-import-sort/imports': 'error',

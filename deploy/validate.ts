@@ -7,14 +7,15 @@
  *   any k8s Secret's key that is not the template's CHANGE-ME, parsed as the auth service will.
  * Run: `npm run lint:deploy`. A unit test runs it too, so CI keeps the files valid.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { parseKeys } from '@parley/auth/keys'
 import Ajv2019 from 'ajv/dist/2019.js'
 import * as k8s from 'kubernetes-models'
 import { parseAllDocuments } from 'yaml'
-import { parseKeys } from '@parley/auth/keys'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -22,7 +23,7 @@ interface Model {
   validate(): void
 }
 type ModelClass = new (data: unknown) => Model
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, checked against the schemas before its fields are read
+
 type Doc = Record<string, any>
 
 /** apiVersion + kind → the kubernetes-models class that validates it. */

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
 import { createTestDatabase, freePort, testRedis } from '@parley/platform/testing'
 
 const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../apps/parley/bin/parley.js')

@@ -1,13 +1,17 @@
-import { api, eventually, signUp, type SignedUpUser } from '@parley/platform/testing'
+import { api, eventually, type SignedUpUser, signUp } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCluster, type Cluster } from './cluster'
+
+import { type Cluster, startCluster } from './cluster'
 import { Client } from './ws-client'
 
 /** Every message of a conversation through REST, paging forward by seq. */
 async function fullHistory(baseUrl: string, token: string, conversationId: string) {
   const all: Array<{ seq: number; client_id: string | null; content: string }> = []
-  for (let after = 0; ; ) {
-    const res = await api(baseUrl).get(`/api/chat/conversations/${conversationId}/messages/?after_seq=${after}&limit=100`, token)
+  for (let after = 0; ;) {
+    const res = await api(baseUrl).get(
+      `/api/chat/conversations/${conversationId}/messages/?after_seq=${after}&limit=100`,
+      token,
+    )
     expect(res.status).toBe(200)
     all.push(...res.body.messages)
     if (!res.body.has_more) return all
@@ -33,7 +37,11 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     const [a, b, c] = users
     // The chat service learns about users from auth's events (outbox → Redis Streams), so it may take a moment.
     const created = await eventually(async () => {
-      const res = await api(n0.url).post('/api/chat/conversations/', { type: 'group', name: 'cluster', participant_ids: [b.id, c.id] }, a.access)
+      const res = await api(n0.url).post(
+        '/api/chat/conversations/',
+        { type: 'group', name: 'cluster', participant_ids: [b.id, c.id] },
+        a.access,
+      )
       return res.status === 201 ? res : undefined
     }, 15_000)
     conversationId = created.body.id
@@ -47,7 +55,12 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
 
   it('delivers a message sent on one node to members connected to the others', async () => {
     const [a, b, c] = clients
-    a.send({ type: 'send_message', conversation_id: conversationId, content: 'hello from node 0', client_id: 'cross-1' })
+    a.send({
+      type: 'send_message',
+      conversation_id: conversationId,
+      content: 'hello from node 0',
+      client_id: 'cross-1',
+    })
     const ack = await a.next((f) => f.type === 'message_ack' && f.client_id === 'cross-1')
     for (const other of [b, c]) {
       const got = await other.next((f) => f.type === 'new_message' && f.message.id === ack.message.id)
@@ -59,20 +72,36 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     const [a, b, c] = clients
     b.send({ type: 'start_typing', conversation_id: conversationId })
     for (const other of [a, c]) {
-      await other.next((f) => f.type === 'typing_indicator' && f.user_id === users[1].id && f.is_typing === true)
+      await other.next(
+        (f) => f.type === 'typing_indicator' && f.user_id === users[1].id && f.is_typing === true,
+      )
     }
     // Live presence goes to contacts: a (node 0) and c (node 2) become contacts by mutual invites.
-    await api(cluster.nodes[0].url).post('/acac/send-invite/', { person_id: users[2].person_id }, users[0].access)
-    const mutual = await api(cluster.nodes[2].url).post('/acac/send-invite/', { person_id: users[0].person_id }, users[2].access)
+    await api(cluster.nodes[0].url).post(
+      '/acac/send-invite/',
+      { person_id: users[2].person_id },
+      users[0].access,
+    )
+    const mutual = await api(cluster.nodes[2].url).post(
+      '/acac/send-invite/',
+      { person_id: users[0].person_id },
+      users[2].access,
+    )
     expect(mutual.body.status).toBe('accepted')
     // Until chat has the direct conversation (contact.accepted crosses nodes through Redis Streams).
     await eventually(async () => {
-      const res = await api(cluster.nodes[0].url).get(`/api/chat/conversations/${mutual.body.room_id}/`, users[0].access)
+      const res = await api(cluster.nodes[0].url).get(
+        `/api/chat/conversations/${mutual.body.room_id}/`,
+        users[0].access,
+      )
       return res.status === 200
     }, 15_000)
     c.send({ type: 'update_presence', status: 'busy' })
     await a.next((f) => f.type === 'presence' && f.user_id === users[2].id && f.status === 'busy')
-    const seen = await api(cluster.nodes[0].url).get(`/api/chat/presence/?user_ids=${users[2].id}`, users[0].access)
+    const seen = await api(cluster.nodes[0].url).get(
+      `/api/chat/presence/?user_ids=${users[2].id}`,
+      users[0].access,
+    )
     expect(JSON.stringify(seen.body)).toContain('busy')
   })
 
@@ -81,7 +110,12 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     const before = clients[0].seqs(conversationId).length
     clients.forEach((client, i) => {
       for (let k = 0; k < perSender; k++) {
-        client.send({ type: 'send_message', conversation_id: conversationId, content: `n${i} #${k}`, client_id: `burst-${i}-${k}` })
+        client.send({
+          type: 'send_message',
+          conversation_id: conversationId,
+          content: `n${i} #${k}`,
+          client_id: `burst-${i}-${k}`,
+        })
       }
     })
     const total = before + perSender * clients.length
@@ -105,7 +139,12 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
       if (f.type === 'message_ack') acked.add(f.client_id)
     })
     for (let k = 0; k < 200; k++) {
-      sender.send({ type: 'send_message', conversation_id: conversationId, content: `doomed ${k}`, client_id: `kill-${k}` })
+      sender.send({
+        type: 'send_message',
+        conversation_id: conversationId,
+        content: `doomed ${k}`,
+        client_id: `kill-${k}`,
+      })
     }
     await eventually(() => acked.size >= 20, 20_000)
     await victim.kill('SIGKILL')
@@ -126,9 +165,19 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
 
     // Retrying the whole burst with the same client_ids stores nothing twice.
     for (let k = 0; k < 200; k++) {
-      clients[1].send({ type: 'send_message', conversation_id: conversationId, content: `doomed ${k}`, client_id: `kill-${k}` })
+      clients[1].send({
+        type: 'send_message',
+        conversation_id: conversationId,
+        content: `doomed ${k}`,
+        client_id: `kill-${k}`,
+      })
     }
-    await eventually(() => clients[1].frames.filter((f) => f.type === 'message_ack' && String(f.client_id).startsWith('kill-')).length >= 200, 30_000)
+    await eventually(
+      () =>
+        clients[1].frames.filter((f) => f.type === 'message_ack' && String(f.client_id).startsWith('kill-'))
+          .length >= 200,
+      30_000,
+    )
     const after = await fullHistory(survivor.url, users[0].access, conversationId)
     expectGapless(after.map((m) => m.seq))
     expect(after.filter((m) => m.client_id?.startsWith('kill-')).length).toBe(200)
@@ -138,16 +187,29 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     const node = cluster.nodes[2]
     const client = clients[2]
     for (let k = 0; k < 50; k++) {
-      client.send({ type: 'send_message', conversation_id: conversationId, content: `drain ${k}`, client_id: `drain-${k}` })
+      client.send({
+        type: 'send_message',
+        conversation_id: conversationId,
+        content: `drain ${k}`,
+        client_id: `drain-${k}`,
+      })
     }
     node.process.kill('SIGTERM')
     await eventually(async () => (await fetch(`${node.url}/ready`)).status === 503, 5_000)
     await eventually(() => client.closeCode !== undefined, 15_000).catch((err) => {
-      console.log('NODE2', node.output.join('').slice(-3000), 'exit', node.process.exitCode, node.process.signalCode)
+      console.log(
+        'NODE2',
+        node.output.join('').slice(-3000),
+        'exit',
+        node.process.exitCode,
+        node.process.signalCode,
+      )
       throw err
     })
     expect(client.closeCode).toBe(1012)
-    const acked = client.frames.filter((f) => f.type === 'message_ack' && String(f.client_id).startsWith('drain-'))
+    const acked = client.frames.filter(
+      (f) => f.type === 'message_ack' && String(f.client_id).startsWith('drain-'),
+    )
     const history = await fullHistory(cluster.nodes[0].url, users[0].access, conversationId)
     const stored = new Set(history.map((m) => m.client_id))
     for (const ack of acked) expect(stored.has(ack.client_id)).toBe(true)

@@ -1,6 +1,15 @@
-import { ThrowawayPostgres, ThrowawayRedis, api, eventually, signUp, uniqueRedisPrefix, type SignedUpUser } from '@parley/platform/testing'
+import {
+  api,
+  eventually,
+  type SignedUpUser,
+  signUp,
+  ThrowawayPostgres,
+  ThrowawayRedis,
+  uniqueRedisPrefix,
+} from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCluster, type Cluster } from './cluster'
+
+import { type Cluster, startCluster } from './cluster'
 import { Client } from './ws-client'
 
 /**
@@ -30,7 +39,10 @@ describe('outages under traffic', () => {
   beforeAll(async () => {
     pg = await ThrowawayPostgres.start()
     redis = await ThrowawayRedis.start()
-    cluster = await startCluster(2, { databaseUrl: pg.url, redis: { url: redis.url, prefix: uniqueRedisPrefix() } })
+    cluster = await startCluster(2, {
+      databaseUrl: pg.url,
+      redis: { url: redis.url, prefix: uniqueRedisPrefix() },
+    })
     users = [await signUp(cluster.nodes[0].url), await signUp(cluster.nodes[1].url)]
     const created = await eventually(async () => {
       const res = await api(cluster.nodes[0].url).post(
@@ -46,7 +58,12 @@ describe('outages under traffic', () => {
     recordAcks(sender)
     loop = (async () => {
       while (sending) {
-        sender.send({ type: 'send_message', conversation_id: conversationId, content: `tick ${sent}`, client_id: `tick-${sent}` })
+        sender.send({
+          type: 'send_message',
+          conversation_id: conversationId,
+          content: `tick ${sent}`,
+          client_id: `tick-${sent}`,
+        })
         sent++
         await new Promise((r) => setTimeout(r, 20))
       }
@@ -83,7 +100,9 @@ describe('outages under traffic', () => {
     const lastSeen = Math.max(0, ...seenLive)
     receiver.send({ type: 'join_conversation', conversation_id: conversationId, after_seq: lastSeen })
     const caughtUp = await receiver.next((f) => f.type === 'history' && f.conversation_id === conversationId)
-    const seqs = [...new Set([...seenLive, ...caughtUp.messages.map((m: { seq: number }) => m.seq)])].sort((x, y) => x - y)
+    const seqs = [...new Set([...seenLive, ...caughtUp.messages.map((m: { seq: number }) => m.seq)])].sort(
+      (x, y) => x - y,
+    )
     expect(seqs[0]).toBe(1)
     expect(seqs).toEqual(seqs.map((_, i) => i + 1)) // nothing missing up to what the catch-up returned
     expect(caughtUp.messages.length).toBeGreaterThan(0)
@@ -92,17 +111,22 @@ describe('outages under traffic', () => {
     await eventually(async () => {
       const mark = `after-redis-${Date.now()}`
       sender.send({ type: 'send_message', conversation_id: conversationId, content: mark, client_id: mark })
-      return receiver.next((f) => f.type === 'new_message' && f.message.client_id === mark, 1_000).then(
-        () => true,
-        () => false,
-      )
+      return receiver
+        .next((f) => f.type === 'new_message' && f.message.client_id === mark, 1_000)
+        .then(
+          () => true,
+          () => false,
+        )
     }, 15_000)
     expect(Date.now() - back).toBeLessThan(15_000)
   }, 60_000)
 
   it('answers 503 while PostgreSQL is down, acknowledges nothing it did not store, and recovers', async () => {
     await pg.kill()
-    const res = await api(cluster.nodes[1].url).get(`/api/chat/conversations/${conversationId}/messages/?limit=5`, users[1].access)
+    const res = await api(cluster.nodes[1].url).get(
+      `/api/chat/conversations/${conversationId}/messages/?limit=5`,
+      users[1].access,
+    )
     expect(res.status).toBe(503)
     expect(res.headers.get('content-type')).toContain('application/problem+json')
     // Sends fail with an error frame that says to retry, and the socket stays open.
@@ -119,7 +143,7 @@ describe('outages under traffic', () => {
     await loop
     await new Promise((r) => setTimeout(r, 500)) // let the last in-flight sends settle into ack or error
     const all: Array<{ seq: number; client_id: string | null }> = []
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await api(cluster.nodes[1].url).get(
         `/api/chat/conversations/${conversationId}/messages/?after_seq=${after}&limit=100`,
         users[1].access,

@@ -1,10 +1,11 @@
 import { authService } from '@parley/auth'
 import { contactsService } from '@parley/contacts'
-import { api, signUp, startTestServer, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import { api, type SignedUpUser, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { profileService } from '@parley/profile'
 import { sql } from 'kysely'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
 
 /**

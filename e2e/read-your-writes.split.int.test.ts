@@ -1,7 +1,8 @@
 import { api, type SignedUpUser } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { logIn, register, registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
-import { startSplitServices, type SplitServices } from './split-services'
+import { type SplitServices, startSplitServices } from './split-services'
 
 /**
  * Read-your-writes (issue 15, ADR 0012) with auth, profile and contacts each in a process of its
@@ -15,7 +16,7 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)(
 
     beforeAll(async () => {
       split = await startSplitServices(['auth', 'profile', 'contacts'])
-      urls = { auth: split.urls.auth!, profile: split.urls.profile!, contacts: split.urls.contacts! }
+      urls = { auth: split.urls.auth, profile: split.urls.profile, contacts: split.urls.contacts }
     }, 120_000)
     afterAll(() => split?.close())
 

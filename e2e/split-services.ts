@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
 import { createTestDatabase, freePort, testRedis } from '@parley/platform/testing'
 
 const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../apps/parley/bin/parley.js')
@@ -53,9 +54,9 @@ export async function startSplitServices(services: string[]): Promise<SplitServi
     })
     children.push(child)
     const collect = (chunk: Buffer) => output.push(`[${service}] ${chunk.toString()}`)
-    child.stdout!.on('data', collect)
-    child.stderr!.on('data', collect)
-    await waitReady(service, urls[service]!, child, output)
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+    await waitReady(service, urls[service], child, output)
   }
   const stopAll = async () => {
     await Promise.all(

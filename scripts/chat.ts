@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
+
 import WebSocket from 'ws'
 
 const USAGE =
@@ -43,7 +44,7 @@ function readArgs() {
         'no --password: a password on the command line shows in `ps` and the shell history. Set PARLEY_PASSWORD or type it at the prompt.',
       )
     }
-    return usageError((err as Error).message.split('. ')[0]!)
+    return usageError((err as Error).message.split('. ')[0])
   }
 }
 
@@ -85,7 +86,7 @@ if (args.help) {
   process.exit(0)
 }
 if (!args.email) usageError('--email is required.')
-const base = args.url!.replace(/\/$/, '')
+const base = args.url.replace(/\/$/, '')
 if (!/^https?:\/\//.test(base)) usageError(`--url must start with http:// or https://, not "${base}".`)
 
 async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
@@ -156,7 +157,7 @@ async function main() {
     )
     if (!list.results.length)
       throw new ChatError('you have no conversations yet: add a contact or create a group first.')
-    conversationId = list.results[0]!.id
+    conversationId = list.results[0].id
   }
   const history = await call<{ messages: Message[] }>(
     'GET',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { boundaryViolation, checkRepository, importsOf } from './check-boundaries'
 
 describe(importsOf.name, () => {

@@ -1,7 +1,8 @@
 /**
  * Checks the import boundaries of docs/ARCHITECTURE.md: a service imports only packages/* and
  * its own files; an app imports a service only through its package entry (`@parley/chat`, never
- * `@parley/chat/src/...` or a relative path into services/); a package imports no service.
+ * `@parley/chat/src/...` or a relative path into services/; a subpath the service's package.json
+ * declares in `exports`, such as `@parley/auth/keys`, is an entry too); a package imports no service.
  * Test support files of a service (`*.test.ts`, `testing.ts`, `testing/`) may mount another
  * service through its package entry, as integration tests do, but never reach into its files.
  *
@@ -36,7 +37,21 @@ export function importsOf(source: string): string[] {
   const found: string[] = []
   const re =
     /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(?\s*['"]([^'"]+)['"]/gm
-  for (const m of source.matchAll(re)) found.push((m[1] ?? m[2])!)
+  for (const m of source.matchAll(re)) found.push(m[1] ?? m[2])
+  return found
+}
+
+const exportsCache = new Map<string, Set<string>>()
+
+/** The subpaths a service's package.json declares in `exports` (its public entries, e.g. `./keys`). */
+function declaredExports(service: string): Set<string> {
+  let found = exportsCache.get(service)
+  if (!found) {
+    const file = path.join(import.meta.dirname, '..', 'services', service, 'package.json')
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { exports?: Record<string, unknown> | string }
+    found = new Set(typeof manifest.exports === 'object' ? Object.keys(manifest.exports) : [])
+    exportsCache.set(service, found)
+  }
   return found
 }
 
@@ -47,10 +62,10 @@ export function boundaryViolation(file: string, specifier: string): string | nul
   const pkg = /^@parley\/([^/]+)(\/.*)?$/.exec(specifier)
   if (pkg) {
     const [, name, subpath] = pkg
-    if (!(SERVICES as readonly string[]).includes(name!)) return null
+    if (!(SERVICES as readonly string[]).includes(name)) return null
     if (from.kind === 'service' && name === from.name)
       return `imports its own package entry ${specifier}; use a relative path`
-    if (subpath)
+    if (subpath && !declaredExports(name).has(`.${subpath}`))
       return `imports ${specifier}: another service is reachable only through its package entry @parley/${name}`
     if (from.kind === 'package') return `imports the service ${specifier}: packages never depend on services`
     if (from.kind === 'service' && !isTestSupport(file))

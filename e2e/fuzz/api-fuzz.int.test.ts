@@ -3,12 +3,13 @@ import { chatService } from '@parley/chat'
 import { contactsService } from '@parley/contacts'
 import { ClientFrameSchemas } from '@parley/contracts'
 import { createGatewayService } from '@parley/gateway'
-import { api, signUp, startTestServer, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import { api, type SignedUpUser, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { profileService } from '@parley/profile'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { hostileValue, mutateBody, sampleOf, type JsonSchema } from './hostile-values'
+
+import { hostileValue, type JsonSchema, mutateBody, sampleOf } from './hostile-values'
 
 /**
  * A net for the next edge case (issue 14): every operation of the OpenAPI document at
@@ -318,7 +319,7 @@ function requestCase(op: Operation, ids: string[]): fc.Arbitrary<RequestCase> {
   return fc.record({
     pathValues: fc
       .tuple(...pathParams.map(() => segment))
-      .map((values) => Object.fromEntries(pathParams.map((p, i) => [p.name, values[i] as string]))),
+      .map((values) => Object.fromEntries(pathParams.map((p, i) => [p.name, values[i]]))),
     query,
     headers,
     token: fc.oneof(

@@ -22,7 +22,11 @@ function option(name: string, fallback?: string): string | undefined {
 }
 
 const base = option('url') ?? `http://127.0.0.1:${option('port', '8000')}`
-const urls = { auth: option('auth-url', base)!, contacts: option('contacts-url', base)!, chat: option('chat-url', base)! }
+const urls = {
+  auth: option('auth-url', base)!,
+  contacts: option('contacts-url', base)!,
+  chat: option('chat-url', base)!,
+}
 const chains = Number(option('chains', '1000'))
 const concurrency = Number(option('concurrency', '16'))
 /** How long a searcher keeps looking for a person who registered (then the chain failed). */
@@ -34,7 +38,13 @@ interface Answer {
   body: Record<string, unknown>
 }
 
-async function call(url: string, method: string, path: string, body?: unknown, token?: string): Promise<Answer> {
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<Answer> {
   const res = await fetch(url + path, {
     method,
     headers: {
@@ -76,19 +86,42 @@ const registerMs: number[] = []
 async function register(tag: string): Promise<{ person: Omit<Person, 'token'>; answeredAt: number }> {
   const username = `e${run}${tag}`
   const sentAt = performance.now()
-  const res = expectStatus('register', await call(urls.auth, 'POST', '/api/auth/register/', { email: `${username}@example.com`, username, password: PASSWORD }), 201)
+  const res = expectStatus(
+    'register',
+    await call(urls.auth, 'POST', '/api/auth/register/', {
+      email: `${username}@example.com`,
+      username,
+      password: PASSWORD,
+    }),
+    201,
+  )
   const answeredAt = performance.now()
   registerMs.push(answeredAt - sentAt)
-  return { person: { id: String(res.body.id), person_id: String(res.body.person_id), email: `${username}@example.com` }, answeredAt }
+  return {
+    person: {
+      id: String(res.body.id),
+      person_id: String(res.body.person_id),
+      email: `${username}@example.com`,
+    },
+    answeredAt,
+  }
 }
 
 async function logIn(p: Omit<Person, 'token'>): Promise<Person> {
-  const res = expectStatus('login', await call(urls.auth, 'POST', '/api/auth/login/', { email: p.email, password: PASSWORD }), 200)
+  const res = expectStatus(
+    'login',
+    await call(urls.auth, 'POST', '/api/auth/login/', { email: p.email, password: PASSWORD }),
+    200,
+  )
   return { ...p, token: String(res.body.access) }
 }
 
 /** Milliseconds from register answered to the sending of the search that found the person. */
-async function findableAfter(searcher: string, personId: string, answeredAt: number): Promise<{ lagMs: number; atOnce: boolean }> {
+async function findableAfter(
+  searcher: string,
+  personId: string,
+  answeredAt: number,
+): Promise<{ lagMs: number; atOnce: boolean }> {
   for (let attempt = 0; ; attempt++) {
     const sentAt = performance.now()
     const res = await call(urls.contacts, 'POST', '/acac/search/', { person_id: personId }, searcher)
@@ -120,10 +153,34 @@ async function chain(i: number, searcher: string): Promise<ChainResult> {
       if (!l.atOnce) notAtOnce++
     }
     const [ann, bob] = await Promise.all([logIn(a.person), logIn(b.person)])
-    const invite = expectStatus('invite', await call(urls.contacts, 'POST', '/acac/send-invite/', { person_id: bob.person_id }, ann.token), 201)
-    const accepted = expectStatus('accept', await call(urls.contacts, 'POST', '/acac/accept-invite/', { invite_id: invite.body.id, accept: true }, bob.token), 200)
+    const invite = expectStatus(
+      'invite',
+      await call(urls.contacts, 'POST', '/acac/send-invite/', { person_id: bob.person_id }, ann.token),
+      201,
+    )
+    const accepted = expectStatus(
+      'accept',
+      await call(
+        urls.contacts,
+        'POST',
+        '/acac/accept-invite/',
+        { invite_id: invite.body.id, accept: true },
+        bob.token,
+      ),
+      200,
+    )
     const roomId = String(accepted.body.room_id)
-    expectStatus('first message', await call(urls.chat, 'POST', `/api/chat/conversations/${roomId}/messages/`, { content: 'hello', client_id: `e-${run}-${i}` }, ann.token), 201)
+    expectStatus(
+      'first message',
+      await call(
+        urls.chat,
+        'POST',
+        `/api/chat/conversations/${roomId}/messages/`,
+        { content: 'hello', client_id: `e-${run}-${i}` },
+        ann.token,
+      ),
+      201,
+    )
     return { ok: true, lagsMs, notAtOnce }
   } catch (err) {
     const step = err instanceof StepFailed ? err.step : 'error'
@@ -133,7 +190,7 @@ async function chain(i: number, searcher: string): Promise<ChainResult> {
 
 function quantile(sorted: number[], q: number): number | null {
   if (!sorted.length) return null
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
 }
 
 async function main() {
@@ -160,9 +217,16 @@ async function main() {
       concurrency,
       failed: results.filter((r) => !r.ok).length,
       failed_at: failedAt,
-      first_failures: results.filter((r) => !r.ok).slice(0, 5).map((r) => r.detail),
+      first_failures: results
+        .filter((r) => !r.ok)
+        .slice(0, 5)
+        .map((r) => r.detail),
       not_findable_at_once: results.reduce((n, r) => n + r.notAtOnce, 0),
-      findable_lag_ms: { p50: round(quantile(lags, 0.5)), p99: round(quantile(lags, 0.99)), max: round(lags[lags.length - 1] ?? null) },
+      findable_lag_ms: {
+        p50: round(quantile(lags, 0.5)),
+        p99: round(quantile(lags, 0.99)),
+        max: round(lags[lags.length - 1] ?? null),
+      },
       register_ms: { p50: round(quantile(registered, 0.5)), p99: round(quantile(registered, 0.99)) },
       chains_per_s: Math.round((chains / seconds) * 10) / 10,
       seconds: Math.round(seconds * 10) / 10,

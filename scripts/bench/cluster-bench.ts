@@ -18,21 +18,35 @@
  * Other flags: --warmup 3 --grace 5 (s), --reps 1 (medians), --verbose, --json-out file.jsonl,
  * --time-limit 1800 (s, whole invocation).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { createScratchDatabase, freePort } from '@parley/platform/testing'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { createScratchDatabase, freePort } from '@parley/platform/testing'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PEERS = resolve(process.env.PEERS_DIR ?? join(ROOT, '../shared/peers'))
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
 const ADAPTER = join(ROOT, 'scripts/bench/parley-adapter.cjs')
 /** The same flags bench.ts uses for scenario a (the peers' `a-max`). */
-const FANOUT_FLAGS = ['--scenario', 'fanout', '--rooms', '10', '--members', '100', '--senders', '2', '--mode', 'max', '--window', '1']
+const FANOUT_FLAGS = [
+  '--scenario',
+  'fanout',
+  '--rooms',
+  '10',
+  '--members',
+  '100',
+  '--senders',
+  '2',
+  '--mode',
+  'max',
+  '--window',
+  '1',
+]
 const SEED_PLAN = 'a:10x100'
 
 function option(name: string, fallback?: string): string | undefined {
@@ -66,7 +80,9 @@ function cleanup(): Promise<void> {
   stopping ??= (async () => {
     killAll()
     for (const fn of cleanups.reverse()) {
-      await Promise.race([Promise.resolve().then(fn), new Promise((r) => setTimeout(r, 15_000))]).catch((err: Error) => log(`cleanup: ${err.message}`))
+      await Promise.race([Promise.resolve().then(fn), new Promise((r) => setTimeout(r, 15_000))]).catch(
+        (err: Error) => log(`cleanup: ${err.message}`),
+      )
     }
   })()
   return stopping
@@ -120,7 +136,10 @@ function cpuSeconds(pid: number): number | undefined {
  * whole tree would count other users' databases on this shared server (and goes backwards when
  * their backends exit).
  */
-async function pgSnapshot(admin: pg.Client, dbName: string): Promise<{ t: number; cpu: Map<number, number> }> {
+async function pgSnapshot(
+  admin: pg.Client,
+  dbName: string,
+): Promise<{ t: number; cpu: Map<number, number> }> {
   const { rows } = await admin.query<{ pid: number }>(
     `select pid from pg_stat_activity where datname = $1 or (datname is null and backend_type <> 'client backend')`,
     [dbName],
@@ -133,7 +152,10 @@ async function pgSnapshot(admin: pg.Client, dbName: string): Promise<{ t: number
   return { t: performance.now(), cpu }
 }
 
-function pgCpuPct(a: { t: number; cpu: Map<number, number> }, b: { t: number; cpu: Map<number, number> }): number {
+function pgCpuPct(
+  a: { t: number; cpu: Map<number, number> },
+  b: { t: number; cpu: Map<number, number> },
+): number {
   let used = 0
   for (const [pid, c] of b.cpu) used += c - (a.cpu.get(pid) ?? 0) // a backend opened in the window counts whole
   return Math.round((1000 * used) / ((b.t - a.t) / 1000)) / 10
@@ -176,14 +198,22 @@ async function createDatabase(baseUrl: string): Promise<string> {
 }
 
 // ---------------------------------------------------------------- child processes
-function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; timeoutMs: number; label: string; onStderr?: (text: string) => void }) {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; timeoutMs: number; label: string; onStderr?: (text: string) => void },
+) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ...opts.env },
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     trackChild(child)
     let stdout = ''
     let stderr = ''
-    child.stdout!.on('data', (d) => (stdout += d))
-    child.stderr!.on('data', (d) => {
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
       stderr += d
       opts.onStderr?.(String(d))
       if (verbose) process.stderr.write(String(d).replace(/^/gm, `  [${opts.label}] `))
@@ -208,19 +238,34 @@ async function startNode(index: number, env: NodeJS.ProcessEnv, dataDir: string)
   const port = await freePort()
   mkdirSync(dataDir, { recursive: true })
   const t0 = performance.now()
-  const args = ['-c', '0', process.execPath, 'apps/parley/bin/parley.js', 'serve', 'auth', 'profile', 'contacts', 'chat']
-  const child = spawn('taskset', args, { env: { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [
+    '-c',
+    '0',
+    process.execPath,
+    'apps/parley/bin/parley.js',
+    'serve',
+    'auth',
+    'profile',
+    'contacts',
+    'chat',
+  ]
+  const child = spawn('taskset', args, {
+    env: { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   trackChild(child)
   let output = ''
   const keep = (d: Buffer) => {
     output = (output + String(d)).slice(-20_000)
   }
-  child.stdout!.on('data', keep)
-  child.stderr!.on('data', keep)
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   const deadline = Date.now() + 90_000
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`node ${index + 1} exited: ${output.slice(-2000)}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`node ${index + 1} exited: ${output.slice(-2000)}`)
     const ok = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(2_000) })
       .then((r) => r.ok)
       .catch(() => false)
@@ -240,7 +285,8 @@ async function startNode(index: number, env: NodeJS.ProcessEnv, dataDir: string)
         await exited
         clearTimeout(t)
       }
-      if (verbose && output) process.stderr.write(output.slice(-3000).replace(/^/gm, `  [node ${index + 1}] `))
+      if (verbose && output)
+        process.stderr.write(output.slice(-3000).replace(/^/gm, `  [node ${index + 1}] `))
     },
   }
 }
@@ -294,17 +340,45 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
   try {
     // Node 1 alone first (as e2e/cluster.ts does), then the others together.
     nodes.push(await startNode(0, s.env, join(s.work, `run${count}-${rep}`, 'node1')))
-    nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => startNode(i + 1, s.env, join(s.work, `run${count}-${rep}`, `node${i + 2}`))))))
-    log(`${count} node(s) ready on ports ${nodes.map((n) => n.port).join(',')} (${nodes.map((n) => Math.round(n.readyMs)).join(', ')} ms); load generator on CPU 1 ...`)
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: count - 1 }, (_, i) =>
+          startNode(i + 1, s.env, join(s.work, `run${count}-${rep}`, `node${i + 2}`)),
+        ),
+      )),
+    )
+    log(
+      `${count} node(s) ready on ports ${nodes.map((n) => n.port).join(',')} (${nodes.map((n) => Math.round(n.readyMs)).join(', ')} ms); load generator on CPU 1 ...`,
+    )
     const watches = [
       ...nodes.slice(1).map((n) => `node${n.index + 1}=${n.pid}`),
       ...(s.redisPid ? [`redis=${s.redisPid}`] : []),
     ].flatMap((w) => ['--watch', w])
     const args = [
-      '-c', '1', process.execPath, LOADGEN, '--target', ADAPTER, '--port', String(nodes[0].port), ...FANOUT_FLAGS,
-      '--duration', String(s.duration), '--warmup', String(s.warmup), '--grace', String(s.grace),
-      '--server-pid', String(nodes[0].pid), ...watches, '--label', `parley-${count}n`, '--rep', String(rep),
-      '--json-out', join(s.work, 'runs.jsonl'),
+      '-c',
+      '1',
+      process.execPath,
+      LOADGEN,
+      '--target',
+      ADAPTER,
+      '--port',
+      String(nodes[0].port),
+      ...FANOUT_FLAGS,
+      '--duration',
+      String(s.duration),
+      '--warmup',
+      String(s.warmup),
+      '--grace',
+      String(s.grace),
+      '--server-pid',
+      String(nodes[0].pid),
+      ...watches,
+      '--label',
+      `parley-${count}n`,
+      '--rep',
+      String(rep),
+      '--json-out',
+      join(s.work, 'runs.jsonl'),
     ]
     // Core busy % over the measurement window: it starts `warmup` s after the load generator logs "joined".
     let cores0: CoreTimes[] | undefined
@@ -314,24 +388,56 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
     const timers: NodeJS.Timeout[] = []
     const onStderr = (text: string) => {
       if (!/\] joined \d+/.test(text) || timers.length) return
-      timers.push(setTimeout(() => ((cores0 = coreTimes()), (pg0 = pgSnapshot(s.pgAdmin, s.dbName))), s.warmup * 1000))
-      timers.push(setTimeout(() => ((cores1 = coreTimes()), (pg1 = pgSnapshot(s.pgAdmin, s.dbName))), (s.warmup + s.duration) * 1000))
+      timers.push(
+        setTimeout(() => ((cores0 = coreTimes()), (pg0 = pgSnapshot(s.pgAdmin, s.dbName))), s.warmup * 1000),
+      )
+      timers.push(
+        setTimeout(
+          () => ((cores1 = coreTimes()), (pg1 = pgSnapshot(s.pgAdmin, s.dbName))),
+          (s.warmup + s.duration) * 1000,
+        ),
+      )
     }
-    const env = { PARLEY_SEED: s.seedFile, PARLEY_SEED_KEY: 'a', PEERS_DIR: PEERS, PARLEY_PORTS: nodes.map((n) => n.port).join(',') }
+    const env = {
+      PARLEY_SEED: s.seedFile,
+      PARLEY_SEED_KEY: 'a',
+      PEERS_DIR: PEERS,
+      PARLEY_PORTS: nodes.map((n) => n.port).join(','),
+    }
     const load = loadavg()[0]
-    const r = await run('taskset', args, { env, timeoutMs: (s.duration + s.warmup + s.grace + 300) * 1000, label: `loadgen ${count}n`, onStderr })
+    const r = await run('taskset', args, {
+      env,
+      timeoutMs: (s.duration + s.warmup + s.grace + 300) * 1000,
+      label: `loadgen ${count}n`,
+      onStderr,
+    })
     timers.forEach(clearTimeout)
-    const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop()
-    if (r.code !== 0 || !line) throw new Error(`load generator failed (${count} nodes, exit ${r.code}): ${r.stderr.slice(-1500)}`)
+    const line = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop()
+    if (r.code !== 0 || !line)
+      throw new Error(`load generator failed (${count} nodes, exit ${r.code}): ${r.stderr.slice(-1500)}`)
     const g = JSON.parse(line) as LoadgenResult
     if (g.lost_deliveries > 0 || g.conns_ok < g.conns_requested) {
       // Which messages were incomplete (got/of per message), and why connections failed.
-      log(`loss in the ${count}-node run: ${r.stderr.split('\n').filter((l) => /incomplete|fail|error|closed/i.test(l)).slice(-5).join(' | ').slice(0, 1500)}`)
+      log(
+        `loss in the ${count}-node run: ${r.stderr
+          .split('\n')
+          .filter((l) => /incomplete|fail|error|closed/i.test(l))
+          .slice(-5)
+          .join(' | ')
+          .slice(0, 1500)}`,
+      )
     }
     const cpu = g.cpu_pct ?? {}
     const pgCpu = pg0 && pg1 ? pgCpuPct(await pg0, await pg1) : null
     const nodeCpu: Record<string, number | null> = {}
-    nodes.forEach((n) => (nodeCpu[`node${n.index + 1}`] = (n.index === 0 ? cpu.server : cpu[`node${n.index + 1}`]) ?? null))
+    nodes.forEach(
+      (n) =>
+        (nodeCpu[`node${n.index + 1}`] = (n.index === 0 ? cpu.server : cpu[`node${n.index + 1}`]) ?? null),
+    )
     const nodesSum = Object.values(nodeCpu).reduce<number>((a, b) => a + (b ?? 0), 0)
     const cpuPct: Record<string, number | null> = {
       ...nodeCpu,
@@ -352,7 +458,9 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
       server_errors: g.server_errors ?? 0,
       cpu_pct: cpuPct,
       core_busy_pct: coreBusy,
-      other_cpu_pct: coreBusy.length ? Math.max(0, Math.round((coreBusy.reduce((a, b) => a + b, 0) - known) * 10) / 10) : null,
+      other_cpu_pct: coreBusy.length
+        ? Math.max(0, Math.round((coreBusy.reduce((a, b) => a + b, 0) - known) * 10) / 10)
+        : null,
       loadavg_1m: Math.round(load * 100) / 100,
       loadgen_loop_delay_p99_ms: g.loadgen_loop_delay_p99_ms ?? null,
       nodes_ready_ms: nodes.map((n) => Math.round(n.readyMs)),
@@ -367,7 +475,8 @@ const median = (xs: Array<number | null | undefined>): number | null => {
   const v = xs.filter((x): x is number => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b)
   return v.length ? v[Math.floor((v.length - 1) / 2)] : null
 }
-const fmt = (x: number | null | undefined, d = 0) => (x == null ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }))
+const fmt = (x: number | null | undefined, d = 0) =>
+  x == null ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 
 function summarize(rs: RunResult[]): RunResult & { runs: number } {
   if (rs.length === 1) return { ...rs[0], runs: 1 }
@@ -392,16 +501,50 @@ function summarize(rs: RunResult[]): RunResult & { runs: number } {
 
 function table(rows: string[][]) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r, k) => (k === 1 ? widths.map((w) => '-'.repeat(w)).join('-+-') + '\n' : '') + r.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ')).join('\n')
+  return rows
+    .map(
+      (r, k) =>
+        (k === 1 ? widths.map((w) => '-'.repeat(w)).join('-+-') + '\n' : '') +
+        r.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | '),
+    )
+    .join('\n')
 }
 
-function report(S: RunResult & { runs: number }, base: RunResult | undefined, jsonOut: string | undefined, command: string) {
+function report(
+  S: RunResult & { runs: number },
+  base: RunResult | undefined,
+  jsonOut: string | undefined,
+  command: string,
+) {
   const cpuKeys = Object.keys(S.cpu_pct)
   const rows = [
-    ['nodes', 'delivered msg/s', 'p50 ms', 'p95 ms', 'p99 ms', 'lost', ...cpuKeys.map((k) => `${k} CPU %`), ...S.core_busy_pct.map((_, i) => `core${i} busy %`), 'other CPU %'],
-    [String(S.nodes), fmt(S.delivered_per_s), fmt(S.p50_ms, 1), fmt(S.p95_ms, 1), fmt(S.p99_ms, 1), String(S.lost), ...cpuKeys.map((k) => fmt(S.cpu_pct[k], 1)), ...S.core_busy_pct.map((c) => fmt(c, 1)), fmt(S.other_cpu_pct, 1)],
+    [
+      'nodes',
+      'delivered msg/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'lost',
+      ...cpuKeys.map((k) => `${k} CPU %`),
+      ...S.core_busy_pct.map((_, i) => `core${i} busy %`),
+      'other CPU %',
+    ],
+    [
+      String(S.nodes),
+      fmt(S.delivered_per_s),
+      fmt(S.p50_ms, 1),
+      fmt(S.p95_ms, 1),
+      fmt(S.p99_ms, 1),
+      String(S.lost),
+      ...cpuKeys.map((k) => fmt(S.cpu_pct[k], 1)),
+      ...S.core_busy_pct.map((c) => fmt(c, 1)),
+      fmt(S.other_cpu_pct, 1),
+    ],
   ]
-  const speedup = base && base !== S && base.delivered_per_s ? Math.round((S.delivered_per_s / base.delivered_per_s) * 100) / 100 : null
+  const speedup =
+    base && base !== S && base.delivered_per_s
+      ? Math.round((S.delivered_per_s / base.delivered_per_s) * 100) / 100
+      : null
   console.log(
     `\n(a) fan-out 10 groups x 100, 2 senders/group, window 1  [distributed: ${S.nodes} node(s), PostgreSQL + Redis]\n${table(rows)}\n` +
       `CPU %: 100 = one core, over the measurement window; nodes on CPU 0, load generator on CPU 1; "other" = busy core time not used by the processes listed (other users of the machine). load avg ${S.loadavg_1m}` +
@@ -416,7 +559,8 @@ function report(S: RunResult & { runs: number }, base: RunResult | undefined, js
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
   const count = Number(option('nodes'))
-  if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error('--nodes takes a node count from 1 to 8')
+  if (!Number.isInteger(count) || count < 1 || count > 8)
+    throw new Error('--nodes takes a node count from 1 to 8')
   const scen = option('scenarios')
   if (scen && scen !== 'a') throw new Error('--nodes runs scenario a only (--scenarios a)')
   const duration = Number(option('duration', '10'))
@@ -428,14 +572,19 @@ async function main(): Promise<void> {
   const baseDbUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
   for (const u of [baseDbUrl, redisUrl]) {
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname)) throw new Error(`loopback only: ${u}`)
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname))
+      throw new Error(`loopback only: ${u}`)
   }
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`
 
   if (!existsSync(LOADGEN)) throw new Error(`load generator not found at ${LOADGEN} (set PEERS_DIR)`)
   if (!existsSync(join(PEERS, 'node_modules/ws'))) {
     log(`installing the peers' dependencies (npm install in ${PEERS}) ...`)
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit', timeout: 300_000 })
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: PEERS,
+      stdio: 'inherit',
+      timeout: 300_000,
+    })
     if (r.status !== 0) throw new Error('npm install in the peers directory failed')
   }
 
@@ -464,11 +613,15 @@ async function main(): Promise<void> {
   // and groups land in the shared database, and the events go through the same Redis stream.
   const seedFile = join(work, 'seed.json')
   log(`seeding ${SEED_PLAN} into ${new URL(databaseUrl).pathname.slice(1)} (Redis prefix ${prefix}) ...`)
-  const seeded = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/seed.ts', '--out', seedFile, '--plan', SEED_PLAN], {
-    env: { ...env, DATA_DIR: join(work, 'seed') },
-    timeoutMs: 600_000,
-    label: 'seed',
-  })
+  const seeded = await run(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench/seed.ts', '--out', seedFile, '--plan', SEED_PLAN],
+    {
+      env: { ...env, DATA_DIR: join(work, 'seed') },
+      timeoutMs: 600_000,
+      label: 'seed',
+    },
+  )
   if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr.slice(-3000)}`)
   log(seeded.stderr.trim().split('\n').pop() ?? '')
 
@@ -489,7 +642,9 @@ async function main(): Promise<void> {
     for (const n of counts) {
       log(`(a) ${n} node(s), rep ${rep + 1}/${reps} ...`)
       const r = await measure(n, rep, settings)
-      log(`  ${fmt(r.delivered_per_s)} msg/s, p50 ${fmt(r.p50_ms, 1)} ms, lost ${r.lost}, cores busy ${r.core_busy_pct.join(' / ')} %`)
+      log(
+        `  ${fmt(r.delivered_per_s)} msg/s, p50 ${fmt(r.p50_ms, 1)} ms, lost ${r.lost}, cores busy ${r.core_busy_pct.join(' / ')} %`,
+      )
       results.get(n)!.push(r)
     }
   }

@@ -11,7 +11,9 @@
 // reaches every member's sockets, the sender's included (echo).
 const fs = require('fs')
 const path = require('path')
-const { benchContent } = require(path.join(process.env.PEERS_DIR || path.resolve(__dirname, '../../../shared/peers'), 'loadgen/lib/fast'))
+const { benchContent } = require(
+  path.join(process.env.PEERS_DIR || path.resolve(__dirname, '../../../shared/peers'), 'loadgen/lib/fast'),
+)
 
 let rooms = []
 let clientSeq = 0
@@ -27,29 +29,48 @@ module.exports = {
     const seed = JSON.parse(fs.readFileSync(process.env.PARLEY_SEED, 'utf8'))[process.env.PARLEY_SEED_KEY]
     if (!seed) throw new Error(`no seed entry ${process.env.PARLEY_SEED_KEY}`)
     if (seed.users.length < users.length || seed.rooms.length < nRooms) {
-      throw new Error(`seed has ${seed.users.length} users / ${seed.rooms.length} rooms, need ${users.length} / ${nRooms}`)
+      throw new Error(
+        `seed has ${seed.users.length} users / ${seed.rooms.length} rooms, need ${users.length} / ${nRooms}`,
+      )
     }
-    users.forEach((u) => { u.token = seed.users[u.idx].token })
+    users.forEach((u) => {
+      u.token = seed.users[u.idx].token
+    })
     rooms = seed.rooms
     log(`parley: ${users.length} users, ${nRooms} conversations of ${members} from the seed`)
   },
   // PARLEY_PORTS=8301,8302,8303 (distributed bench): user i connects to node i mod N, so fan-out crosses nodes.
-  url(user, o) { return `ws://${o.host}:${PORTS ? PORTS[user.idx % PORTS.length] : o.port}/ws/chat/?token=${user.token}` },
+  url(user, o) {
+    return `ws://${o.host}:${PORTS ? PORTS[user.idx % PORTS.length] : o.port}/ws/chat/?token=${user.token}`
+  },
   onOpen() {},
   onFrame(conn, data) {
     if (data.startsWith('{"type":"new_message"')) {
       const c = benchContent(data)
-      if (c) { conn.message(c); return }
+      if (c) {
+        conn.message(c)
+        return
+      }
     }
-    if (data.startsWith('{"type":"message_ack"') || data.startsWith('{"type":"delivery_receipt"') || data.startsWith('{"type":"read_receipt"') ||
-      data.startsWith('{"type":"presence"') || data.startsWith('{"type":"typing_indicator"')) return
+    if (
+      data.startsWith('{"type":"message_ack"') ||
+      data.startsWith('{"type":"delivery_receipt"') ||
+      data.startsWith('{"type":"read_receipt"') ||
+      data.startsWith('{"type":"presence"') ||
+      data.startsWith('{"type":"typing_indicator"')
+    )
+      return
     const f = JSON.parse(data)
     if (f.type === 'connection_established') conn.ready()
     else if (f.type === 'new_message') conn.message(f.message.content)
     else if (f.type === 'error') conn.error(f)
   },
-  join(conn) { conn.joined() },
+  join(conn) {
+    conn.joined()
+  },
   send(conn, room, content) {
-    conn.send(`{"type":"send_message","conversation_id":"${rooms[room]}","content":"${content}","client_id":"b${RUN}-${++clientSeq}"}`)
+    conn.send(
+      `{"type":"send_message","conversation_id":"${rooms[room]}","content":"${content}","client_id":"b${RUN}-${++clientSeq}"}`,
+    )
   },
 }

@@ -13,7 +13,9 @@
  * Environment: the same as the server (DATA_DIR or DATABASE_URL, ACCESS_TOKEN_TTL, ...).
  */
 import { writeFileSync } from 'node:fs'
+
 import { buildServer, createPlatform, loadConfig, newId, newPersonId, transaction } from '@parley/platform'
+
 import { loadServices } from '../../apps/parley/src/services'
 import type { AuthContext } from '../../services/auth/src/context'
 import { KeyRing, keySourceFor } from '../../services/auth/src/keys/signing-keys'
@@ -60,11 +62,19 @@ async function main() {
   const out = arg('out')
   const plan = parsePlan(arg('plan'))
   const t0 = performance.now()
-  const say = (text: string) => process.stderr.write(`[seed ${((performance.now() - t0) / 1000).toFixed(1)}s] ${text}\n`)
+  const say = (text: string) =>
+    process.stderr.write(`[seed ${((performance.now() - t0) / 1000).toFixed(1)}s] ${text}\n`)
   const config = loadConfig()
   const platform = await createPlatform(config)
   const server = await buildServer(platform, await loadServices(SEED_SERVICES))
-  const keys = new KeyRing(keySourceFor({ privateKey: config.jwt.privateKey, dbUrl: config.db.url, dataDir: config.dataDir, db: platform.db }))
+  const keys = new KeyRing(
+    keySourceFor({
+      privateKey: config.jwt.privateKey,
+      dbUrl: config.db.url,
+      dataDir: config.dataDir,
+      db: platform.db,
+    }),
+  )
   await keys.reload()
   // Only what startSession and publishUser read (the auth context may grow other members).
   const auth = { platform, db: platform.db, config, log: platform.log, keys } as unknown as AuthContext
@@ -77,7 +87,7 @@ async function main() {
   const freshPersonId = () => {
     for (;;) {
       const id = newPersonId()
-      if (!personIds.has(id)) return personIds.add(id), id
+      if (!personIds.has(id)) return (personIds.add(id), id)
     }
   }
   say('platform ready')
@@ -147,7 +157,8 @@ async function main() {
           headers: { authorization: `Bearer ${owner.token}` },
           payload: { type: 'group', name: `bench ${item.key} ${r}`, participant_ids: others },
         })
-        if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`create group: ${res.statusCode} ${res.body}`)
+        if (res.statusCode !== 201 && res.statusCode !== 200)
+          throw new Error(`create group: ${res.statusCode} ${res.body}`)
         rooms.push(res.json().id)
       }
     }

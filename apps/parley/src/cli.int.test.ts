@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+
 import { afterAll, describe, expect, it } from 'vitest'
 
 const BIN = resolve(import.meta.dirname, '../bin/parley.js')
@@ -148,7 +149,7 @@ describe('parley CLI', () => {
     const dataDir = mkdtempSync(join(scratch, 'keys-'))
     const rotate = await parley(['keys', 'rotate'], { env: { DATA_DIR: dataDir } })
     expect(rotate).toMatchObject({ code: 0, stderr: '' })
-    const kid = /Added signing key (\S+);/.exec(rotate.stdout)![1]!
+    const kid = /Added signing key (\S+);/.exec(rotate.stdout)![1]
     expect(readdirSync(join(dataDir, 'keys')).sort()).toHaveLength(2)
     const list = await parley(['keys', 'list'], { env: { DATA_DIR: dataDir } })
     expect(lines(list.stdout)).toEqual([

@@ -1,8 +1,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+
 import { generateKeyText } from '@parley/auth/keys'
 import { afterAll, describe, expect, it } from 'vitest'
+
 import { validateKeys } from '../../../deploy/validate'
 
 const K8S = resolve(import.meta.dirname, '../../../deploy/k8s')

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+
 import { runCli } from './cli/run-cli'
 import { COMMANDS } from './commands'
 

@@ -1,6 +1,7 @@
 // @NOTE Only the light entry here: the platform's main one (Fastify, Kysely, the services) loads
 // after PGlite has been started, so that the two overlap.
 import { loadConfig, startEmbedded } from '@parley/platform/early'
+
 import type { CommandIo } from './cli/command'
 import { loadServices, type ServiceName } from './services'
 import { ensureWebBuilt } from './web-build'
@@ -11,7 +12,7 @@ export async function runServices(names: readonly ServiceName[], io: CommandIo):
   // @NOTE PGlite starts on its own thread first (about a second of WASM start-up), then the
   // platform's and services' modules load (TypeScript through tsx, about as long) meanwhile.
   const embedded = config.db.url ? undefined : startEmbedded({ dataDir: config.dataDir })
-  const webDist = names.includes('gateway') ? ensureWebBuilt(io.out) : undefined
+  const webDist = names.includes('gateway') ? ensureWebBuilt((line) => io.out(line)) : undefined
   const { buildServer, createPlatform } = await import('@parley/platform')
   const [platform, modules] = await Promise.all([
     createPlatform(config, { embedded }),

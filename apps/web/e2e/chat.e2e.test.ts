@@ -6,6 +6,7 @@
 import type { TestServer } from '@parley/platform/testing'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import {
   captureScreen,
   connected,

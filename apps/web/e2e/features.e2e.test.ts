@@ -6,23 +6,25 @@
  */
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { api, signUp, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+
+import { api, type SignedUpUser, signUp, type TestServer } from '@parley/platform/testing'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { befriend, directWith, drawPng, sendText, uploadImage } from './fixtures'
 import {
-  DESKTOP,
-  PHONE,
-  WEB_DIST,
   captureScreen,
+  DESKTOP,
   expectNoConsoleErrors,
   journey,
   launchBrowser,
   openPage,
+  PHONE,
   signInInUi,
   startServer,
   type TestPage,
+  WEB_DIST,
 } from './harness'
-import { befriend, directWith, drawPng, sendText, uploadImage } from './fixtures'
 
 /** Records notifications instead of showing them, and lets the test hide the tab. */
 const NOTIFICATION_STUB = `

@@ -3,9 +3,10 @@
  * chats, the owner removes a member, and the removed member stops seeing new messages.
  * (Accounts and contacts are set up through the API; the group itself is made in the UI.)
  */
-import { api, signUp, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import { api, type SignedUpUser, signUp, type TestServer } from '@parley/platform/testing'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import {
   captureScreen,
   expectNoConsoleErrors,

@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
 import AxeBuilder from '@axe-core/playwright'
 import { createGatewayService } from '@parley/gateway'
 import { startTestServer, type TestServer } from '@parley/platform/testing'
 import {
-  chromium,
   type Browser,
   type BrowserContext,
+  chromium,
   type ConsoleMessage,
   type Locator,
   type Page,

@@ -5,22 +5,23 @@
  * survives sign-in, the toolbar, the members panel and the tab order behave, and axe passes on a
  * conversation with a reply quote. Accounts, contacts and messages are set up through the API.
  */
-import { api, signUp, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import { api, type SignedUpUser, signUp, type TestServer } from '@parley/platform/testing'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { befriend, directWith, drawPng, sendText, uploadImage } from './fixtures'
 import {
-  DESKTOP,
-  PHONE,
   captureScreen,
+  DESKTOP,
   errorBeside,
   expectNoConsoleErrors,
   launchBrowser,
   openPage,
+  PHONE,
   signInInUi,
   startServer,
   type TestPage,
 } from './harness'
-import { befriend, directWith, drawPng, sendText, uploadImage } from './fixtures'
 
 /** Pixels between the bottom of the scrolled message pane and the bottom of its content. */
 const gapBelow = (p: Page) =>

@@ -1,7 +1,9 @@
+import './styles.css'
+
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+
 import { App } from './app/App'
-import './styles.css'
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+
 import { PresenceStatusSchema } from './chat-wire'
 
 /**
@@ -126,7 +127,12 @@ export type InviteChangedPayload = z.infer<typeof InviteChangedPayloadSchema>
 
 /** Event names of the read-your-writes events, for consumers' `types` lists. */
 export const PROFILE_UPDATED = 'profile.updated'
-export const INVITE_EVENTS = ['invite.sent', 'invite.accepted', 'invite.rejected', 'invite.cancelled'] as const
+export const INVITE_EVENTS = [
+  'invite.sent',
+  'invite.accepted',
+  'invite.rejected',
+  'invite.cancelled',
+] as const
 export type InviteEventType = (typeof INVITE_EVENTS)[number]
 
 /** Every bus event type with the schema of its payload. */
@@ -171,4 +177,3 @@ export function parseBusEvent<T extends BusEventType>(
 ): z.ZodSafeParseResult<BusEventPayload<T>> {
   return BusEventSchemas[type].safeParse(payload) as z.ZodSafeParseResult<BusEventPayload<T>>
 }
-

@@ -1,8 +1,9 @@
 import { z } from 'zod'
+
 import {
   MessageTypeSchema,
-  PresenceStatusSchema,
   type MessageWire,
+  PresenceStatusSchema,
   type PresenceWire,
   type ReactionEventWire,
   type ReceiptWire,
@@ -22,7 +23,10 @@ const Ref = z.string().max(64).optional()
 export const MAX_CONTENT_CODE_POINTS = 4000
 
 /** PostgreSQL text cannot hold U+0000: refused at the edge (issue 14) instead of failing in the database. */
-const NO_NUL = [(s: string) => !s.includes('\u0000'), 'Must not contain the NUL character (\\u0000).'] as const
+const NO_NUL = [
+  (s: string) => !s.includes('\u0000'),
+  'Must not contain the NUL character (\\u0000).',
+] as const
 
 /** Plain text of 1..4000 Unicode code points (not UTF-16 units). */
 export const ContentSchema = z
@@ -30,7 +34,11 @@ export const ContentSchema = z
   .refine(...NO_NUL)
   .refine((s) => s.trim().length > 0, 'Must not be empty.')
   .refine((s) => [...s].length <= MAX_CONTENT_CODE_POINTS, `At most ${MAX_CONTENT_CODE_POINTS} characters.`)
-export const ClientIdSchema = z.string().min(1).max(100).refine(...NO_NUL)
+export const ClientIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine(...NO_NUL)
 export const EmojiSchema = z
   .string()
   .min(1)
@@ -39,8 +47,17 @@ export const EmojiSchema = z
   .refine((s) => !/\s/.test(s), 'Must not contain whitespace.')
 
 export const ClientFrameSchemas = {
-  join_conversation: z.object({ type: z.literal('join_conversation'), conversation_id: Id, after_seq: z.number().int().min(0).optional(), ref: Ref }).strict(),
-  leave_conversation: z.object({ type: z.literal('leave_conversation'), conversation_id: Id, ref: Ref }).strict(),
+  join_conversation: z
+    .object({
+      type: z.literal('join_conversation'),
+      conversation_id: Id,
+      after_seq: z.number().int().min(0).optional(),
+      ref: Ref,
+    })
+    .strict(),
+  leave_conversation: z
+    .object({ type: z.literal('leave_conversation'), conversation_id: Id, ref: Ref })
+    .strict(),
   send_message: z
     .object({
       type: z.literal('send_message'),
@@ -53,20 +70,45 @@ export const ClientFrameSchemas = {
       ref: Ref,
     })
     .strict(),
-  edit_message: z.object({ type: z.literal('edit_message'), message_id: Id, content: ContentSchema, ref: Ref }).strict(),
+  edit_message: z
+    .object({ type: z.literal('edit_message'), message_id: Id, content: ContentSchema, ref: Ref })
+    .strict(),
   delete_message: z.object({ type: z.literal('delete_message'), message_id: Id, ref: Ref }).strict(),
   start_typing: z.object({ type: z.literal('start_typing'), conversation_id: Id, ref: Ref }).strict(),
   stop_typing: z.object({ type: z.literal('stop_typing'), conversation_id: Id, ref: Ref }).strict(),
-  add_reaction: z.object({ type: z.literal('add_reaction'), message_id: Id, emoji: EmojiSchema, ref: Ref }).strict(),
-  remove_reaction: z.object({ type: z.literal('remove_reaction'), message_id: Id, emoji: EmojiSchema, ref: Ref }).strict(),
-  mark_read: z.object({ type: z.literal('mark_read'), conversation_id: Id, up_to_seq: z.number().int().min(0), ref: Ref }).strict(),
-  update_presence: z.object({ type: z.literal('update_presence'), status: PresenceStatusSchema, ref: Ref }).strict(),
+  add_reaction: z
+    .object({ type: z.literal('add_reaction'), message_id: Id, emoji: EmojiSchema, ref: Ref })
+    .strict(),
+  remove_reaction: z
+    .object({ type: z.literal('remove_reaction'), message_id: Id, emoji: EmojiSchema, ref: Ref })
+    .strict(),
+  mark_read: z
+    .object({
+      type: z.literal('mark_read'),
+      conversation_id: Id,
+      up_to_seq: z.number().int().min(0),
+      ref: Ref,
+    })
+    .strict(),
+  update_presence: z
+    .object({ type: z.literal('update_presence'), status: PresenceStatusSchema, ref: Ref })
+    .strict(),
   sync: z.object({ type: z.literal('sync'), since: z.string().max(100).optional(), ref: Ref }).strict(),
   ping: z.object({ type: z.literal('ping'), ref: Ref }).strict(),
   // Seed 004's short forms, only on a conversation-scoped socket (/ws/chat/{conversation_id}/).
-  message: z.object({ type: z.literal('message'), content: ContentSchema, client_id: ClientIdSchema.optional(), reply_to: Id.nullable().optional(), ref: Ref }).strict(),
+  message: z
+    .object({
+      type: z.literal('message'),
+      content: ContentSchema,
+      client_id: ClientIdSchema.optional(),
+      reply_to: Id.nullable().optional(),
+      ref: Ref,
+    })
+    .strict(),
   typing: z.object({ type: z.literal('typing'), is_typing: z.boolean(), ref: Ref }).strict(),
-  read: z.object({ type: z.literal('read'), up_to_seq: z.number().int().min(0).optional(), ref: Ref }).strict(),
+  read: z
+    .object({ type: z.literal('read'), up_to_seq: z.number().int().min(0).optional(), ref: Ref })
+    .strict(),
 } as const
 
 export type ClientFrameType = keyof typeof ClientFrameSchemas
@@ -88,14 +130,20 @@ export interface ServerFrameMap {
   read_receipt: ReceiptWire
   delivery_receipt: ReceiptWire
   presence: PresenceWire
-  conversation_updated: { conversation_id: string; conversation: Record<string, unknown> | null; deleted?: boolean }
+  conversation_updated: {
+    conversation_id: string
+    conversation: Record<string, unknown> | null
+    deleted?: boolean
+  }
   participant_added: { conversation_id: string; user_id: string; role: Role }
   participant_removed: { conversation_id: string; user_id: string }
   error: { code: ErrorCode; message: string; ref?: string }
   pong: Record<string, never>
 }
 export type ServerFrameType = keyof ServerFrameMap
-export type ServerFrame = { [K in ServerFrameType]: { type: K; ref?: string } & ServerFrameMap[K] }[ServerFrameType]
+export type ServerFrame = {
+  [K in ServerFrameType]: { type: K; ref?: string } & ServerFrameMap[K]
+}[ServerFrameType]
 
 /** Stable codes of `error` frames; clients switch on these. */
 export type ErrorCode =

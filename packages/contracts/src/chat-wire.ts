@@ -27,7 +27,11 @@ export const AttachmentSchema = z.object({
 })
 export type AttachmentWire = z.infer<typeof AttachmentSchema>
 
-export const ReactionSummarySchema = z.object({ emoji: z.string(), count: z.number().int(), user_ids: z.array(z.string()) })
+export const ReactionSummarySchema = z.object({
+  emoji: z.string(),
+  count: z.number().int(),
+  user_ids: z.array(z.string()),
+})
 export type ReactionSummaryWire = z.infer<typeof ReactionSummarySchema>
 
 export const MessageSchema = z.object({
@@ -55,16 +59,29 @@ export const MessageSchema = z.object({
 })
 export type MessageWire = z.infer<typeof MessageSchema>
 
-export const ReceiptSchema = z.object({ conversation_id: z.string(), user_id: z.string(), up_to_seq: z.number().int() })
+export const ReceiptSchema = z.object({
+  conversation_id: z.string(),
+  user_id: z.string(),
+  up_to_seq: z.number().int(),
+})
 export type ReceiptWire = z.infer<typeof ReceiptSchema>
 
-export const ReactionEventSchema = z.object({ conversation_id: z.string(), message_id: z.string(), user_id: z.string(), emoji: z.string() })
+export const ReactionEventSchema = z.object({
+  conversation_id: z.string(),
+  message_id: z.string(),
+  user_id: z.string(),
+  emoji: z.string(),
+})
 export type ReactionEventWire = z.infer<typeof ReactionEventSchema>
 
 export const SyncEventSchema = z.object({
   /** Pass as `since` to continue after this event. */
   cursor: z.string(),
-  type: z.string().describe('message.new, message.edited, message.deleted, reaction.added, receipt.read, participant.added, ...'),
+  type: z
+    .string()
+    .describe(
+      'message.new, message.edited, message.deleted, reaction.added, receipt.read, participant.added, ...',
+    ),
   conversation_id: z.string().nullable(),
   created_at: Timestamp,
   data: z.record(z.string(), z.unknown()),
@@ -80,7 +97,11 @@ export const SyncPageSchema = z.object({
 })
 export type SyncPageWire = z.infer<typeof SyncPageSchema>
 
-export const PresenceSchema = z.object({ user_id: z.string(), status: PresenceStatusSchema, last_seen: Timestamp.nullable() })
+export const PresenceSchema = z.object({
+  user_id: z.string(),
+  status: PresenceStatusSchema,
+  last_seen: Timestamp.nullable(),
+})
 export type PresenceWire = z.infer<typeof PresenceSchema>
 
 export const HistoryPageSchema = z.object({
@@ -141,7 +162,12 @@ export const ParticipantSchema = z.object({
 })
 export type ParticipantWire = z.infer<typeof ParticipantSchema>
 
-export const MessageEditSchema = z.object({ id: z.string(), previous_content: z.string(), edited_by: z.string(), edited_at: Timestamp })
+export const MessageEditSchema = z.object({
+  id: z.string(),
+  previous_content: z.string(),
+  edited_by: z.string(),
+  edited_at: Timestamp,
+})
 
 export const ReactionSchema = z.object({
   message_id: z.string(),

@@ -1,4 +1,4 @@
-export * from './chat-wire'
-export * from './chat-frames'
 export * from './bus-events'
+export * from './chat-frames'
+export * from './chat-wire'
 export * from './identity-wire'

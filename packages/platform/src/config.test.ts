@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { ConfigError, loadConfig, parseTrustProxy, redactCredentials } from './config'
 
 function problemsOf(env: Record<string, string>): string {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+
 import { z } from 'zod'
 
 const port = z.coerce.number().int().min(0).max(65535)
@@ -18,7 +19,14 @@ const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url.optional
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  )
 
 /** The flat environment, exactly as SPEC section 1 names it. */
 const EnvSchema = z.object({
@@ -30,7 +38,10 @@ const EnvSchema = z.object({
     z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .refine(parsesAsUrl, 'is not a valid URL (check the port; percent-encode special characters of the password)')
+      .refine(
+        parsesAsUrl,
+        'is not a valid URL (check the port; percent-encode special characters of the password)',
+      )
       .optional(),
   ),
   REDIS_URL: z.preprocess(
@@ -38,17 +49,26 @@ const EnvSchema = z.object({
     z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .refine(parsesAsUrl, 'is not a valid URL (check the port; percent-encode special characters of the password)')
+      .refine(
+        parsesAsUrl,
+        'is not a valid URL (check the port; percent-encode special characters of the password)',
+      )
       .optional(),
   ),
   /** Key prefix for everything Parley keeps in Redis (tests and shared Redis servers use their own). */
-  REDIS_PREFIX: z.string().regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only').default('parley:'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]*$/, 'letters, digits and : . _ - only')
+    .default('parley:'),
   /** S3-compatible object storage: s3://ACCESS_KEY:SECRET_KEY@host:port/bucket?region=us-east-1&path_style=true&tls=false */
   S3_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
       .string()
-      .regex(/^s3:\/\/[^:@/]+:[^@/]+@[^/]+\/[a-z0-9.-]{3,63}(\?.*)?$/, 'must be s3://ACCESS_KEY:SECRET_KEY@host[:port]/bucket[?region=..&path_style=true&tls=false]')
+      .regex(
+        /^s3:\/\/[^:@/]+:[^@/]+@[^/]+\/[a-z0-9.-]{3,63}(\?.*)?$/,
+        'must be s3://ACCESS_KEY:SECRET_KEY@host[:port]/bucket[?region=..&path_style=true&tls=false]',
+      )
       .optional(),
   ),
   /** How long a draining node waits for its services to close before it exits anyway. */
@@ -64,7 +84,10 @@ const EnvSchema = z.object({
     z
       .string()
       .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
-      .refine(parsesAsUrl, 'is not a valid URL (check the port; percent-encode special characters of the password)')
+      .refine(
+        parsesAsUrl,
+        'is not a valid URL (check the port; percent-encode special characters of the password)',
+      )
       .optional(),
   ),
   MAIL_FROM: z.string().default('Parley <no-reply@parley.local>'),
@@ -81,7 +104,11 @@ const EnvSchema = z.object({
   JWT_VERIFY_KEYS: z.string().optional(),
   AUTH_JWKS_URL: optionalUrl,
   CARD_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  BODY_LIMIT: z.coerce.number().int().positive().default(1024 * 1024),
+  BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** Which proxies may name the client's IP in X-Forwarded-For: a hop count or CIDRs/IPs; unset trusts none. */
   TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   /** Seconds a client may take to send a request's headers (also a WebSocket handshake's). */
@@ -150,7 +177,11 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | { probl
     const [address, bits, extra] = entry.split('/')
     const family = isIP(address ?? '')
     const maxBits = family === 6 ? 128 : 32
-    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+    if (
+      !family ||
+      extra !== undefined ||
+      (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))
+    ) {
       return {
         problem: `"${entry}" is not an IP address or CIDR (use a hop count, or addresses/CIDRs separated by commas)`,
       }
@@ -286,13 +317,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `HTTP_REQUEST_TIMEOUT="${e.HTTP_REQUEST_TIMEOUT}": must not be shorter than HTTP_HEADERS_TIMEOUT (${e.HTTP_HEADERS_TIMEOUT} s)`,
     ])
   }
-  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(
-    /\/$/,
-    '',
-  )
+  const publicUrl = (
+    e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
+  ).replace(/\/$/, '')
   const allowedOrigins = new Set([new URL(publicUrl).origin, ...e.ALLOWED_ORIGINS])
   if (e.NODE_ENV === 'production' && e.DATABASE_URL && !e.CARD_FINGERPRINT_KEY) {
-    throw new ConfigError(['CARD_FINGERPRINT_KEY: required in production with DATABASE_URL (a secret of 32+ characters)'])
+    throw new ConfigError([
+      'CARD_FINGERPRINT_KEY: required in production with DATABASE_URL (a secret of 32+ characters)',
+    ])
   }
   return {
     http: {
@@ -370,17 +402,27 @@ function isSafeUrl(value: string): boolean {
  * CLIENT_SECRET,NAME,SCOPES}` (GitHub also `_AUTHORIZATION_URL`, `_TOKEN_URL`, `_API_URL`).
  * Every bad or missing variable is reported by name.
  */
-export function parseOAuthProviders(env: NodeJS.ProcessEnv): { providers: OAuthProviderConfig[]; problems: string[] } {
+export function parseOAuthProviders(env: NodeJS.ProcessEnv): {
+  providers: OAuthProviderConfig[]
+  problems: string[]
+} {
   const problems: string[] = []
   const providers: OAuthProviderConfig[] = []
-  const names = (env.OAUTH_PROVIDERS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+  const names = (env.OAUTH_PROVIDERS ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
   for (const name of names) {
     if (!PROVIDER_NAME.test(name)) {
-      problems.push(`OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" must be lowercase letters and digits, starting with a letter`)
+      problems.push(
+        `OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" must be lowercase letters and digits, starting with a letter`,
+      )
       continue
     }
     if (['links', 'providers', 'exchange'].includes(name)) {
-      problems.push(`OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" is reserved (a path of the sign-in API)`)
+      problems.push(
+        `OAUTH_PROVIDERS=${JSON.stringify(env.OAUTH_PROVIDERS)}: "${name}" is reserved (a path of the sign-in API)`,
+      )
       continue
     }
     if (providers.some((p) => p.name === name)) {
@@ -403,7 +445,9 @@ export function parseOAuthProviders(env: NodeJS.ProcessEnv): { providers: OAuthP
       const value = read(key) ?? fallback
       if (!value) problems.push(`${prefix}${key}: required because OAUTH_PROVIDERS lists "${name}"`)
       else if (!isSafeUrl(value))
-        problems.push(`${prefix}${key}=${JSON.stringify(value)}: must be an https:// URL (http:// only on loopback)`)
+        problems.push(
+          `${prefix}${key}=${JSON.stringify(value)}: must be an https:// URL (http:// only on loopback)`,
+        )
       return (value ?? '').replace(/\/$/, '')
     }
     const type = read('TYPE') ?? known?.type ?? 'oidc'
@@ -417,7 +461,9 @@ export function parseOAuthProviders(env: NodeJS.ProcessEnv): { providers: OAuthP
       clientId: required('CLIENT_ID'),
       clientSecret: required('CLIENT_SECRET'),
     }
-    const scopes = read('SCOPES')?.split(/[\s,]+/).filter(Boolean)
+    const scopes = read('SCOPES')
+      ?.split(/[\s,]+/)
+      .filter(Boolean)
     const provider: OAuthProviderConfig =
       type === 'github'
         ? {
@@ -428,9 +474,16 @@ export function parseOAuthProviders(env: NodeJS.ProcessEnv): { providers: OAuthP
             tokenUrl: url('TOKEN_URL', GITHUB_DEFAULTS.tokenUrl),
             apiUrl: url('API_URL', GITHUB_DEFAULTS.apiUrl),
           }
-        : { ...base, type, scopes: scopes ?? ['openid', 'email', 'profile'], issuer: url('ISSUER', known?.issuer) }
+        : {
+            ...base,
+            type,
+            scopes: scopes ?? ['openid', 'email', 'profile'],
+            issuer: url('ISSUER', known?.issuer),
+          }
     if (provider.type === 'oidc' && !provider.scopes.includes('openid'))
-      problems.push(`${prefix}SCOPES=${JSON.stringify(read('SCOPES'))}: an OpenID Connect provider needs the openid scope`)
+      problems.push(
+        `${prefix}SCOPES=${JSON.stringify(read('SCOPES'))}: an OpenID Connect provider needs the openid scope`,
+      )
     if (problems.length === before) providers.push(provider)
   }
   return { providers, problems }

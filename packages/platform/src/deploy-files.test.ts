@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { afterAll, describe, expect, it } from 'vitest'
+
 import { validateCompose, validateKubernetes } from '../../../deploy/validate'
 
 const deployDir = join(import.meta.dirname, '../../../deploy')
@@ -22,7 +24,13 @@ describe('deploy files', () => {
   it('reports a broken compose file', () => {
     cpSync(deployDir, join(scratch, 'compose'), { recursive: true })
     const path = join(scratch, 'compose', 'compose.yaml')
-    writeFileSync(path, readFileSync(path, 'utf8').replace('stop_grace_period: 30s', 'stop_grace_period: 30s\n  restart_policy: always'))
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace(
+        'stop_grace_period: 30s',
+        'stop_grace_period: 30s\n  restart_policy: always',
+      ),
+    )
     expect(validateCompose(path).join('\n')).toMatch(/additional properties.*restart_policy/)
   })
 
@@ -31,7 +39,9 @@ describe('deploy files', () => {
     const path = join(scratch, 'k8s', 'deployment.yaml')
     writeFileSync(
       path,
-      readFileSync(path, 'utf8').replace('containerPort: 8080', 'containerPort: "eight"').replace('path: /ready', 'path: /healthz'),
+      readFileSync(path, 'utf8')
+        .replace('containerPort: 8080', 'containerPort: "eight"')
+        .replace('path: /ready', 'path: /healthz'),
     )
     const problems = validateKubernetes(join(scratch, 'k8s')).join('\n')
     expect(problems).toMatch(/containerPort must be integer/)

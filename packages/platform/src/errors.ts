@@ -36,8 +36,10 @@ export function toProblem(err: AppError): Problem {
   }
 }
 
-export const validationFailed = (errors: Record<string, string[]>, detail = 'The request has invalid fields.') =>
-  new AppError(400, 'validation-error', 'Validation failed', detail, errors)
+export const validationFailed = (
+  errors: Record<string, string[]>,
+  detail = 'The request has invalid fields.',
+) => new AppError(400, 'validation-error', 'Validation failed', detail, errors)
 
 /** One field failed a rule that the schema cannot express. */
 export const fieldError = (field: string, message: string) => validationFailed({ [field]: [message] })

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+
 import { v7 as uuidv7 } from 'uuid'
 
 /** A time-ordered UUIDv7, the identifier of every entity. */

@@ -39,7 +39,8 @@ export class PlatformMailer implements Mailer {
       this.sent.unshift({ ...mail, created_at: new Date().toISOString() })
       this.sent.length = Math.min(this.sent.length, OUTBOX_LIMIT)
     }
-    if (this.options.logMails) this.log.info({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, 'mail sent (dev)')
+    if (this.options.logMails)
+      this.log.info({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, 'mail sent (dev)')
     else this.log.info({ subject: mail.subject }, 'mail sent')
   }
 

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+
 import type { BusObserver } from './bus/settle'
 
 /** Prometheus metrics of one process; services add their own to `registry`. */
@@ -34,7 +35,11 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    busLag: new Gauge({ name: 'parley_event_bus_lag', help: 'Domain events not yet delivered', registers: [registry] }),
+    busLag: new Gauge({
+      name: 'parley_event_bus_lag',
+      help: 'Domain events not yet delivered',
+      registers: [registry],
+    }),
     busDeadLettered: new Counter({
       name: 'parley_event_bus_dead_lettered_total',
       help: 'Domain events given up after repeated failed deliveries',

@@ -1,22 +1,24 @@
 import { mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+
 import type { Redis } from 'ioredis'
-import type { S3Storage } from './storage-s3'
 import type { DestinationStream, Logger } from 'pino'
+
+import { type EventBus, InProcessBus } from './bus/bus'
 import type { Config } from './config'
 import { InMemoryRateCounters, type RateCounters } from './counters'
-import { openDatabase, type Database, type Db } from './db/database'
+import { type Database, type Db, openDatabase } from './db/database'
 import type { EmbeddedStart } from './db/embedded-start'
-import { InProcessBus, type EventBus } from './bus/bus'
-import { InProcessFanout, type Fanout } from './fanout'
+import { type Fanout, InProcessFanout } from './fanout'
+import { newId } from './ids'
 import { InMemoryRevocations, type SessionRevocations } from './jwt/revocations'
 import { TokenVerifier } from './jwt/verifier'
 import { createLogger } from './logger'
-import { PlatformMailer, type Mailer } from './mailer'
+import { type Mailer, PlatformMailer } from './mailer'
 import { busObserverOf, createMetrics, type Metrics } from './metrics'
-import { LocalDiskStorage, type FileStorage } from './storage'
-import { newId } from './ids'
+import { type FileStorage, LocalDiskStorage } from './storage'
+import type { S3Storage } from './storage-s3'
 
 /** Everything a service may depend on. Services never construct these themselves. */
 export interface Platform {
@@ -74,7 +76,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
 
   // @NOTE Redis, S3 and their clients load only when configured: embedded mode starts faster without them.
   const distributed = config.redis.url
-    ? await (await import('./redis/distributed')).openDistributed(config, config.redis.url, { log, nodeId, db: database.db, metrics, bus: options.bus })
+    ? await (
+        await import('./redis/distributed')
+      ).openDistributed(config, config.redis.url, { log, nodeId, db: database.db, metrics, bus: options.bus })
     : undefined
   if (distributed) {
     const redis = distributed.redis
@@ -83,14 +87,19 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     })
   }
   const revocations = distributed?.revocations ?? new InMemoryRevocations()
-  const bus = distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }), busObserverOf(metrics))
+  const bus =
+    distributed?.bus ?? new InProcessBus(database.db, log.child({ name: 'bus' }), busObserverOf(metrics))
   const fanout = distributed?.fanout ?? new InProcessFanout()
 
   let storage: FileStorage
   let s3: S3Storage | undefined
   if (config.s3) {
     s3 = new (await import('./storage-s3')).S3Storage(config.s3)
-    await s3.ensureBucket().catch((err: Error) => log.warn({ err: { message: err.message } }, 'object storage unreachable at start'))
+    await s3
+      .ensureBucket()
+      .catch((err: Error) =>
+        log.warn({ err: { message: err.message } }, 'object storage unreachable at start'),
+      )
     readinessChecks.push(() => s3!.ping())
     storage = s3
   } else {

@@ -1,10 +1,11 @@
 import type { Server } from 'node:http'
+
 import type { Consumer } from './bus/bus'
 import { outboxMigration } from './bus/outbox.migration'
 import type { Db } from './db/database'
 import type { Migrations } from './db/migrate'
 import { migrateSchema } from './db/migrate'
-import { createHttpApp, type App } from './http/app'
+import { type App, createHttpApp } from './http/app'
 import type { Platform } from './platform'
 
 /** A running service: its routes, its event consumers, and hooks into the server's life. */

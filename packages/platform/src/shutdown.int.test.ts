@@ -1,5 +1,7 @@
 import { connect } from 'node:net'
+
 import { describe, expect, it } from 'vitest'
+
 import type { ServiceModule } from './service'
 import { api, startTestServer } from './testing'
 

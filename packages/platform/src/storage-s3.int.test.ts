@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import S3rver from 's3rver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { loadConfig, parseS3Url } from './config'
 import { createPlatform } from './platform'
 import { S3Storage } from './storage-s3'
-import { LogCapture, createTestDatabase, freePort } from './testing'
+import { createTestDatabase, freePort, LogCapture } from './testing'
 
 describe(S3Storage.name, () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-s3-'))
@@ -38,10 +40,13 @@ describe(S3Storage.name, () => {
 
   it('is the platform storage when S3_URL is set, and stores, reads and deletes files', async () => {
     const testDb = await createTestDatabase()
-    const platform = await createPlatform(loadConfig({ NODE_ENV: 'test', DATA_DIR: join(dir, 'data'), S3_URL: url }), {
-      database: testDb.database,
-      logDestination: new LogCapture(),
-    })
+    const platform = await createPlatform(
+      loadConfig({ NODE_ENV: 'test', DATA_DIR: join(dir, 'data'), S3_URL: url }),
+      {
+        database: testDb.database,
+        logDestination: new LogCapture(),
+      },
+    )
     try {
       expect(platform.storage).toBeInstanceOf(S3Storage)
       const bytes = Buffer.from([0, 1, 2, 250, 255, 10, 13])

@@ -7,12 +7,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
+
 import type { S3Config } from './config'
 import type { FileStorage } from './storage'
 
 /** Same key rule as local disk, so a key that works in one mode works in the other. */
 function checkKey(key: string): string {
-  if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..') || key.startsWith('/')) throw new Error(`bad storage key ${key}`)
+  if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..') || key.startsWith('/'))
+    throw new Error(`bad storage key ${key}`)
   return key
 }
 

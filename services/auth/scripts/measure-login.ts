@@ -5,6 +5,7 @@
  *   node --import tsx services/auth/scripts/measure-login.ts [rounds]
  */
 import { api, startTestServer, unique } from '@parley/platform/testing'
+
 import { authService } from '../src/index'
 import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/passwords/password-hashing'
 

@@ -1,6 +1,7 @@
-import { api, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
+import { api, signUp, startTestServer, type TestServer, unique } from '@parley/platform/testing'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService, createTenant } from './index'
 
 const password = 'correct horse battery'

@@ -1,6 +1,7 @@
 import { api, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService } from './index'
 
 function upload(

@@ -1,4 +1,5 @@
 import type { Config, Db, Logger, Platform } from '@parley/platform'
+
 import type { KeyRing } from './keys/signing-keys'
 import type { RevocationPublisher } from './sessions/revocation-publisher'
 

@@ -1,22 +1,23 @@
 import type { App, ServiceModule } from '@parley/platform'
-import { accountRoutes } from './users/accounts.routes'
+
 import { avatarRoutes } from './avatar/avatar.routes'
 import type { AuthContext } from './context'
 import { migrations } from './db/migrations'
 import { jwksRoutes } from './keys/jwks.routes'
 import { KEY_RELOAD_MS, KeyRing, keySourceFor } from './keys/signing-keys'
 import { oauthRoutes, providerRegistry } from './oauth'
-import { profileNamesConsumer } from './profile-names/profile-names.consumer'
 import { dummyPasswordHash } from './passwords/password-hashing'
+import { profileNamesConsumer } from './profile-names/profile-names.consumer'
 import { RevocationPublisher } from './sessions/revocation-publisher'
+import { deleteExpiredRevocations } from './sessions/sessions.repository'
 import { sessionRoutes } from './sessions/sessions.routes'
 import { loadRevocations } from './sessions/sessions.service'
-import { deleteExpiredRevocations } from './sessions/sessions.repository'
-import { DEFAULT_TENANT } from './users/accounts.service'
 import { ensureDefaultTenant } from './tenants/tenants.service'
+import { accountRoutes } from './users/accounts.routes'
+import { DEFAULT_TENANT } from './users/accounts.service'
 
-export { createTenant } from './tenants/tenants.service'
 export { migrations } from './db/migrations'
+export { createTenant } from './tenants/tenants.service'
 
 /**
  * The auth service (SPEC section 3): users and tenants, credentials, refresh-token families,

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net'
-import { api, signUp, startTestServer, eventually, type TestServer } from '@parley/platform/testing'
+
+import { api, eventually, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService } from './index'
 
 interface Received {

@@ -1,6 +1,8 @@
 import { request } from 'node:http'
-import { eventually, startTestServer, unique, type TestServer } from '@parley/platform/testing'
+
+import { eventually, startTestServer, type TestServer, unique } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService } from './index'
 
 const password = 'correct horse battery'
@@ -159,7 +161,7 @@ describe('auth rate limits (RATE_LIMITS=on)', () => {
     for (let i = 0; i < 21; i++)
       answers.push(await c.post('/api/auth/token/refresh/', { refresh: 'x'.repeat(43) }))
     expect(answers.slice(0, 20).every((a) => a.status === 401)).toBe(true)
-    const limited = answers[20]!
+    const limited = answers[20]
     expect(limited.status).toBe(429)
     expect(limited.headers['content-type']).toContain('application/problem+json')
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { buildServer, createPlatform, loadConfig } from '@parley/platform'
 import {
   api,
@@ -9,12 +10,13 @@ import {
   LogCapture,
   signUp,
   startTestServer,
-  unique,
   type TestServer,
+  unique,
 } from '@parley/platform/testing'
 import { decodeProtectedHeader } from 'jose'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService } from './index'
 import { DatabaseKeySource, generatePrivateJwk } from './keys/signing-keys'
 

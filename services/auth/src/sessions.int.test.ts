@@ -1,6 +1,7 @@
-import { api, eventually, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
+import { api, eventually, signUp, startTestServer, type TestServer, unique } from '@parley/platform/testing'
 import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+
 import { authService } from './index'
 
 type Mail = { to: string; text: string }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+
 import { api, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import {
   base64url,
@@ -7,10 +8,11 @@ import {
   decodeProtectedHeader,
   generateKeyPair,
   importJWK,
-  SignJWT,
   type JWK,
+  SignJWT,
 } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+
 import { authService } from './index'
 
 describe('auth access tokens: forged, tampered and expired ones are 401', () => {

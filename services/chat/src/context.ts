@@ -9,8 +9,9 @@ import type {
 } from '@parley/platform'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram } from 'prom-client'
+
 import type { AttachmentUrls } from './attachments/attachments.urls'
-import type { ChatDb } from './db/schema'
+import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
 import { createMessageWriter } from './messages/messages.service'
 import type { ChatOptions } from './options'
@@ -95,7 +96,7 @@ export function createChatContext(
   options: ChatOptions,
   attachmentUrls: AttachmentUrls,
 ): ChatContext {
-  const db: ChatDb = platform.db
+  const db = chatDb(platform.db)
   const log = platform.log.child({ name: 'chat' })
   const metrics = chatMetrics(platform)
   const users = new UserDirectory(db)

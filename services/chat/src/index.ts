@@ -1,10 +1,11 @@
 import type { ServiceModule } from '@parley/platform'
-import { contactsConsumer } from './contacts/contacts.consumer'
-import { conversationRoutes } from './conversations/conversations.routes'
-import { createChatContext } from './context'
-import { attachmentRoutes } from './attachments/attachments.routes'
+
 import { attachmentUrlKey } from './attachments/attachments.repository'
+import { attachmentRoutes } from './attachments/attachments.routes'
 import { AttachmentUrls } from './attachments/attachments.urls'
+import { contactsConsumer } from './contacts/contacts.consumer'
+import { createChatContext } from './context'
+import { conversationRoutes } from './conversations/conversations.routes'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
 import * as createSecrets from './db/migrations/20261201T010000Z-create-secrets'
 import * as presenceNodes from './db/migrations/20261201T020000Z-presence-nodes'
@@ -14,15 +15,16 @@ import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-bat
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
 import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
+import { chatDb } from './db/schema'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
+import { type ChatOptions, defaultChatOptions } from './options'
 import { participantRoutes } from './participants/participants.routes'
 import { presenceRoutes } from './presence/presence.routes'
 import { reactionRoutes } from './reactions/reactions.routes'
 import { receiptRoutes } from './receipts/receipts.routes'
 import { syncRoutes } from './sync/sync.routes'
-import { defaultChatOptions, type ChatOptions } from './options'
 import { ChatSocketServer } from './ws/server'
 
 export { createChatContext } from './context'
@@ -51,7 +53,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     schema: 'chat',
     migrations: chatMigrations,
     async create(platform) {
-      const urlKey = await attachmentUrlKey(platform.db)
+      const urlKey = await attachmentUrlKey(chatDb(platform.db))
       const ctx = createChatContext(
         platform,
         options,

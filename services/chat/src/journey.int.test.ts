@@ -2,13 +2,14 @@ import { authService } from '@parley/auth'
 import { contactsService } from '@parley/contacts'
 import {
   api,
+  type SignedUpUser,
   signUp,
   startTestServer,
-  unique,
-  type SignedUpUser,
   type TestServer,
+  unique,
 } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { chatService } from './index'
 import { TestSocket } from './testing/harness'
 

@@ -1,6 +1,7 @@
 import { api } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, type ChatTest } from './testing/harness'
+
+import { type ChatTest, startChat } from './testing/harness'
 
 interface Operation {
   tags?: string[]

@@ -1,7 +1,8 @@
-import { newId, type DomainEvent } from '@parley/platform'
+import { type DomainEvent, newId } from '@parley/platform'
 import { api, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newPerson, startContactsServer, type EventPayload, type Row } from './testing'
+
+import { type EventPayload, newPerson, type Row, startContactsServer } from './testing'
 
 describe('contacts: contacts, removal, blocks, room access and their events', () => {
   let t: TestServer
@@ -25,7 +26,9 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
 
   async function eventsAbout(roomOrUser: string, type?: string) {
     await t.platform.bus.drain()
-    return received.filter((e) => (!type || e.type === type) && JSON.stringify(e.payload).includes(roomOrUser))
+    return received.filter(
+      (e) => (!type || e.type === type) && JSON.stringify(e.payload).includes(roomOrUser),
+    )
   }
 
   /** Two people who just became contacts; answers their room id. */
@@ -35,7 +38,8 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
     expect(accepted.status).toBe(200)
     return accepted.body.room_id
   }
-  const contactsOf = async (who: SignedUpUser, query = '') => (await c.get(`/acac/contacts/${query}`, who.access)).body
+  const contactsOf = async (who: SignedUpUser, query = '') =>
+    (await c.get(`/acac/contacts/${query}`, who.access)).body
   const hasAccess = async (who: SignedUpUser, roomId: string) =>
     (await c.post('/acac/check-room-access/', { room_id: roomId }, who.access)).body.has_access
 
@@ -63,7 +67,10 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
       },
       presence: { status: 'offline', last_seen: null },
     })
-    expect((await contactsOf(bob)).results[0]).toMatchObject({ room_id: roomId, contact: { user_id: ann.id } })
+    expect((await contactsOf(bob)).results[0]).toMatchObject({
+      room_id: roomId,
+      contact: { user_id: ann.id },
+    })
     expect((await c.post('/acac/search/', { person_id: bob.person_id }, ann.access)).body).toMatchObject({
       relationship: 'contact',
       is_contact: true,
@@ -121,13 +128,23 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
     const names = others.map((o) => o.username).sort()
 
     expect((await contactsOf(me)).results.map((x: Row) => x.contact.username)).toEqual(names)
-    expect((await contactsOf(me, '?ordering=-username')).results.map((x: Row) => x.contact.username)).toEqual([...names].reverse())
-    expect((await contactsOf(me, '?ordering=created_at')).results.map((x: Row) => x.contact.user_id)).toEqual(others.map((o) => o.id))
+    expect((await contactsOf(me, '?ordering=-username')).results.map((x: Row) => x.contact.username)).toEqual(
+      [...names].reverse(),
+    )
+    expect((await contactsOf(me, '?ordering=created_at')).results.map((x: Row) => x.contact.user_id)).toEqual(
+      others.map((o) => o.id),
+    )
     const page = await contactsOf(me, '?page=2&page_size=2')
     expect(page).toMatchObject({ count: 3, next: null, previous: '/acac/contacts/?page=1&page_size=2' })
     expect(page.results.map((x: Row) => x.contact.username)).toEqual([names[2]])
-    expect((await contactsOf(me, `?search=${others[1].username.slice(1)}`)).results.map((x: Row) => x.contact.user_id)).toEqual([others[1].id])
-    expect((await contactsOf(me, `?search=${others[0].person_id.slice(0, 6)}`)).results[0].contact.user_id).toBe(others[0].id)
+    expect(
+      (await contactsOf(me, `?search=${others[1].username.slice(1)}`)).results.map(
+        (x: Row) => x.contact.user_id,
+      ),
+    ).toEqual([others[1].id])
+    expect(
+      (await contactsOf(me, `?search=${others[0].person_id.slice(0, 6)}`)).results[0].contact.user_id,
+    ).toBe(others[0].id)
     expect((await c.get('/acac/contacts/?ordering=email', me.access)).status).toBe(400)
   })
 
@@ -137,7 +154,10 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
 
     const res = await c.post(`/acac/blocks/${bob.person_id}/`, {}, ann.access)
     expect(res.status).toBe(201)
-    expect(res.body).toMatchObject({ blocked: { user_id: bob.id, person_id: bob.person_id }, created_at: expect.any(String) })
+    expect(res.body).toMatchObject({
+      blocked: { user_id: bob.id, person_id: bob.person_id },
+      created_at: expect.any(String),
+    })
     expect((await contactsOf(ann)).count).toBe(0)
     expect((await contactsOf(bob)).count).toBe(0)
     expect(await hasAccess(bob, roomId)).toBe(false)
@@ -157,7 +177,9 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
       expect(r.body.type).toBe('/problems/person-not-found')
     }
     // Ann still sees Bob, marked as blocked, and must unblock before inviting him.
-    expect((await c.post('/acac/search/', { person_id: bob.person_id }, ann.access)).body.relationship).toBe('blocked')
+    expect((await c.post('/acac/search/', { person_id: bob.person_id }, ann.access)).body.relationship).toBe(
+      'blocked',
+    )
     const refused = await c.post('/acac/send-invite/', { person_id: bob.person_id }, ann.access)
     expect(refused.status).toBe(409)
     expect(refused.body.type).toBe('/problems/person-blocked')
@@ -192,9 +214,11 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
     const self = await c.post(`/acac/blocks/${ann.person_id}/`, {}, ann.access)
     expect(self.status).toBe(400)
     expect(self.body.type).toBe('/problems/cannot-block-self')
-    expect((await c.get('/acac/blocks/?ordering=username', ann.access)).body.results.map((b: Row) => b.blocked.username)).toEqual(
-      [bob.username, eve.username].sort(),
-    )
+    expect(
+      (await c.get('/acac/blocks/?ordering=username', ann.access)).body.results.map(
+        (b: Row) => b.blocked.username,
+      ),
+    ).toEqual([bob.username, eve.username].sort())
     expect((await c.get(`/acac/blocks/?search=${eve.username}`, ann.access)).body.count).toBe(1)
   })
 
@@ -214,7 +238,9 @@ describe('contacts: contacts, removal, blocks, room access and their events', ()
     expect((await c.get('/acac/blocks/', ann.access)).body.count).toBe(0)
     // The contact is not restored, but Bob can find and invite Ann again.
     expect((await contactsOf(ann)).count).toBe(0)
-    expect((await c.post('/acac/search/', { person_id: ann.person_id }, bob.access)).body.relationship).toBe('none')
+    expect((await c.post('/acac/search/', { person_id: ann.person_id }, bob.access)).body.relationship).toBe(
+      'none',
+    )
     expect((await c.post('/acac/send-invite/', { person_id: ann.person_id }, bob.access)).status).toBe(201)
   })
 

@@ -1,5 +1,6 @@
 import type { Db, EventBus, Logger, Platform } from '@parley/platform'
-import { contactEvents, type ContactEvents } from './events'
+
+import { type ContactEvents, contactEvents } from './events'
 
 /** The few dependencies the contacts service needs (STYLE.md: context.ts). */
 export interface ContactsContext {

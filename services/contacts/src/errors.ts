@@ -26,7 +26,12 @@ export const cannotBlockSelf = () =>
   })
 
 export const invitePending = (inviteId: string) =>
-  new AppError(409, 'invite-already-pending', 'Invite already pending', `You already invited this person (invite ${inviteId}).`)
+  new AppError(
+    409,
+    'invite-already-pending',
+    'Invite already pending',
+    `You already invited this person (invite ${inviteId}).`,
+  )
 
 export const alreadyContacts = () =>
   new AppError(409, 'already-contacts', 'Already a contact', 'This person is already one of your contacts.')

@@ -5,6 +5,7 @@ import {
   type InvitePersonPayload,
 } from '@parley/contracts'
 import type { EventBus, Tx } from '@parley/platform'
+
 import { SCHEMA } from './db/schema'
 import type { Identity } from './identity/identity.repository'
 import type { Invite } from './invites/invites.repository'

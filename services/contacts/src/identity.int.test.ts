@@ -1,7 +1,15 @@
-import { deliverOnce, newId, newPersonId, transaction, type DomainEvent, type Principal } from '@parley/platform'
+import {
+  deliverOnce,
+  type DomainEvent,
+  newId,
+  newPersonId,
+  type Principal,
+  transaction,
+} from '@parley/platform'
 import { api, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { identityConsumer } from './identity/identity.consumer'
 import { findIdentityById } from './identity/identity.repository'
 import { ensureIdentity } from './identity/identity.service'
@@ -30,7 +38,12 @@ describe('contacts identity: profile, person_id search, tenants', () => {
     expect(anonymous.status).toBe(401)
     expect(anonymous.body.type).toBe('/problems/unauthorized')
     const res = await c.get('/acac/test-auth/', ann.access)
-    expect(res.body).toEqual({ authenticated: true, user_id: ann.id, tenant_id: ann.tenant_id, person_id: ann.person_id })
+    expect(res.body).toEqual({
+      authenticated: true,
+      user_id: ann.id,
+      tenant_id: ann.tenant_id,
+      person_id: ann.person_id,
+    })
   })
 
   it('creates the profile on first access with the identity from auth', async () => {
@@ -49,15 +62,34 @@ describe('contacts identity: profile, person_id search, tenants', () => {
   })
 
   it('edits bio and status and keeps the fields auth owns read-only', async () => {
-    const res = await c.patch('/acac/profile/', { bio: '  Plays the cello.  ', status: 'In a meeting' }, ann.access)
+    const res = await c.patch(
+      '/acac/profile/',
+      { bio: '  Plays the cello.  ', status: 'In a meeting' },
+      ann.access,
+    )
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ bio: 'Plays the cello.', status: 'In a meeting', username: ann.username })
-    expect((await c.get('/acac/profile/', ann.access)).body).toMatchObject({ bio: 'Plays the cello.', status: 'In a meeting' })
+    expect(res.body).toMatchObject({
+      bio: 'Plays the cello.',
+      status: 'In a meeting',
+      username: ann.username,
+    })
+    expect((await c.get('/acac/profile/', ann.access)).body).toMatchObject({
+      bio: 'Plays the cello.',
+      status: 'In a meeting',
+    })
 
-    const readOnly = await c.patch('/acac/profile/', { username: 'someone-else', email: 'x@example.com' }, ann.access)
+    const readOnly = await c.patch(
+      '/acac/profile/',
+      { username: 'someone-else', email: 'x@example.com' },
+      ann.access,
+    )
     expect(readOnly.status).toBe(400)
     expect(Object.keys(readOnly.body.errors).sort()).toEqual(['email', 'username'])
-    const tooLong = await c.patch('/acac/profile/', { status: 'x'.repeat(101), bio: 'y'.repeat(501) }, ann.access)
+    const tooLong = await c.patch(
+      '/acac/profile/',
+      { status: 'x'.repeat(101), bio: 'y'.repeat(501) },
+      ann.access,
+    )
     expect(tooLong.status).toBe(400)
     expect(Object.keys(tooLong.body.errors).sort()).toEqual(['bio', 'status'])
     const twoLines = await c.patch('/acac/profile/', { status: 'one\ntwo' }, ann.access)
@@ -99,7 +131,13 @@ describe('contacts identity: profile, person_id search, tenants', () => {
     const missing = await c.post('/acac/search/', { person_id: unknown }, ann.access)
     expect(missing.status).toBe(404)
     expect(missing.body.type).toBe('/problems/person-not-found')
-    for (const body of [{ person_id: '12345' }, { person_id: '012345' }, { person_id: 123456 }, {}, { person_id: bob.person_id, x: 1 }]) {
+    for (const body of [
+      { person_id: '12345' },
+      { person_id: '012345' },
+      { person_id: 123456 },
+      {},
+      { person_id: bob.person_id, x: 1 },
+    ]) {
       const res = await c.post('/acac/search/', body, ann.access)
       expect(res.status, JSON.stringify(body)).toBe(400)
       expect(res.body.type).toBe('/problems/validation-error')
@@ -109,7 +147,10 @@ describe('contacts identity: profile, person_id search, tenants', () => {
   it("never finds or invites another tenant's people", async () => {
     const outsider = await newPerson(t, { tenant: newTenantSlug() })
     expect(outsider.tenant_id).not.toBe(ann.tenant_id)
-    for (const [from, to] of [[ann, outsider], [outsider, ann]] as const) {
+    for (const [from, to] of [
+      [ann, outsider],
+      [outsider, ann],
+    ] as const) {
       const search = await c.post('/acac/search/', { person_id: to.person_id }, from.access)
       expect(search.status).toBe(404)
       expect(search.body.type).toBe('/problems/person-not-found')
@@ -156,7 +197,13 @@ describe('contacts.identities consumer', () => {
   const consumer = () => identityConsumer(t.platform.log)
   const tenantId = newId()
 
-  function userEvent(type: string, userId: string, personId: string, fields: Record<string, unknown>, occurredAt = new Date()): DomainEvent {
+  function userEvent(
+    type: string,
+    userId: string,
+    personId: string,
+    fields: Record<string, unknown>,
+    occurredAt = new Date(),
+  ): DomainEvent {
     return {
       id: newId(),
       type,
@@ -176,7 +223,11 @@ describe('contacts.identities consumer', () => {
     }
   }
   const rowOf = async (userId: string) =>
-    (await sql<Record<string, unknown>>`select * from contacts.identities where user_id = ${userId}`.execute(t.platform.db)).rows
+    (
+      await sql<Record<string, unknown>>`select * from contacts.identities where user_id = ${userId}`.execute(
+        t.platform.db,
+      )
+    ).rows
 
   it('changes nothing when the same event is delivered twice', async () => {
     const userId = newId()
@@ -202,9 +253,15 @@ describe('contacts.identities consumer', () => {
     }
     const bare = await ensureIdentity(t.platform.db, principal)
     expect(bare).toMatchObject({ username: null, email: null, personId: principal.personId })
-    await sql`update contacts.identities set bio = 'kept', status = 'busy' where user_id = ${principal.userId}`.execute(t.platform.db)
+    await sql`update contacts.identities set bio = 'kept', status = 'busy' where user_id = ${principal.userId}`.execute(
+      t.platform.db,
+    )
 
-    await deliverOnce(t.platform.db, consumer(), userEvent('user.registered', principal.userId, principal.personId, { username: 'late' }))
+    await deliverOnce(
+      t.platform.db,
+      consumer(),
+      userEvent('user.registered', principal.userId, principal.personId, { username: 'late' }),
+    )
     expect(await findIdentityById(t.platform.db, principal.userId)).toMatchObject({
       username: 'late',
       email: 'late@example.com',
@@ -217,14 +274,31 @@ describe('contacts.identities consumer', () => {
     const userId = newId()
     const personId = newPersonId()
     const now = Date.now()
-    await deliverOnce(t.platform.db, consumer(), userEvent('user.registered', userId, personId, { username: 'v1' }, new Date(now - 2000)))
     await deliverOnce(
       t.platform.db,
       consumer(),
-      userEvent('user.updated', userId, personId, { username: 'v1', avatar_url: '/media/avatars/a.webp' }, new Date(now)),
+      userEvent('user.registered', userId, personId, { username: 'v1' }, new Date(now - 2000)),
     )
-    await deliverOnce(t.platform.db, consumer(), userEvent('user.updated', userId, personId, { username: 'stale' }, new Date(now - 1000)))
-    expect(await findIdentityById(t.platform.db, userId)).toMatchObject({ username: 'v1', avatarUrl: '/media/avatars/a.webp' })
+    await deliverOnce(
+      t.platform.db,
+      consumer(),
+      userEvent(
+        'user.updated',
+        userId,
+        personId,
+        { username: 'v1', avatar_url: '/media/avatars/a.webp' },
+        new Date(now),
+      ),
+    )
+    await deliverOnce(
+      t.platform.db,
+      consumer(),
+      userEvent('user.updated', userId, personId, { username: 'stale' }, new Date(now - 1000)),
+    )
+    expect(await findIdentityById(t.platform.db, userId)).toMatchObject({
+      username: 'v1',
+      avatarUrl: '/media/avatars/a.webp',
+    })
   })
 
   it('skips a malformed event instead of failing forever', async () => {
@@ -257,7 +331,9 @@ describe('person_id search rate limit', () => {
     const searcher = await newPerson(limited)
     const other = await newPerson(limited)
     for (let i = 0; i < 30; i++) {
-      expect((await c.post('/acac/search/', { person_id: other.person_id }, searcher.access)).status).toBe(200)
+      expect((await c.post('/acac/search/', { person_id: other.person_id }, searcher.access)).status).toBe(
+        200,
+      )
     }
     const refused = await c.post('/acac/search/', { person_id: other.person_id }, searcher.access)
     expect(refused.status).toBe(429)

@@ -1,11 +1,12 @@
 import type { ServiceModule } from '@parley/platform'
+
 import { blockRoutes } from './blocks/blocks.routes'
 import { contactRoutes } from './contacts/contacts.routes'
 import { createContactsContext } from './context'
-import { SCHEMA } from './db/schema'
 import { createContacts } from './db/migrations/20261122T030000Z-create-contacts'
 import { identityPresence } from './db/migrations/20261122T040000Z-identity-presence'
 import { identityProfileNames } from './db/migrations/20261220T010000Z-identity-profile-names'
+import { SCHEMA } from './db/schema'
 import { identityConsumer } from './identity/identity.consumer'
 import { identityRoutes } from './identity/identity.routes'
 import { presenceConsumer } from './identity/presence.consumer'
@@ -39,4 +40,4 @@ export const contactsService: ServiceModule = {
   },
 }
 
-export { createContactsContext, type ContactsContext } from './context'
+export { type ContactsContext, createContactsContext } from './context'

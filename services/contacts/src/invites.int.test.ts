@@ -2,7 +2,8 @@ import { newId } from '@parley/platform'
 import { api, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newPerson, newTenantSlug, outboxEvents, startContactsServer, type Row } from './testing'
+
+import { newPerson, newTenantSlug, outboxEvents, type Row, startContactsServer } from './testing'
 
 describe('contacts invites: the state machine, IDORs and races', () => {
   let t: TestServer
@@ -14,14 +15,17 @@ describe('contacts invites: the state machine, IDORs and races', () => {
   })
   afterAll(() => t?.close())
 
-  const invite = (from: SignedUpUser, to: SignedUpUser) => c.post('/acac/send-invite/', { person_id: to.person_id }, from.access)
+  const invite = (from: SignedUpUser, to: SignedUpUser) =>
+    c.post('/acac/send-invite/', { person_id: to.person_id }, from.access)
   const answer = (who: SignedUpUser, inviteId: string, accept: boolean) =>
     c.post('/acac/accept-invite/', { invite_id: inviteId, accept }, who.access)
   const contactsOf = async (who: SignedUpUser) => (await c.get('/acac/contacts/', who.access)).body
   const pendingBetween = async (a: SignedUpUser, b: SignedUpUser) =>
     (
       await sql<{ n: number }>`select count(*)::int as n from contacts.invites where status = 'pending'
-        and ((sender_id = ${a.id} and recipient_id = ${b.id}) or (sender_id = ${b.id} and recipient_id = ${a.id}))`.execute(t.platform.db)
+        and ((sender_id = ${a.id} and recipient_id = ${b.id}) or (sender_id = ${b.id} and recipient_id = ${a.id}))`.execute(
+        t.platform.db,
+      )
     ).rows[0].n
 
   it('sends an invite that the recipient sees with sender metadata and the sender sees as pending', async () => {
@@ -37,7 +41,10 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     })
     const received = (await c.get('/acac/received-invite/', bob.access)).body
     expect(received).toMatchObject({ count: 1, next: null, previous: null })
-    expect(received.results[0]).toMatchObject({ id: res.body.id, sender: { person_id: ann.person_id, username: ann.username } })
+    expect(received.results[0]).toMatchObject({
+      id: res.body.id,
+      sender: { person_id: ann.person_id, username: ann.username },
+    })
     const sent = (await c.get('/acac/sent-invites/', ann.access)).body
     expect(sent.results.map((i: Row) => i.id)).toEqual([res.body.id])
     expect((await c.get('/acac/received-invite/', ann.access)).body.count).toBe(0)
@@ -46,7 +53,9 @@ describe('contacts invites: the state machine, IDORs and races', () => {
       is_invited: true,
       invite_id: res.body.id,
     })
-    expect((await c.post('/acac/search/', { person_id: ann.person_id }, bob.access)).body.relationship).toBe('invite_received')
+    expect((await c.post('/acac/search/', { person_id: ann.person_id }, bob.access)).body.relationship).toBe(
+      'invite_received',
+    )
   })
 
   it('refuses an invite to yourself, a second pending one, and an unknown person', async () => {
@@ -69,14 +78,23 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     const sent = (await invite(ann, bob)).body
     const res = await answer(bob, sent.id, true)
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ id: sent.id, status: 'accepted', room_id: expect.any(String), responded_at: expect.any(String) })
+    expect(res.body).toMatchObject({
+      id: sent.id,
+      status: 'accepted',
+      room_id: expect.any(String),
+      responded_at: expect.any(String),
+    })
     const roomId = res.body.room_id
     expect(roomId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/)
 
     const forAnn = await contactsOf(ann)
     const forBob = await contactsOf(bob)
     expect(forAnn.results).toHaveLength(1)
-    expect(forAnn.results[0]).toMatchObject({ room_id: roomId, contact: { person_id: bob.person_id }, presence: { status: 'offline' } })
+    expect(forAnn.results[0]).toMatchObject({
+      room_id: roomId,
+      contact: { person_id: bob.person_id },
+      presence: { status: 'offline' },
+    })
     expect(forBob.results[0]).toMatchObject({ room_id: roomId, contact: { person_id: ann.person_id } })
     expect((await c.get('/acac/sent-invites/', ann.access)).body.count).toBe(0)
     expect((await c.get('/acac/received-invite/', bob.access)).body.count).toBe(0)
@@ -100,7 +118,9 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     const existing = await invite(bob, ann)
     expect(existing.status).toBe(409)
     expect(existing.body.type).toBe('/problems/already-contacts')
-    expect((await outboxEvents(t, 'contact.accepted')).filter((e) => e.payload.room_id === roomId)).toHaveLength(1)
+    expect(
+      (await outboxEvents(t, 'contact.accepted')).filter((e) => e.payload.room_id === roomId),
+    ).toHaveLength(1)
   })
 
   it('inviting someone who already invited you accepts their invite', async () => {
@@ -126,8 +146,12 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect((await c.get('/acac/rejected-invites/', bob.access)).body.count).toBe(0)
     expect((await answer(bob, sent.id, true)).body.type).toBe('/problems/invite-not-pending')
 
-    expect((await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, bob.access)).status).toBe(404)
-    expect((await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, ann.access)).status).toBe(204)
+    expect((await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, bob.access)).status).toBe(
+      404,
+    )
+    expect((await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, ann.access)).status).toBe(
+      204,
+    )
     expect((await c.get('/acac/rejected-invites/', ann.access)).body.count).toBe(0)
     const gone = await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, ann.access)
     expect(gone.status).toBe(404)
@@ -152,7 +176,7 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect(cannot.body.type).toBe('/problems/invite-not-pending')
   })
 
-  it("answers 404 to anyone touching an invite that is not theirs (IDOR)", async () => {
+  it('answers 404 to anyone touching an invite that is not theirs (IDOR)', async () => {
     const [ann, bob, eve] = [await newPerson(t), await newPerson(t), await newPerson(t)]
     const outsider = await newPerson(t, { tenant: newTenantSlug() })
     const sent = (await invite(ann, bob)).body
@@ -170,18 +194,28 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect((await c.get('/acac/sent-invites/', bob.access)).body.count).toBe(0)
     expect((await answer(bob, newId(), true)).status).toBe(404)
     // Nothing changed for the two of them.
-    expect((await c.get('/acac/received-invite/', bob.access)).body.results[0]).toMatchObject({ id: sent.id, status: 'pending' })
+    expect((await c.get('/acac/received-invite/', bob.access)).body.results[0]).toMatchObject({
+      id: sent.id,
+      status: 'pending',
+    })
 
     await answer(bob, sent.id, false)
     for (const who of [bob, eve, outsider]) {
-      expect((await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, who.access)).status).toBe(404)
+      expect((await c.post('/acac/rejected-invite-delete/', { invite_id: sent.id }, who.access)).status).toBe(
+        404,
+      )
     }
     expect((await c.get('/acac/rejected-invites/', ann.access)).body.count).toBe(1)
   })
 
   it('rejects malformed bodies and ids with 400 problems', async () => {
     const ann = await newPerson(t)
-    for (const body of [{ invite_id: 'nope', accept: true }, { invite_id: newId() }, { invite_id: newId(), accept: 'yes' }, { invite_id: newId(), accept: true, x: 1 }]) {
+    for (const body of [
+      { invite_id: 'nope', accept: true },
+      { invite_id: newId() },
+      { invite_id: newId(), accept: 'yes' },
+      { invite_id: newId(), accept: true, x: 1 },
+    ]) {
       const res = await c.post('/acac/accept-invite/', body, ann.access)
       expect(res.status, JSON.stringify(body)).toBe(400)
       expect(res.body.type).toBe('/problems/validation-error')
@@ -209,9 +243,16 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     const oldest = (await c.get('/acac/received-invite/?ordering=created_at', bob.access)).body
     expect(oldest.results.map((i: Row) => i.id)).toEqual(ids)
     const byName = (await c.get('/acac/received-invite/?ordering=-username', bob.access)).body
-    expect(byName.results.map((i: Row) => i.sender.username)).toEqual(senders.map((s) => s.username).sort().reverse())
+    expect(byName.results.map((i: Row) => i.sender.username)).toEqual(
+      senders
+        .map((s) => s.username)
+        .sort()
+        .reverse(),
+    )
 
-    const found = (await c.get(`/acac/received-invite/?search=${senders[1].username.toUpperCase()}`, bob.access)).body
+    const found = (
+      await c.get(`/acac/received-invite/?search=${senders[1].username.toUpperCase()}`, bob.access)
+    ).body
     expect(found.results.map((i: Row) => i.id)).toEqual([ids[1]])
     const byPid = (await c.get(`/acac/received-invite/?search=${senders[2].person_id}`, bob.access)).body
     expect(byPid.results.map((i: Row) => i.id)).toEqual([ids[2]])
@@ -238,7 +279,9 @@ describe('contacts invites: the state machine, IDORs and races', () => {
       expect((await c.delete(`/acac/contacts/${bob.person_id}/`, ann.access)).status).toBe(204)
     }
     expect(rooms.size).toBe(5)
-    const accepted = (await outboxEvents(t, 'contact.accepted')).filter((e) => rooms.has(e.payload.room_id ?? ''))
+    const accepted = (await outboxEvents(t, 'contact.accepted')).filter((e) =>
+      rooms.has(e.payload.room_id ?? ''),
+    )
     expect(accepted).toHaveLength(5)
   })
 
@@ -260,7 +303,12 @@ describe('contacts invites: the state machine, IDORs and races', () => {
   })
 
   it('publishes every invite state change with both people: sent, accepted, rejected, cancelled (by the sender or a block)', async () => {
-    const [ann, bob, cid, dee] = [await newPerson(t), await newPerson(t), await newPerson(t), await newPerson(t)]
+    const [ann, bob, cid, dee] = [
+      await newPerson(t),
+      await newPerson(t),
+      await newPerson(t),
+      await newPerson(t),
+    ]
     const toBob = (await invite(ann, bob)).body.id
     await answer(bob, toBob, true)
     const toCid = (await invite(ann, cid)).body.id
@@ -271,7 +319,9 @@ describe('contacts invites: the state machine, IDORs and races', () => {
     expect((await c.post(`/acac/blocks/${dee.person_id}/`, {}, ann.access)).status).toBe(201)
 
     const mine = new Set([toBob, toCid, toDee, again])
-    const events = (await outboxEvents(t)).filter((e) => e.type.startsWith('invite.') && mine.has(e.payload.invite_id as string))
+    const events = (await outboxEvents(t)).filter(
+      (e) => e.type.startsWith('invite.') && mine.has(e.payload.invite_id as string),
+    )
     expect(events.map((e) => [e.type, e.payload.invite_id, e.payload.reason])).toEqual([
       ['invite.sent', toBob, undefined],
       ['invite.accepted', toBob, undefined],
@@ -282,7 +332,7 @@ describe('contacts invites: the state machine, IDORs and races', () => {
       ['invite.sent', again, undefined],
       ['invite.cancelled', again, 'blocked'],
     ])
-    const accepted = events[1]!.payload
+    const accepted = events[1].payload
     expect(accepted).toMatchObject({
       status: 'accepted',
       user_ids: [ann.id, bob.id],
@@ -290,6 +340,10 @@ describe('contacts invites: the state machine, IDORs and races', () => {
       recipient: { user_id: bob.id, person_id: bob.person_id, username: bob.username },
     })
     expect(accepted.room_id).toEqual(expect.any(String))
-    expect(events[7]!.payload).toMatchObject({ user_ids: [dee.id, ann.id], sender: { user_id: dee.id }, recipient: { user_id: ann.id } })
+    expect(events[7].payload).toMatchObject({
+      user_ids: [dee.id, ann.id],
+      sender: { user_id: dee.id },
+      recipient: { user_id: ann.id },
+    })
   })
 })

@@ -1,6 +1,7 @@
-import { signUp, startTestServer, unique, type SignedUpUser, type TestServer } from '@parley/platform/testing'
 import { authService } from '@parley/auth'
+import { type SignedUpUser, signUp, startTestServer, type TestServer, unique } from '@parley/platform/testing'
 import { sql } from 'kysely'
+
 import { contactsService } from './index'
 
 /** The real app with auth (which issues tokens and user events) and contacts. */
@@ -17,7 +18,10 @@ export async function newPerson(t: TestServer, fields: { tenant?: string } = {})
 
 /** A tenant slug nobody used yet (registering with it creates the tenant). */
 export function newTenantSlug(): string {
-  return unique('t').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 30)
+  return unique('t')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 30)
 }
 
 /** A row of a list answer as tests read it (bodies are JSON). */
@@ -38,8 +42,14 @@ export interface EventPayload {
 }
 
 /** Events this service wrote to its outbox, oldest first. */
-export async function outboxEvents(t: TestServer, type?: string): Promise<Array<{ type: string; payload: EventPayload }>> {
-  const { rows } = await sql<{ type: string; payload: EventPayload }>`select type, payload from contacts.outbox
+export async function outboxEvents(
+  t: TestServer,
+  type?: string,
+): Promise<Array<{ type: string; payload: EventPayload }>> {
+  const { rows } = await sql<{
+    type: string
+    payload: EventPayload
+  }>`select type, payload from contacts.outbox
     where ${type ? sql`type = ${type}` : sql`true`} order by seq`.execute(t.platform.db)
   return rows
 }

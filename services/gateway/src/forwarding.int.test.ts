@@ -1,7 +1,9 @@
 import { request } from 'node:http'
+
 import { authService } from '@parley/auth'
 import { api, eventually, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { createGatewayService } from './index'
 
 /** A GET from a chosen loopback address, with extra headers. */

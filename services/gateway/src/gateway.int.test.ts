@@ -1,11 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { authService } from '@parley/auth'
 import { chatService } from '@parley/chat'
 import { api, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+
 import { createGatewayService } from './index'
 
 describe('gateway', () => {
@@ -21,9 +23,12 @@ describe('gateway', () => {
     writeFileSync(join(dist, 'assets', 'app-abc123.js'), 'console.log("app")')
     auth = await startTestServer([authService])
     chat = await startTestServer([chatService], { AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json` })
-    gateway = await startTestServer([createGatewayService({ webDist: dist, upstreams: { auth: auth.url, chat: chat.url } })], {
-      AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-    })
+    gateway = await startTestServer(
+      [createGatewayService({ webDist: dist, upstreams: { auth: auth.url, chat: chat.url } })],
+      {
+        AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+      },
+    )
   })
 
   afterAll(async () => {

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import fastifyStatic from '@fastify/static'
-import { unauthorized, type App, type Platform, type ServiceModule } from '@parley/platform'
-import type { FastifyHttpProxyOptions } from '@fastify/http-proxy'
-import type { FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-import { API_PREFIXES, SERVICE_PREFIXES, type RoutedService } from './routes'
+import { join } from 'node:path'
+
+import type { FastifyHttpProxyOptions } from '@fastify/http-proxy'
+import fastifyStatic from '@fastify/static'
+import { type App, type Platform, type ServiceModule, unauthorized } from '@parley/platform'
+import type { FastifyRequest } from 'fastify'
+
+import { API_PREFIXES, type RoutedService, SERVICE_PREFIXES } from './routes'
 
 export { SERVICE_PREFIXES }
 
@@ -77,7 +79,9 @@ async function proxyService(app: App, platform: Platform, service: RoutedService
 function handshakeToken(request: FastifyRequest): string | undefined {
   const query = request.query as { token?: unknown }
   if (typeof query?.token === 'string' && query.token) return query.token
-  const protocols = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+  const protocols = String(request.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
   return protocols[0] === 'bearer' ? protocols[1] : undefined
 }
 
@@ -95,7 +99,10 @@ async function serveWebApp(app: App, dist: string | undefined) {
     cacheControl: false,
     // @NOTE Hashed asset names are immutable; the HTML shell must be revalidated so a deploy shows at once.
     setHeaders: (res, path) =>
-      res.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+      res.header(
+        'cache-control',
+        path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+      ),
   })
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0]

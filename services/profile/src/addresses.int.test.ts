@@ -1,7 +1,15 @@
 import { authService } from '@parley/auth'
-import { api, signUp, startTestServer, unique, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import {
+  api,
+  type SignedUpUser,
+  signUp,
+  startTestServer,
+  type TestServer,
+  unique,
+} from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { profileService } from './index'
 
 /** A listed address, as far as these tests look at it. */
@@ -76,9 +84,14 @@ describe('profile service: addresses', () => {
     expect(again.status).toBe(409)
     expect(again.body.type).toBe('/problems/address-type-taken')
     expect(again.body.errors.address_type).toEqual(['You already have a home address.'])
-    expect((await c().patch(`/profiles/addresses/${work.id}/`, { address_type: 'home' }, user.access)).status).toBe(409)
+    expect(
+      (await c().patch(`/profiles/addresses/${work.id}/`, { address_type: 'home' }, user.access)).status,
+    ).toBe(409)
     expect((await c().put(`/profiles/addresses/${work.id}/`, address('home'), user.access)).status).toBe(409)
-    expect((await c().patch(`/profiles/addresses/${work.id}/`, { address_type: 'work', city: 'Goa' }, user.access)).status).toBe(200)
+    expect(
+      (await c().patch(`/profiles/addresses/${work.id}/`, { address_type: 'work', city: 'Goa' }, user.access))
+        .status,
+    ).toBe(200)
     const other = await signUp(t.url)
     await create(other, address('home'))
   })
@@ -88,9 +101,13 @@ describe('profile service: addresses', () => {
     const home = await create(user, address('home', { is_default: true }))
     const work = await create(user, address('work', { is_default: true }))
     const defaults = async () =>
-      (await c().get('/profiles/addresses/', user.access)).body.results.filter((a: Listed) => a.is_default).map((a: Listed) => a.id)
+      (await c().get('/profiles/addresses/', user.access)).body.results
+        .filter((a: Listed) => a.is_default)
+        .map((a: Listed) => a.id)
     expect(await defaults()).toEqual([work.id])
-    expect((await c().patch(`/profiles/addresses/${home.id}/`, { is_default: true }, user.access)).body.is_default).toBe(true)
+    expect(
+      (await c().patch(`/profiles/addresses/${home.id}/`, { is_default: true }, user.access)).body.is_default,
+    ).toBe(true)
     expect(await defaults()).toEqual([home.id])
     await c().patch(`/profiles/addresses/${home.id}/`, { is_default: false }, user.access)
     expect(await defaults()).toEqual([])
@@ -108,7 +125,11 @@ describe('profile service: addresses', () => {
   it('writes nothing when a change fails: the old default survives a refused new default', async () => {
     const user = await signUp(t.url)
     const home = await create(user, address('home', { is_default: true }))
-    const refused = await c().post('/profiles/addresses/', address('home', { is_default: true, city: 'Goa' }), user.access)
+    const refused = await c().post(
+      '/profiles/addresses/',
+      address('home', { is_default: true, city: 'Goa' }),
+      user.access,
+    )
     expect(refused.status).toBe(409)
     const list = (await c().get('/profiles/addresses/', user.access)).body
     expect(list.results).toEqual([home])
@@ -117,13 +138,31 @@ describe('profile service: addresses', () => {
   it('replaces with PUT (left-out optional fields become empty) and changes with PATCH', async () => {
     const user = await signUp(t.url)
     const home = await create(user, HOME)
-    const put = await c().put(`/profiles/addresses/${home.id}/`, address('home', { city: 'Mumbai' }), user.access)
+    const put = await c().put(
+      `/profiles/addresses/${home.id}/`,
+      address('home', { city: 'Mumbai' }),
+      user.access,
+    )
     expect(put.status).toBe(200)
-    expect(put.body).toMatchObject({ id: home.id, city: 'Mumbai', country: 'IN', line2: null, zip_code: null, phone_number: null, is_default: false })
-    const patch = await c().patch(`/profiles/addresses/${home.id}/`, { zip_code: '411001', state: 'MH' }, user.access)
+    expect(put.body).toMatchObject({
+      id: home.id,
+      city: 'Mumbai',
+      country: 'IN',
+      line2: null,
+      zip_code: null,
+      phone_number: null,
+      is_default: false,
+    })
+    const patch = await c().patch(
+      `/profiles/addresses/${home.id}/`,
+      { zip_code: '411001', state: 'MH' },
+      user.access,
+    )
     expect(patch.body).toMatchObject({ city: 'Mumbai', zip_code: '411001', state: 'MH' })
     expect((await c().put(`/profiles/addresses/${home.id}/`, { city: 'Pune' }, user.access)).status).toBe(400)
-    expect((await c().patch(`/profiles/addresses/${home.id}/`, { id: 'x' }, user.access)).body.errors.id).toEqual(['This field is read-only.'])
+    expect(
+      (await c().patch(`/profiles/addresses/${home.id}/`, { id: 'x' }, user.access)).body.errors.id,
+    ).toEqual(['This field is read-only.'])
   })
 
   it('deletes an address, after which it is gone', async () => {
@@ -162,7 +201,14 @@ describe('profile service: addresses', () => {
     const user = await signUp(t.url)
     const cities = { home: 'Pune', work: 'Berlin', billing: 'Austin', shipping: 'Zurich', other: 'Madrid' }
     for (const [type, city] of Object.entries(cities)) {
-      await create(user, address(type, { city, zip_code: type === 'work' ? '10115' : null, line1: `${city} road ${type === 'work' ? '500' : '50%'}` }))
+      await create(
+        user,
+        address(type, {
+          city,
+          zip_code: type === 'work' ? '10115' : null,
+          line1: `${city} road ${type === 'work' ? '500' : '50%'}`,
+        }),
+      )
     }
     const page1 = (await c().get('/profiles/addresses/?page_size=2&ordering=city', user.access)).body
     expect(page1).toMatchObject({ count: 5, previous: null })
@@ -176,7 +222,9 @@ describe('profile service: addresses', () => {
     expect(desc.results.map((a: Listed) => a.city)).toEqual(['Zurich', 'Pune', 'Madrid', 'Berlin', 'Austin'])
 
     const search = async (q: string) =>
-      (await c().get(`/profiles/addresses/?search=${encodeURIComponent(q)}`, user.access)).body.results.map((a: Listed) => a.city).sort()
+      (await c().get(`/profiles/addresses/?search=${encodeURIComponent(q)}`, user.access)).body.results
+        .map((a: Listed) => a.city)
+        .sort()
     expect(await search('ber')).toEqual(['Berlin'])
     expect(await search('10115')).toEqual(['Berlin'])
     expect(await search('madrid ROAD')).toEqual(['Madrid'])

@@ -1,8 +1,17 @@
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
+
 import { authService } from '@parley/auth'
-import { api, signUp, startTestServer, unique, type SignedUpUser, type TestServer } from '@parley/platform/testing'
+import {
+  api,
+  type SignedUpUser,
+  signUp,
+  startTestServer,
+  type TestServer,
+  unique,
+} from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { profileService } from './index'
 import { withCheckDigit } from './test-support'
 
@@ -46,7 +55,11 @@ describe('profile service: cards', () => {
   it('saves a card keeping only brand, last four, holder and expiry; the number is in no response or log', async () => {
     const user = await signUp(t.url)
     const number = '4242 4242 4242 4242'
-    const res = await c().post('/profiles/cards/', card({ card_number: number, is_default: true }), user.access)
+    const res = await c().post(
+      '/profiles/cards/',
+      card({ card_number: number, is_default: true }),
+      user.access,
+    )
     expect(res.status).toBe(201)
     expect(res.body).toEqual({
       id: expect.any(String),
@@ -89,11 +102,23 @@ describe('profile service: cards', () => {
       [card({ card_number: '4242424242424241' }), 'card_number', '4242424242424241'],
       [card({ card_number: '4242 4242 42' }), 'card_number', '4242 4242 42'],
       [card({ card_number: '4242x42424242424' }), 'card_number', '4242x42424242424'],
-      [card({ card_number: withCheckDigit('999999999999999') }), 'card_number', withCheckDigit('999999999999999')],
+      [
+        card({ card_number: withCheckDigit('999999999999999') }),
+        'card_number',
+        withCheckDigit('999999999999999'),
+      ],
       [card({ card_number: 4242424242424242 }), 'card_number', '4242424242424242'],
       [card({ card_brand: 'mastercard', card_number: '4111111111111111' }), 'card_brand', '4111111111111111'],
-      [card({ card_brand: 'amex', card_type: 'debit', card_number: '378282246310005' }), 'card_type', '378282246310005'],
-      [card({ card_brand: 'amex', card_type: 'prepaid', card_number: '371449635398431' }), 'card_type', '371449635398431'],
+      [
+        card({ card_brand: 'amex', card_type: 'debit', card_number: '378282246310005' }),
+        'card_type',
+        '378282246310005',
+      ],
+      [
+        card({ card_brand: 'amex', card_type: 'prepaid', card_number: '371449635398431' }),
+        'card_type',
+        '371449635398431',
+      ],
       [card({ card_brand: 'bitcoin' }), 'card_brand', ''],
       [card({ card_type: 'charge' }), 'card_type', ''],
     ]
@@ -105,7 +130,11 @@ describe('profile service: cards', () => {
       if (number) expect(res.text).not.toContain(number)
       if (number) expect(t.logs.text()).not.toContain(number)
     }
-    const mismatch = await c().post('/profiles/cards/', card({ card_brand: 'mastercard', card_number: '4111111111111111' }), user.access)
+    const mismatch = await c().post(
+      '/profiles/cards/',
+      card({ card_brand: 'mastercard', card_number: '4111111111111111' }),
+      user.access,
+    )
     expect(mismatch.body.errors.card_brand).toEqual(['The card number is a visa card, not mastercard.'])
     expect((await c().get('/profiles/cards/', user.access)).body.count).toBe(0)
   })
@@ -115,7 +144,9 @@ describe('profile service: cards', () => {
     for (const field of ['cvv', 'cvc']) {
       const res = await c().post('/profiles/cards/', { ...card(), [field]: '123' }, user.access)
       expect(res.status).toBe(400)
-      expect(res.body.errors[field]).toEqual(['Do not send the card security code (CVV/CVC): it is never accepted or stored.'])
+      expect(res.body.errors[field]).toEqual([
+        'Do not send the card security code (CVV/CVC): it is never accepted or stored.',
+      ])
     }
     expect((await c().get('/profiles/cards/', user.access)).body.count).toBe(0)
   })
@@ -131,9 +162,16 @@ describe('profile service: cards', () => {
     )
     expect(expired.status).toBe(400)
     expect(expired.body.errors.expiry_year).toEqual(['The card has expired.'])
-    expect((await c().post('/profiles/cards/', card({ expiry_month: 13 }), user.access)).body.errors).toHaveProperty('expiry_month')
-    expect((await c().post('/profiles/cards/', card({ expiry_year: 27 }), user.access)).body.errors).toHaveProperty('expiry_year')
-    expect((await c().post('/profiles/cards/', card({ expiry_year: now.getUTCFullYear() + 30 }), user.access)).status).toBe(400)
+    expect(
+      (await c().post('/profiles/cards/', card({ expiry_month: 13 }), user.access)).body.errors,
+    ).toHaveProperty('expiry_month')
+    expect(
+      (await c().post('/profiles/cards/', card({ expiry_year: 27 }), user.access)).body.errors,
+    ).toHaveProperty('expiry_year')
+    expect(
+      (await c().post('/profiles/cards/', card({ expiry_year: now.getUTCFullYear() + 30 }), user.access))
+        .status,
+    ).toBe(400)
     const thisMonth = await c().post(
       '/profiles/cards/',
       card({ expiry_month: now.getUTCMonth() + 1, expiry_year: now.getUTCFullYear() }),
@@ -147,7 +185,11 @@ describe('profile service: cards', () => {
     const number = visaNumber()
     await add(user, card({ card_number: number }))
     const spaced = number.replace(/(\d{4})(?=\d)/g, '$1 ')
-    const again = await c().post('/profiles/cards/', card({ card_number: spaced, card_type: 'debit' }), user.access)
+    const again = await c().post(
+      '/profiles/cards/',
+      card({ card_number: spaced, card_type: 'debit' }),
+      user.access,
+    )
     expect(again.status).toBe(409)
     expect(again.body.type).toBe('/problems/duplicate-card')
     expect(again.text).not.toContain(number)
@@ -173,13 +215,21 @@ describe('profile service: cards', () => {
 
   it('ends with exactly 4 cards when 6 are added at once', async () => {
     const user = await signUp(t.url)
-    const results = await Promise.all(Array.from({ length: 6 }, () => c().post('/profiles/cards/', card(), user.access)))
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => c().post('/profiles/cards/', card(), user.access)),
+    )
     const statuses = results.map((r) => r.status).sort()
     expect(statuses).toEqual([201, 201, 201, 201, 409, 409])
-    for (const r of results.filter((r) => r.status === 409)) expect(r.body.type).toBe('/problems/card-limit-reached')
+    for (const r of results.filter((r) => r.status === 409))
+      expect(r.body.type).toBe('/problems/card-limit-reached')
     const list = (await c().get('/profiles/cards/', user.access)).body
     expect(list.count).toBe(4)
-    expect(list.results.map((r: Listed) => r.id).sort()).toEqual(results.filter((r) => r.status === 201).map((r) => r.body.id).sort())
+    expect(list.results.map((r: Listed) => r.id).sort()).toEqual(
+      results
+        .filter((r) => r.status === 201)
+        .map((r) => r.body.id)
+        .sort(),
+    )
   })
 
   it('keeps at most one default card', async () => {
@@ -187,7 +237,9 @@ describe('profile service: cards', () => {
     const first = await add(user, card({ is_default: true }))
     const second = await add(user, card({ is_default: true }))
     const defaults = async () =>
-      (await c().get('/profiles/cards/', user.access)).body.results.filter((x: Listed) => x.is_default).map((x: Listed) => x.id)
+      (await c().get('/profiles/cards/', user.access)).body.results
+        .filter((x: Listed) => x.is_default)
+        .map((x: Listed) => x.id)
     expect(await defaults()).toEqual([second.id])
     await c().patch(`/profiles/cards/${first.id}/`, { is_default: true }, user.access)
     expect(await defaults()).toEqual([first.id])
@@ -198,19 +250,39 @@ describe('profile service: cards', () => {
     const saved = await add(user, card())
     const path = `/profiles/cards/${saved.id}/`
     const patch = await c().patch(path, { card_holder_name: 'Grace Hopper', expiry_month: 1 }, user.access)
-    expect(patch.body).toMatchObject({ card_holder_name: 'Grace Hopper', expiry_month: 1, expiry_year: YEAR, last4: saved.last4 })
-    const put = await c().put(path, { card_holder_name: 'G. Hopper', expiry_month: 6, expiry_year: YEAR + 1 }, user.access)
-    expect(put.body).toMatchObject({ card_holder_name: 'G. Hopper', expiry_month: 6, expiry_year: YEAR + 1, is_default: false })
+    expect(patch.body).toMatchObject({
+      card_holder_name: 'Grace Hopper',
+      expiry_month: 1,
+      expiry_year: YEAR,
+      last4: saved.last4,
+    })
+    const put = await c().put(
+      path,
+      { card_holder_name: 'G. Hopper', expiry_month: 6, expiry_year: YEAR + 1 },
+      user.access,
+    )
+    expect(put.body).toMatchObject({
+      card_holder_name: 'G. Hopper',
+      expiry_month: 6,
+      expiry_year: YEAR + 1,
+      is_default: false,
+    })
     expect((await c().put(path, { card_holder_name: 'X' }, user.access)).status).toBe(400)
 
     const number = visaNumber()
     const renumber = await c().patch(path, { card_number: number }, user.access)
     expect(renumber.status).toBe(400)
-    expect(renumber.body.errors.card_number).toEqual(['The card number cannot be changed; add the new card and remove this one.'])
+    expect(renumber.body.errors.card_number).toEqual([
+      'The card number cannot be changed; add the new card and remove this one.',
+    ])
     expect(renumber.text).not.toContain(number)
-    expect((await c().patch(path, { card_brand: 'amex' }, user.access)).body.errors).toHaveProperty('card_brand')
+    expect((await c().patch(path, { card_brand: 'amex' }, user.access)).body.errors).toHaveProperty(
+      'card_brand',
+    )
     expect((await c().patch(path, { cvv: '123' }, user.access)).body.errors).toHaveProperty('cvv')
-    expect((await c().patch(path, { expiry_year: 2001 }, user.access)).body.errors.expiry_year).toEqual(['The card has expired.'])
+    expect((await c().patch(path, { expiry_year: 2001 }, user.access)).body.errors.expiry_year).toEqual([
+      'The card has expired.',
+    ])
     expect((await c().get(path, user.access)).body).toEqual(put.body)
   })
 
@@ -230,7 +302,11 @@ describe('profile service: cards', () => {
     for (const intruder of [sameTenant, otherTenant]) {
       const attempts = [
         await c().get(path, intruder.access),
-        await c().put(path, { card_holder_name: 'Thief', expiry_month: 1, expiry_year: YEAR }, intruder.access),
+        await c().put(
+          path,
+          { card_holder_name: 'Thief', expiry_month: 1, expiry_year: YEAR },
+          intruder.access,
+        ),
         await c().patch(path, { card_holder_name: 'Thief', is_default: true }, intruder.access),
         await c().delete(path, intruder.access),
       ]
@@ -247,10 +323,28 @@ describe('profile service: cards', () => {
   it('pages, searches and orders the list', async () => {
     const user = await signUp(t.url)
     await add(user, card({ card_holder_name: 'Zoe Visa', expiry_year: YEAR + 3 }))
-    await add(user, card({ card_holder_name: 'Amy Master', card_brand: 'mastercard', card_number: '5555 5555 5555 4444', expiry_year: YEAR + 1 }))
-    await add(user, card({ card_holder_name: 'Bob Amex', card_brand: 'amex', card_number: '371449635398431', expiry_year: YEAR + 2 }))
+    await add(
+      user,
+      card({
+        card_holder_name: 'Amy Master',
+        card_brand: 'mastercard',
+        card_number: '5555 5555 5555 4444',
+        expiry_year: YEAR + 1,
+      }),
+    )
+    await add(
+      user,
+      card({
+        card_holder_name: 'Bob Amex',
+        card_brand: 'amex',
+        card_number: '371449635398431',
+        expiry_year: YEAR + 2,
+      }),
+    )
     const names = async (query: string) =>
-      (await c().get(`/profiles/cards/?${query}`, user.access)).body.results.map((x: Listed) => x.card_holder_name)
+      (await c().get(`/profiles/cards/?${query}`, user.access)).body.results.map(
+        (x: Listed) => x.card_holder_name,
+      )
     expect(await names('ordering=card_holder_name')).toEqual(['Amy Master', 'Bob Amex', 'Zoe Visa'])
     expect(await names('ordering=-expiry')).toEqual(['Zoe Visa', 'Bob Amex', 'Amy Master'])
     expect(await names('search=amex')).toEqual(['Bob Amex'])

@@ -1,4 +1,5 @@
 import type { Db, EventBus, Logger, Platform } from '@parley/platform'
+
 import { loadFingerprintKey } from './cards/fingerprint'
 
 /** What the profile service depends on. */

@@ -1,4 +1,5 @@
 import type { ServiceModule } from '@parley/platform'
+
 import { addressRoutes } from './addresses/addresses.routes'
 import { cardRoutes } from './cards/cards.routes'
 import { createProfileContext } from './context'

@@ -1,7 +1,8 @@
 import { authService } from '@parley/auth'
 import { deliverOnce, newId } from '@parley/platform'
-import { api, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
+import { api, signUp, startTestServer, type TestServer, unique } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { profileService } from './index'
 import { accountEvent, accountPayload, profileConsumer, publishAccountEvent } from './test-support'
 
@@ -32,7 +33,12 @@ describe('profile service: profile', () => {
     expect((await c().get('/profiles/test-auth/', 'garbage.token.here')).status).toBe(401)
     const user = await signUp(t.url)
     const ok = await c().get('/profiles/test-auth/', user.access)
-    expect(ok.body).toEqual({ authenticated: true, user_id: user.id, tenant_id: user.tenant_id, person_id: user.person_id })
+    expect(ok.body).toEqual({
+      authenticated: true,
+      user_id: user.id,
+      tenant_id: user.tenant_id,
+      person_id: user.person_id,
+    })
   })
 
   it('refuses every profile method without a token, before looking at the body', async () => {
@@ -80,9 +86,17 @@ describe('profile service: profile', () => {
     expect(put.status).toBe(200)
     expect(put.body).toMatchObject({ ...FULL_PROFILE, email: user.email, person_id: user.person_id })
 
-    const patch = await c().patch('/profiles/profile/', { status_message: 'Busy', alternate_phone: '+44 20 7183 8750' }, user.access)
+    const patch = await c().patch(
+      '/profiles/profile/',
+      { status_message: 'Busy', alternate_phone: '+44 20 7183 8750' },
+      user.access,
+    )
     expect(patch.status).toBe(200)
-    expect(patch.body).toMatchObject({ ...FULL_PROFILE, status_message: 'Busy', alternate_phone: '+442071838750' })
+    expect(patch.body).toMatchObject({
+      ...FULL_PROFILE,
+      status_message: 'Busy',
+      alternate_phone: '+442071838750',
+    })
     expect(Date.parse(patch.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(put.body.updated_at))
 
     const cleared = await c().patch('/profiles/profile/', { display_name: '', gender: null }, user.access)
@@ -94,7 +108,9 @@ describe('profile service: profile', () => {
     const user = await signUp(t.url)
     const res = await c().put('/profiles/profile/', { first_name: 'Only' }, user.access)
     expect(res.status).toBe(400)
-    expect(Object.keys(res.body.errors)).toEqual(expect.arrayContaining(['last_name', 'primary_phone', 'date_of_birth']))
+    expect(Object.keys(res.body.errors)).toEqual(
+      expect.arrayContaining(['last_name', 'primary_phone', 'date_of_birth']),
+    )
   })
 
   it('validates phones, dates, gender and unknown fields with per-field errors', async () => {
@@ -125,21 +141,34 @@ describe('profile service: profile', () => {
     expect(future.status).toBe(400)
     expect(future.body.errors.date_of_birth).toEqual(['The date of birth cannot be in the future.'])
     const today = new Date().toISOString().slice(0, 10)
-    expect((await c().patch('/profiles/profile/', { date_of_birth: today }, user.access)).body.date_of_birth).toBe(today)
+    expect(
+      (await c().patch('/profiles/profile/', { date_of_birth: today }, user.access)).body.date_of_birth,
+    ).toBe(today)
   })
 
   it('refuses read-only fields with a specific message', async () => {
     const user = await signUp(t.url)
-    const res = await c().patch('/profiles/profile/', { email: 'evil@example.com', person_id: '111111' }, user.access)
+    const res = await c().patch(
+      '/profiles/profile/',
+      { email: 'evil@example.com', person_id: '111111' },
+      user.access,
+    )
     expect(res.status).toBe(400)
-    expect(res.body.errors).toEqual({ email: ['This field is read-only.'], person_id: ['This field is read-only.'] })
+    expect(res.body.errors).toEqual({
+      email: ['This field is read-only.'],
+      person_id: ['This field is read-only.'],
+    })
     expect((await c().get('/profiles/profile/', user.access)).body.email).not.toBe('evil@example.com')
   })
 
   it('writes nothing when any field of a change is invalid', async () => {
     const user = await signUp(t.url)
     await c().patch('/profiles/profile/', { display_name: 'Before' }, user.access)
-    const res = await c().patch('/profiles/profile/', { display_name: 'After', date_of_birth: '2999-01-01' }, user.access)
+    const res = await c().patch(
+      '/profiles/profile/',
+      { display_name: 'After', date_of_birth: '2999-01-01' },
+      user.access,
+    )
     expect(res.status).toBe(400)
     expect((await c().get('/profiles/profile/', user.access)).body.display_name).toBe('Before')
   })
@@ -152,10 +181,22 @@ describe('profile service: profile', () => {
     await publishAccountEvent(
       t,
       'user.updated',
-      accountPayload(user, { email, username: 'renamed', first_name: 'Theirs', last_name: 'Family', avatar_url: '/media/a.png' }),
+      accountPayload(user, {
+        email,
+        username: 'renamed',
+        first_name: 'Theirs',
+        last_name: 'Family',
+        avatar_url: '/media/a.png',
+      }),
     )
     const res = await c().get('/profiles/profile/', user.access)
-    expect(res.body).toMatchObject({ email, username: 'renamed', first_name: 'Mine', last_name: 'Family', avatar_url: '/media/a.png' })
+    expect(res.body).toMatchObject({
+      email,
+      username: 'renamed',
+      first_name: 'Mine',
+      last_name: 'Family',
+      avatar_url: '/media/a.png',
+    })
   })
 
   it('changes nothing when the same event is delivered twice', async () => {
@@ -183,8 +224,16 @@ describe('profile service: profile', () => {
     await t.platform.bus.drain()
     const consumer = profileConsumer(t)
     const now = Date.now()
-    await deliverOnce(t.platform.db, consumer, accountEvent(newId(), accountPayload(user, { username: 'newer' }), new Date(now + 60_000)))
-    await deliverOnce(t.platform.db, consumer, accountEvent(newId(), accountPayload(user, { username: 'older' }), new Date(now + 30_000)))
+    await deliverOnce(
+      t.platform.db,
+      consumer,
+      accountEvent(newId(), accountPayload(user, { username: 'newer' }), new Date(now + 60_000)),
+    )
+    await deliverOnce(
+      t.platform.db,
+      consumer,
+      accountEvent(newId(), accountPayload(user, { username: 'older' }), new Date(now + 30_000)),
+    )
     expect((await c().get('/profiles/profile/', user.access)).body.username).toBe('newer')
   })
 

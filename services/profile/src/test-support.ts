@@ -1,4 +1,4 @@
-import { transaction, type Consumer, type DomainEvent } from '@parley/platform'
+import { type Consumer, type DomainEvent, transaction } from '@parley/platform'
 import type { SignedUpUser, TestServer } from '@parley/platform/testing'
 
 /** Integration-test helpers shared by this service's *.int.test.ts files. */
@@ -19,8 +19,14 @@ export function accountPayload(user: SignedUpUser, changes: Record<string, unkno
 }
 
 /** Publishes an account event through the real bus (as auth would) and waits until it is delivered. */
-export async function publishAccountEvent(t: TestServer, type: 'user.registered' | 'user.updated', payload: ReturnType<typeof accountPayload>) {
-  await transaction(t.platform.db, (tx) => t.platform.bus.publish(tx, 'auth', { type, tenantId: payload.tenant_id, payload }))
+export async function publishAccountEvent(
+  t: TestServer,
+  type: 'user.registered' | 'user.updated',
+  payload: ReturnType<typeof accountPayload>,
+) {
+  await transaction(t.platform.db, (tx) =>
+    t.platform.bus.publish(tx, 'auth', { type, tenantId: payload.tenant_id, payload }),
+  )
   await t.platform.bus.drain()
 }
 
@@ -30,8 +36,18 @@ export function profileConsumer(t: TestServer): Consumer {
   return consumer
 }
 
-export function accountEvent(id: string, payload: ReturnType<typeof accountPayload>, occurredAt = new Date()): DomainEvent<ReturnType<typeof accountPayload>> {
-  return { id, type: 'user.updated', tenantId: payload.tenant_id, occurredAt: occurredAt.toISOString(), payload }
+export function accountEvent(
+  id: string,
+  payload: ReturnType<typeof accountPayload>,
+  occurredAt = new Date(),
+): DomainEvent<ReturnType<typeof accountPayload>> {
+  return {
+    id,
+    type: 'user.updated',
+    tenantId: payload.tenant_id,
+    occurredAt: occurredAt.toISOString(),
+    payload,
+  }
 }
 
 /** Appends the Luhn check digit to `body`. */

@@ -3,15 +3,17 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+
 import { create, extract, list } from 'tar'
+
 import {
   BackupError,
   DATA_FOLDER,
   DATABASE_FILE,
-  MANIFEST_FILE,
-  parseManifest,
   type Manifest,
+  MANIFEST_FILE,
   type ManifestFile,
+  parseManifest,
 } from './manifest'
 import { describe } from './snapshot'
 

@@ -1,20 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import {
   api,
   createScratchDatabase,
   deleteRedisPrefix,
   eventually,
   freePort,
+  type SignedUpUser,
   signUp,
   uniqueRedisPrefix,
-  type SignedUpUser,
 } from '@parley/platform/testing'
 import sharp from 'sharp'
 import { list } from 'tar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { Client } from '../../../../e2e/ws-client'
 
 /*
@@ -71,8 +73,8 @@ async function startParley(env: Record<string, string>): Promise<Running> {
         resolve()
       }
     }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
     child.once('exit', (code) => reject(new Error(`parley exited with ${code}: ${output}`)))
   })
   return {
@@ -374,7 +376,7 @@ describe('parley backup, restore and migrate', () => {
       const redis = process.env.REDIS_URL
         ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() }
         : ({} as Record<string, string>)
-      if (redis.REDIS_URL) cleanups.push(() => deleteRedisPrefix(redis.REDIS_URL!, redis.REDIS_PREFIX!))
+      if (redis.REDIS_URL) cleanups.push(() => deleteRedisPrefix(redis.REDIS_URL, redis.REDIS_PREFIX))
       const restored = await startParley({ DATA_DIR: dataDir, DATABASE_URL: scratch.url, ...redis })
       others.push(restored)
       await expectRestored(restored)

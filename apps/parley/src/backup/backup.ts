@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { DataDirLockedError, openDatabase, startEmbedded, type Config } from '@parley/platform'
+
+import { type Config, DataDirLockedError, openDatabase, startEmbedded } from '@parley/platform'
+
 import { packArchive, writeAtomically } from './archive'
 import { requestBackup } from './control'
 import { BackupError, type Manifest } from './manifest'

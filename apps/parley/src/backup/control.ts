@@ -3,10 +3,11 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Readable } from 'node:stream'
+
 import type { Database } from '@parley/platform'
+
 import { checkArchive, packArchive, writeAtomically } from './archive'
-import { BackupError, ManifestSchema, type Manifest } from './manifest'
+import { BackupError, type Manifest, ManifestSchema } from './manifest'
 import { makeStagingDir, takeSnapshot } from './snapshot'
 
 /*
@@ -145,14 +146,18 @@ export async function requestBackup(dataDir: string, file: string, holderPid?: n
       `The running server could not make the backup: ${header.error ?? 'no reason given'}.`,
     )
   const manifest = ManifestSchema.parse(header.manifest)
-  await writeAtomically(rest as Readable, file, (partial) => checkArchive(partial, manifest))
+  await writeAtomically(rest, file, (partial) => checkArchive(partial, manifest))
   return manifest
 }
 
+interface ControlHeader {
+  ok: boolean
+  error?: string
+  manifest?: unknown
+}
+
 /** Reads the JSON header line, then hands back the socket positioned at the archive's first byte. */
-async function readHeader(
-  socket: Socket,
-): Promise<{ header: { ok: boolean; error?: string; manifest?: unknown }; rest: Socket }> {
+async function readHeader(socket: Socket): Promise<{ header: ControlHeader; rest: Socket }> {
   const chunks: Buffer[] = []
   return new Promise((res, rej) => {
     const onEnd = () =>
@@ -168,7 +173,7 @@ async function readHeader(
       const rest = all.subarray(end + 1)
       if (rest.length) socket.unshift(rest)
       try {
-        res({ header: JSON.parse(all.subarray(0, end).toString('utf8')), rest: socket })
+        res({ header: JSON.parse(all.subarray(0, end).toString('utf8')) as ControlHeader, rest: socket })
       } catch {
         rej(new BackupError('The running server answered something that is not a backup.'))
       }

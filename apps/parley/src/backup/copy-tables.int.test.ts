@@ -1,7 +1,8 @@
-import { openDatabase, type Database } from '@parley/platform'
+import { type Database, openDatabase } from '@parley/platform'
 import { createTestDatabase } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { assertEmptyTarget, copySchemas } from './copy-tables'
 
 /*

@@ -1,5 +1,6 @@
 import type { Db } from '@parley/platform'
 import { CompiledQuery, sql } from 'kysely'
+
 import { BackupError } from './manifest'
 
 /*

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
+
 import { z } from 'zod'
+
 import { OperationalError } from '../cli/errors'
 
 /** The archive's layout: this manifest, the PGlite data directory as a tar, the rest of DATA_DIR. */

@@ -1,8 +1,10 @@
 import { join, resolve } from 'node:path'
-import { DataDirLockedError, openDatabase, startEmbedded, type Config } from '@parley/platform'
+
+import { type Config, DataDirLockedError, openDatabase, startEmbedded } from '@parley/platform'
+
 import { hasEmbeddedDatabase } from './backup'
 import { BackupError } from './manifest'
-import { copyInstallToPostgres, uploadFiles, type CopyReport } from './to-postgres'
+import { copyInstallToPostgres, type CopyReport, uploadFiles } from './to-postgres'
 
 /**
  * `parley migrate --to postgres://…`: moves the stopped embedded install of DATA_DIR into an

@@ -2,22 +2,24 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { chmod, cp, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+
 import {
+  type Config,
   DataDirLockedError,
   LocalDiskStorage,
   openDatabase,
   startEmbedded,
-  type Config,
 } from '@parley/platform'
+
 import { unpackArchive } from './archive'
 import { BackupError, DATA_FOLDER, DATABASE_FILE, type Manifest } from './manifest'
 import { migrationNames } from './snapshot'
 import {
   assertKnownMigrations,
   copyInstallToPostgres,
+  type CopyReport,
   dataServices,
   uploadFiles,
-  type CopyReport,
 } from './to-postgres'
 
 export interface RestoreReport {
@@ -55,7 +57,7 @@ export async function restoreInstall(
     const manifest = await unpackArchive(file, work)
     assertKnownMigrations(manifest.schemas, await dataServices())
     const dump = await readFile(join(work, DATABASE_FILE))
-    const template = dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) as ArrayBuffer
+    const template = dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength)
     const data = join(work, DATA_FOLDER)
     if (!databaseUrl) {
       try {

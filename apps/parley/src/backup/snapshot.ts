@@ -2,18 +2,20 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { copyFile, link, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
+
 import type { Database, Db } from '@parley/platform'
 import { sql } from 'kysely'
+
 import {
   BACKUP_FORMAT,
   BACKUP_FORMAT_VERSION,
   BackupError,
   DATA_FOLDER,
   DATABASE_FILE,
-  MANIFEST_FILE,
-  parleyVersion,
   type Manifest,
+  MANIFEST_FILE,
   type ManifestFile,
+  parleyVersion,
 } from './manifest'
 
 /** Entries of DATA_DIR that are not copied: the live database (dumped instead), the lock, sockets, work folders. */

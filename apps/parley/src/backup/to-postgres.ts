@@ -1,14 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
+
 import {
-  migrateServices,
-  openDatabase,
   type Db,
   type FileStorage,
+  migrateServices,
+  openDatabase,
   type ServiceModule,
 } from '@parley/platform'
 import { sql } from 'kysely'
+
 import { loadServices } from '../services'
 import { assertEmptyTarget, copySchemas } from './copy-tables'
 import { BackupError } from './manifest'

@@ -57,7 +57,7 @@ export interface Command<O extends Record<string, CommandOption> = Record<string
 
 /** Keeps the option types of one command literal (so `values.to` is a string, not a union). */
 export function defineCommand<const O extends Record<string, CommandOption>>(command: Command<O>): Command {
-  return command as unknown as Command
+  return command
 }
 
 /** The person typed something this command does not take: exit 2, one line saying what to do. */

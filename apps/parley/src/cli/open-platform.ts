@@ -1,5 +1,6 @@
-import type { Config } from '@parley/platform/early'
 import type { Platform } from '@parley/platform'
+import type { Config } from '@parley/platform/early'
+
 import { loadServices, type ServiceName } from '../services'
 
 /**

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util'
+
 import { redactCredentials } from '@parley/platform/early'
+
+import { type Command, type CommandIo, type CommandOption, type OptionValues, UsageError } from './command'
 import { describeError, EXIT_FAILURE, EXIT_USAGE, showStack } from './errors'
-import { UsageError, type Command, type CommandIo, type CommandOption, type OptionValues } from './command'
 
 const HELP_OPTION: CommandOption = { type: 'boolean', short: 'h', description: 'show this help' }
 
@@ -31,7 +33,7 @@ export async function runCli(argv: readonly string[], cli: Cli): Promise<number 
       const found = findCommand(cli.commands, rest)
       if (found && found.rest.length === 0) return printAndExit(io, commandHelp(found.command))
       const group = groupOf(cli.commands, rest[0] ?? '')
-      if (group.length && rest.length === 1) return printAndExit(io, groupHelp(rest[0]!, group))
+      if (group.length && rest.length === 1) return printAndExit(io, groupHelp(rest[0], group))
       throw new UsageError(`no command "${rest.join(' ')}". Run \`parley --help\` for the list.`)
     }
     if (first.startsWith('-')) throw new UsageError(`unknown option '${first}'. Run \`parley --help\`.`)
@@ -96,7 +98,7 @@ function parseCommandArgs(command: Command, args: string[]) {
   } catch (err) {
     // @NOTE `--help` wins over everything else on the line, even an unknown option next to it.
     if (args.includes('--help') || args.includes('-h')) return 'help' as const
-    const reason = (err as Error).message.split('. ')[0]!.replace(/\.$/, '')
+    const reason = (err as Error).message.split('. ')[0].replace(/\.$/, '')
     throw new UsageError(`${command.name}: ${lowerFirst(reason)}. Run \`parley ${command.name} --help\`.`)
   }
   if (parsed.values.help) return 'help' as const

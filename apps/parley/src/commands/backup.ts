@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs'
+
 import { loadConfig } from '@parley/platform/early'
+
 import { summarize } from '../backup/summary'
 import { commandEnv, defineCommand } from '../cli/command'
 
@@ -19,8 +21,8 @@ export const backupCommand = defineCommand({
   async run({ positionals: [file], io }) {
     const config = loadConfig(commandEnv())
     const { backupInstall } = await import('../backup/backup')
-    const { manifest, via } = await backupInstall(config, file!)
-    const mb = (statSync(file!).size / 1e6).toFixed(1)
+    const { manifest, via } = await backupInstall(config, file)
+    const mb = (statSync(file).size / 1e6).toFixed(1)
     io.out(`Backup written to ${file} (${mb} MB): ${summarize(manifest)}.`)
     io.out(
       `  Cut-off: ${manifest.cut_off.at} (everything committed before it is in the backup; taken by the ${via}).`,

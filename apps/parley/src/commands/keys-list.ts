@@ -1,5 +1,6 @@
 import type { KeyRing } from '@parley/auth/keys'
 import { loadConfig } from '@parley/platform/early'
+
 import { commandEnv, defineCommand } from '../cli/command'
 import { openKeyStore } from './keys-store'
 

@@ -1,4 +1,5 @@
 import { loadConfig } from '@parley/platform/early'
+
 import { commandEnv, defineCommand } from '../cli/command'
 import { describeKeys } from './keys-list'
 import { openKeyStore } from './keys-store'

@@ -1,6 +1,8 @@
 import { join } from 'node:path'
-import type { Config } from '@parley/platform/early'
+
 import type { KeySource } from '@parley/auth/keys'
+import type { Config } from '@parley/platform/early'
+
 import { OperationalError } from '../cli/errors'
 import { openPlatform } from '../cli/open-platform'
 

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
+
 import { loadConfig } from '@parley/platform/early'
+
 import { commandEnv, defineCommand, UsageError } from '../cli/command'
 
 export const migrateCommand = defineCommand({

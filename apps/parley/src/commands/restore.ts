@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
+
 import { loadConfig } from '@parley/platform/early'
+
 import { summarize } from '../backup/summary'
 import { commandEnv, defineCommand, UsageError } from '../cli/command'
 
@@ -28,7 +30,7 @@ export const restoreCommand = defineCommand({
     }
     const config = loadConfig(commandEnv())
     const { restoreInstall } = await import('../backup/restore')
-    const report = await restoreInstall(config, file!, { databaseUrl })
+    const report = await restoreInstall(config, file, { databaseUrl })
     const where =
       report.into === 'embedded' ? `the embedded database in ${resolve(config.dataDir)}` : 'PostgreSQL'
     io.out(

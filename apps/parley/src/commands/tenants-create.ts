@@ -1,4 +1,5 @@
 import { loadConfig } from '@parley/platform/early'
+
 import { commandEnv, defineCommand } from '../cli/command'
 import { openPlatform } from '../cli/open-platform'
 
@@ -18,7 +19,7 @@ export const tenantsCreateCommand = defineCommand({
     const platform = await openPlatform(loadConfig(commandEnv()), ['auth'])
     try {
       const { createTenant } = await import('@parley/auth')
-      const tenant = await createTenant(platform.db, slug!, values.name)
+      const tenant = await createTenant(platform.db, slug, values.name)
       io.out(`Tenant ${tenant.slug} created (${tenant.id}).`)
       return 0
     } finally {

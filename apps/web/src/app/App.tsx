@@ -1,6 +1,7 @@
 import { QueryClientProvider } from '@tanstack/react-query'
-import { lazy, Suspense, type ReactNode } from 'react'
+import { lazy, type ReactNode, Suspense } from 'react'
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router'
+
 import { ForgotPasswordPage } from '../features/auth/ForgotPasswordPage'
 import { OAuthCompletePage } from '../features/auth/OAuthCompletePage'
 import { ResetPasswordPage } from '../features/auth/ResetPasswordPage'
@@ -8,8 +9,8 @@ import { SignInPage } from '../features/auth/SignInPage'
 import { SignUpPage } from '../features/auth/SignUpPage'
 import { AppShell } from '../features/layout/AppShell'
 import { useSignedIn } from './auth'
-import { returnPath } from './return-path'
 import { RealtimeBridge } from './RealtimeBridge'
+import { returnPath } from './return-path'
 import { queryClient } from './services'
 
 // Each signed-in page is its own chunk: the sign-in page loads without the chat (Markdown, emoji).

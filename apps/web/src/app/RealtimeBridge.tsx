@@ -3,6 +3,7 @@
  * follows the browser's online/offline events, and keeps the conversation list current.
  */
 import { useEffect } from 'react'
+
 import type { Conversation, Message } from '../lib/types'
 import { presence } from '../realtime/presence'
 import { useSignedIn } from './auth'

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useSyncExternalStore } from 'react'
+
 import { clearDrafts } from '../features/chat/drafts'
 import { auth } from '../lib/endpoints'
 import type { User } from '../lib/types'

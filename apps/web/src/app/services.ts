@@ -1,5 +1,6 @@
 /** The app's singletons: one session, one API client, one realtime connection. */
 import { QueryClient } from '@tanstack/react-query'
+
 import { ApiError, createApiClient, problemFromResponse } from '../lib/api'
 import { RefreshRejectedError, Session } from '../lib/session'
 import type { Message, TokenPair } from '../lib/types'

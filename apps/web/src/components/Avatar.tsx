@@ -1,11 +1,26 @@
 import { useState } from 'react'
+
 import { initials } from '../lib/people'
 
-export function Avatar({ name, url, size = 36, presence }: { name: string; url?: string | null; size?: number; presence?: string }) {
+export function Avatar({
+  name,
+  url,
+  size = 36,
+  presence,
+}: {
+  name: string
+  url?: string | null
+  size?: number
+  presence?: string
+}) {
   const [broken, setBroken] = useState(false)
   return (
     <span className="avatar" style={{ width: size, height: size, fontSize: size * 0.4 }} aria-hidden="true">
-      {url && !broken ? <img src={url} alt="" onError={() => setBroken(true)} /> : <span>{initials(name)}</span>}
+      {url && !broken ? (
+        <img src={url} alt="" onError={() => setBroken(true)} />
+      ) : (
+        <span>{initials(name)}</span>
+      )}
       {presence && <PresenceDot status={presence} />}
     </span>
   )

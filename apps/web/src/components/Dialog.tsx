@@ -1,7 +1,15 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react'
+import { type ReactNode, useEffect, useId, useRef } from 'react'
 
 /** A modal dialog: labelled by its title, Escape closes, focus returns where it was. */
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+}: {
+  title: string
+  onClose: () => void
+  children: ReactNode
+}) {
   const id = useId()
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
@@ -9,7 +17,9 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') onClose()
       if (e.key === 'Tab' && ref.current) {
-        const focusables = ref.current.querySelectorAll<HTMLElement>('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')
+        const focusables = ref.current.querySelectorAll<HTMLElement>(
+          'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])',
+        )
         const first = focusables[0]
         const last = focusables[focusables.length - 1]
         if (e.shiftKey && document.activeElement === first) {
@@ -22,7 +32,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
       }
     }
     document.addEventListener('keydown', onKey)
-    if (!ref.current?.contains(document.activeElement)) ref.current?.querySelector<HTMLElement>('input, button')?.focus()
+    if (!ref.current?.contains(document.activeElement))
+      ref.current?.querySelector<HTMLElement>('input, button')?.focus()
     return () => {
       document.removeEventListener('keydown', onKey)
       previous?.focus?.()

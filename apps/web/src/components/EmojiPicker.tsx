@@ -4,7 +4,7 @@
  */
 import { Picker } from 'emoji-picker-element'
 import dataSource from 'emoji-picker-element-data/en/emojibase/data.json?url'
-import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react'
+import { type CSSProperties, useEffect, useLayoutEffect, useRef, useState } from 'react'
 
 export interface EmojiPickerProps {
   onPick(emoji: string): void

@@ -1,4 +1,10 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react'
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from 'react'
 
 interface FieldShellProps {
   label: string
@@ -34,21 +40,47 @@ export function FieldShell({ label, error, hint, children, className }: FieldShe
 
 type InputProps = InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string; hint?: ReactNode }
 
-export function TextField({ label, error, hint, className, ref, ...rest }: InputProps & { ref?: React.Ref<HTMLInputElement> }) {
+export function TextField({
+  label,
+  error,
+  hint,
+  className,
+  ref,
+  ...rest
+}: InputProps & { ref?: React.Ref<HTMLInputElement> }) {
   return (
     <FieldShell label={label} error={error} hint={hint} className={className}>
-      {({ id, describedBy, invalid }) => <input id={id} ref={ref} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...rest} />}
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          ref={ref}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          {...rest}
+        />
+      )}
     </FieldShell>
   )
 }
 
-type SelectProps = SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; hint?: ReactNode; ref?: React.Ref<HTMLSelectElement> }
+type SelectProps = SelectHTMLAttributes<HTMLSelectElement> & {
+  label: string
+  error?: string
+  hint?: ReactNode
+  ref?: React.Ref<HTMLSelectElement>
+}
 
 export function SelectField({ label, error, hint, className, children, ref, ...rest }: SelectProps) {
   return (
     <FieldShell label={label} error={error} hint={hint} className={className}>
       {({ id, describedBy, invalid }) => (
-        <select id={id} ref={ref} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...rest}>
+        <select
+          id={id}
+          ref={ref}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          {...rest}
+        >
           {children}
         </select>
       )}
@@ -56,17 +88,39 @@ export function SelectField({ label, error, hint, className, children, ref, ...r
   )
 }
 
-type AreaProps = TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string; hint?: ReactNode; ref?: React.Ref<HTMLTextAreaElement> }
+type AreaProps = TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  label: string
+  error?: string
+  hint?: ReactNode
+  ref?: React.Ref<HTMLTextAreaElement>
+}
 
 export function TextAreaField({ label, error, hint, className, ref, ...rest }: AreaProps) {
   return (
     <FieldShell label={label} error={error} hint={hint} className={className}>
-      {({ id, describedBy, invalid }) => <textarea id={id} ref={ref} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...rest} />}
+      {({ id, describedBy, invalid }) => (
+        <textarea
+          id={id}
+          ref={ref}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          {...rest}
+        />
+      )}
     </FieldShell>
   )
 }
 
-export function CheckboxField({ label, error, ref, ...rest }: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string; ref?: React.Ref<HTMLInputElement> }) {
+export function CheckboxField({
+  label,
+  error,
+  ref,
+  ...rest
+}: InputHTMLAttributes<HTMLInputElement> & {
+  label: string
+  error?: string
+  ref?: React.Ref<HTMLInputElement>
+}) {
   const id = useId()
   return (
     <div className="field field--check">

@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react'
+
 import type { EmojiPickerProps } from './EmojiPicker'
 
 const Picker = lazy(() => import('./EmojiPicker'))

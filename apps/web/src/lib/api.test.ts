@@ -1,9 +1,13 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
+
 import { ApiError, createApiClient, errorMessage, problemFromResponse } from './api'
 
 function problem(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/problem+json', ...headers } })
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json', ...headers },
+  })
 }
 
 describe('problemFromResponse', () => {
@@ -26,7 +30,9 @@ describe('problemFromResponse', () => {
   })
 
   it('copes with a non-JSON body and keeps Retry-After', async () => {
-    const err = await problemFromResponse(new Response('Bad gateway', { status: 502, headers: { 'Retry-After': '7' } }))
+    const err = await problemFromResponse(
+      new Response('Bad gateway', { status: 502, headers: { 'Retry-After': '7' } }),
+    )
     expect(err.status).toBe(502)
     expect(err.title).toBe('Server error')
     expect(err.retryAfter).toBe(7)
@@ -34,7 +40,9 @@ describe('problemFromResponse', () => {
   })
 
   it('accepts a list of issues as errors', async () => {
-    const err = await problemFromResponse(problem(400, { status: 400, errors: [{ path: ['card_number'], message: 'Invalid' }] }))
+    const err = await problemFromResponse(
+      problem(400, { status: 400, errors: [{ path: ['card_number'], message: 'Invalid' }] }),
+    )
     expect(err.field('card_number')).toBe('Invalid')
   })
 })
@@ -46,11 +54,12 @@ describe('createApiClient', () => {
     const fetchFn = async (url: RequestInfo | URL, init?: RequestInit) => {
       const headers = new Headers(init?.headers)
       seen.push({ url: String(url), auth: headers.get('Authorization'), body: init?.body })
-      if (headers.get('Authorization') === 'Bearer old') return problem(401, { status: 401, title: 'Unauthorized' })
+      if (headers.get('Authorization') === 'Bearer old')
+        return problem(401, { status: 401, title: 'Unauthorized' })
       return new Response(JSON.stringify({ ok: true }), { status: 200 })
     }
     const api = createApiClient({
-      fetch: fetchFn as typeof fetch,
+      fetch: fetchFn,
       getAccessToken: () => token,
       refreshAccessToken: async () => (token = 'new'),
     })
@@ -61,15 +70,15 @@ describe('createApiClient', () => {
 
   it('throws ApiError with the problem for a failure, and a network ApiError when fetch fails', async () => {
     const api = createApiClient({
-      fetch: (async () => problem(404, { type: '/problems/not-found', title: 'Not found', status: 404 })) as typeof fetch,
+      fetch: async () => problem(404, { type: '/problems/not-found', title: 'Not found', status: 404 }),
       getAccessToken: () => 't',
       refreshAccessToken: async () => null,
     })
     await expect(api.get('/x')).rejects.toMatchObject({ status: 404, type: '/problems/not-found' })
     const offline = createApiClient({
-      fetch: (async () => {
+      fetch: async () => {
         throw new TypeError('Failed to fetch')
-      }) as typeof fetch,
+      },
       getAccessToken: () => null,
       refreshAccessToken: async () => null,
     })
@@ -79,14 +88,18 @@ describe('createApiClient', () => {
   it('returns undefined for 204 and builds query strings', async () => {
     let url = ''
     const api = createApiClient({
-      fetch: (async (u: RequestInfo | URL) => {
+      fetch: async (u: RequestInfo | URL) => {
         url = String(u)
         return new Response(null, { status: 204 })
-      }) as typeof fetch,
+      },
       getAccessToken: () => null,
       refreshAccessToken: async () => null,
     })
-    await expect(api.get('/api/chat/conversations/c/messages/', { query: { before_seq: 10, limit: 50, search: undefined } })).resolves.toBeUndefined()
+    await expect(
+      api.get('/api/chat/conversations/c/messages/', {
+        query: { before_seq: 10, limit: 50, search: undefined },
+      }),
+    ).resolves.toBeUndefined()
     expect(url).toBe('/api/chat/conversations/c/messages/?before_seq=10&limit=50')
   })
 })

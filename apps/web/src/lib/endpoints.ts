@@ -33,7 +33,8 @@ export const auth = {
     api.post<LoginResponse>('/api/auth/login/', clean(body), { anonymous: true }),
   logout: (refresh: string) => api.post<void>('/api/auth/logout/', { refresh }),
   me: () => api.get<User>('/api/auth/me/'),
-  forgotPassword: (email: string) => api.post<void>('/api/auth/forgot-password/', { email }, { anonymous: true }),
+  forgotPassword: (email: string) =>
+    api.post<void>('/api/auth/forgot-password/', { email }, { anonymous: true }),
   resetPassword: (token: string, new_password: string) =>
     api.post<unknown>('/api/auth/reset-password/', { token, new_password }, { anonymous: true }),
   changePassword: (old_password: string, new_password: string) =>
@@ -89,11 +90,16 @@ export interface Card {
 export const profile = {
   get: () => api.get<Profile>('/profiles/profile/'),
   update: (body: Partial<Profile>) => api.patch<Profile>('/profiles/profile/', body),
-  addresses: async () => resultsOf(await api.get<Address[] | Page<Address>>('/profiles/addresses/', { query: { page_size: 100 } })),
+  addresses: async () =>
+    resultsOf(
+      await api.get<Address[] | Page<Address>>('/profiles/addresses/', { query: { page_size: 100 } }),
+    ),
   createAddress: (body: Omit<Address, 'id'>) => api.post<Address>('/profiles/addresses/', body),
-  updateAddress: (id: string, body: Partial<Address>) => api.patch<Address>(`/profiles/addresses/${id}/`, body),
+  updateAddress: (id: string, body: Partial<Address>) =>
+    api.patch<Address>(`/profiles/addresses/${id}/`, body),
   deleteAddress: (id: string) => api.delete(`/profiles/addresses/${id}/`),
-  cards: async () => resultsOf(await api.get<Card[] | Page<Card>>('/profiles/cards/', { query: { page_size: 100 } })),
+  cards: async () =>
+    resultsOf(await api.get<Card[] | Page<Card>>('/profiles/cards/', { query: { page_size: 100 } })),
   createCard: (body: Record<string, unknown>) => api.post<Card>('/profiles/cards/', body),
   updateCard: (id: string, body: Record<string, unknown>) => api.patch<Card>(`/profiles/cards/${id}/`, body),
   deleteCard: (id: string) => api.delete(`/profiles/cards/${id}/`),
@@ -137,18 +143,22 @@ export interface Block {
 
 export const contacts = {
   myProfile: () => api.get<ChatProfile>('/acac/profile/'),
-  updateMyProfile: (body: { bio?: string; status?: string; username?: string }) => api.patch<ChatProfile>('/acac/profile/', body),
+  updateMyProfile: (body: { bio?: string; status?: string; username?: string }) =>
+    api.patch<ChatProfile>('/acac/profile/', body),
   search: (person_id: string) => api.post<ChatProfile>('/acac/search/', { person_id }),
   sendInvite: (person_id: string) => api.post<Invite>('/acac/send-invite/', { person_id }),
   received: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/received-invite/')),
   sent: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/sent-invites/')),
   cancel: (id: string) => api.delete(`/acac/sent-invites/${id}/`),
-  answer: (invite_id: string, accept: boolean) => api.post<unknown>('/acac/accept-invite/', { invite_id, accept }),
+  answer: (invite_id: string, accept: boolean) =>
+    api.post<unknown>('/acac/accept-invite/', { invite_id, accept }),
   rejected: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/rejected-invites/')),
   deleteRejected: (invite_id: string) => api.post<unknown>('/acac/rejected-invite-delete/', { invite_id }),
-  list: async () => resultsOf(await api.get<Contact[] | Page<Contact>>('/acac/contacts/', { query: { page_size: 100 } })),
+  list: async () =>
+    resultsOf(await api.get<Contact[] | Page<Contact>>('/acac/contacts/', { query: { page_size: 100 } })),
   remove: (person_id: string) => api.delete(`/acac/contacts/${person_id}/`),
-  blocks: async () => resultsOf(await api.get<Block[] | Page<Block>>('/acac/blocks/', { query: { page_size: 100 } })),
+  blocks: async () =>
+    resultsOf(await api.get<Block[] | Page<Block>>('/acac/blocks/', { query: { page_size: 100 } })),
   block: (person_id: string) => api.post<unknown>(`/acac/blocks/${person_id}/`),
   unblock: (person_id: string) => api.delete(`/acac/blocks/${person_id}/`),
 }
@@ -161,41 +171,81 @@ export interface HistoryPage {
 }
 
 function toHistory(data: unknown, limit: number): HistoryPage {
-  const d = data as Message[] | { results?: Message[]; messages?: Message[]; has_more?: boolean; next?: string | null }
+  const d = data as
+    Message[] | { results?: Message[]; messages?: Message[]; has_more?: boolean; next?: string | null }
   const list = Array.isArray(d) ? d : (d?.results ?? d?.messages ?? [])
   const messages = [...list].sort((a, b) => a.seq - b.seq)
-  const hasMore = Array.isArray(d) ? messages.length >= limit : typeof d?.has_more === 'boolean' ? d.has_more : d?.next ? true : messages.length >= limit
+  const hasMore = Array.isArray(d)
+    ? messages.length >= limit
+    : typeof d?.has_more === 'boolean'
+      ? d.has_more
+      : d?.next
+        ? true
+        : messages.length >= limit
   return { messages, hasMore }
 }
 
 export const chat = {
   conversations: async (search?: string) =>
-    resultsOf(await api.get<Conversation[] | Page<Conversation>>('/api/chat/conversations/', { query: { search, page_size: 100 } })),
+    resultsOf(
+      await api.get<Conversation[] | Page<Conversation>>('/api/chat/conversations/', {
+        query: { search, page_size: 100 },
+      }),
+    ),
   conversation: (id: string) => api.get<Conversation>(`/api/chat/conversations/${id}/`),
   create: (body: { type: ConversationType; name?: string; participant_ids: string[]; is_public?: boolean }) =>
     api.post<Conversation>('/api/chat/conversations/', body),
-  update: (id: string, body: { name?: string; topic?: string }) => api.patch<Conversation>(`/api/chat/conversations/${id}/`, body),
+  update: (id: string, body: { name?: string; topic?: string }) =>
+    api.patch<Conversation>(`/api/chat/conversations/${id}/`, body),
   remove: (id: string) => api.delete(`/api/chat/conversations/${id}/`),
   participants: async (id: string) =>
-    resultsOf(await api.get<Participant[] | Page<Participant>>(`/api/chat/conversations/${id}/participants/`, { query: { page_size: 100 } })),
+    resultsOf(
+      await api.get<Participant[] | Page<Participant>>(`/api/chat/conversations/${id}/participants/`, {
+        query: { page_size: 100 },
+      }),
+    ),
   addParticipant: (id: string, user_id: string, role?: Role) =>
-    api.post<Participant>(`/api/chat/conversations/${id}/participants/`, role ? { user_id, role } : { user_id }),
-  setRole: (id: string, userId: string, role: Role) => api.patch<Participant>(`/api/chat/conversations/${id}/participants/${userId}/`, { role }),
-  removeParticipant: (id: string, userId: string) => api.delete(`/api/chat/conversations/${id}/participants/${userId}/`),
-  publicChannels: async () => resultsOf(await api.get<Conversation[] | Page<Conversation>>('/api/chat/conversations/public/')),
+    api.post<Participant>(
+      `/api/chat/conversations/${id}/participants/`,
+      role ? { user_id, role } : { user_id },
+    ),
+  setRole: (id: string, userId: string, role: Role) =>
+    api.patch<Participant>(`/api/chat/conversations/${id}/participants/${userId}/`, { role }),
+  removeParticipant: (id: string, userId: string) =>
+    api.delete(`/api/chat/conversations/${id}/participants/${userId}/`),
+  publicChannels: async () =>
+    resultsOf(await api.get<Conversation[] | Page<Conversation>>('/api/chat/conversations/public/')),
   join: (id: string) => api.post<unknown>(`/api/chat/conversations/${id}/join/`),
-  history: async (id: string, q: { before_seq?: number; after_seq?: number; limit?: number; search?: string }) => {
+  history: async (
+    id: string,
+    q: { before_seq?: number; after_seq?: number; limit?: number; search?: string },
+  ) => {
     const limit = q.limit ?? 50
-    return toHistory(await api.get<unknown>(`/api/chat/conversations/${id}/messages/`, { query: { ...q, limit } }), limit)
+    return toHistory(
+      await api.get<unknown>(`/api/chat/conversations/${id}/messages/`, { query: { ...q, limit } }),
+      limit,
+    )
   },
-  send: (id: string, body: { content: string; message_type?: string; reply_to?: string; attachment_ids?: string[]; client_id?: string }) =>
-    api.post<Message>(`/api/chat/conversations/${id}/messages/`, body),
+  send: (
+    id: string,
+    body: {
+      content: string
+      message_type?: string
+      reply_to?: string
+      attachment_ids?: string[]
+      client_id?: string
+    },
+  ) => api.post<Message>(`/api/chat/conversations/${id}/messages/`, body),
   edit: (id: string, messageId: string, content: string) =>
     api.patch<Message>(`/api/chat/conversations/${id}/messages/${messageId}/`, { content }),
-  deleteMessage: (id: string, messageId: string) => api.delete<Message | undefined>(`/api/chat/conversations/${id}/messages/${messageId}/`),
-  react: (messageId: string, emoji: string) => api.post<unknown>(`/api/chat/messages/${messageId}/reactions/`, { emoji }),
-  unreact: (messageId: string, emoji: string) => api.delete(`/api/chat/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/`),
-  read: (id: string, up_to_seq: number) => api.post<unknown>(`/api/chat/conversations/${id}/read/`, { up_to_seq }),
+  deleteMessage: (id: string, messageId: string) =>
+    api.delete<Message | undefined>(`/api/chat/conversations/${id}/messages/${messageId}/`),
+  react: (messageId: string, emoji: string) =>
+    api.post<unknown>(`/api/chat/messages/${messageId}/reactions/`, { emoji }),
+  unreact: (messageId: string, emoji: string) =>
+    api.delete(`/api/chat/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/`),
+  read: (id: string, up_to_seq: number) =>
+    api.post<unknown>(`/api/chat/conversations/${id}/read/`, { up_to_seq }),
   presence: async (userIds: string[]): Promise<Presence[]> => {
     if (!userIds.length) return []
     const data = await api.get<unknown>('/api/chat/presence/', { query: { user_ids: userIds.join(',') } })
@@ -204,7 +254,9 @@ export const chat = {
     if (Array.isArray(d?.results)) return d.results
     // A map keyed by user id.
     return Object.entries(d ?? {}).map(([user_id, v]) =>
-      typeof v === 'string' ? { user_id, status: v as Presence['status'], last_seen: null } : { user_id, ...(v as Omit<Presence, 'user_id'>) },
+      typeof v === 'string'
+        ? { user_id, status: v as Presence['status'], last_seen: null }
+        : { user_id, ...(v as Omit<Presence, 'user_id'>) },
     )
   },
 }

@@ -1,4 +1,5 @@
 import type { FieldValues, Path, UseFormSetError } from 'react-hook-form'
+
 import { ApiError, errorMessage } from './api'
 import { fieldLabel, humanFieldMessage } from './problems'
 

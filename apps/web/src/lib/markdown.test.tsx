@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { render } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
+
 import { Markdown, safeHref } from './markdown'
 
 const html = (text: string) => render(<Markdown text={text} />).container.innerHTML

@@ -18,7 +18,14 @@ function str(v: unknown): string | undefined {
 
 export function displayName(p: Partial<ChatProfile & Participant> & Loose): string {
   const full = [str(p.first_name), str(p.last_name)].filter(Boolean).join(' ')
-  return str(p.display_name) ?? str(p.name) ?? (full || undefined) ?? str(p.username) ?? str(p.sender_name) ?? (p.person_id ? `#${String(p.person_id)}` : 'Unknown')
+  return (
+    str(p.display_name) ??
+    str(p.name) ??
+    (full || undefined) ??
+    str(p.username) ??
+    str(p.sender_name) ??
+    (p.person_id ? `#${String(p.person_id)}` : 'Unknown')
+  )
 }
 
 export function personFrom(raw: unknown): PersonView {
@@ -30,7 +37,10 @@ export function personFrom(raw: unknown): PersonView {
     name: displayName(p),
     username: str(p.username),
     avatarUrl: (p.avatar_url as string | null | undefined) ?? null,
-    presence: typeof presence === 'string' ? presence : str((presence as Loose | undefined)?.status) ?? str(p.status_presence),
+    presence:
+      typeof presence === 'string'
+        ? presence
+        : (str((presence as Loose | undefined)?.status) ?? str(p.status_presence)),
   }
 }
 
@@ -55,7 +65,11 @@ export function contactPerson(c: Loose): PersonView {
 export function inviteSender(i: Loose): PersonView {
   const inner = nested(i, ['sender', 'from_user', 'from', 'sender_profile', 'inviter'])
   if (inner) return personFrom(inner)
-  return personFrom({ person_id: i.sender_person_id ?? i.from_person_id, username: i.sender_username ?? i.sender_name, user_id: i.sender_id })
+  return personFrom({
+    person_id: i.sender_person_id ?? i.from_person_id,
+    username: i.sender_username ?? i.sender_name,
+    user_id: i.sender_id,
+  })
 }
 
 /** Who an invite went to (for sent and rejected invites). */

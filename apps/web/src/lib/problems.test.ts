@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { ApiError, errorMessage } from './api'
 import { applyApiErrors } from './form-errors'
 import { fieldLabel, humanFieldMessage, withoutIds } from './problems'

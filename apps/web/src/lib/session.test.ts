@@ -1,11 +1,17 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { FakeTimers, fakeJwt, flush } from '../realtime/test-utils'
-import { RefreshRejectedError, Session, refreshDelay, tokenExpiry } from './session'
+
+import { fakeJwt, FakeTimers, flush } from '../realtime/test-utils'
+import { refreshDelay, RefreshRejectedError, Session, tokenExpiry } from './session'
 
 function memoryStorage() {
   const m = new Map<string, string>()
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k), m }
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+    m,
+  }
 }
 
 describe('refresh scheduling', () => {
@@ -36,7 +42,10 @@ describe(Session.name, () => {
     const calls: string[] = []
     s.setRefreshFn(async (refresh) => {
       calls.push(refresh)
-      return { access: fakeJwt({ iat: nowS + 840, exp: nowS + 1740, n: calls.length }), refresh: `r${calls.length + 1}` }
+      return {
+        access: fakeJwt({ iat: nowS + 840, exp: nowS + 1740, n: calls.length }),
+        refresh: `r${calls.length + 1}`,
+      }
     })
     s.setTokens({ access: fakeJwt({ iat: nowS, exp: nowS + 900 }), refresh: 'r1' })
     timers.advance(839_999)

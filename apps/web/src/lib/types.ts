@@ -3,20 +3,21 @@
  * and named here as the client's code calls them. Type-only: no schema reaches the bundle.
  */
 import type { ConversationWire, MessageWire } from '@parley/contracts'
+
 import type { ReactionMap } from '../realtime/reactions'
 
 export type {
-  ConversationWire,
-  MessageWire,
   AttachmentWire as Attachment,
   ChatProfileWire as ChatProfile,
+  ConversationWire,
   DirectPeerWire as DirectPeer,
   LoginResponseWire as LoginResponse,
   MessageType,
+  MessageWire,
   PageWire as Page,
   ParticipantWire as Participant,
-  PresenceStatus,
   PresenceWire as Presence,
+  PresenceStatus,
   Role,
   TokenPairWire as TokenPair,
   UserWire as User,

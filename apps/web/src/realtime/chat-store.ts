@@ -48,7 +48,16 @@ export interface GapResult {
 }
 
 function empty(id: string): ConversationSnapshot {
-  return { id, loaded: false, messages: [], pending: [], contiguousSeq: 0, hasOlder: false, typing: {}, positions: {} }
+  return {
+    id,
+    loaded: false,
+    messages: [],
+    pending: [],
+    contiguousSeq: 0,
+    hasOlder: false,
+    typing: {},
+    positions: {},
+  }
 }
 
 function sortBySeq(list: Message[]): Message[] {
@@ -133,7 +142,9 @@ export class ChatStore {
   receive(message: Message): GapResult {
     const id = message.conversation_id
     const cur = this.get(id)
-    const pending = message.client_id ? cur.pending.filter((p) => p.client_id !== message.client_id) : cur.pending
+    const pending = message.client_id
+      ? cur.pending.filter((p) => p.client_id !== message.client_id)
+      : cur.pending
     if (!cur.loaded) {
       if (pending !== cur.pending) this.set(id, { ...cur, pending })
       return {}
@@ -160,12 +171,22 @@ export class ChatStore {
     const maxSeq = merged.length ? merged[merged.length - 1].seq : 0
     if (hasMore) {
       const top = messages.length ? Math.max(...messages.map((m) => m.seq)) : contiguousSeq
-      this.set(id, { ...cur, messages: merged, contiguousSeq, pending: cur.pending.filter((p) => !clientIds.has(p.client_id)) })
+      this.set(id, {
+        ...cur,
+        messages: merged,
+        contiguousSeq,
+        pending: cur.pending.filter((p) => !clientIds.has(p.client_id)),
+      })
       return { gapAfter: Math.max(top, contiguousSeq) }
     }
     // Server says there is nothing more: any hole left is not ours to see; stop asking.
     contiguousSeq = Math.max(contiguousSeq, maxSeq)
-    this.set(id, { ...cur, messages: merged, contiguousSeq, pending: cur.pending.filter((p) => !clientIds.has(p.client_id)) })
+    this.set(id, {
+      ...cur,
+      messages: merged,
+      contiguousSeq,
+      pending: cur.pending.filter((p) => !clientIds.has(p.client_id)),
+    })
     return {}
   }
 
@@ -175,7 +196,9 @@ export class ChatStore {
   }
 
   addPending(p: PendingMessage): void {
-    this.update(p.conversation_id, (c) => ({ pending: [...c.pending.filter((x) => x.client_id !== p.client_id), p] }))
+    this.update(p.conversation_id, (c) => ({
+      pending: [...c.pending.filter((x) => x.client_id !== p.client_id), p],
+    }))
   }
 
   setPendingStatus(clientId: string, status: PendingStatus, error?: string): PendingMessage | undefined {
@@ -200,14 +223,18 @@ export class ChatStore {
 
   discardPending(clientId: string): void {
     for (const c of this.convs.values())
-      if (c.pending.some((x) => x.client_id === clientId)) this.set(c.id, { ...c, pending: c.pending.filter((x) => x.client_id !== clientId) })
+      if (c.pending.some((x) => x.client_id === clientId))
+        this.set(c.id, { ...c, pending: c.pending.filter((x) => x.client_id !== clientId) })
   }
 
   /** message_updated / REST edit answer: replace in place, never add unseen messages. */
   replace(message: Message): void {
     const cur = this.convs.get(message.conversation_id)
     if (!cur || !cur.messages.some((m) => m.id === message.id)) return
-    this.set(cur.id, { ...cur, messages: cur.messages.map((m) => (m.id === message.id ? { ...m, ...message } : m)) })
+    this.set(cur.id, {
+      ...cur,
+      messages: cur.messages.map((m) => (m.id === message.id ? { ...m, ...message } : m)),
+    })
   }
 
   markDeleted(conversationId: string, messageId: string): void {
@@ -215,7 +242,9 @@ export class ChatStore {
     if (!cur) return
     this.set(cur.id, {
       ...cur,
-      messages: cur.messages.map((m) => (m.id === messageId ? { ...m, deleted: true, content: '', attachments: [], reactions: {} } : m)),
+      messages: cur.messages.map((m) =>
+        m.id === messageId ? { ...m, deleted: true, content: '', attachments: [], reactions: {} } : m,
+      ),
     })
   }
 
@@ -224,7 +253,9 @@ export class ChatStore {
       if (!c.messages.some((m) => m.id === messageId)) continue
       this.set(c.id, {
         ...c,
-        messages: c.messages.map((m) => (m.id === messageId ? { ...m, reactions: withReaction(m.reactions, emoji, userId, add) } : m)),
+        messages: c.messages.map((m) =>
+          m.id === messageId ? { ...m, reactions: withReaction(m.reactions, emoji, userId, add) } : m,
+        ),
       })
       return
     }

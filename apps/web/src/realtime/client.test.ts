@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it } from 'vitest'
+
 import type { Message } from '../lib/types'
 import { backoffDelay } from './backoff'
 import { RealtimeClient } from './client'

@@ -10,8 +10,8 @@
  *   deletes, reactions, receipts, membership) until the server has nothing more;
  * - publishes its connection state.
  */
-import type { Attachment, Message, PresenceStatus, Role } from '../lib/types'
 import { realTimers, type TimerApi } from '../lib/session'
+import type { Attachment, Message, PresenceStatus, Role } from '../lib/types'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import { ChatStore, type PendingMessage } from './chat-store'
 import type { ClientFrame, SendableType, ServerFrame, ServerFrameMap, ServerFrameType } from './frames'
@@ -143,8 +143,8 @@ export class RealtimeClient {
   on<K extends ServerFrameType>(type: K, fn: Listener<K>): () => void {
     let set = this.frameListeners.get(type)
     if (!set) this.frameListeners.set(type, (set = new Set()))
-    set.add(fn as (f: never) => void)
-    return () => set.delete(fn as (f: never) => void)
+    set.add(fn)
+    return () => set.delete(fn)
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -374,7 +374,8 @@ export class RealtimeClient {
           }
           break
         case 'participant.added':
-          if (cid && userId) this.emit({ type: 'participant_added', conversation_id: cid, user_id: userId, role })
+          if (cid && userId)
+            this.emit({ type: 'participant_added', conversation_id: cid, user_id: userId, role })
           break
         case 'participant.removed':
           if (cid && userId) this.emit({ type: 'participant_removed', conversation_id: cid, user_id: userId })
@@ -562,7 +563,8 @@ export class RealtimeClient {
         const t = this.ackTimers.get(clientId)
         if (t != null) this.timers.clearTimeout(t)
         this.ackTimers.delete(clientId)
-        if (frame.message) this.onGap(frame.message.conversation_id, store.ack(clientId, frame.message).gapAfter)
+        if (frame.message)
+          this.onGap(frame.message.conversation_id, store.ack(clientId, frame.message).gapAfter)
         else store.discardPending(clientId)
         break
       }
@@ -600,7 +602,13 @@ export class RealtimeClient {
       }
       case 'reaction_added':
       case 'reaction_removed': {
-        store.react(frame.message_id, frame.emoji, frame.user_id, frame.type === 'reaction_added', frame.conversation_id)
+        store.react(
+          frame.message_id,
+          frame.emoji,
+          frame.user_id,
+          frame.type === 'reaction_added',
+          frame.conversation_id,
+        )
         break
       }
       case 'typing_indicator':
@@ -618,7 +626,7 @@ export class RealtimeClient {
         }
         break
       case 'sync':
-        this.applySync((frame.events ?? []) as SyncEvent[], frame.next)
+        this.applySync(frame.events ?? [], frame.next)
         break
       case 'read_receipt':
         store.receipt(frame.conversation_id, frame.user_id, frame.up_to_seq, 'read')

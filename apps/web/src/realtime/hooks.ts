@@ -1,5 +1,6 @@
 /** React bindings of the realtime module. */
 import { useSyncExternalStore } from 'react'
+
 import { realtime } from '../app/services'
 import type { ConversationSnapshot } from './chat-store'
 import type { ConnectionState } from './client'

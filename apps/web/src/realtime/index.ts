@@ -1,5 +1,12 @@
-export { RealtimeClient, normalizeFrame, type ConnectionState, type SocketLike } from './client'
-export { ChatStore, tickFor, mergeMessages, type ConversationSnapshot, type PendingMessage, type Tick } from './chat-store'
 export { backoffDelay } from './backoff'
-export { normalizeReactions } from './reactions'
+export {
+  ChatStore,
+  type ConversationSnapshot,
+  mergeMessages,
+  type PendingMessage,
+  type Tick,
+  tickFor,
+} from './chat-store'
+export { type ConnectionState, normalizeFrame, RealtimeClient, type SocketLike } from './client'
 export { presence } from './presence'
+export { normalizeReactions } from './reactions'

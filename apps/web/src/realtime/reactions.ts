@@ -14,7 +14,13 @@ export function normalizeReactions(raw: unknown): ReactionMap {
       if (typeof r.user_id === 'string') pushUnique(list, r.user_id)
       const ids = r.user_ids ?? r.users
       if (Array.isArray(ids))
-        for (const u of ids) pushUnique(list, typeof u === 'string' ? u : String((u as { id?: string; user_id?: string }).user_id ?? (u as { id?: string }).id))
+        for (const u of ids)
+          pushUnique(
+            list,
+            typeof u === 'string'
+              ? u
+              : String((u as { id?: string; user_id?: string }).user_id ?? (u as { id?: string }).id),
+          )
       if (!r.user_id && !Array.isArray(ids) && typeof r.count === 'number')
         for (let i = list.length; i < r.count; i++) list.push(`?${i}`)
       if (r.me === true || r.reacted === true || r.mine === true) pushUnique(list, '__me__')
@@ -23,7 +29,8 @@ export function normalizeReactions(raw: unknown): ReactionMap {
   }
   if (typeof raw === 'object') {
     for (const [emoji, v] of Object.entries(raw as Record<string, unknown>)) {
-      if (Array.isArray(v)) out[emoji] = v.map((u) => (typeof u === 'string' ? u : String((u as { user_id?: string }).user_id)))
+      if (Array.isArray(v))
+        out[emoji] = v.map((u) => (typeof u === 'string' ? u : String((u as { user_id?: string }).user_id)))
       else if (typeof v === 'number') out[emoji] = Array.from({ length: v }, (_, i) => `?${i}`)
     }
   }

@@ -18,7 +18,9 @@ export class FakeTimers implements TimerApi {
   advance(ms: number): void {
     const end = this.t + ms
     for (;;) {
-      const due = [...this.tasks.entries()].filter(([, x]) => x.at <= end).sort((a, b) => a[1].at - b[1].at)[0]
+      const due = [...this.tasks.entries()]
+        .filter(([, x]) => x.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0]
       if (!due) break
       this.tasks.delete(due[0])
       this.t = due[1].at
@@ -70,6 +72,7 @@ export async function flush(): Promise<void> {
 
 /** An unsigned JWT-shaped token with the given claims (the client only decodes it). */
 export function fakeJwt(claims: Record<string, unknown>): string {
-  const enc = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+  const enc = (o: unknown) =>
+    btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
   return `${enc({ alg: 'EdDSA', typ: 'JWT' })}.${enc(claims)}.sig`
 }

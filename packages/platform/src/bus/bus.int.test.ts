@@ -1,10 +1,11 @@
-import { pino } from 'pino'
 import { sql } from 'kysely'
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { transaction } from '../db/transaction'
+
 import { migrateSchema } from '../db/migrate'
-import { LogCapture, createTestDatabase } from '../testing'
-import { InProcessBus, type Consumer } from './bus'
+import { transaction } from '../db/transaction'
+import { createTestDatabase, LogCapture } from '../testing'
+import { type Consumer, InProcessBus } from './bus'
 import { outboxMigration } from './outbox.migration'
 
 const SCHEMA = 'inprocbus'

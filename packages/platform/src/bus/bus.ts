@@ -1,19 +1,20 @@
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
+
 import type { Db } from '../db/database'
 import { transaction, type Tx } from '../db/transaction'
 import { newId } from '../ids'
 import type { DomainEvent, NewEvent } from './events'
 import { RelayLoop } from './relay-loop'
 import {
-  SETTLE_TIMEOUT_MS,
+  type BusObserver,
   collectCommitted,
   observeHandled,
   outsideSettle,
   recordCommitted,
   RelayedEvents,
+  SETTLE_TIMEOUT_MS,
   within,
-  type BusObserver,
 } from './settle'
 
 /** A consumer handles each event at least once; the bus makes that exactly once in effect. */

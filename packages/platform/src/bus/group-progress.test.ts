@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { compareEntryIds } from './group-progress'
 
 describe(compareEntryIds.name, () => {

@@ -176,7 +176,7 @@ function handled(progress: Progress | null | undefined, entryId: string): boolea
 export function compareEntryIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(BigInt)
   const [bm, bs] = b.split('-').map(BigInt)
-  if (am !== bm) return am! < bm! ? -1 : 1
+  if (am !== bm) return am < bm ? -1 : 1
   if (as !== bs) return (as ?? 0n) < (bs ?? 0n) ? -1 : 1
   return 0
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
+
 import type { Db } from '../db/database'
 
 export interface RelayLoopOptions {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+
 import type { DomainEvent } from './events'
 
 /** An event that committed in a producer's outbox, with that outbox's schema. */

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
+
 import { openDatabase } from './database'
 import { DataDirLockedError, EmbeddedDatabaseError, startEmbedded } from './embedded-start'
 import { EmbeddedMaintenance } from './maintenance'
@@ -19,9 +21,13 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('openDatabase (PGlite)', () => {
   it('keeps every answered commit when the process is killed with SIGKILL', async () => {
     const dir = tempDir()
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'durability.fixture.ts'), dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'durability.fixture.ts'), dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     const exited = new Promise((r) => child.once('exit', r))
     let lastAck = 0
     await new Promise<void>((resolve, reject) => {
@@ -38,7 +44,10 @@ describe('openDatabase (PGlite)', () => {
     await exited
     expect(lastAck).toBeGreaterThanOrEqual(200)
     const database = await openDatabase({ dataDir: dir })
-    const { rows } = await sql<{ n: number; max: number }>`select count(*)::int as n, max(id) as max from acks`.execute(database.db)
+    const { rows } = await sql<{
+      n: number
+      max: number
+    }>`select count(*)::int as n, max(id) as max from acks`.execute(database.db)
     await database.close()
     expect(rows[0].max).toBeGreaterThanOrEqual(lastAck)
     expect(rows[0].n).toBe(rows[0].max) // gapless: no answered row lost
@@ -64,7 +73,12 @@ describe('openDatabase (PGlite)', () => {
     try {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '-e', `import('${join(import.meta.dirname, 'database.ts')}').then(m => m.openDatabase({ dataDir: '${dir}' })).then(() => process.exit(0), (e) => { console.error(e.name + ': ' + e.message); process.exit(3) })`],
+        [
+          '--import',
+          'tsx',
+          '-e',
+          `import('${join(import.meta.dirname, 'database.ts')}').then(m => m.openDatabase({ dataDir: '${dir}' })).then(() => process.exit(0), (e) => { console.error(e.name + ': ' + e.message); process.exit(3) })`,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       )
       let stderr = ''
@@ -99,9 +113,15 @@ describe('openDatabase (PGlite)', () => {
   it('analyzes and vacuums by itself (PGlite has no autovacuum)', async () => {
     const database = await openDatabase({ maintenance: false })
     const stats = async () => {
-      const { rows } = await sql<{ reltuples: number; dead: number; stats: number }>`select c.reltuples::float8 as reltuples, s.n_dead_tup::int as dead,
+      const { rows } = await sql<{
+        reltuples: number
+        dead: number
+        stats: number
+      }>`select c.reltuples::float8 as reltuples, s.n_dead_tup::int as dead,
           (select count(*)::int from pg_stats where tablename = 'notes') as stats
-        from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'notes'`.execute(database.db)
+        from pg_stat_user_tables s join pg_class c on c.oid = s.relid where s.relname = 'notes'`.execute(
+        database.db,
+      )
       return rows[0]
     }
     try {

@@ -1,6 +1,12 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
-import { DEFAULT_MAINTENANCE, EmbeddedMaintenance, type MaintenanceLog, type MaintenanceOptions } from './maintenance'
-import { EmbeddedDatabaseError, startEmbedded, type EmbeddedStart } from './embedded-start'
+
+import { EmbeddedDatabaseError, type EmbeddedStart, startEmbedded } from './embedded-start'
+import {
+  DEFAULT_MAINTENANCE,
+  EmbeddedMaintenance,
+  type MaintenanceLog,
+  type MaintenanceOptions,
+} from './maintenance'
 import { PgliteWorkerDialect } from './pglite-dialect'
 import type { PgliteWorker } from './pglite-worker-client'
 
@@ -68,7 +74,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => db.destroy(),
     }
   }
-  const { worker, unlock } = options.started ?? startEmbedded({ dataDir: options.dataDir, template: options.template })
+  const { worker, unlock } =
+    options.started ?? startEmbedded({ dataDir: options.dataDir, template: options.template })
   try {
     await worker.ready
   } catch (err) {
@@ -78,7 +85,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const db: Db = new Kysely<AnySchema>({ dialect: new PgliteWorkerDialect(worker) })
   const maintenance =
-    options.maintenance === false ? undefined : new EmbeddedMaintenance(db, options.maintenance ?? DEFAULT_MAINTENANCE, options.maintenanceLog)
+    options.maintenance === false
+      ? undefined
+      : new EmbeddedMaintenance(db, options.maintenance ?? DEFAULT_MAINTENANCE, options.maintenanceLog)
   maintenance?.start()
   return {
     db,

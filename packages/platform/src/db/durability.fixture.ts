@@ -1,6 +1,7 @@
 // Child process for durability.int.test.ts: inserts rows one transaction at a time and
 // prints the id of each row once its commit has been answered.
 import { sql } from 'kysely'
+
 import { openDatabase } from './database'
 
 const database = await openDatabase({ dataDir: process.argv[2] })

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+
 import { PgliteWorker } from './pglite-worker-client'
 
 // @NOTE Node built-ins only (see pglite-worker-client.ts): `parley start` calls startEmbedded
@@ -19,7 +20,10 @@ export interface EmbeddedStart {
 export function startEmbedded(options: { dataDir?: string; template?: ArrayBuffer }): EmbeddedStart {
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {}
   try {
-    const worker = new PgliteWorker({ dataDir: options.dataDir ? join(options.dataDir, 'pg') : undefined, template: options.template })
+    const worker = new PgliteWorker({
+      dataDir: options.dataDir ? join(options.dataDir, 'pg') : undefined,
+      template: options.template,
+    })
     return { worker, unlock }
   } catch (err) {
     unlock()

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { plan } from './maintenance'
 
 const table = (name: string, reltuples: number, dead = 0, modified = 0, pages = 10, relpages = 10) => ({

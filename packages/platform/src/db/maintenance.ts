@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+
 import type { Db } from './database'
 
 /** When the first pass runs after opening (startup and migrations go first) and how often after that. */
@@ -50,7 +51,8 @@ export function plan(tables: TableStats[]): MaintenanceReport {
     // @NOTE PGlite forgets the change counters on restart, so growth is also read from the size:
     // a table analyzed while empty and filled since would otherwise keep "empty" statistics.
     const grown = Math.abs(t.pages - t.relpages) > PAGES_THRESHOLD + ANALYZE_SCALE * t.relpages
-    if (t.reltuples < 0 || grown || t.n_mod_since_analyze > ANALYZE_THRESHOLD + ANALYZE_SCALE * rows) analyzed.push(t.name)
+    if (t.reltuples < 0 || grown || t.n_mod_since_analyze > ANALYZE_THRESHOLD + ANALYZE_SCALE * rows)
+      analyzed.push(t.name)
     if (t.n_dead_tup > VACUUM_THRESHOLD + VACUUM_SCALE * rows) vacuumed.push(t.name)
   }
   return { analyzed, vacuumed }
@@ -81,7 +83,8 @@ export class EmbeddedMaintenance {
 
   /** One pass now (tests call it directly; the timer calls it on schedule). */
   async pass(): Promise<MaintenanceReport> {
-    const { rows } = await sql<TableStats>`select quote_ident(s.schemaname) || '.' || quote_ident(s.relname) as name,
+    const { rows } =
+      await sql<TableStats>`select quote_ident(s.schemaname) || '.' || quote_ident(s.relname) as name,
         c.reltuples::float8 as reltuples, c.relpages::float8 as relpages,
         (pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 as pages, s.n_dead_tup::float8 as n_dead_tup, s.n_mod_since_analyze::float8 as n_mod_since_analyze
       from pg_stat_user_tables s join pg_class c on c.oid = s.relid
@@ -98,7 +101,10 @@ export class EmbeddedMaintenance {
       await sql.raw(`analyze ${name}`).execute(this.db)
     }
     if (todo.analyzed.length || todo.vacuumed.length) {
-      this.log?.info({ ...todo, ms: Math.round(performance.now() - started) }, 'embedded database maintenance')
+      this.log?.info(
+        { ...todo, ms: Math.round(performance.now() - started) },
+        'embedded database maintenance',
+      )
     }
     return todo
   }

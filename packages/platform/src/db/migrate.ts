@@ -1,4 +1,5 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely'
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
+
 import type { Db } from './database'
 
 export type { Migration }

@@ -75,7 +75,10 @@ export class PgliteWorker {
     })
   }
 
-  async query(sql: string, params: readonly unknown[] = []): Promise<{ rows: unknown[]; affectedRows: number }> {
+  async query(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<{ rows: unknown[]; affectedRows: number }> {
     const reply = await this.request({ op: 'query', sql, params })
     return { rows: toObjects(reply.columns ?? [], reply.rows ?? []), affectedRows: reply.affectedRows ?? 0 }
   }

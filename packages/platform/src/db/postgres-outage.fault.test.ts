@@ -2,22 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { loadConfig } from '../config'
 import { isBackendUnavailable } from '../http/problem'
-import { transaction } from './transaction'
 import { createPlatform, type Platform } from '../platform'
-import { buildServer, type ServiceModule, type Server_ } from '../service'
-import { LogCapture, ThrowawayPostgres, api, eventually } from '../testing'
+import { buildServer, type Server_, type ServiceModule } from '../service'
+import { api, eventually, LogCapture, ThrowawayPostgres } from '../testing'
+import { transaction } from './transaction'
 
 const dbService: ServiceModule = {
   name: 'gateway',
   create: (platform) => ({
     routes: async (app) => {
       app.get('/api/count/', async () => {
-        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_class`.execute(platform.db)
-        return { n: rows[0]!.n }
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_class`.execute(
+          platform.db,
+        )
+        return { n: rows[0].n }
       })
     },
   }),
@@ -34,7 +38,13 @@ describe('PostgreSQL outage', () => {
 
   beforeAll(async () => {
     pgServer = await ThrowawayPostgres.start()
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: pgServer.url, RATE_LIMITS: 'off', PORT: '0' })
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      DATABASE_URL: pgServer.url,
+      RATE_LIMITS: 'off',
+      PORT: '0',
+    })
     platform = await createPlatform(config, { logDestination: logs })
     server = await buildServer(platform, [dbService])
     await server.app.listen({ port: 0, host: '127.0.0.1' })

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely'
+
 import type { AnySchema, Db } from './database'
 
 /** A transaction plus hooks that run only once it has committed. */
@@ -11,9 +12,9 @@ export interface Tx {
 /** Runs `work` in one transaction; after-commit callbacks fire once the commit succeeds. */
 export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   const callbacks: Array<() => void> = []
-  const result = await db.transaction().execute((trx) =>
-    work({ db: trx, afterCommit: (cb) => callbacks.push(cb) }),
-  )
+  const result = await db
+    .transaction()
+    .execute((trx) => work({ db: trx, afterCommit: (cb) => callbacks.push(cb) }))
   for (const cb of callbacks) cb()
   return result
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+
 import type { ServiceModule } from '../service'
 import { api, startTestServer, type TestServer } from '../testing'
 import { authenticate } from './app'
@@ -10,7 +11,9 @@ const echoService: ServiceModule = {
     routes: async (app) => {
       app.post(
         '/api/echo/',
-        { schema: { body: z.object({ name: z.string().min(2), age: z.number().int().optional() }).strict() } },
+        {
+          schema: { body: z.object({ name: z.string().min(2), age: z.number().int().optional() }).strict() },
+        },
         async (req) => req.body,
       )
       app.get('/api/private/', { preHandler: authenticate }, async () => ({ ok: true }))

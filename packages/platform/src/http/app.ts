@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import multipart from '@fastify/multipart'
@@ -6,9 +8,9 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, {
-  LogController,
   type FastifyInstance,
   type FastifyRequest,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -19,8 +21,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
-import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
+
 import type { TrustProxy } from '../config'
 import { AppError, notFound, unauthorized, unsupportedMediaType } from '../errors'
 import { newId } from '../ids'
@@ -52,7 +54,11 @@ export type App = FastifyInstance<
 /** Paths the general REST limits apply to (not static files, docs, health or metrics). */
 const API_PREFIXES = ['/api/', '/profiles/', '/acac/', '/messages/']
 function isApiPath(url: string) {
-  return API_PREFIXES.some((p) => url.startsWith(p)) && !url.startsWith('/api/docs') && !url.startsWith('/api/redoc')
+  return (
+    API_PREFIXES.some((p) => url.startsWith(p)) &&
+    !url.startsWith('/api/docs') &&
+    !url.startsWith('/api/redoc')
+  )
 }
 
 /** `application/json` and `application/<anything>+json`, with or without parameters. */
@@ -119,16 +125,28 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
     if (allowed.length && !allowed.includes(request.method)) {
       return sendProblem(
         reply,
-        { type: '/problems/method-not-allowed', title: 'Method not allowed', status: 405, detail: `${request.method} is not allowed on ${redactUrl(path)}; use ${allowed.join(', ')}.` },
+        {
+          type: '/problems/method-not-allowed',
+          title: 'Method not allowed',
+          status: 405,
+          detail: `${request.method} is not allowed on ${redactUrl(path)}; use ${allowed.join(', ')}.`,
+        },
         { allow: allowed.join(', ') },
       )
     }
-    return sendProblem(reply, { type: '/problems/not-found', title: 'Not found', status: 404, detail: `No route for ${request.method} ${redactUrl(path)}.` })
+    return sendProblem(reply, {
+      type: '/problems/not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `No route for ${request.method} ${redactUrl(path)}.`,
+    })
   })
   // @NOTE A JSON route given a body of another type (multipart, form, text) is a 415, before validation.
   // Upload routes (OpenAPI `consumes: multipart/form-data`) take multipart only.
   app.addHook('onRoute', (route) => {
-    const isUpload = (route.schema as { consumes?: string[] } | undefined)?.consumes?.includes('multipart/form-data')
+    const isUpload = (route.schema as { consumes?: string[] } | undefined)?.consumes?.includes(
+      'multipart/form-data',
+    )
     if (!route.schema?.body && !isUpload) return
     const check = isUpload
       ? async (request: FastifyRequest) => {
@@ -138,10 +156,11 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
         }
       : async (request: FastifyRequest) => {
           const type = request.headers['content-type']
-          if (type !== undefined && !JSON_CONTENT_TYPE.test(type)) throw unsupportedMediaType('This endpoint takes application/json.')
+          if (type !== undefined && !JSON_CONTENT_TYPE.test(type))
+            throw unsupportedMediaType('This endpoint takes application/json.')
         }
     const existing = route.preValidation as typeof check | Array<typeof check> | undefined
-    route.preValidation = (existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : [check]) as typeof route.preValidation
+    route.preValidation = existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : [check]
   })
 
   app.addHook('onRequest', async (request, reply) => {
@@ -204,7 +223,15 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
   await app.register(cors, {
     origin: config.http.allowedOrigins,
     credentials: true,
-    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy', 'ratelimit'],
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'ratelimit-policy',
+      'ratelimit',
+    ],
   })
   await app.register(multipart, { limits: { fileSize: 25 * 1024 * 1024, files: 1, fields: 10 } })
   if (config.rateLimits) {
@@ -213,15 +240,21 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
       hook: 'preHandler',
       timeWindow: GENERAL_LIMIT_WINDOW_MS,
       max: (request) => (request.principal ? 100 : 20),
-      keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
+      keyGenerator: (request) =>
+        request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`,
       allowList: (request) => !isApiPath(request.url),
       enableDraftSpec: true,
       // @NOTE Shared by every node through Redis when it is configured. An unreachable Redis makes
       // the store throw, which the error handler answers with 503: the limits fail closed.
-      ...(platform.redis ? { redis: platform.redis, nameSpace: `${config.redis.prefix}rl:`, skipOnError: false } : {}),
+      ...(platform.redis
+        ? { redis: platform.redis, nameSpace: `${config.redis.prefix}rl:`, skipOnError: false }
+        : {}),
       errorResponseBuilder: (request, context) => {
-        const routeLimit = (request.routeOptions.config as { rateLimit?: { timeWindow?: unknown } } | undefined)?.rateLimit
-        const windowMs = typeof routeLimit?.timeWindow === 'number' ? routeLimit.timeWindow : GENERAL_LIMIT_WINDOW_MS
+        const routeLimit = (
+          request.routeOptions.config as { rateLimit?: { timeWindow?: unknown } } | undefined
+        )?.rateLimit
+        const windowMs =
+          typeof routeLimit?.timeWindow === 'number' ? routeLimit.timeWindow : GENERAL_LIMIT_WINDOW_MS
         const name = routeLimit ? 'route' : request.principal ? 'user' : 'anonymous'
         return rateLimited({ name, limit: context.max, windowMs }, context.ttl)
       },
@@ -236,7 +269,9 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
         version: '0.1.0',
         description: 'Accounts, profiles, contacts and real-time chat. Errors are RFC 9457 problem+json.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
     },
     transform: jsonSchemaTransform,
   })
@@ -251,7 +286,9 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
       ),
   )
   app.get('/api/redoc/init.js', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('application/javascript').send(`Redoc.init('/api/schema/', {}, document.getElementById('redoc'))`),
+    reply
+      .type('application/javascript')
+      .send(`Redoc.init('/api/schema/', {}, document.getElementById('redoc'))`),
   )
   app.get('/api/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_req, reply) =>
     redocBundle ? reply.type('application/javascript').send(redocBundle) : reply.callNotFound(),
@@ -260,14 +297,24 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
     if (platform.draining) {
-      return sendProblem(reply, { type: '/problems/not-ready', title: 'Not ready', status: 503, detail: 'This node is shutting down.' })
+      return sendProblem(reply, {
+        type: '/problems/not-ready',
+        title: 'Not ready',
+        status: 503,
+        detail: 'This node is shutting down.',
+      })
     }
     try {
       await platform.database.ping()
       for (const check of platform.readinessChecks) await check()
       return { status: 'ready' }
     } catch {
-      return sendProblem(reply, { type: '/problems/not-ready', title: 'Not ready', status: 503, detail: 'A backing service is unreachable.' })
+      return sendProblem(reply, {
+        type: '/problems/not-ready',
+        title: 'Not ready',
+        status: 503,
+        detail: 'A backing service is unreachable.',
+      })
     }
   })
   registerMetrics(app, platform)
@@ -278,7 +325,9 @@ export async function createHttpApp(platform: Platform, options: { title?: strin
 }
 
 /** Fastify's typings omit the hop count its runtime accepts; a function does the same test. */
-function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+function trustProxyOption(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 

@@ -1,6 +1,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+
 import type { FastifyReply, FastifyRequest } from 'fastify'
+
 import { sendProblem } from './problem'
 
 function problemBody(status: number, slug: string, detail: string) {

@@ -1,7 +1,9 @@
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+
 import type { ServiceModule } from '../service'
 import { api, startTestServer, type TestServer } from '../testing'
 
@@ -272,13 +274,14 @@ describe('429s that say what happened (point 2)', () => {
     try {
       let last
       for (let i = 0; i < 21; i++) last = await api(t.url).get('/api/notes/1/')
-      expect(last!.status).toBe(429)
-      expect(last!.headers.get('content-type')).toContain('application/problem+json')
-      expect(last!.body.type).toBe('/problems/rate-limited')
-      expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0)
-      expect(last!.headers.get('ratelimit-policy')).toBe('"anonymous";q=20;w=60')
-      expect(last!.headers.get('ratelimit')).toMatch(/^"anonymous";r=0;t=\d+$/)
-      expect(last!.headers.get('ratelimit-limit')).toBe('20')
+      if (!last) throw new Error('no answer')
+      expect(last.status).toBe(429)
+      expect(last.headers.get('content-type')).toContain('application/problem+json')
+      expect(last.body.type).toBe('/problems/rate-limited')
+      expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect(last.headers.get('ratelimit-policy')).toBe('"anonymous";q=20;w=60')
+      expect(last.headers.get('ratelimit')).toMatch(/^"anonymous";r=0;t=\d+$/)
+      expect(last.headers.get('ratelimit-limit')).toBe('20')
     } finally {
       await t.close()
     }

@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer'
+
 import type { FastifyRequest } from 'fastify'
-import type { App } from './app'
+
 import { AppError, validationFailed } from '../errors'
+import type { App } from './app'
 
 const NUL_MESSAGE = 'Must not contain the NUL character (\\u0000).'
 
@@ -54,7 +56,7 @@ export function installJsonBodyParser(app: App) {
     (request: FastifyRequest, body: Buffer | string, done) => {
       if (typeof body !== 'string' && !isUtf8(body)) return done(invalidUtf8(), undefined)
       const text = typeof body === 'string' ? body : body.toString('utf8')
-      parse(request, text, (err, value) => {
+      void parse(request, text, (err, value) => {
         if (err) return done(err, undefined)
         // @NOTE JSON can only carry U+0000 escaped, so the walk runs only when that escape is present.
         if (text.includes('\\u0000')) {

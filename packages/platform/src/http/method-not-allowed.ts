@@ -1,4 +1,5 @@
 import type { RouteOptions } from 'fastify'
+
 import type { App } from './app'
 
 interface KnownRoute {

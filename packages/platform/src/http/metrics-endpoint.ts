@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
-import type { App } from './app'
+
 import type { Platform } from '../platform'
+import type { App } from './app'
 import { sendProblem } from './problem'
 
 declare module 'fastify' {

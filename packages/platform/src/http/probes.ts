@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -7,6 +6,8 @@ import type {
   RawServerDefault,
 } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
 import { authenticate, bearerAuth, principalOf } from './app'
 
 /** Any Fastify instance with the zod type provider, as a service's route plugin receives it. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+
 import type { Problem } from '../errors'
 
 /** RFC 9457 problem+json, for the OpenAPI document of error answers (SPEC section 2). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { isBackendUnavailable, problemFor } from './problem'
 
 function withCode(message: string, code: string) {
@@ -13,7 +14,10 @@ describe(problemFor.name, () => {
     'pg: connection failure (class 08)': withCode('connection failure', '08006'),
     'pg: idle client lost': new Error('Connection terminated unexpectedly'),
     'pg: pool timeout': new Error('timeout exceeded when trying to connect'),
-    'node: both addresses refused': new AggregateError([withCode('connect ECONNREFUSED ::1:6379', 'ECONNREFUSED')], ''),
+    'node: both addresses refused': new AggregateError(
+      [withCode('connect ECONNREFUSED ::1:6379', 'ECONNREFUSED')],
+      '',
+    ),
     'ioredis: closed': new Error('Connection is closed.'),
     'ioredis: offline': new Error("Stream isn't writeable and enableOfflineQueue options is false"),
     'ioredis: retries': Object.assign(new Error('Reached the max retries per request limit (which is 1).'), {

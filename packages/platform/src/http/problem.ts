@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { AppError, toProblem, type Problem } from '../errors'
+
+import { AppError, type Problem, toProblem } from '../errors'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -11,7 +12,11 @@ function fieldPath(path: ReadonlyArray<PropertyKey> | string | undefined, fallba
 }
 
 /** Maps any thrown error to a problem; unknown errors become a generic 500. */
-export function problemFor(err: unknown): { problem: Problem; headers?: Record<string, string>; unexpected: boolean } {
+export function problemFor(err: unknown): {
+  problem: Problem
+  headers?: Record<string, string>
+  unexpected: boolean
+} {
   if (err instanceof AppError) return { problem: toProblem(err), headers: err.headers, unexpected: false }
   const e = err as FastifyError & { validationContext?: string }
   if (hasZodFastifySchemaValidationErrors(e)) {
@@ -39,25 +44,55 @@ export function problemFor(err: unknown): { problem: Problem; headers?: Record<s
   }
   switch (e?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { problem: simple(413, 'payload-too-large', 'Payload too large', 'The request body is too large.'), unexpected: false }
+      return {
+        problem: simple(413, 'payload-too-large', 'Payload too large', 'The request body is too large.'),
+        unexpected: false,
+      }
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { problem: simple(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.'), unexpected: false }
+      return {
+        problem: simple(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.'),
+        unexpected: false,
+      }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
-        problem: simple(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json (or multipart/form-data for uploads).'),
+        problem: simple(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          'Send application/json (or multipart/form-data for uploads).',
+        ),
         unexpected: false,
       }
     case 'FST_REQ_FILE_TOO_LARGE':
     case 'FST_PARTS_LIMIT':
     case 'FST_FILES_LIMIT':
-      return { problem: simple(413, 'payload-too-large', 'Payload too large', 'The uploaded file is too large.'), unexpected: false }
+      return {
+        problem: simple(413, 'payload-too-large', 'Payload too large', 'The uploaded file is too large.'),
+        unexpected: false,
+      }
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return { problem: simple(415, 'unsupported-media-type', 'Unsupported media type', 'Send multipart/form-data with a `file` field.'), unexpected: false }
+      return {
+        problem: simple(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          'Send multipart/form-data with a `file` field.',
+        ),
+        unexpected: false,
+      }
   }
   // @NOTE Busboy (multipart) reports a malformed upload with plain Errors: the client's fault, not ours.
   if (e instanceof Error && !e.code && MALFORMED_MULTIPART.test(e.message)) {
-    return { problem: simple(400, 'malformed-multipart', 'Malformed multipart body', 'The multipart/form-data body is malformed.'), unexpected: false }
+    return {
+      problem: simple(
+        400,
+        'malformed-multipart',
+        'Malformed multipart body',
+        'The multipart/form-data body is malformed.',
+      ),
+      unexpected: false,
+    }
   }
   if (e?.statusCode === 429) {
     return {
@@ -70,17 +105,35 @@ export function problemFor(err: unknown): { problem: Problem; headers?: Record<s
   }
   if (isBackendUnavailable(err)) {
     return {
-      problem: simple(503, 'service-unavailable', 'Service unavailable', 'A backing service is unavailable; try again shortly.'),
+      problem: simple(
+        503,
+        'service-unavailable',
+        'Service unavailable',
+        'A backing service is unavailable; try again shortly.',
+      ),
       headers: { 'retry-after': '2' },
       unexpected: false,
     }
   }
-  return { problem: simple(500, 'internal-error', 'Internal server error', 'Something went wrong on our side.'), unexpected: true }
+  return {
+    problem: simple(500, 'internal-error', 'Internal server error', 'Something went wrong on our side.'),
+    unexpected: true,
+  }
 }
 
-const MALFORMED_MULTIPART = /^(Unexpected end of (multipart data|form)|Malformed part header|Multipart: Boundary not found|Part terminated early)/
+const MALFORMED_MULTIPART =
+  /^(Unexpected end of (multipart data|form)|Malformed part header|Multipart: Boundary not found|Part terminated early)/
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+])
 // @NOTE SQLSTATE class 08 (connection exception), server shutting down or starting, too many connections.
 const PG_UNAVAILABLE = /^(08...|57P01|57P02|57P03|53300)$/
 const UNAVAILABLE_MESSAGE =

@@ -1,6 +1,8 @@
 import { connect, type Socket } from 'node:net'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+
 import type { ServiceModule } from '../service'
 import { api, eventually, startTestServer, type TestServer } from '../testing'
 
@@ -80,7 +82,7 @@ describe('slow clients (issue 14, point 3)', () => {
     const heapBefore = process.memoryUsage().heapUsed
     const kinds: Kind[] = ['silent', 'slow-headers', 'slow-body', 'slow-upgrade']
     const started = Date.now()
-    const slow = Array.from({ length: 500 }, (_, i) => slowClient(port, kinds[i % kinds.length]!, timers))
+    const slow = Array.from({ length: 500 }, (_, i) => slowClient(port, kinds[i % kinds.length], timers))
     await Promise.all(slow.map((s) => s.connected))
     // the server accepts them as its event loop gets to them
     await eventually(async () => (await openConnections(t)) >= 400, 2000)

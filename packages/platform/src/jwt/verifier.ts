@@ -1,4 +1,12 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose'
+
 import { unauthorized } from '../errors'
 import type { SessionRevocations } from './revocations'
 
@@ -30,7 +38,8 @@ export class TokenVerifier {
     private readonly revocations: SessionRevocations,
     jwksUrl?: string,
   ) {
-    if (jwksUrl) this.getKey = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 600_000 })
+    if (jwksUrl)
+      this.getKey = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 600_000 })
   }
 
   /** Use keys from this process (the auth service runs here) instead of fetching the JWKS. */
@@ -52,7 +61,8 @@ export class TokenVerifier {
 
   /** Returns the principal or throws a 401 AppError; never anything else. */
   async verify(token: string): Promise<Principal> {
-    if (!this.getKey) throw new Error('TokenVerifier has no key source (set AUTH_JWKS_URL or run the auth service here)')
+    if (!this.getKey)
+      throw new Error('TokenVerifier has no key source (set AUTH_JWKS_URL or run the auth service here)')
     let payload
     try {
       ;({ payload } = await jwtVerify(token, this.getKey, {

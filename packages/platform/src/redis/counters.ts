@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+
 import type { RateCounters } from '../counters'
 
 // @NOTE One round trip, atomic: the window starts with the first hit and its expiry is never extended.

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { loadConfig } from '../config'
 import { createPlatform, type Platform } from '../platform'
-import { LogCapture, createTestDatabase, eventually, testRedis } from '../testing'
+import { createTestDatabase, eventually, LogCapture, testRedis } from '../testing'
 import { RedisFanout } from './fanout'
 
 /** Three nodes on one Redis and one database, as `parley start` on three machines would be. */
@@ -24,7 +26,10 @@ describe('distributed mode', () => {
       REDIS_PREFIX: redis.prefix,
       ...(testDb.url ? { DATABASE_URL: testDb.url } : {}),
     })
-    const platform = await createPlatform(config, { database: testDb.database, logDestination: new LogCapture() })
+    const platform = await createPlatform(config, {
+      database: testDb.database,
+      logDestination: new LogCapture(),
+    })
     nodes.push(platform)
     return platform
   }
@@ -45,8 +50,8 @@ describe('distributed mode', () => {
   })
 
   it('chooses the Redis implementations when REDIS_URL is set', () => {
-    expect(nodes[0]!.fanout).toBeInstanceOf(RedisFanout)
-    expect(nodes[0]!.redis).toBeDefined()
+    expect(nodes[0].fanout).toBeInstanceOf(RedisFanout)
+    expect(nodes[0].redis).toBeDefined()
   })
 
   it('fans a message out to subscribers on every node, in publish order', async () => {
@@ -55,7 +60,9 @@ describe('distributed mode', () => {
     const gotB: string[] = []
     const offA = a.fanout.subscribe('conv:1', (m) => gotA.push(m))
     const offB = b.fanout.subscribe('conv:1', (m) => gotB.push(m))
-    await eventually(async () => Number((await probe.pubsub('NUMSUB', `${redis.prefix}fanout:conv:1`))[1]) === 2)
+    await eventually(
+      async () => Number((await probe.pubsub('NUMSUB', `${redis.prefix}fanout:conv:1`))[1]) === 2,
+    )
     const sent = Array.from({ length: 50 }, (_, i) => `m${i}`)
     for (const m of sent) expect(a.fanout.publish('conv:1', m)).toBe(true)
     await eventually(() => gotA.length === 50 && gotB.length === 50)
@@ -109,6 +116,6 @@ describe('distributed mode', () => {
   it('adds Redis to the readiness checks', async () => {
     const [a] = nodes as [Platform]
     expect(a.readinessChecks).toHaveLength(1)
-    await expect(a.readinessChecks[0]!()).resolves.toBeUndefined()
+    await expect(a.readinessChecks[0]()).resolves.toBeUndefined()
   })
 })

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+
 import type { EventBus } from '../bus/bus'
 import type { Config } from '../config'
 import type { RateCounters } from '../counters'
@@ -24,7 +25,6 @@ export interface Distributed {
   close(): Promise<void>
 }
 
-
 /**
  * The Redis side of distributed mode: one command connection (fails fast while Redis is away),
  * one subscriber connection per process, and one blocking connection per event consumer.
@@ -43,7 +43,11 @@ export async function openDistributed(
   if (!(await waitReady(redis, 5_000))) redisLog.warn('redis unreachable at start; continuing, not ready')
   const subscriber = new RedisSubscriber(subscriberConn, redisLog)
   const revocations = new RedisRevocations(redis, subscriber, log.child({ name: 'revocations' }), prefix)
-  await revocations.reload().catch((err: Error) => redisLog.warn({ err: { message: err.message } }, 'revocations not loaded at start'))
+  await revocations
+    .reload()
+    .catch((err: Error) =>
+      redisLog.warn({ err: { message: err.message } }, 'revocations not loaded at start'),
+    )
   const blocking: Redis[] = []
   const bus = new RedisStreamsBus({
     db: ctx.db,
@@ -64,7 +68,9 @@ export async function openDistributed(
   return {
     redis,
     bus,
-    fanout: new RedisFanout(redis, subscriber, log.child({ name: 'fanout' }), prefix, () => metrics.fanoutPublishFailures.inc()),
+    fanout: new RedisFanout(redis, subscriber, log.child({ name: 'fanout' }), prefix, () =>
+      metrics.fanoutPublishFailures.inc(),
+    ),
     revocations,
     counters: new RedisRateCounters(redis, prefix),
     async close() {
@@ -72,4 +78,3 @@ export async function openDistributed(
     },
   }
 }
-

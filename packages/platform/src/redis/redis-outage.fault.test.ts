@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import type { ServiceModule } from '../service'
-import { ThrowawayRedis, api, eventually, startTestServer, uniqueRedisPrefix, type TestServer } from '../testing'
+import {
+  api,
+  eventually,
+  startTestServer,
+  type TestServer,
+  ThrowawayRedis,
+  uniqueRedisPrefix,
+} from '../testing'
 
 const probeService: ServiceModule = {
   name: 'gateway',

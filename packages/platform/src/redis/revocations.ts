@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+
 import { InMemoryRevocations } from '../jwt/revocations'
 import type { RedisSubscriber } from './subscriber'
 
@@ -26,7 +27,9 @@ export class RedisRevocations extends InMemoryRevocations {
     this.channel = `${prefix}revocations`
     this.unsubscribe = subscriber.subscribe(this.channel, (message) => this.received(message))
     this.unwatch = subscriber.onRestored(() => {
-      this.reload().catch((err: Error) => this.log.warn({ err: { message: err.message } }, 'revocation reload failed'))
+      this.reload().catch((err: Error) =>
+        this.log.warn({ err: { message: err.message } }, 'revocation reload failed'),
+      )
     })
   }
 
@@ -50,7 +53,8 @@ export class RedisRevocations extends InMemoryRevocations {
   async reload() {
     const flat = await this.redis.zrangebyscore(this.setKey, Date.now(), '+inf', 'WITHSCORES')
     const entries: Array<{ sessionId: string; until: Date }> = []
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ sessionId: flat[i]!, until: new Date(Number(flat[i + 1])) })
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      entries.push({ sessionId: flat[i], until: new Date(Number(flat[i + 1])) })
     this.load(entries)
   }
 

@@ -1,16 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import type { Consumer } from '../bus/bus'
 import { outboxMigration } from '../bus/outbox.migration'
 import { loadConfig } from '../config'
 import { migrateSchema } from '../db/migrate'
 import { transaction } from '../db/transaction'
 import { createPlatform, type Platform } from '../platform'
-import { LogCapture, createTestDatabase, eventually, testRedis } from '../testing'
+import { createTestDatabase, eventually, LogCapture, testRedis } from '../testing'
 import { RedisStreamsBus } from './streams-bus'
 
 const SCHEMA = 'bustest'
@@ -31,7 +33,9 @@ describe(RedisStreamsBus.name, () => {
     async handle(event, tx) {
       handled.push(event.id)
       if (event.type === failOn) throw new Error('poison')
-      await sql`insert into bustest.effects (event_id, n) values (${event.id}, ${Number(event.payload.n)})`.execute(tx.db)
+      await sql`insert into bustest.effects (event_id, n) values (${event.id}, ${Number(event.payload.n)})`.execute(
+        tx.db,
+      )
     },
   })
 
@@ -59,7 +63,9 @@ describe(RedisStreamsBus.name, () => {
   }
 
   async function publish(node: Platform, type: string, n: number) {
-    return transaction(node.db, (tx) => node.bus.publish(tx, SCHEMA, { type, tenantId: 't1', payload: { n } }))
+    return transaction(node.db, (tx) =>
+      node.bus.publish(tx, SCHEMA, { type, tenantId: 't1', payload: { n } }),
+    )
   }
 
   beforeAll(async () => {
@@ -88,7 +94,9 @@ describe(RedisStreamsBus.name, () => {
 
   it('delivers events written on either node once in effect, through one consumer group', async () => {
     const [a, b] = nodes as [Platform, Platform]
-    const published = await Promise.all(Array.from({ length: 40 }, (_, i) => publish(i % 2 ? a : b, 'thing.happened', i)))
+    const published = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => publish(i % 2 ? a : b, 'thing.happened', i)),
+    )
     await a.bus.drain()
     await b.bus.drain()
     const { rows } = await sql<{ event_id: string }>`select event_id from bustest.effects`.execute(a.db)
@@ -106,18 +114,27 @@ describe(RedisStreamsBus.name, () => {
       const entries = await probe.xrange(`${redis.prefix}events:dead`, '-', '+')
       return entries.length > 0 ? entries : undefined
     }, 15_000)
-    const fields = dead[0]![1]
-    expect(JSON.parse(fields[fields.indexOf('e') + 1]!).id).toBe(poison.id)
+    const fields = dead[0][1]
+    expect(JSON.parse(fields[fields.indexOf('e') + 1]).id).toBe(poison.id)
     expect(fields[fields.indexOf('group') + 1]).toBe('bustest.effects')
     expect(handled.filter((id) => id === poison.id)).toHaveLength(3)
-    const { rows } = await sql<{ n: number }>`select n from bustest.effects where event_id = ${after.id}`.execute(a.db)
+    const { rows } = await sql<{
+      n: number
+    }>`select n from bustest.effects where event_id = ${after.id}`.execute(a.db)
     expect(rows).toEqual([{ n: 100 }])
     await a.bus.drain()
     const logLine = logs
       .flatMap((l) => l.parsed())
       .find((line) => line.msg === 'event dead-lettered after repeated failures')
-    expect(logLine).toMatchObject({ eventId: poison.id, type: 'thing.poisoned', consumer: 'bustest.effects', attempts: 3 })
-    const metrics = nodes.map((n) => n.metrics.registry.getSingleMetricAsString('parley_event_bus_dead_lettered_total'))
+    expect(logLine).toMatchObject({
+      eventId: poison.id,
+      type: 'thing.poisoned',
+      consumer: 'bustest.effects',
+      attempts: 3,
+    })
+    const metrics = nodes.map((n) =>
+      n.metrics.registry.getSingleMetricAsString('parley_event_bus_dead_lettered_total'),
+    )
     expect((await Promise.all(metrics)).join('\n')).toMatch(/parley_event_bus_dead_lettered_total 1/)
   })
 
@@ -169,11 +186,16 @@ describe(RedisStreamsBus.name, () => {
     await probe.del(`${redis.prefix}events`, `${redis.prefix}events:marker`)
     // A reconnect makes the node check for lost data; drop this node's own connections (and no one else's).
     await killConnections(probe, a.nodeId)
-    await eventually(async () => (await probe.exists(`${redis.prefix}events`)) === 1 && (await probe.xlen(`${redis.prefix}events`)) > 0, 10_000)
+    await eventually(
+      async () =>
+        (await probe.exists(`${redis.prefix}events`)) === 1 &&
+        (await probe.xlen(`${redis.prefix}events`)) > 0,
+      10_000,
+    )
     await a.bus.drain()
     const after = await sql<{ n: number }>`select count(*)::int as n from bustest.effects`.execute(a.db)
     // Replayed events were already in the inbox: nothing is applied twice.
-    expect(after.rows[0]!.n).toBe(before.rows[0]!.n)
+    expect(after.rows[0].n).toBe(before.rows[0].n)
   })
 })
 

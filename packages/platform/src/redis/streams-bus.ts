@@ -1,19 +1,20 @@
 import type { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
-import { RelayLoop } from '../bus/relay-loop'
-import { deliverOnce, toEvent, writeOutbox, type Consumer, type EventBus, type OutboxRow } from '../bus/bus'
+
+import { type Consumer, deliverOnce, type EventBus, type OutboxRow, toEvent, writeOutbox } from '../bus/bus'
 import type { DomainEvent, NewEvent } from '../bus/events'
 import { GroupProgress } from '../bus/group-progress'
+import { RelayLoop } from '../bus/relay-loop'
 import {
-  SETTLE_TIMEOUT_MS,
+  type BusObserver,
   collectCommitted,
+  type CommittedEvent,
   outsideSettle,
   recordCommitted,
   RelayedEvents,
+  SETTLE_TIMEOUT_MS,
   within,
-  type BusObserver,
-  type CommittedEvent,
 } from '../bus/settle'
 import type { Db } from '../db/database'
 import { transaction, type Tx } from '../db/transaction'
@@ -133,9 +134,9 @@ export class RedisStreamsBus implements EventBus {
     if (events.length === 0) return result
     const started = performance.now()
     const cancels: Array<() => void> = []
-    const waiting = events.map((e) => ({ type: e.event.type, on: 'relay' as string | Set<string> }))
+    const waiting = events.map((e) => ({ type: e.event.type, on: 'relay' }))
     const inTime = await within(
-      Promise.all(events.map((e, i) => this.handledEverywhere(e, waiting[i]!, cancels))),
+      Promise.all(events.map((e, i) => this.handledEverywhere(e, waiting[i], cancels))),
       timeoutMs,
       () => cancels.forEach((cancel) => cancel()),
     )
@@ -165,7 +166,7 @@ export class RedisStreamsBus implements EventBus {
         const last = (await this.o.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as Entry[]
         if (!last[0]) return
         const wait = this.progress.wait([consumer], last[0][0])
-        cancels.push(wait.cancel)
+        cancels.push(() => wait.cancel())
         await wait.promise
       })(),
       timeoutMs,
@@ -184,7 +185,7 @@ export class RedisStreamsBus implements EventBus {
     if (groups.length === 0) return
     const wait = this.progress.wait(groups, entryId)
     waiting.on = wait.groups
-    cancels.push(wait.cancel)
+    cancels.push(() => wait.cancel())
     await wait.promise
   }
 
@@ -195,7 +196,7 @@ export class RedisStreamsBus implements EventBus {
    */
   private async streamEntryOf(schema: string, eventId: string, cancels: Array<() => void>): Promise<string> {
     const local = this.relayed.wait(eventId)
-    cancels.push(local.cancel)
+    cancels.push(() => local.cancel())
     let cancelled = false
     cancels.push(() => (cancelled = true))
     for (let delay = 20; ; delay = Math.min(delay * 2, 100)) {
@@ -316,7 +317,7 @@ export class RedisStreamsBus implements EventBus {
       for (const [err] of results ?? []) if (err) throw err
       await sql`update ${s}.outbox set published_at = now()
         where seq in (${sql.join(rows.map((r) => r.seq))})`.execute(tx.db)
-      tx.afterCommit(() => rows.forEach((row, i) => this.relayed.mark(row.id, String(results![i]![1]))))
+      tx.afterCommit(() => rows.forEach((row, i) => this.relayed.mark(row.id, String(results![i][1]))))
       return rows.length
     })
   }
@@ -363,7 +364,7 @@ export class RedisStreamsBus implements EventBus {
           await this.forgetGoneConsumers(state.group)
           state.nextCleanupAt = Date.now() + 10 * 60_000
         }
-        const res = (await conn.xreadgroup(
+        const res = await conn.xreadgroup(
           'GROUP',
           state.group,
           this.o.nodeId,
@@ -374,7 +375,7 @@ export class RedisStreamsBus implements EventBus {
           'STREAMS',
           this.stream,
           '>',
-        )) as Array<[string, Entry[]]> | null
+        )
         for (const [, entries] of res ?? []) {
           for (const entry of entries) await this.handle(state, entry, 1)
         }
@@ -432,8 +433,8 @@ export class RedisStreamsBus implements EventBus {
       const pending = (await this.o.redis.xpending(
         this.stream,
         state.group,
-        live[0]![0],
-        live[live.length - 1]![0],
+        live[0][0],
+        live[live.length - 1][0],
         live.length,
         this.o.nodeId,
       )) as Array<[string, string, number, number]>

@@ -48,7 +48,11 @@ export class RedisSubscriber {
     let handlers = this.channels.get(channel)
     if (!handlers) {
       this.channels.set(channel, (handlers = new Set()))
-      this.client.subscribe(channel).catch((err: Error) => this.log.warn({ err: { message: err.message }, channel }, 'subscribe failed; retried on reconnect'))
+      this.client
+        .subscribe(channel)
+        .catch((err: Error) =>
+          this.log.warn({ err: { message: err.message }, channel }, 'subscribe failed; retried on reconnect'),
+        )
     }
     handlers.add(handler)
     let active = true

@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { loadConfig, type Config } from '../config'
-import { openDatabase, type Database } from '../db/database'
+
+import { type Config, loadConfig } from '../config'
+import { type Database, openDatabase } from '../db/database'
 import { createPlatform, type Platform } from '../platform'
-import { buildServer, type ServiceModule, type Server_ } from '../service'
-import { createScratchDatabase } from './scratch-database'
+import { buildServer, type Server_, type ServiceModule } from '../service'
 import { deleteRedisPrefix, uniqueRedisPrefix } from './redis'
+import { createScratchDatabase } from './scratch-database'
 
 /** Collects every JSON log line the server writes, so tests can assert what never appears in logs. */
 export class LogCapture extends Writable {
@@ -26,7 +27,11 @@ export class LogCapture extends Writable {
 }
 
 /** A fresh, empty database for one test file: a new PostgreSQL database when DATABASE_URL is set, else in-memory PGlite. */
-export async function createTestDatabase(): Promise<{ database: Database; url?: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  database: Database
+  url?: string
+  drop(): Promise<void>
+}> {
   const baseUrl = process.env.DATABASE_URL
   if (!baseUrl) {
     const database = await openDatabase({})
@@ -111,7 +116,13 @@ export async function startTestServer(
 
 /** A small JSON HTTP client for tests: `await api(url).post('/api/auth/login/', body, token)`. */
 export function api(baseUrl: string) {
-  async function call(method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers: Record<string, string> = {},
+  ) {
     const res = await fetch(baseUrl + path, {
       method,
       headers: {
@@ -131,7 +142,8 @@ export function api(baseUrl: string) {
     return { status: res.status, headers: res.headers, body: json, text }
   }
   return {
-    get: (path: string, token?: string, headers?: Record<string, string>) => call('GET', path, undefined, token, headers),
+    get: (path: string, token?: string, headers?: Record<string, string>) =>
+      call('GET', path, undefined, token, headers),
     post: (path: string, body?: unknown, token?: string, headers?: Record<string, string>) =>
       call('POST', path, body ?? {}, token, headers),
     put: (path: string, body: unknown, token?: string) => call('PUT', path, body, token),
@@ -175,13 +187,20 @@ export async function signUp(
     ...(fields.first_name ? { first_name: fields.first_name } : {}),
   })
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`)
-  const login = await client.post('/api/auth/login/', { email, password, ...(fields.tenant ? { tenant: fields.tenant } : {}) })
+  const login = await client.post('/api/auth/login/', {
+    email,
+    password,
+    ...(fields.tenant ? { tenant: fields.tenant } : {}),
+  })
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`)
   return { ...login.body.user, password, access: login.body.access, refresh: login.body.refresh }
 }
 
 /** Polls `check` until it returns a truthy value (event-driven projections are eventually consistent). */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -195,6 +214,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     await new Promise((r) => setTimeout(r, 25))
   }
 }
-export * from './redis'
 export * from './postgres'
+export * from './redis'
 export * from './scratch-database'

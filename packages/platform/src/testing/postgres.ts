@@ -1,8 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import pg from 'pg'
+
 import { freePort } from './redis'
 
 /** The newest installed PostgreSQL's binaries (Debian layout), or the ones on PATH. */
@@ -39,7 +41,16 @@ export class ThrowawayPostgres {
     const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'))
     chmodSync(dir, 0o777)
     const dataDir = join(dir, 'data')
-    const [cmd, args] = asPostgres(pgBin('initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
+    const [cmd, args] = asPostgres(pgBin('initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ])
     execFileSync(cmd, args, { stdio: 'ignore' })
     const server = new ThrowawayPostgres(dir, await freePort())
     await server.restart()
@@ -48,7 +59,8 @@ export class ThrowawayPostgres {
 
   /** Starts (again) on the same port and waits until it accepts queries. */
   async restart() {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) throw new Error('postgres is already running')
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
+      throw new Error('postgres is already running')
     const [cmd, args] = asPostgres(pgBin('postgres'), [
       '-D',
       join(this.dir, 'data'),

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+
 import { Redis } from 'ioredis'
 
 /** A free loopback TCP port (the OS picks it; the tiny race with another binder is acceptable in tests). */
@@ -56,15 +57,31 @@ export class ThrowawayRedis {
 
   /** Starts (again) on the same port and waits until it answers. */
   async restart() {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) throw new Error('redis-server is already running')
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
+      throw new Error('redis-server is already running')
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'no',
+      ],
       { stdio: 'ignore' },
     )
     const deadline = Date.now() + 10_000
     for (;;) {
-      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      const probe = new Redis(this.url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      })
       probe.on('error', () => {})
       try {
         await probe.connect()

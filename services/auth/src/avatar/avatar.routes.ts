@@ -1,5 +1,6 @@
-import { authenticate, bearerAuth, notFound, principalOf, problems, type App } from '@parley/platform'
+import { type App, authenticate, bearerAuth, notFound, principalOf, problems } from '@parley/platform'
 import { z } from 'zod'
+
 import type { AuthContext } from '../context'
 import { avatarTooLarge, missingFile } from '../errors'
 import { UserSchema } from '../users/users.schema'

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { transaction, type Principal } from '@parley/platform'
+
+import { type Principal, transaction } from '@parley/platform'
+
 import type { AuthContext } from '../context'
 import { unsupportedImage, userGone } from '../errors'
 import { currentUser, publishUser } from '../users/accounts.service'
@@ -60,15 +62,17 @@ export async function setAvatar(ctx: AuthContext, principal: Principal, bytes: B
  * other services show the new avatar (read-your-writes, ADR 0012).
  */
 async function swapAvatar(ctx: AuthContext, principal: Principal, key: string | null) {
-  return ctx.platform.bus.settle(() => transaction(ctx.db, async (tx) => {
-    const previous = await lockAvatarKey(tx.db, principal.tenantId, principal.userId)
-    if (!previous) throw userGone()
-    if (previous.avatar_key === key) return { user: undefined, previousKey: null }
-    const user = await updateUser(tx.db, principal.tenantId, principal.userId, { avatar_key: key })
-    if (!user) throw userGone()
-    await publishUser(ctx, tx, 'user.updated', user)
-    return { user, previousKey: previous.avatar_key }
-  }))
+  return ctx.platform.bus.settle(() =>
+    transaction(ctx.db, async (tx) => {
+      const previous = await lockAvatarKey(tx.db, principal.tenantId, principal.userId)
+      if (!previous) throw userGone()
+      if (previous.avatar_key === key) return { user: undefined, previousKey: null }
+      const user = await updateUser(tx.db, principal.tenantId, principal.userId, { avatar_key: key })
+      if (!user) throw userGone()
+      await publishUser(ctx, tx, 'user.updated', user)
+      return { user, previousKey: previous.avatar_key }
+    }),
+  )
 }
 
 /** Removes the user's avatar (a no-op answer when there is none). */

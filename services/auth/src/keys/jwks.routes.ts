@@ -1,5 +1,6 @@
 import type { App } from '@parley/platform'
 import { z } from 'zod'
+
 import type { KeyRing } from './signing-keys'
 
 const JwksSchema = z.object({

@@ -106,7 +106,7 @@ function fromJson(value: string, where: string): JWK[] {
   if (!parsed || typeof parsed !== 'object')
     throw new KeyFormatError(`${where}: expected a JWK object or {"keys": [...]}`)
   const set = parsed as JSONWebKeySet
-  return Array.isArray(set.keys) ? set.keys : [parsed as JWK]
+  return Array.isArray(set.keys) ? set.keys : [parsed]
 }
 
 function assertEd25519(jwk: JWK, where: string, privateOnly: boolean) {

@@ -1,9 +1,11 @@
 import { join } from 'node:path'
+
 import { api, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService } from '../index'
-import { DatabaseKeySource, FileKeySource, KeyRing, rotateSigningKey, type KeySource } from './signing-keys'
+import { DatabaseKeySource, FileKeySource, KeyRing, type KeySource, rotateSigningKey } from './signing-keys'
 
 // Runs on embedded (keys in DATA_DIR/keys) by default, on PostgreSQL (auth.signing_keys) with DATABASE_URL.
 describe('signing key rotation (`parley keys rotate`): nobody is signed out', () => {
@@ -51,13 +53,13 @@ describe('signing key rotation (`parley keys rotate`): nobody is signed out', ()
     expect(previous?.retiresAt).toBeDefined()
     const later = new KeyRing(source, {
       accessTtlSeconds: t.config.jwt.accessTtl,
-      now: () => previous!.retiresAt!.getTime(),
+      now: () => previous.retiresAt!.getTime(),
     })
     await later.reload()
-    expect(later.list().map((k) => k.kid)).toEqual([newest!.kid])
+    expect(later.list().map((k) => k.kid)).toEqual([newest.kid])
     // Stored for good: a fresh ring on today's clock no longer finds the old key either.
     const fresh = new KeyRing(source)
     await fresh.reload()
-    expect(fresh.list().map((k) => k.kid)).toEqual([newest!.kid])
+    expect(fresh.list().map((k) => k.kid)).toEqual([newest.kid])
   })
 })

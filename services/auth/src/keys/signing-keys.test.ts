@@ -1,7 +1,9 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { afterEach, describe, expect, it } from 'vitest'
+
 import { generateKeyText, parseKeys } from './key-formats'
 import {
   EnvKeySource,
@@ -64,7 +66,7 @@ describe('JWT_PRIVATE_KEY formats', () => {
     const ring = new KeyRing(new EnvKeySource(pem))
     await ring.reload()
     const [jwk] = await parseKeys(pem, 'JWT_PRIVATE_KEY', { privateOnly: true })
-    expect(ring.current().kid).toBe(jwk!.kid)
+    expect(ring.current().kid).toBe(jwk.kid)
     const escaped = new KeyRing(new EnvKeySource(pem.replace(/\n/g, '\\n')))
     await escaped.reload()
     expect(escaped.jwks()).toEqual(ring.jwks())
@@ -128,7 +130,7 @@ describe('rotation of stored keys', () => {
     await ring.reload()
     expect(ring.current().kid).toBe(added.kid)
     expect(ring.jwks().keys.map((k) => k.kid)).toEqual([added.kid, old])
-    const until = ring.list()[1]!.retiresAt!.getTime()
+    const until = ring.list()[1].retiresAt!.getTime()
     // The old key may still sign until every server reloads, then its tokens live ACCESS_TOKEN_TTL.
     expect(until - Date.now()).toBeGreaterThanOrEqual((KEY_RELOAD_MS + 900_000) * 0.99)
 

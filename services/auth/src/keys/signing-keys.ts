@@ -1,9 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+
 import type { Db } from '@parley/platform'
-import { importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose'
+import { type CryptoKey, importJWK, type JSONWebKeySet, type JWK } from 'jose'
 import { sql } from 'kysely'
-import { generatePrivateJwk, parseKeys, publicPart, SIGNING_ALG, type KeyJwk } from './key-formats'
+
+import { generatePrivateJwk, type KeyJwk, parseKeys, publicPart, SIGNING_ALG } from './key-formats'
 
 export { generatePrivateJwk, SIGNING_ALG } from './key-formats'
 
@@ -260,7 +262,7 @@ export class KeyRing {
       createdAt: k.createdAt,
       signs: k === signer,
       ...(i > 0 && ttl !== undefined && this.kind !== 'env'
-        ? { retiresAt: retiresAt(this.keys[i - 1]!.createdAt, ttl) }
+        ? { retiresAt: retiresAt(this.keys[i - 1].createdAt, ttl) }
         : {}),
     }))
   }
@@ -276,7 +278,7 @@ export class KeyRing {
     if (ttl === undefined || !this.source.retire || this.kind === 'env') return sorted
     const now = (this.options.now ?? Date.now)()
     const expired = sorted.filter(
-      (_k, i) => i > 0 && retiresAt(sorted[i - 1]!.createdAt, ttl).getTime() <= now,
+      (_k, i) => i > 0 && retiresAt(sorted[i - 1].createdAt, ttl).getTime() <= now,
     )
     if (expired.length === 0) return sorted
     // @NOTE Dropped from the ring either way; a failed retire is tried again on the next reload.

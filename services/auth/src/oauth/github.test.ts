@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { githubIdentity } from './github'
 import { OAuthFailure } from './oauth.errors'
 
@@ -35,10 +36,15 @@ describe(githubIdentity.name, () => {
 
   it('never trusts the public profile email or a "verified" that is not exactly true', () => {
     expect(githubIdentity(user, [])).toMatchObject({ email: 'public@example.com', emailVerified: false })
-    expect(githubIdentity(user, [{ email: 'x@example.com', primary: true, verified: 'true' }])).toMatchObject({
+    expect(githubIdentity(user, [{ email: 'x@example.com', primary: true, verified: 'true' }])).toMatchObject(
+      {
+        emailVerified: false,
+      },
+    )
+    expect(githubIdentity({ ...user, email: null }, undefined)).toMatchObject({
+      email: undefined,
       emailVerified: false,
     })
-    expect(githubIdentity({ ...user, email: null }, undefined)).toMatchObject({ email: undefined, emailVerified: false })
   })
 
   it('refuses an answer without a numeric user id', () => {

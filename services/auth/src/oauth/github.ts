@@ -1,4 +1,5 @@
 import type { GitHubProviderConfig } from '@parley/platform'
+
 import { OAuthFailure } from './oauth.errors'
 import type { ProviderIdentity } from './provider-clients'
 
@@ -24,14 +25,18 @@ interface GitHubEmail {
  */
 export function githubIdentity(user: unknown, emails: unknown): ProviderIdentity {
   const u = (user ?? {}) as GitHubUser
-  const id = typeof u.id === 'number' || (typeof u.id === 'string' && /^\d+$/.test(u.id)) ? String(u.id) : undefined
+  const id =
+    typeof u.id === 'number' || (typeof u.id === 'string' && /^\d+$/.test(u.id)) ? String(u.id) : undefined
   if (!id) throw new OAuthFailure('invalid_response')
   const list = (Array.isArray(emails) ? emails : []) as GitHubEmail[]
-  const valid = list.filter((e): e is GitHubEmail & { email: string } => typeof e?.email === 'string' && e.email.includes('@'))
+  const valid = list.filter(
+    (e): e is GitHubEmail & { email: string } => typeof e?.email === 'string' && e.email.includes('@'),
+  )
   const verified = valid.filter((e) => e.verified === true)
   const chosen = verified.find((e) => e.primary === true) ?? verified[0]
   const unverified = valid.find((e) => e.primary === true) ?? valid[0]
-  const email = chosen?.email ?? unverified?.email ?? (typeof u.email === 'string' && u.email ? u.email : undefined)
+  const email =
+    chosen?.email ?? unverified?.email ?? (typeof u.email === 'string' && u.email ? u.email : undefined)
   const [givenName, ...rest] = typeof u.name === 'string' ? u.name.trim().split(/\s+/) : []
   return {
     subject: id,
@@ -61,7 +66,7 @@ export async function fetchGitHubIdentity(
     })
     if (res.status >= 500) throw new OAuthFailure('provider_unavailable')
     if (!res.ok) throw new OAuthFailure('invalid_response')
-    return (await res.json()) as unknown
+    return await res.json()
   }
   const [user, emails] = await Promise.all([get('/user'), get('/user/emails')])
   return githubIdentity(user, emails)

@@ -1,4 +1,5 @@
 import type { Config } from '@parley/platform'
+
 import type { ProviderRegistry } from './oauth.service'
 import { ProviderClient } from './provider-clients'
 

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@parley/platform'
 import { describe, expect, it } from 'vitest'
+
 import { usernameBase } from './oauth.service'
 
 function problemsOf(env: Record<string, string>): string[] {

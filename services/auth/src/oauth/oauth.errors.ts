@@ -73,7 +73,9 @@ export class OAuthFailure extends Error {
   static from(err: unknown): OAuthFailure {
     if (err instanceof OAuthFailure) return err
     if (err instanceof oidc.AuthorizationResponseError)
-      return new OAuthFailure(err.error === 'access_denied' ? 'access_denied' : 'invalid_response', { cause: err })
+      return new OAuthFailure(err.error === 'access_denied' ? 'access_denied' : 'invalid_response', {
+        cause: err,
+      })
     if (err instanceof oidc.ResponseBodyError) {
       if (err.error === 'invalid_grant') return new OAuthFailure('code_rejected', { cause: err })
       return new OAuthFailure(err.status >= 500 ? 'provider_unavailable' : 'invalid_response', { cause: err })
@@ -88,8 +90,19 @@ export class OAuthFailure extends Error {
     const parts: string[] = []
     let cause: unknown = this.cause
     for (let depth = 0; cause && depth < 4; depth++) {
-      const c = cause as { message?: unknown; code?: unknown; error?: unknown; claim?: unknown; cause?: unknown }
-      for (const part of [c.message, c.code, c.error && `error=${String(c.error)}`, c.claim && `claim=${String(c.claim)}`])
+      const c = cause as {
+        message?: unknown
+        code?: unknown
+        error?: unknown
+        claim?: unknown
+        cause?: unknown
+      }
+      for (const part of [
+        c.message,
+        c.code,
+        c.error && `error=${String(c.error)}`,
+        c.claim && `claim=${String(c.claim)}`,
+      ])
         if (typeof part === 'string' && part && !parts.includes(part)) parts.push(part)
       cause = c.cause instanceof URLSearchParams ? undefined : c.cause
     }
@@ -107,7 +120,10 @@ function isNetworkError(err: unknown, depth = 0): boolean {
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return true
   if (err instanceof TypeError && /fetch failed/i.test(err.message)) return true
   const code = (err as { code?: unknown }).code
-  if (typeof code === 'string' && /^(ECONN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|UND_ERR|EHOSTUNREACH|ENETUNREACH)/.test(code))
+  if (
+    typeof code === 'string' &&
+    /^(ECONN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|UND_ERR|EHOSTUNREACH|ENETUNREACH)/.test(code)
+  )
     return true
   if (code === 'OAUTH_RESPONSE_IS_NOT_JSON') return true
   return isNetworkError(err.cause, depth + 1)

@@ -1,17 +1,30 @@
-import { api, signUp, startTestServer, unique, type TestServer } from '@parley/platform/testing'
+import { api, signUp, startTestServer, type TestServer, unique } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { authService } from '../index'
 import { tokenHash } from '../tokens/opaque-tokens'
-import { closedPort, startTestIdentityProvider, type TestIdentityProvider } from './testing/test-identity-provider'
 import { TestBrowser } from './testing/test-browser'
+import {
+  closedPort,
+  startTestIdentityProvider,
+  type TestIdentityProvider,
+} from './testing/test-identity-provider'
 
 const PUBLIC_URL = 'http://parley.test'
 const callbackOf = (name: string) => `${PUBLIC_URL}/api/auth/oauth/${name}/callback/`
 const clients = {
-  acme: { clientId: 'parley-acme', clientSecret: 'acme-secret-0123456789abcdef', redirectUri: callbackOf('acme') },
+  acme: {
+    clientId: 'parley-acme',
+    clientSecret: 'acme-secret-0123456789abcdef',
+    redirectUri: callbackOf('acme'),
+  },
   gh: { clientId: 'parley-gh', clientSecret: 'gh-secret-0123456789abcdef', redirectUri: callbackOf('gh') },
-  flaky: { clientId: 'parley-flaky', clientSecret: 'flaky-secret-0123456789abcdef', redirectUri: callbackOf('flaky') },
+  flaky: {
+    clientId: 'parley-flaky',
+    clientSecret: 'flaky-secret-0123456789abcdef',
+    redirectUri: callbackOf('flaky'),
+  },
 }
 
 type Count = { n: number }
@@ -53,7 +66,8 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
   })
 
   const browser = () => new TestBrowser(PUBLIC_URL, t.url)
-  const startUrl = (provider: string, query = '') => new URL(`${PUBLIC_URL}/api/auth/oauth/${provider}/start/${query}`)
+  const startUrl = (provider: string, query = '') =>
+    new URL(`${PUBLIC_URL}/api/auth/oauth/${provider}/start/${query}`)
 
   async function counts() {
     const one = async (q: ReturnType<typeof sql<Count>>) => Number((await q.execute(t.platform.db)).rows[0].n)
@@ -87,7 +101,9 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     return String(lines.at(-1)?.cause ?? '')
   }
 
-  function account(fields: { email?: string; emailVerified?: boolean; login?: string; givenName?: string } = {}) {
+  function account(
+    fields: { email?: string; emailVerified?: boolean; login?: string; givenName?: string } = {},
+  ) {
     return idp.addAccount({
       sub: String(100000 + Math.floor(Math.random() * 900000000)),
       email: `${unique('sso')}@example.com`,
@@ -101,7 +117,9 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
   it('lists the configured providers for the buttons, without client ids or secrets', async () => {
     const res = await api(t.url).get('/api/auth/oauth/providers/')
     expect(res.status).toBe(200)
-    expect(res.body.results.map((p: { name: string; display_name: string }) => [p.name, p.display_name])).toEqual([
+    expect(
+      res.body.results.map((p: { name: string; display_name: string }) => [p.name, p.display_name]),
+    ).toEqual([
       ['acme', 'Acme SSO'],
       ['gh', 'GitHub'],
       ['flaky', 'Flaky'],
@@ -161,7 +179,9 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     expect(await counts()).toMatchObject({ users: before.users + 1, links: before.links + 1 })
 
     const events = await sql<{ n: number }>`select count(*) as n from auth.outbox
-      where type = 'user.registered' and payload->>'user_id' = ${exchange?.body.user.id}`.execute(t.platform.db)
+      where type = 'user.registered' and payload->>'user_id' = ${exchange?.body.user.id}`.execute(
+      t.platform.db,
+    )
     expect(Number(events.rows[0].n)).toBe(1)
 
     // Secrets of the flow never reach a log line.
@@ -192,7 +212,10 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     const { exchange } = await signInThrough(browser(), 'acme')
     expect(exchange?.status).toBe(200)
     expect(exchange?.body.user.id).toBe(existing.id)
-    const login = await api(t.url).post('/api/auth/login/', { email: existing.email, password: existing.password })
+    const login = await api(t.url).post('/api/auth/login/', {
+      email: existing.email,
+      password: existing.password,
+    })
     expect(login.status).toBe(200)
   })
 
@@ -232,7 +255,9 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     expect((await c.post('/api/auth/forgot-password/', { email: a.email })).status).toBe(202)
     const mails = t.platform.mailer.outbox() as Array<{ to: string; text: string }>
     const token = /token=([\w-]{43})/.exec(mails.find((m) => m.to === a.email)!.text)![1]
-    expect((await c.post('/api/auth/reset-password/', { token, new_password: 'first real password' })).status).toBe(200)
+    expect(
+      (await c.post('/api/auth/reset-password/', { token, new_password: 'first real password' })).status,
+    ).toBe(200)
     const again = await c.post('/api/auth/login/', { email: a.email, password: 'first real password' })
     expect(again.status).toBe(200)
 
@@ -254,7 +279,11 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
       },
     })
     expect(landing.searchParams.get('error')).toBe('invalid_state')
-    expect(await counts()).toMatchObject({ users: before.users, links: before.links, handoffs: before.handoffs })
+    expect(await counts()).toMatchObject({
+      users: before.users,
+      links: before.links,
+      handoffs: before.handoffs,
+    })
   })
 
   it('answers an API client with problem+json, and refuses a callback from another browser', async () => {
@@ -309,7 +338,11 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     })
     expect(landing.searchParams.get('error')).toBe('code_rejected')
     expect(lastFailureCause()).toMatch(/error=invalid_grant/)
-    expect(await counts()).toMatchObject({ users: before.users, links: before.links, handoffs: before.handoffs })
+    expect(await counts()).toMatchObject({
+      users: before.users,
+      links: before.links,
+      handoffs: before.handoffs,
+    })
   })
 
   it('rejects an ID token with the wrong nonce and creates nothing', async () => {
@@ -326,7 +359,11 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
     })
     expect(landing.searchParams.get('error')).toBe('invalid_response')
     expect(lastFailureCause()).toMatch(/claim=nonce/)
-    expect(await counts()).toMatchObject({ users: before.users, links: before.links, handoffs: before.handoffs })
+    expect(await counts()).toMatchObject({
+      users: before.users,
+      links: before.links,
+      handoffs: before.handoffs,
+    })
   })
 
   it('sends the browser back with a clear error when the provider is down, before and during the flow', async () => {
@@ -348,7 +385,11 @@ describe('sign in with OAuth2 / OpenID Connect providers', () => {
       },
     })
     expect(landing.searchParams.get('error')).toBe('provider_unavailable')
-    expect(await counts()).toMatchObject({ users: before.users, links: before.links, handoffs: before.handoffs })
+    expect(await counts()).toMatchObject({
+      users: before.users,
+      links: before.links,
+      handoffs: before.handoffs,
+    })
   })
 
   it('spends a handoff once, only in the browser that signed in', async () => {

@@ -1,4 +1,5 @@
 import type { OAuthProviderConfig } from '@parley/platform'
+
 import type { OAuthLinkRow } from './oauth.repository'
 
 /** A configured provider as the web client's buttons need it (never its client id or secret). */

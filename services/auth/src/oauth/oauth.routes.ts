@@ -1,16 +1,17 @@
 import {
+  type App,
   authenticate,
   bearerAuth,
-  PageQuerySchema,
   pageOffset,
+  PageQuerySchema,
   principalOf,
   problems,
   ProblemSchema,
   toPage,
-  type App,
 } from '@parley/platform'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+
 import type { AuthContext } from '../context'
 import { isOpaqueToken, newOpaqueToken } from '../tokens/opaque-tokens'
 import { OAuthFailure } from './oauth.errors'
@@ -28,9 +29,9 @@ import {
   exchangeHandoff,
   finishSignIn,
   linksOf,
+  type ProviderRegistry,
   startSignIn,
   unlinkProvider,
-  type ProviderRegistry,
 } from './oauth.service'
 
 const tags = ['auth']
@@ -65,10 +66,7 @@ function wantsRedirect(request: FastifyRequest) {
 }
 
 function fail(ctx: AuthContext, request: FastifyRequest, reply: FastifyReply, failure: OAuthFailure) {
-  ctx.log.warn(
-    { reqId: request.id, code: failure.code, cause: failure.reason },
-    'provider sign-in failed',
-  )
+  ctx.log.warn({ reqId: request.id, code: failure.code, cause: failure.reason }, 'provider sign-in failed')
   if (!wantsRedirect(request)) throw failure.toAppError()
   return reply
     .header('cache-control', 'no-store')
@@ -171,7 +169,10 @@ export function oauthRoutes(ctx: AuthContext, registry: ProviderRegistry) {
       },
       async (request, reply) => {
         reply.header('cache-control', 'no-store')
-        return exchangeHandoff(ctx, { handoff: request.body.handoff, browserSecret: browserSecretOf(request) })
+        return exchangeHandoff(ctx, {
+          handoff: request.body.handoff,
+          browserSecret: browserSecretOf(request),
+        })
       },
     )
 
@@ -190,7 +191,9 @@ export function oauthRoutes(ctx: AuthContext, registry: ProviderRegistry) {
       async (request) => {
         const links = await linksOf(ctx, principalOf(request))
         const { limit, offset } = pageOffset(request.query)
-        const results = links.slice(offset, offset + limit).map((l) => presentLink(l, registry.get(l.provider)?.config))
+        const results = links
+          .slice(offset, offset + limit)
+          .map((l) => presentLink(l, registry.get(l.provider)?.config))
         return toPage(request.url, request.query, links.length, results)
       },
     )

@@ -1,6 +1,7 @@
 import { pageOf } from '@parley/platform'
 import { z } from 'zod'
-import { TenantSlugSchema, UserSchema, TokenPairSchema } from '../users/users.schema'
+
+import { TenantSlugSchema, TokenPairSchema, UserSchema } from '../users/users.schema'
 
 export const ProviderParamsSchema = z.object({
   provider: z.string().min(1).max(32).describe('Provider name as configured in OAUTH_PROVIDERS.'),

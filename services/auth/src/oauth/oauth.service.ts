@@ -1,4 +1,5 @@
-import { isUniqueViolation, newId, transaction, type Principal, type Tx } from '@parley/platform'
+import { isUniqueViolation, newId, type Principal, transaction, type Tx } from '@parley/platform'
+
 import type { AuthContext } from '../context'
 import { startSession, type TokenPair } from '../sessions/sessions.service'
 import { isOpaqueToken, newOpaqueToken, tokenHash } from '../tokens/opaque-tokens'
@@ -25,10 +26,10 @@ import {
   insertState,
   listLinks,
   lockUserCredentials,
+  type OAuthLinkRow,
   takeHandoff,
   takeState,
   touchLink,
-  type OAuthLinkRow,
 } from './oauth.repository'
 import type { ProviderClient, ProviderIdentity } from './provider-clients'
 
@@ -107,18 +108,29 @@ export async function finishSignIn(
     nonce: pending.nonce,
   })
   const handoff = newOpaqueToken()
-  const outcome = await findOrCreateUser(ctx, provider.name, pending.tenant_slug, identity, async (tx, user) => {
-    await insertHandoff(tx.db, {
-      handoff_hash: tokenHash(handoff),
-      user_id: user.id,
-      tenant_id: user.tenant_id,
-      browser_hash: pending.browser_hash,
-      return_to: pending.return_to,
-      expires_at: new Date(Date.now() + HANDOFF_TTL_MS),
-    })
-  })
+  const outcome = await findOrCreateUser(
+    ctx,
+    provider.name,
+    pending.tenant_slug,
+    identity,
+    async (tx, user) => {
+      await insertHandoff(tx.db, {
+        handoff_hash: tokenHash(handoff),
+        user_id: user.id,
+        tenant_id: user.tenant_id,
+        browser_hash: pending.browser_hash,
+        return_to: pending.return_to,
+        expires_at: new Date(Date.now() + HANDOFF_TTL_MS),
+      })
+    },
+  )
   ctx.log.info(
-    { userId: outcome.user.id, tenantId: outcome.user.tenant_id, provider: provider.name, outcome: outcome.kind },
+    {
+      userId: outcome.user.id,
+      tenantId: outcome.user.tenant_id,
+      provider: provider.name,
+      outcome: outcome.kind,
+    },
     'signed in through a provider',
   )
   return { handoff }
@@ -169,7 +181,8 @@ async function resolveUser(
       return { kind: 'existing-link', user }
     }
   }
-  const existing = tenant && identity.email ? await findUserByEmail(tx.db, tenant.id, identity.email) : undefined
+  const existing =
+    tenant && identity.email ? await findUserByEmail(tx.db, tenant.id, identity.email) : undefined
   if (tenant && existing) {
     // @NOTE Never a takeover: only an email the provider verified links to an existing account.
     if (!identity.emailVerified) throw new OAuthFailure('account_exists')
@@ -215,7 +228,11 @@ async function resolveUser(
 /** A username from the provider's handle or the email's local part, made unique in the tenant. */
 export function usernameBase(identity: Pick<ProviderIdentity, 'username' | 'email'>): string {
   const raw = identity.username ?? identity.email?.split('@')[0] ?? ''
-  const cleaned = raw.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\w.@+-]/g, '').slice(0, 30)
+  const cleaned = raw
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^\w.@+-]/g, '')
+    .slice(0, 30)
   return cleaned || 'user'
 }
 
@@ -261,7 +278,11 @@ export async function linksOf(ctx: AuthContext, principal: Principal): Promise<O
  * Removes the user's link to a provider. A user without a password keeps at least one link:
  * removing the last way to sign in answers 409.
  */
-export async function unlinkProvider(ctx: AuthContext, principal: Principal, provider: string): Promise<void> {
+export async function unlinkProvider(
+  ctx: AuthContext,
+  principal: Principal,
+  provider: string,
+): Promise<void> {
   await transaction(ctx.db, async (tx) => {
     const user = await lockUserCredentials(tx.db, principal.tenantId, principal.userId)
     if (!user) throw linkNotFound(provider)

@@ -1,5 +1,6 @@
 import type { GitHubProviderConfig, OAuthProviderConfig } from '@parley/platform'
 import * as oidc from 'openid-client'
+
 import { fetchGitHubIdentity } from './github'
 import { OAuthFailure } from './oauth.errors'
 

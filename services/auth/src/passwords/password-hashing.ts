@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { hash, verify, type Options } from '@node-rs/argon2'
+
+import { hash, type Options, verify } from '@node-rs/argon2'
 
 /**
  * argon2id with the OWASP Password Storage Cheat Sheet's first configuration:

@@ -1,4 +1,5 @@
 import { newId, transaction, validationFailed } from '@parley/platform'
+
 import type { AuthContext } from '../context'
 import { invalidResetToken } from '../errors'
 import { applyRevocations, revokeUserSessions } from '../sessions/sessions.service'
@@ -7,13 +8,13 @@ import { DEFAULT_TENANT } from '../users/accounts.service'
 import { accountKey, clearFailedLogins } from '../users/login-throttle'
 import { findTenantBySlug, findUserByEmail } from '../users/users.repository'
 import { hashPassword } from './password-hashing'
-import { passwordProblems } from './password-rules'
 import {
   findLiveReset,
   insertResetToken,
   invalidateResetTokens,
   spendReset,
 } from './password-resets.repository'
+import { passwordProblems } from './password-rules'
 
 export const RESET_TOKEN_TTL_MS = 30 * 60_000
 /** SPEC section 2: forgot-password 2/hour per email (past it, still 202, nothing sent). */

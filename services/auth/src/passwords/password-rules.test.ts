@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { passwordProblems } from './password-rules'
 
 describe(passwordProblems.name, () => {

@@ -2,6 +2,7 @@ import type { ProfileUpdatedPayload } from '@parley/contracts'
 import type { Consumer } from '@parley/platform'
 import { sql } from 'kysely'
 import { z } from 'zod'
+
 import type { AuthContext } from '../context'
 import { publishUser } from '../users/accounts.service'
 import type { UserRow } from '../users/users.repository'

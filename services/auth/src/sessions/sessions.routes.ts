@@ -1,5 +1,6 @@
-import { problems, type App } from '@parley/platform'
+import { type App, problems } from '@parley/platform'
 import { z } from 'zod'
+
 import type { AuthContext } from '../context'
 import { RefreshSchema, TokenPairSchema } from '../users/users.schema'
 import { endSession, refreshSession } from './sessions.service'

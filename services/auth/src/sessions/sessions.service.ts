@@ -1,9 +1,10 @@
-import { newId, transaction, type Db } from '@parley/platform'
+import { type Db, newId, transaction } from '@parley/platform'
+
 import type { AuthContext } from '../context'
 import { invalidRefreshToken } from '../errors'
-import type { Revocation } from './revocation-publisher'
 import { signAccessToken } from '../tokens/access-tokens'
 import { isOpaqueToken, newOpaqueToken, openWith, sealFor, tokenHash } from '../tokens/opaque-tokens'
+import type { Revocation } from './revocation-publisher'
 import {
   findTokenById,
   insertFamily,

@@ -1,8 +1,9 @@
-import { isUniqueViolation, newId, validationFailed, type Db } from '@parley/platform'
+import { type Db, isUniqueViolation, newId, validationFailed } from '@parley/platform'
 import { sql } from 'kysely'
+
 import { tenantExists } from '../errors'
-import { TenantSlugSchema } from '../users/users.schema'
 import { insertTenant, type TenantRow } from '../users/users.repository'
+import { TenantSlugSchema } from '../users/users.schema'
 
 /**
  * Creates a tenant without an owner (the `parley tenants create SLUG` command, for

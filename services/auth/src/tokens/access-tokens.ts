@@ -1,6 +1,7 @@
 import { ACCESS_AUDIENCE, newId, TOKEN_ISSUER } from '@parley/platform'
 import { SignJWT } from 'jose'
-import { SIGNING_ALG, type KeyRing } from '../keys/signing-keys'
+
+import { type KeyRing, SIGNING_ALG } from '../keys/signing-keys'
 
 /** What an access token says about its holder (SPEC section 3 claims). */
 export interface AccessClaims {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { isOpaqueToken, newOpaqueToken, openWith, sealFor, tokenHash } from './opaque-tokens'
 
 describe('opaque tokens', () => {

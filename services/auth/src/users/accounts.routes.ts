@@ -1,13 +1,14 @@
 import {
+  type App,
   authenticate,
   bearerAuth,
   principalOf,
   problems,
   rateLimited,
   serviceUnavailable,
-  type App,
 } from '@parley/platform'
 import type { FastifyRequest } from 'fastify'
+
 import type { AuthContext } from '../context'
 import { forgotPassword, resetPassword } from '../passwords/password-reset.service'
 import { changePassword, currentUser, login, register } from './accounts.service'

@@ -3,16 +3,17 @@ import {
   isUniqueViolation,
   newId,
   newPersonId,
-  transaction,
-  validationFailed,
   type Principal,
+  transaction,
   type Tx,
+  validationFailed,
 } from '@parley/platform'
+
 import type { AuthContext } from '../context'
 import { invalidCredentials, noPasswordYet, userGone, wrongOldPassword } from '../errors'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../passwords/password-hashing'
-import { passwordProblems } from '../passwords/password-rules'
 import { invalidateResetTokens } from '../passwords/password-resets.repository'
+import { passwordProblems } from '../passwords/password-rules'
 import {
   applyRevocations,
   revokeUserSessions,
@@ -73,27 +74,29 @@ export async function register(ctx: AuthContext, input: RegisterInput): Promise<
   for (let attempt = 1; ; attempt++) {
     try {
       // @NOTE settle: register answers once every service knows the new user (read-your-writes, ADR 0012).
-      const user = await ctx.platform.bus.settle(() => transaction(ctx.db, async (tx) => {
-        let tenantRow = await findTenantBySlug(tx.db, slug)
-        const isNewTenant = !tenantRow
-        if (!tenantRow) {
-          if (ctx.config.tenantSignup === 'closed') throw validationFailed({ tenant: [unknownTenant] })
-          tenantRow = await insertTenant(tx.db, { id: newId(), slug, name: slug })
-        }
-        const row = await insertUser(tx.db, {
-          id: newId(),
-          tenant_id: tenantRow.id,
-          person_id: await freePersonId(tx, tenantRow.id),
-          email: input.email,
-          username: input.username,
-          password_hash: passwordHash,
-          first_name: input.first_name ?? '',
-          last_name: input.last_name ?? '',
-        })
-        if (isNewTenant) await setTenantOwner(tx.db, tenantRow.id, row.id)
-        await publishUser(ctx, tx, 'user.registered', row)
-        return row
-      }))
+      const user = await ctx.platform.bus.settle(() =>
+        transaction(ctx.db, async (tx) => {
+          let tenantRow = await findTenantBySlug(tx.db, slug)
+          const isNewTenant = !tenantRow
+          if (!tenantRow) {
+            if (ctx.config.tenantSignup === 'closed') throw validationFailed({ tenant: [unknownTenant] })
+            tenantRow = await insertTenant(tx.db, { id: newId(), slug, name: slug })
+          }
+          const row = await insertUser(tx.db, {
+            id: newId(),
+            tenant_id: tenantRow.id,
+            person_id: await freePersonId(tx, tenantRow.id),
+            email: input.email,
+            username: input.username,
+            password_hash: passwordHash,
+            first_name: input.first_name ?? '',
+            last_name: input.last_name ?? '',
+          })
+          if (isNewTenant) await setTenantOwner(tx.db, tenantRow.id, row.id)
+          await publishUser(ctx, tx, 'user.registered', row)
+          return row
+        }),
+      )
       ctx.log.info({ userId: user.id, tenantId: user.tenant_id }, 'user registered')
       return presentUser(user)
     } catch (err) {

@@ -1,4 +1,5 @@
-import { rateLimited, serviceUnavailable, type RatePolicy } from '@parley/platform'
+import { rateLimited, type RatePolicy, serviceUnavailable } from '@parley/platform'
+
 import type { AuthContext } from '../context'
 
 /**

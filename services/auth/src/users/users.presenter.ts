@@ -1,6 +1,7 @@
 import type { UserSnapshotPayload } from '@parley/contracts'
-import type { UserBody } from './users.schema'
+
 import type { UserRow } from './users.repository'
+import type { UserBody } from './users.schema'
 
 export const AVATAR_PREFIX = 'avatars/'
 export const AVATAR_ROUTE = '/media/avatars/'

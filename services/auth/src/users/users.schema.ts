@@ -1,5 +1,6 @@
 import { LoginResponseSchema, TokenPairSchema, UserSchema } from '@parley/contracts'
 import { z } from 'zod'
+
 import { MAX_PASSWORD_LENGTH } from '../passwords/password-rules'
 
 /** A tenant slug: lowercase letters, digits and inner hyphens, like a Slack workspace URL. */
@@ -49,7 +50,6 @@ export const LoginSchema = z
   })
   .strict()
 export type LoginInput = z.infer<typeof LoginSchema>
-
 
 export const RefreshSchema = z.object({ refresh: z.string().min(1).max(512) }).strict()
 

@@ -1,7 +1,8 @@
 import { api } from '@parley/platform/testing'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, type ChatTest, type TestUser } from '../testing/harness'
+
+import { type ChatTest, startChat, type TestUser } from '../testing/harness'
 
 /** Signed download URLs belong to one service instance: two instances in one process keep their own keys. */
 describe('attachment URL keys', () => {

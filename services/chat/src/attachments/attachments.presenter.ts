@@ -1,4 +1,5 @@
 import type { AttachmentWire } from '@parley/contracts'
+
 import type { AttachmentRow } from '../db/schema'
 import type { AttachmentUrls } from './attachments.urls'
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+
 import type { AttachmentRow, ChatDb } from '../db/schema'
 
 export type NewAttachment = Omit<AttachmentRow, 'conversation_id' | 'message_id' | 'created_at'>

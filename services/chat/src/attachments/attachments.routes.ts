@@ -1,15 +1,16 @@
 import { AttachmentSchema } from '@parley/contracts'
 import {
+  type App,
   authenticate,
   bearerAuth,
   fieldError,
+  type FileStorage,
   isUuid,
   newId,
   principalOf,
-  type App,
-  type FileStorage,
 } from '@parley/platform'
 import { z } from 'zod'
+
 import type { ChatDb } from '../db/schema'
 import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
 import { isActiveMember } from '../participants/participants.repository'

@@ -1,7 +1,8 @@
 import type { ContactAcceptedPayload, ContactRemovedPayload, UserBlockPayload } from '@parley/contracts'
 import type { Consumer, Tx } from '@parley/platform'
-import { ensureDirect, sortedPair } from '../conversations/conversations.service'
+
 import { setDirectReadOnly } from '../conversations/conversations.repository'
+import { ensureDirect, sortedPair } from '../conversations/conversations.service'
 import type { ChatDb } from '../db/schema'
 import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'

@@ -1,4 +1,5 @@
 import type { MessageWire, Role } from '@parley/contracts'
+
 import type { ConversationRow } from '../db/schema'
 import type { ConversationListRow } from './conversations.repository'
 

@@ -1,5 +1,6 @@
 import type { Role } from '@parley/contracts'
-import { sql, type RawBuilder } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
+
 import type { ChatDb, ConversationRow, Executor, MessageRow } from '../db/schema'
 
 export interface ConversationListRow extends ConversationRow {

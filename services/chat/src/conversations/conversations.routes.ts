@@ -1,7 +1,15 @@
 import { ConversationSchema, ConversationSummarySchema, ParticipantSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage, type App } from '@parley/platform'
-import type { ConversationsDeps } from './conversations.service'
+import { type App, authenticate, bearerAuth, pageOf, pageOffset, principalOf, toPage } from '@parley/platform'
+
 import { joinPublicChannel } from '../participants/participants.service'
+import {
+  CreateConversationSchema,
+  Gone,
+  IdParams,
+  ListQuery,
+  UpdateConversationSchema,
+} from './conversations.schema'
+import type { ConversationsDeps } from './conversations.service'
 import {
   createConversation,
   deleteOrLeave,
@@ -10,13 +18,6 @@ import {
   listPublicChannels,
   updateConversation,
 } from './conversations.service'
-import {
-  CreateConversationSchema,
-  Gone,
-  IdParams,
-  ListQuery,
-  UpdateConversationSchema,
-} from './conversations.schema'
 
 const tags = ['chat']
 

@@ -1,21 +1,23 @@
 import type { Role } from '@parley/contracts'
 import { fieldError, newId, transaction } from '@parley/platform'
+
 import type { ChatDb, Executor } from '../db/schema'
 import { notAllowed, notContacts, userNotFound } from '../errors'
-import { presentStoredMessages, type PresentingDeps } from '../messages/messages.service'
-import { requireManager, requireMember, type Caller } from '../participants/membership'
+import { type PresentingDeps, presentStoredMessages } from '../messages/messages.service'
+import { type Caller, requireManager, requireMember } from '../participants/membership'
 import {
   directPeers,
   insertMembers,
   markAllLeft,
   upsertDirectMembers,
 } from '../participants/participants.repository'
-import { removeParticipantNow, type ParticipantsDeps } from '../participants/participants.service'
+import { type ParticipantsDeps, removeParticipantNow } from '../participants/participants.service'
 import { recordChanges } from '../sync/sync.repository'
 import { findTenantUsers } from '../users/users.repository'
 import { presentConversation, presentConversations } from './conversations.presenter'
 import {
   contactRoom,
+  type ConversationListRow,
   insertConversation,
   insertDirectIfMissing,
   lastMessages,
@@ -24,7 +26,6 @@ import {
   markDeleted,
   unreadCounts,
   updateConversation as updateConversationRow,
-  type ConversationListRow,
 } from './conversations.repository'
 
 /** What the conversations service uses. */

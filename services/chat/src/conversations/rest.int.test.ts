@@ -1,7 +1,8 @@
 import { api, eventually } from '@parley/platform/testing'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
+
+import { type ChatTest, startChat, TestSocket, type TestUser } from '../testing/harness'
 
 /** REST access rules and features of SPEC section 6. */
 describe('chat REST API', () => {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
-import { transaction, type Db } from '@parley/platform'
+
+import { type Db, transaction } from '@parley/platform'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, type ChatTest } from '../testing/harness'
+
+import { type ChatTest, startChat } from '../testing/harness'
 
 const FILE = new URL('./functions.sql', import.meta.url)
 

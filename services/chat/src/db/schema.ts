@@ -1,4 +1,5 @@
 import type { MessageType, PresenceStatus, Role } from '@parley/contracts'
+import type { Db } from '@parley/platform'
 import type { Generated, Kysely, Selectable, Transaction } from 'kysely'
 
 /**
@@ -26,6 +27,13 @@ export interface ChatDatabase {
 
 /** The chat service's database handle. */
 export type ChatDb = Kysely<ChatDatabase>
+
+/** The platform's untyped handle seen through the chat schema's types (the tables are chat's own). */
+export function chatDb(db: Db): ChatDb {
+  // @NOTE The platform's handle is typed for any schema; this is the one place chat narrows it.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-return
+  return db
+}
 /** Where a query runs: the shared handle or an open transaction. */
 export type Executor = ChatDb | Transaction<ChatDatabase>
 

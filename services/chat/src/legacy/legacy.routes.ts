@@ -1,9 +1,10 @@
-import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
 import { ContentSchema, HistoryPageSchema, MessageSchema } from '@parley/contracts'
+import { type App, authenticate, bearerAuth, principalOf } from '@parley/platform'
 import { z } from 'zod'
-import { requireMember } from '../participants/membership'
-import { history, sendMessage, type MessagesDeps } from '../messages/messages.service'
+
 import { HealthSchema } from '../health/health.routes'
+import { history, type MessagesDeps, sendMessage } from '../messages/messages.service'
+import { requireMember } from '../participants/membership'
 
 // @NOTE Seed 000's paths are chat routes too: one tag, the seed named in each summary.
 const tags = ['chat']

@@ -1,6 +1,7 @@
 import type { MessageType, MessageWire } from '@parley/contracts'
 import { AppError, fieldError, newId } from '@parley/platform'
 import type { Logger } from 'pino'
+
 import type { ChatDb, MessageRow } from '../db/schema'
 import { conversationNotFound, conversationReadOnly, notAllowed } from '../errors'
 import { sendBatch } from './messages.repository'
@@ -155,7 +156,7 @@ export class MessageWriter {
    * id/seq/created_at per new message. Per-item rule failures come back as AppErrors.
    */
   private async commit(reqs: SendRequest[]): Promise<Array<SendResult | AppError>> {
-    const out: Array<SendResult | AppError | undefined> = new Array(reqs.length)
+    const out = new Array<SendResult | AppError | undefined>(reqs.length)
     const key = (r: SendRequest) => `${r.senderId}|${r.clientId}`
     const firstOfKey = new Map<string, number>()
     const fresh: number[] = []

@@ -1,4 +1,5 @@
 import type { AttachmentWire, MessageWire, ReactionSummaryWire } from '@parley/contracts'
+
 import type { MessageRow } from '../db/schema'
 import type { ChatUser } from '../users/users'
 

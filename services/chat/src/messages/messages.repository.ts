@@ -1,5 +1,6 @@
 import type { MessageType } from '@parley/contracts'
 import { sql } from 'kysely'
+
 import type { ChatDb, Executor, MessageEditRow, MessageRow } from '../db/schema'
 
 export async function findMessage(db: ChatDb, id: string): Promise<MessageRow | undefined> {

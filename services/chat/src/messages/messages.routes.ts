@@ -1,6 +1,7 @@
 import { ContentSchema, HistoryPageSchema, MessageEditSchema, MessageSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
+import { type App, authenticate, bearerAuth, principalOf } from '@parley/platform'
 import { z } from 'zod'
+
 import { HistoryQuerySchema, SendMessageSchema } from './messages.schema'
 import {
   deleteMessage,
@@ -8,8 +9,8 @@ import {
   getMessage,
   history,
   messageEdits,
-  sendMessage,
   type MessagesDeps,
+  sendMessage,
 } from './messages.service'
 
 const tags = ['chat']

@@ -2,7 +2,8 @@ import { transaction } from '@parley/platform'
 import { api } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, type ChatTest, type TestUser } from '../testing/harness'
+
+import { type ChatTest, startChat, type TestUser } from '../testing/harness'
 
 /** History search by trigram, on whichever engine the run uses (PGlite or PostgreSQL). */
 describe('message search', () => {

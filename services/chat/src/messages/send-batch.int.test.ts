@@ -2,7 +2,8 @@ import { newId, transaction, type Tx } from '@parley/platform'
 import { api, eventually } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, type ChatTest, type TestUser } from '../testing/harness'
+
+import { type ChatTest, startChat, type TestUser } from '../testing/harness'
 
 /**
  * `chat.send_batch` must cost what the batch costs, not what the tables hold: every lookup
@@ -136,7 +137,7 @@ describe('chat.send_batch', () => {
           ),
         ).then(
           () => 'free',
-          (err: { code?: string }) => (err.code === '55P03' ? 'locked' : Promise.reject(err)),
+          (err: Error & { code?: string }) => (err.code === '55P03' ? 'locked' : Promise.reject(err)),
         )
 
       let release!: () => void

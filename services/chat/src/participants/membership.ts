@@ -1,5 +1,6 @@
 import type { Role } from '@parley/contracts'
 import { isUuid } from '@parley/platform'
+
 import type { ConversationRow, Executor } from '../db/schema'
 import { conversationNotFound, notAllowed } from '../errors'
 import { findMembership } from './participants.repository'

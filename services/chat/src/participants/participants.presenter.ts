@@ -1,4 +1,5 @@
 import type { ParticipantWire } from '@parley/contracts'
+
 import type { ParticipantWithUser } from '../db/schema'
 
 /** A member with their profile fields and receipt positions, to wire shape. */

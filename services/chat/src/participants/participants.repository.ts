@@ -1,5 +1,6 @@
 import type { Role } from '@parley/contracts'
 import { sql } from 'kysely'
+
 import type { ChatDb, ConversationRow, Executor, ParticipantRow, ParticipantWithUser } from '../db/schema'
 
 /** A conversation as one of its active members sees it, with their role and positions. */

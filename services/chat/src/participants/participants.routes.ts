@@ -1,5 +1,6 @@
 import { ParticipantSchema, RoleSchema } from '@parley/contracts'
 import {
+  type App,
   authenticate,
   bearerAuth,
   pageOf,
@@ -7,15 +8,15 @@ import {
   PageQuerySchema,
   principalOf,
   toPage,
-  type App,
 } from '@parley/platform'
 import { z } from 'zod'
+
 import {
   addParticipant,
   changeRole,
   listParticipants,
-  removeParticipant,
   type ParticipantsDeps,
+  removeParticipant,
 } from './participants.service'
 
 const tags = ['chat']

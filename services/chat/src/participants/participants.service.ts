@@ -1,12 +1,13 @@
 import type { ParticipantWire, Role } from '@parley/contracts'
 import { transaction } from '@parley/platform'
+
 import type { ChatDb } from '../db/schema'
 import { conversationNotFound, notAllowed, participantNotFound, userNotFound } from '../errors'
 import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'
 import type { TypingTracker } from '../typing/typing.service'
 import { findTenantUsers } from '../users/users.repository'
-import { isManager, requireManager, requireMember, type Caller } from './membership'
+import { type Caller, isManager, requireManager, requireMember } from './membership'
 import { presentParticipant } from './participants.presenter'
 import {
   addMember,

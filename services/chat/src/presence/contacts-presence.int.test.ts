@@ -3,12 +3,13 @@ import { contactsService } from '@parley/contacts'
 import {
   api,
   eventually,
+  type SignedUpUser,
   signUp,
   startTestServer,
-  type SignedUpUser,
   type TestServer,
 } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { chatService } from '../index'
 import { TestSocket } from '../testing/harness'
 

@@ -1,7 +1,8 @@
 import { api, eventually } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
+
+import { type ChatTest, startChat, TestSocket, type TestUser } from '../testing/harness'
 
 /**
  * Presence heals itself when a node dies with sockets open. A dead node is simulated by rows

@@ -1,5 +1,6 @@
 import type { PresenceStatus } from '@parley/contracts'
-import { sql, type RawBuilder } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
+
 import type { ChatDb, Executor, PresenceNodeRow, PresenceRow } from '../db/schema'
 
 /** What a user's presence is made of: the status they chose, when last seen, and whether a live node holds a socket of theirs. */

@@ -1,6 +1,7 @@
 import { PresenceSchema, PresenceStatusSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, fieldError, isUuid, principalOf, type App } from '@parley/platform'
+import { type App, authenticate, bearerAuth, fieldError, isUuid, principalOf } from '@parley/platform'
 import { z } from 'zod'
+
 import type { PresenceService } from './presence.service'
 
 const tags = ['chat']

@@ -1,6 +1,7 @@
 import type { PresenceStatus, PresenceWire, UserPresenceChangedPayload } from '@parley/contracts'
-import { newId, transaction, type EventBus } from '@parley/platform'
+import { type EventBus, newId, transaction } from '@parley/platform'
 import type { Logger } from 'pino'
+
 import type { ChatDb } from '../db/schema'
 import { Batcher } from '../realtime/batcher'
 import type { RealtimeHub } from '../realtime/hub'
@@ -14,10 +15,10 @@ import {
   factsInTenant,
   factsOf,
   markOffline,
+  type PresenceFacts,
   registerNode,
   saveStatus,
   touchNode,
-  type PresenceFacts,
 } from './presence.repository'
 
 /** A user's presence as clients and other services see it (the contracts' wire shape). */

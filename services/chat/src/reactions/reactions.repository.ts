@@ -1,5 +1,6 @@
 import type { ReactionSummaryWire } from '@parley/contracts'
 import { sql } from 'kysely'
+
 import type { ChatDb, Executor, MessageRow, ReactionRow, UserRow } from '../db/schema'
 
 /** The message a reaction is about (deleted ones included, so the caller can refuse them). */
@@ -25,7 +26,7 @@ export async function reactionsOf(
     .where('r.message_id', '=', messageId)
     .orderBy('r.created_at')
     .orderBy('r.user_id')
-    .execute() as Promise<Array<ReactionRow & Pick<UserRow, 'username'>>>
+    .execute()
 }
 
 /** Reactions per message and emoji (count and who, oldest first), for a page of messages. */

@@ -1,7 +1,8 @@
 import { EmojiSchema, ReactionEventSchema, ReactionSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
+import { type App, authenticate, bearerAuth, principalOf } from '@parley/platform'
 import { z } from 'zod'
-import { addReaction, listReactions, removeReaction, type ReactionsDeps } from './reactions.service'
+
+import { addReaction, listReactions, type ReactionsDeps, removeReaction } from './reactions.service'
 
 const tags = ['chat']
 const MessageParams = z.object({ message_id: z.string() }).strict()

@@ -1,7 +1,8 @@
 import { isUuid, transaction } from '@parley/platform'
+
 import type { ChatDb } from '../db/schema'
 import { conversationReadOnly, messageNotFound } from '../errors'
-import { requireMember, type Caller } from '../participants/membership'
+import { type Caller, requireMember } from '../participants/membership'
 import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'
 import { deleteReaction, insertReaction, reactionsOf, reactionTarget } from './reactions.repository'

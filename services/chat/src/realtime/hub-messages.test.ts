@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { decodeHubMessage, encodeHubMessage, type HubMessage } from './hub'
 
 describe('hub messages', () => {

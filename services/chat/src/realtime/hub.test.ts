@@ -1,6 +1,7 @@
-import { InProcessFanout, createLogger } from '@parley/platform'
+import { createLogger, InProcessFanout } from '@parley/platform'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { RealtimeHub, type HubConnection } from './hub'
+
+import { type HubConnection, RealtimeHub } from './hub'
 import type { PreparedFrame } from './prepared-frame'
 
 /** Memberships that load as none: the hub then learns them from control messages. */

@@ -1,8 +1,9 @@
-import type { ServerFrameMap, ServerFrameType, Role } from '@parley/contracts'
+import type { Role, ServerFrameMap, ServerFrameType } from '@parley/contracts'
 import type { Fanout } from '@parley/platform'
 import type { Logger } from 'pino'
+
 import { Batcher } from './batcher'
-import { prepareTextFrame, type PreparedFrame } from './prepared-frame'
+import { type PreparedFrame, prepareTextFrame } from './prepared-frame'
 
 /**
  * Everything the realtime hub publishes on the fan-out, declared once for both transports (the
@@ -54,7 +55,7 @@ export function decodeHubMessage(raw: string): HubMessage | undefined {
   }
   let control: { op?: unknown; conversation_id?: unknown; role?: unknown }
   try {
-    control = JSON.parse(raw)
+    control = JSON.parse(raw) as typeof control
   } catch {
     return undefined
   }

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module'
+
 import { describe, expect, it } from 'vitest'
+
 import { prepareTextFrame } from './prepared-frame'
 
 // @NOTE ws's Receiver (the parser a client uses) is not in @types/ws.

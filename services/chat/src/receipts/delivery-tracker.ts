@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+
 import type { ChatDb } from '../db/schema'
 import type { RealtimeHub } from '../realtime/hub'
 import { advanceDelivered } from './receipts.repository'
@@ -41,7 +42,7 @@ export class DeliveryTracker {
 
   delivered(conversationId: string, userId: string, seq: number, authorId?: string) {
     let byUser = this.pending.get(conversationId)
-    if (!byUser) this.pending.set(conversationId, (byUser = new Map()))
+    if (!byUser) this.pending.set(conversationId, (byUser = new Map<string, PendingReceipt>()))
     const cur = byUser.get(userId)
     if (!cur)
       byUser.set(userId, {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+
 import type { ChatDb, Executor, ParticipantRow } from '../db/schema'
 
 /**

@@ -1,6 +1,7 @@
 import { ReceiptSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
+import { type App, authenticate, bearerAuth, principalOf } from '@parley/platform'
 import { z } from 'zod'
+
 import { markRead, type ReceiptsDeps } from './receipts.service'
 
 const tags = ['chat']

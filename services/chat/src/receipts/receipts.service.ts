@@ -1,6 +1,7 @@
 import { transaction } from '@parley/platform'
+
 import type { ChatDb } from '../db/schema'
-import { requireMember, type Caller, type Membership } from '../participants/membership'
+import { type Caller, type Membership, requireMember } from '../participants/membership'
 import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'
 import { advanceRead } from './receipts.repository'

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+
 import type { ChangeRow, ChatDb, Executor } from '../db/schema'
 
 export type ChangeType =

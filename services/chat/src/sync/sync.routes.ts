@@ -1,7 +1,8 @@
 import { SyncPageSchema } from '@parley/contracts'
-import { authenticate, bearerAuth, principalOf, type App } from '@parley/platform'
+import { type App, authenticate, bearerAuth, principalOf } from '@parley/platform'
 import { z } from 'zod'
-import { syncFor, type SyncDeps } from './sync.service'
+
+import { type SyncDeps, syncFor } from './sync.service'
 
 const tags = ['chat']
 

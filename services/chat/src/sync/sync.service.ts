@@ -1,5 +1,6 @@
 import type { SyncPageWire } from '@parley/contracts'
 import { fieldError } from '@parley/platform'
+
 import type { ChatDb } from '../db/schema'
 import { changesSince, currentCursor, type SyncCursor } from './sync.repository'
 

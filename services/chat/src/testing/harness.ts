@@ -1,8 +1,9 @@
-import { newId, newPersonId, transaction, type ServiceModule } from '@parley/platform'
+import { newId, newPersonId, type ServiceModule, transaction } from '@parley/platform'
 import { startTestServer, type TestServer } from '@parley/platform/testing'
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose'
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import { WebSocket } from 'ws'
-import { createChatService, type ChatOptions } from '../index'
+
+import { type ChatOptions, createChatService } from '../index'
 
 /**
  * Test harness for the chat service alone: a local EdDSA token issuer stands in for the auth

@@ -1,5 +1,6 @@
 import type { UserSnapshotPayload } from '@parley/contracts'
 import { sql } from 'kysely'
+
 import type { ChatDb, Executor, UserRow } from '../db/schema'
 
 export async function usersByIds(db: ChatDb, ids: string[]): Promise<UserRow[]> {

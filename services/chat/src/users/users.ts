@@ -1,5 +1,6 @@
 import type { UserSnapshotPayload } from '@parley/contracts'
 import type { Consumer } from '@parley/platform'
+
 import type { ChatDb, UserRow } from '../db/schema'
 import { upsertUser, usersByIds } from './users.repository'
 

@@ -1,22 +1,23 @@
 import {
-  ClientFrameSchemas,
-  CloseCodes,
   type ClientFrame,
+  ClientFrameSchemas,
   type ClientFrameType,
+  CloseCodes,
   type ErrorCode,
   type ServerFrameMap,
   type ServerFrameType,
 } from '@parley/contracts'
 import type { Principal } from '@parley/platform'
 import type { WebSocket } from 'ws'
+
 import type { ChatContext } from '../context'
-import { requireMember } from '../participants/membership'
 import { deleteMessage, editMessage, historyOf, sendMessage } from '../messages/messages.service'
-import { syncFor } from '../sync/sync.service'
+import { requireMember } from '../participants/membership'
 import { addReaction, removeReaction } from '../reactions/reactions.service'
-import { markRead } from '../receipts/receipts.service'
 import { frame, type HubConnection } from '../realtime/hub'
-import { prepareTextFrame, rawSocketIfIdle, type PreparedFrame } from '../realtime/prepared-frame'
+import { type PreparedFrame, prepareTextFrame, rawSocketIfIdle } from '../realtime/prepared-frame'
+import { markRead } from '../receipts/receipts.service'
+import { syncFor } from '../sync/sync.service'
 import { errorFrameFor } from './frame-errors'
 import { TokenBucket } from './rate-limit'
 
@@ -198,7 +199,7 @@ export class ChatConnection implements HubConnection {
       const detail = result.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ')
       return this.sendError('invalid_frame', detail, ref)
     }
-    const f = result.data as ClientFrame
+    const f = result.data
     // Synchronous part first (access + handing the send to the writer), so order is kept.
     let work: Promise<void> | undefined
     try {
@@ -299,7 +300,7 @@ function refOf(data: Buffer | ArrayBuffer | Buffer[]): string | undefined {
   try {
     const text = data.toString()
     if (text.length > 70_000) return undefined
-    const ref = JSON.parse(text)?.ref
+    const ref = (JSON.parse(text) as { ref?: unknown } | null)?.ref
     return typeof ref === 'string' ? ref : undefined
   } catch {
     return undefined

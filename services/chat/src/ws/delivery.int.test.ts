@@ -1,6 +1,7 @@
 import { api, eventually } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
+
+import { type ChatTest, startChat, TestSocket, type TestUser } from '../testing/harness'
 
 /** SPEC section 6 "Delivery guarantees", over real sockets. */
 describe('chat delivery guarantees', () => {

@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
+
 import { CloseCodes } from '@parley/contracts'
 import { bearerToken, isUuid, type Principal } from '@parley/platform'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
+
 import type { ChatContext } from '../context'
 import { requireMember } from '../participants/membership'
 import { ChatConnection } from './connection'

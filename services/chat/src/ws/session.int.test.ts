@@ -1,8 +1,9 @@
 import { authService } from '@parley/auth'
 import { api, signUp, startTestServer, type TestServer } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { chatService } from '../index'
-import { startChat, TestSocket, type ChatTest, type TestUser } from '../testing/harness'
+import { type ChatTest, startChat, TestSocket, type TestUser } from '../testing/harness'
 
 /** Access tokens that expire while a socket is open, with the real auth service issuing them. */
 describe('chat socket and token expiry', () => {

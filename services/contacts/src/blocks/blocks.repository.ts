@@ -1,6 +1,7 @@
 import type { Db } from '@parley/platform'
+
 import { SCHEMA } from '../db/schema'
-import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
+import { type Identity, identityColumns, identityFrom } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
 import { columnsOf, pageRows, whereSearch } from '../shared/paging'
 
@@ -24,7 +25,11 @@ function blockFrom(row: Row): Block {
 }
 
 /** Which of two people blocked the other (both may have). */
-export async function blocksBetween(db: Q, me: string, other: string): Promise<{ iBlocked: boolean; theyBlocked: boolean }> {
+export async function blocksBetween(
+  db: Q,
+  me: string,
+  other: string,
+): Promise<{ iBlocked: boolean; theyBlocked: boolean }> {
   const rows = await db
     .withSchema(SCHEMA)
     .selectFrom('blocks')
@@ -36,7 +41,10 @@ export async function blocksBetween(db: Q, me: string, other: string): Promise<{
       ]),
     )
     .execute()
-  return { iBlocked: rows.some((r) => r.blocker_id === me), theyBlocked: rows.some((r) => r.blocker_id === other) }
+  return {
+    iBlocked: rows.some((r) => r.blocker_id === me),
+    theyBlocked: rows.some((r) => r.blocker_id === other),
+  }
 }
 
 export async function findBlock(db: Q, blockerId: string, blockedId: string): Promise<Block | undefined> {
@@ -71,7 +79,14 @@ export async function deleteBlock(db: Q, blockerId: string, blockedId: string): 
   return rows.length > 0
 }
 
-export const BLOCK_ORDERINGS = ['created_at', '-created_at', 'username', '-username', 'person_id', '-person_id'] as const
+export const BLOCK_ORDERINGS = [
+  'created_at',
+  '-created_at',
+  'username',
+  '-username',
+  'person_id',
+  '-person_id',
+] as const
 
 /** The people I blocked. */
 export async function listBlocks(
@@ -92,7 +107,10 @@ export async function listBlocks(
   )
   const { count, rows } = await pageRows(base, {
     ...options,
-    columns: [...columnsOf('b', ['blocker_id', 'blocked_id', 'tenant_id', 'created_at']), ...identityColumns('o', 'o_')],
+    columns: [
+      ...columnsOf('b', ['blocker_id', 'blocked_id', 'tenant_id', 'created_at']),
+      ...identityColumns('o', 'o_'),
+    ],
     fields: { created_at: 'b.created_at', username: 'o.username', person_id: 'o.person_id' },
     tiebreak: 'b.blocked_id',
   })

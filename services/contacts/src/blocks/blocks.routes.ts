@@ -1,11 +1,12 @@
 import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+
 import type { ContactsContext } from '../context'
 import type { Identity } from '../identity/identity.repository'
 import { listQuery } from '../shared/lists'
 import { PersonIdParamsSchema, PersonSchema, presentPerson } from '../shared/person.presenter'
-import { BLOCK_ORDERINGS, type Block } from './blocks.repository'
+import { type Block, BLOCK_ORDERINGS } from './blocks.repository'
 import { blockPerson, listMyBlocks, unblockPerson } from './blocks.service'
 
 const tags = ['contacts']
@@ -31,7 +32,10 @@ export function blockRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { count, rows } = await listMyBlocks(ctx, principalOf(request), { ...request.query, ...pageOffset(request.query) })
+        const { count, rows } = await listMyBlocks(ctx, principalOf(request), {
+          ...request.query,
+          ...pageOffset(request.query),
+        })
         return toPage(request.url, request.query, count, rows.map(presentBlock))
       },
     )

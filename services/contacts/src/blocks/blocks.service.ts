@@ -1,4 +1,5 @@
-import { transaction, type Principal } from '@parley/platform'
+import { type Principal, transaction } from '@parley/platform'
+
 import { deleteContact, findContactBetween } from '../contacts/contacts.repository'
 import type { ContactsContext } from '../context'
 import { blockNotFound, cannotBlockSelf } from '../errors'
@@ -7,7 +8,7 @@ import { awaitPersonIfMissing, ensureIdentity, findVisiblePerson } from '../iden
 import { cancelPendingBetween } from '../invites/invites.repository'
 import type { ListOptions } from '../shared/lists'
 import { lockPair, retryOnUniqueViolation } from '../shared/pair-lock'
-import { deleteBlock, findBlock, insertBlock, listBlocks, type Block } from './blocks.repository'
+import { type Block, deleteBlock, findBlock, insertBlock, listBlocks } from './blocks.repository'
 
 /**
  * Blocks a person: their contact ends (`contact.removed`), invites pending between the two are

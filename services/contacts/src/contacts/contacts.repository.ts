@@ -1,6 +1,7 @@
 import type { Db } from '@parley/platform'
+
 import { SCHEMA } from '../db/schema'
-import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
+import { type Identity, identityColumns, identityFrom } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
 import { columnsOf, pageRows, whereSearch } from '../shared/paging'
 
@@ -28,7 +29,12 @@ function contactFrom(row: Row): Contact {
   }
 }
 
-export async function findContactBetween(db: Q, tenantId: string, a: string, b: string): Promise<Contact | undefined> {
+export async function findContactBetween(
+  db: Q,
+  tenantId: string,
+  a: string,
+  b: string,
+): Promise<Contact | undefined> {
   const row = await db
     .withSchema(SCHEMA)
     .selectFrom('contacts')
@@ -65,7 +71,12 @@ export async function deleteContact(db: Q, roomId: string): Promise<void> {
 }
 
 /** Whether `userId` is one of the two people of the contact whose direct conversation is `roomId`. */
-export async function isRoomMember(db: Q, tenantId: string, userId: string, roomId: string): Promise<boolean> {
+export async function isRoomMember(
+  db: Q,
+  tenantId: string,
+  userId: string,
+  roomId: string,
+): Promise<boolean> {
   const row = await db
     .withSchema(SCHEMA)
     .selectFrom('contacts')
@@ -77,7 +88,14 @@ export async function isRoomMember(db: Q, tenantId: string, userId: string, room
   return row !== undefined
 }
 
-export const CONTACT_ORDERINGS = ['username', '-username', 'person_id', '-person_id', 'created_at', '-created_at'] as const
+export const CONTACT_ORDERINGS = [
+  'username',
+  '-username',
+  'person_id',
+  '-person_id',
+  'created_at',
+  '-created_at',
+] as const
 
 /** My contacts, each with the other person's identity. */
 export async function listContacts(
@@ -104,7 +122,10 @@ export async function listContacts(
   )
   const { count, rows } = await pageRows(base, {
     ...options,
-    columns: [...columnsOf('c', ['room_id', 'tenant_id', 'user_a', 'user_b', 'invite_id', 'created_at']), ...identityColumns('o', 'o_')],
+    columns: [
+      ...columnsOf('c', ['room_id', 'tenant_id', 'user_a', 'user_b', 'invite_id', 'created_at']),
+      ...identityColumns('o', 'o_'),
+    ],
     fields: { username: 'o.username', person_id: 'o.person_id', created_at: 'c.created_at' },
     tiebreak: 'c.room_id',
   })

@@ -1,6 +1,7 @@
 import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+
 import type { ContactsContext } from '../context'
 import { listQuery } from '../shared/lists'
 import { PersonIdParamsSchema } from '../shared/person.presenter'
@@ -26,7 +27,10 @@ export function contactRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { count, rows } = await listMyContacts(ctx, principalOf(request), { ...request.query, ...pageOffset(request.query) })
+        const { count, rows } = await listMyContacts(ctx, principalOf(request), {
+          ...request.query,
+          ...pageOffset(request.query),
+        })
         return toPage(request.url, request.query, count, rows.map(presentContact))
       },
     )
@@ -62,7 +66,9 @@ export function contactRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
           response: { 200: RoomAccessResultSchema, ...problems(400, 401, 413, 429) },
         },
       },
-      async (request) => ({ has_access: await checkRoomAccess(ctx, principalOf(request), request.body.room_id) }),
+      async (request) => ({
+        has_access: await checkRoomAccess(ctx, principalOf(request), request.body.room_id),
+      }),
     )
   }
 }

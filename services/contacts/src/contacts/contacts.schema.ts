@@ -1,4 +1,5 @@
 import { z } from 'zod'
+
 import { PersonSchema } from '../shared/person.presenter'
 
 export const PresenceSchema = z

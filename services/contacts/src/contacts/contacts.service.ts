@@ -1,4 +1,5 @@
-import { transaction, type Principal } from '@parley/platform'
+import { type Principal, transaction } from '@parley/platform'
+
 import type { ContactsContext } from '../context'
 import { contactNotFound } from '../errors'
 import { findIdentityByPersonId } from '../identity/identity.repository'

@@ -1,5 +1,6 @@
 import { parseBusEvent, UserSnapshotPayloadSchema } from '@parley/contracts'
 import type { Consumer, Logger } from '@parley/platform'
+
 import { SCHEMA } from '../db/schema'
 import { upsertAuthSnapshot, upsertProfileNames } from './identity.repository'
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+
 import { presentPerson } from '../shared/person.presenter'
 import type { Identity } from './identity.repository'
 import type { ProfileSchema, Relationship, SearchResultSchema } from './identity.schema'

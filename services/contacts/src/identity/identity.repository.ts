@@ -1,5 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+
 import { SCHEMA } from '../db/schema'
 import type { ColumnAlias } from '../shared/paging'
 

@@ -1,5 +1,6 @@
 import { authenticate, bearerAuth, principalOf, problems, registerServiceProbes } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+
 import type { ContactsContext } from '../context'
 import { presentProfile, presentSearchHit } from './identity.presenter'
 import { ProfileSchema, SearchResultSchema, SearchSchema, UpdateProfileSchema } from './identity.schema'

@@ -1,5 +1,6 @@
 import { ChatProfileSchema } from '@parley/contracts'
 import { z } from 'zod'
+
 import { PersonIdParamsSchema, PersonSchema } from '../shared/person.presenter'
 
 /** The caller's own chat identity (SPEC section 5). */

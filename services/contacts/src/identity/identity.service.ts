@@ -1,4 +1,5 @@
 import type { Db, Principal } from '@parley/platform'
+
 import { blocksBetween } from '../blocks/blocks.repository'
 import { findContactBetween } from '../contacts/contacts.repository'
 import type { ContactsContext } from '../context'
@@ -9,9 +10,9 @@ import type { SearchHit } from './identity.presenter'
 import {
   findIdentityById,
   findIdentityByPersonId,
+  type Identity,
   insertIdentityIfMissing,
   updateIdentityChatFields,
-  type Identity,
 } from './identity.repository'
 import type { UpdateProfileInput } from './identity.schema'
 

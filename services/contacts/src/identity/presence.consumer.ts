@@ -1,5 +1,6 @@
 import { UserPresenceChangedPayloadSchema } from '@parley/contracts'
 import type { Consumer, DomainEvent, Logger, Tx } from '@parley/platform'
+
 import { SCHEMA } from '../db/schema'
 import { applyPresence, type PresenceChange } from './identity.repository'
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+
 import type { Identity } from '../identity/identity.repository'
 import { presentPerson } from '../shared/person.presenter'
 import type { Invite } from './invites.repository'

@@ -1,6 +1,7 @@
 import type { Db } from '@parley/platform'
+
 import { SCHEMA } from '../db/schema'
-import { identityColumns, identityFrom, type Identity } from '../identity/identity.repository'
+import { type Identity, identityColumns, identityFrom } from '../identity/identity.repository'
 import type { ListOptions } from '../shared/lists'
 import { columnsOf, pageRows, whereSearch } from '../shared/paging'
 
@@ -47,7 +48,12 @@ export async function findInvite(db: Q, tenantId: string, id: string): Promise<I
 }
 
 /** The pending invite between two people, in either direction (there is at most one). */
-export async function findPendingBetween(db: Q, tenantId: string, a: string, b: string): Promise<Invite | undefined> {
+export async function findPendingBetween(
+  db: Q,
+  tenantId: string,
+  a: string,
+  b: string,
+): Promise<Invite | undefined> {
   const row = await db
     .withSchema(SCHEMA)
     .selectFrom('invites')
@@ -71,7 +77,12 @@ export async function insertInvite(
   const row = await db
     .withSchema(SCHEMA)
     .insertInto('invites')
-    .values({ id: invite.id, tenant_id: invite.tenantId, sender_id: invite.senderId, recipient_id: invite.recipientId })
+    .values({
+      id: invite.id,
+      tenant_id: invite.tenantId,
+      sender_id: invite.senderId,
+      recipient_id: invite.recipientId,
+    })
     .returningAll()
     .executeTakeFirstOrThrow()
   return inviteFrom(row)
@@ -114,7 +125,12 @@ export async function cancelPendingBetween(db: Q, tenantId: string, a: string, b
   return rows.map(inviteFrom)
 }
 
-export async function deleteRejectedInvite(db: Q, tenantId: string, id: string, senderId: string): Promise<boolean> {
+export async function deleteRejectedInvite(
+  db: Q,
+  tenantId: string,
+  id: string,
+  senderId: string,
+): Promise<boolean> {
   const rows = await db
     .withSchema(SCHEMA)
     .deleteFrom('invites')
@@ -127,7 +143,14 @@ export async function deleteRejectedInvite(db: Q, tenantId: string, id: string, 
   return rows.length > 0
 }
 
-export const INVITE_ORDERINGS = ['created_at', '-created_at', 'username', '-username', 'person_id', '-person_id'] as const
+export const INVITE_ORDERINGS = [
+  'created_at',
+  '-created_at',
+  'username',
+  '-username',
+  'person_id',
+  '-person_id',
+] as const
 
 export interface InviteWithPeople {
   invite: Invite
@@ -161,7 +184,16 @@ export async function listInvites(
   const { count, rows } = await pageRows(base, {
     ...options,
     columns: [
-      ...columnsOf('i', ['id', 'tenant_id', 'sender_id', 'recipient_id', 'status', 'room_id', 'created_at', 'responded_at']),
+      ...columnsOf('i', [
+        'id',
+        'tenant_id',
+        'sender_id',
+        'recipient_id',
+        'status',
+        'room_id',
+        'created_at',
+        'responded_at',
+      ]),
       ...identityColumns('s', 's_'),
       ...identityColumns('r', 'r_'),
     ],
@@ -170,6 +202,10 @@ export async function listInvites(
   })
   return {
     count,
-    rows: rows.map((row) => ({ invite: inviteFrom(row), sender: identityFrom(row, 's_'), recipient: identityFrom(row, 'r_') })),
+    rows: rows.map((row) => ({
+      invite: inviteFrom(row),
+      sender: identityFrom(row, 's_'),
+      recipient: identityFrom(row, 'r_'),
+    })),
   }
 }

@@ -1,11 +1,18 @@
 import { authenticate, bearerAuth, pageOf, pageOffset, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+
 import type { ContactsContext } from '../context'
 import { listQuery } from '../shared/lists'
 import { presentInvite } from './invites.presenter'
 import { INVITE_ORDERINGS } from './invites.repository'
-import { AnswerInviteSchema, InviteIdBodySchema, InviteIdParamsSchema, InviteSchema, SendInviteSchema } from './invites.schema'
+import {
+  AnswerInviteSchema,
+  InviteIdBodySchema,
+  InviteIdParamsSchema,
+  InviteSchema,
+  SendInviteSchema,
+} from './invites.schema'
 import {
   answerInvite,
   cancelInvite,
@@ -55,7 +62,10 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { count, rows } = await receivedInvites(ctx, principalOf(request), { ...request.query, ...pageOffset(request.query) })
+        const { count, rows } = await receivedInvites(ctx, principalOf(request), {
+          ...request.query,
+          ...pageOffset(request.query),
+        })
         return toPage(request.url, request.query, count, rows.map(presentInvite))
       },
     )
@@ -73,7 +83,10 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { count, rows } = await sentInvites(ctx, principalOf(request), { ...request.query, ...pageOffset(request.query) })
+        const { count, rows } = await sentInvites(ctx, principalOf(request), {
+          ...request.query,
+          ...pageOffset(request.query),
+        })
         return toPage(request.url, request.query, count, rows.map(presentInvite))
       },
     )
@@ -103,14 +116,20 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Accept or reject an invite addressed to me',
-          description: 'Accepting creates the contact and its direct conversation (room_id) and publishes contact.accepted.',
+          description:
+            'Accepting creates the contact and its direct conversation (room_id) and publishes contact.accepted.',
           security: bearerAuth,
           body: AnswerInviteSchema,
           response: { 200: InviteSchema, ...problems(400, 401, 404, 409, 413, 429) },
         },
       },
       async (request) => {
-        const view = await answerInvite(ctx, principalOf(request), request.body.invite_id, request.body.accept)
+        const view = await answerInvite(
+          ctx,
+          principalOf(request),
+          request.body.invite_id,
+          request.body.accept,
+        )
         return presentInvite(view)
       },
     )
@@ -128,7 +147,10 @@ export function inviteRoutes(ctx: ContactsContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { count, rows } = await rejectedInvites(ctx, principalOf(request), { ...request.query, ...pageOffset(request.query) })
+        const { count, rows } = await rejectedInvites(ctx, principalOf(request), {
+          ...request.query,
+          ...pageOffset(request.query),
+        })
         return toPage(request.url, request.query, count, rows.map(presentInvite))
       },
     )

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+
 import { PersonIdParamsSchema, PersonSchema } from '../shared/person.presenter'
 import { INVITE_STATUSES } from './invites.repository'
 

@@ -1,4 +1,5 @@
-import { newId, transaction, type Principal, type Tx } from '@parley/platform'
+import { newId, type Principal, transaction, type Tx } from '@parley/platform'
+
 import { blocksBetween } from '../blocks/blocks.repository'
 import { findContactBetween, insertContact } from '../contacts/contacts.repository'
 import type { ContactsContext } from '../context'
@@ -22,9 +23,9 @@ import {
   findInvite,
   findPendingBetween,
   insertInvite,
-  listInvites,
   type Invite,
   type InviteStatus,
+  listInvites,
 } from './invites.repository'
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { listQuery } from './lists'
 
 describe('listQuery', () => {
@@ -9,7 +10,10 @@ describe('listQuery', () => {
   })
 
   it('accepts only whitelisted orderings and trims the search', () => {
-    expect(Query.parse({ ordering: '-username', search: '  ann ' })).toMatchObject({ ordering: '-username', search: 'ann' })
+    expect(Query.parse({ ordering: '-username', search: '  ann ' })).toMatchObject({
+      ordering: '-username',
+      search: 'ann',
+    })
     expect(Query.safeParse({ ordering: 'password_hash' }).success).toBe(false)
     expect(Query.safeParse({ page_size: '101' }).success).toBe(false)
   })

@@ -1,5 +1,6 @@
 import { containsPattern, parseOrdering, prefixPattern } from '@parley/platform'
-import { sql, type SelectQueryBuilder } from 'kysely'
+import { type SelectQueryBuilder, sql } from 'kysely'
+
 import type { ListOptions } from './lists'
 
 /** A column to select and the name it gets in the row (`['o.username', 'o_username']`). */
@@ -24,7 +25,7 @@ export async function pageRows<DB, TB extends keyof DB, O>(
     .limit(options.limit)
     .offset(options.offset)
     .execute()
-  return { count: Number((counted as unknown as { n: number | string }).n), rows: rows as Array<Record<string, unknown>> }
+  return { count: Number((counted as unknown as { n: number | string }).n), rows: rows }
 }
 
 /** Restricts a query to rows whose person (`alias`.username or `alias`.person_id) matches `search`. */

@@ -9,7 +9,9 @@ import { sql } from 'kysely'
  */
 export async function lockPair(tx: Tx, tenantId: string, a: string, b: string): Promise<void> {
   const [low, high] = a < b ? [a, b] : [b, a]
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`contacts:${tenantId}:${low}:${high}`}, 0))`.execute(tx.db)
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`contacts:${tenantId}:${low}:${high}`}, 0))`.execute(
+    tx.db,
+  )
 }
 
 /**

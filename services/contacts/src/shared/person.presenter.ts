@@ -1,4 +1,5 @@
 import { z } from 'zod'
+
 import type { Identity } from '../identity/identity.repository'
 
 /** Another person as everyone in the tenant may see them: never their email. */

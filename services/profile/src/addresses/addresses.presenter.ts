@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+
 import { iso } from '../shared/fields'
 import type { Address } from './addresses.repository'
 import type { AddressSchema } from './addresses.schema'

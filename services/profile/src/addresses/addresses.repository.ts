@@ -1,7 +1,8 @@
 import { containsPattern, type Db, type OrderTerm } from '@parley/platform'
 import { sql } from 'kysely'
-import type { Owner } from '../shared/owner'
+
 import { clearDefault } from '../shared/defaults'
+import type { Owner } from '../shared/owner'
 
 export type AddressType = 'home' | 'work' | 'billing' | 'shipping' | 'other'
 
@@ -97,8 +98,14 @@ export async function listAddresses(
   }
   const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   let page = query.selectAll()
-  for (const term of options.order) page = page.orderBy(term.column, (ob) => (term.direction === 'desc' ? ob.desc() : ob.asc()))
-  const rows = await page.orderBy('id').limit(options.limit).offset(options.offset).$castTo<AddressRow>().execute()
+  for (const term of options.order)
+    page = page.orderBy(term.column, (ob) => (term.direction === 'desc' ? ob.desc() : ob.asc()))
+  const rows = await page
+    .orderBy('id')
+    .limit(options.limit)
+    .offset(options.offset)
+    .$castTo<AddressRow>()
+    .execute()
   return { count: Number(counted.n), rows: rows.map(toAddress) }
 }
 
@@ -119,7 +126,12 @@ export function clearDefaultAddress(db: Db, owner: Owner, exceptId?: string): Pr
   return clearDefault(db, 'addresses', owner, exceptId)
 }
 
-export async function insertAddress(db: Db, owner: Owner, id: string, values: AddressValues): Promise<Address> {
+export async function insertAddress(
+  db: Db,
+  owner: Owner,
+  id: string,
+  values: AddressValues,
+): Promise<Address> {
   const row = await db
     .withSchema('profile')
     .insertInto('addresses')

@@ -1,6 +1,7 @@
 import { authenticate, bearerAuth, pageOf, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+
 import type { ProfileContext } from '../context'
 import { IdParamsSchema, refuseFields } from '../shared/fields'
 import { ownerOf } from '../shared/owner'
@@ -33,7 +34,8 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'My addresses',
-          description: 'Paged; `search` matches city, line1 and zip_code; `ordering` e.g. `-created_at` or `city,-updated_at`.',
+          description:
+            'Paged; `search` matches city, line1 and zip_code; `ordering` e.g. `-created_at` or `city,-updated_at`.',
           security: bearerAuth,
           querystring: AddressListQuerySchema,
           response: { 200: pageOf(AddressSchema), ...problems(400, 401, 429) },
@@ -67,9 +69,16 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       '/profiles/addresses/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'One of my addresses', security: bearerAuth, params: IdParamsSchema, response: { 200: AddressSchema, ...problems(400, 401, 404, 429) } },
+        schema: {
+          tags,
+          summary: 'One of my addresses',
+          security: bearerAuth,
+          params: IdParamsSchema,
+          response: { 200: AddressSchema, ...problems(400, 401, 404, 429) },
+        },
       },
-      async (request) => presentAddress(await getAddress(ctx, ownerOf(principalOf(request)), request.params.id)),
+      async (request) =>
+        presentAddress(await getAddress(ctx, ownerOf(principalOf(request)), request.params.id)),
     )
 
     app.put(
@@ -86,7 +95,9 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        presentAddress(await replaceAddress(ctx, ownerOf(principalOf(request)), request.params.id, request.body)),
+        presentAddress(
+          await replaceAddress(ctx, ownerOf(principalOf(request)), request.params.id, request.body),
+        ),
     )
 
     app.patch(
@@ -103,14 +114,22 @@ export function addressRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        presentAddress(await patchAddress(ctx, ownerOf(principalOf(request)), request.params.id, request.body)),
+        presentAddress(
+          await patchAddress(ctx, ownerOf(principalOf(request)), request.params.id, request.body),
+        ),
     )
 
     app.delete(
       '/profiles/addresses/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'Delete an address', security: bearerAuth, params: IdParamsSchema, response: { 204: z.null(), ...problems(400, 401, 404, 429) } },
+        schema: {
+          tags,
+          summary: 'Delete an address',
+          security: bearerAuth,
+          params: IdParamsSchema,
+          response: { 204: z.null(), ...problems(400, 401, 404, 429) },
+        },
       },
       async (request, reply) => {
         await removeAddress(ctx, ownerOf(principalOf(request)), request.params.id)

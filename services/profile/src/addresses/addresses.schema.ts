@@ -1,6 +1,7 @@
 import { listQuerySchema, orderingListSchema } from '@parley/platform'
 import { z } from 'zod'
-import { PhoneSchema, TimestampSchema, optionalText, requiredText } from '../shared/fields'
+
+import { optionalText, PhoneSchema, requiredText, TimestampSchema } from '../shared/fields'
 import { isCountryCode } from './countries'
 
 export const ADDRESS_TYPES = ['home', 'work', 'billing', 'shipping', 'other'] as const
@@ -45,7 +46,14 @@ export type CreateAddressInput = z.infer<typeof CreateAddressSchema>
 export const UpdateAddressSchema = z.object(AddressFields).partial().strict()
 export type UpdateAddressInput = z.infer<typeof UpdateAddressSchema>
 
-export const ADDRESS_ORDERING = ['created_at', 'updated_at', 'address_type', 'city', 'country', 'is_default'] as const
+export const ADDRESS_ORDERING = [
+  'created_at',
+  'updated_at',
+  'address_type',
+  'city',
+  'country',
+  'is_default',
+] as const
 export const ADDRESS_SEARCH = ['city', 'line1', 'zip_code'] as const
 export const AddressListQuerySchema = listQuerySchema({
   ordering: orderingListSchema(ADDRESS_ORDERING),
@@ -68,4 +76,8 @@ export const AddressSchema = z.object({
   updated_at: TimestampSchema,
 })
 
-export const READ_ONLY_ADDRESS_FIELDS = { id: 'This field is read-only.', created_at: 'This field is read-only.', updated_at: 'This field is read-only.' }
+export const READ_ONLY_ADDRESS_FIELDS = {
+  id: 'This field is read-only.',
+  created_at: 'This field is read-only.',
+  updated_at: 'This field is read-only.',
+}

@@ -1,9 +1,12 @@
 import { isUniqueViolation, isUuid, newId, orderTerms, pageOffset } from '@parley/platform'
+
 import type { ProfileContext } from '../context'
 import { addressNotFound, addressTypeTaken } from '../errors'
 import type { Owner } from '../shared/owner'
 import { withOwnerLock } from '../shared/owner-lock'
 import {
+  type Address,
+  type AddressValues,
   clearDefaultAddress,
   deleteAddress,
   findAddress,
@@ -11,8 +14,6 @@ import {
   isAddressTypeTaken,
   listAddresses,
   updateAddress,
-  type Address,
-  type AddressValues,
 } from './addresses.repository'
 import type { AddressListQuery, CreateAddressInput, UpdateAddressInput } from './addresses.schema'
 
@@ -39,11 +40,16 @@ export async function getAddress(ctx: ProfileContext, owner: Owner, id: string):
   return address
 }
 
-export async function createAddress(ctx: ProfileContext, owner: Owner, input: CreateAddressInput): Promise<Address> {
+export async function createAddress(
+  ctx: ProfileContext,
+  owner: Owner,
+  input: CreateAddressInput,
+): Promise<Address> {
   const values = fullValues(input)
   return withTypeGuard(values.addressType, () =>
     withOwnerLock(ctx.db, owner, async (tx) => {
-      if (await isAddressTypeTaken(tx.db, owner, values.addressType)) throw addressTypeTaken(values.addressType)
+      if (await isAddressTypeTaken(tx.db, owner, values.addressType))
+        throw addressTypeTaken(values.addressType)
       if (values.isDefault) await clearDefaultAddress(tx.db, owner)
       return insertAddress(tx.db, owner, newId(), values)
     }),
@@ -51,7 +57,12 @@ export async function createAddress(ctx: ProfileContext, owner: Owner, input: Cr
 }
 
 /** PUT: the body is a whole address, so fields it leaves out become empty. */
-export async function replaceAddress(ctx: ProfileContext, owner: Owner, id: string, input: CreateAddressInput) {
+export async function replaceAddress(
+  ctx: ProfileContext,
+  owner: Owner,
+  id: string,
+  input: CreateAddressInput,
+) {
   return changeAddress(ctx, owner, id, fullValues(input))
 }
 
@@ -81,7 +92,8 @@ async function changeAddress(ctx: ProfileContext, owner: Owner, id: string, chan
       const current = await findAddress(tx.db, owner, id)
       if (!current) throw addressNotFound()
       if (changes.addressType && changes.addressType !== current.addressType) {
-        if (await isAddressTypeTaken(tx.db, owner, changes.addressType, id)) throw addressTypeTaken(changes.addressType)
+        if (await isAddressTypeTaken(tx.db, owner, changes.addressType, id))
+          throw addressTypeTaken(changes.addressType)
       }
       if (changes.isDefault) await clearDefaultAddress(tx.db, owner, id)
       const updated = await updateAddress(tx.db, owner, id, changes)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { COUNTRY_CODES, isCountryCode } from './countries'
 
 describe('COUNTRY_CODES', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import {
   checkCardNumber,
   detectBrand,
@@ -17,7 +18,14 @@ function withCheckDigit(body: string): string {
 
 describe('passesLuhn', () => {
   it('accepts well-known test numbers', () => {
-    for (const n of ['4242424242424242', '4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '36227206271667']) {
+    for (const n of [
+      '4242424242424242',
+      '4111111111111111',
+      '5555555555554444',
+      '378282246310005',
+      '6011111111111117',
+      '36227206271667',
+    ]) {
       expect(passesLuhn(n), n).toBe(true)
     }
   })
@@ -80,8 +88,14 @@ describe('detectBrand', () => {
 
 describe('checkCardNumber', () => {
   it('accepts a matching brand and type and answers the bare digits', () => {
-    expect(checkCardNumber('4242-4242-4242-4242', 'visa', 'debit')).toEqual({ ok: true, digits: '4242424242424242', brand: 'visa' })
-    expect(checkCardNumber(withCheckDigit('652150000000000'), 'discover', 'credit')).toMatchObject({ ok: true })
+    expect(checkCardNumber('4242-4242-4242-4242', 'visa', 'debit')).toEqual({
+      ok: true,
+      digits: '4242424242424242',
+      brand: 'visa',
+    })
+    expect(checkCardNumber(withCheckDigit('652150000000000'), 'discover', 'credit')).toMatchObject({
+      ok: true,
+    })
   })
 
   it('names the field and problem of each failure without echoing the number', () => {

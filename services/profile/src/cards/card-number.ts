@@ -3,7 +3,17 @@
  * ranges, which brands exist for which card types, and masking.
  */
 
-export const CARD_BRANDS = ['visa', 'mastercard', 'amex', 'rupay', 'discover', 'diners', 'jcb', 'maestro', 'unionpay'] as const
+export const CARD_BRANDS = [
+  'visa',
+  'mastercard',
+  'amex',
+  'rupay',
+  'discover',
+  'diners',
+  'jcb',
+  'maestro',
+  'unionpay',
+] as const
 export type CardBrand = (typeof CARD_BRANDS)[number]
 
 export const CARD_TYPES = ['credit', 'debit', 'prepaid'] as const
@@ -17,7 +27,12 @@ interface IinRule {
   lengths: readonly number[]
 }
 
-const range = (brand: CardBrand, from: string, to: string, lengths: readonly number[]): IinRule => ({ brand, from, to, lengths })
+const range = (brand: CardBrand, from: string, to: string, lengths: readonly number[]): IinRule => ({
+  brand,
+  from,
+  to,
+  lengths,
+})
 const span = (min: number, max: number) => Array.from({ length: max - min + 1 }, (_, i) => min + i)
 
 // @NOTE Some ranges overlap (RuPay inside Discover's 65, Discover's co-brand inside UnionPay's 62):
@@ -93,7 +108,12 @@ export function passesLuhn(digits: string): boolean {
 export function detectBrands(digits: string): CardBrand[] {
   const matches = IIN_RULES.filter((rule) => {
     const prefix = digits.slice(0, rule.from.length)
-    return prefix.length === rule.from.length && prefix >= rule.from && prefix <= rule.to && rule.lengths.includes(digits.length)
+    return (
+      prefix.length === rule.from.length &&
+      prefix >= rule.from &&
+      prefix <= rule.to &&
+      rule.lengths.includes(digits.length)
+    )
   }).sort((a, b) => b.from.length - a.from.length)
   return [...new Set(matches.map((m) => m.brand))]
 }
@@ -117,16 +137,45 @@ export function checkCardNumber(
   input: string,
   brand: CardBrand,
   type: CardType,
-): { ok: true; digits: string; brand: CardBrand } | { ok: false; field: 'card_number' | 'card_brand' | 'card_type'; problem: CardNumberProblem; message: string } {
+):
+  | { ok: true; digits: string; brand: CardBrand }
+  | {
+      ok: false
+      field: 'card_number' | 'card_brand' | 'card_type'
+      problem: CardNumberProblem
+      message: string
+    } {
   const digits = normalizeCardNumber(input)
-  if (!digits) return { ok: false, field: 'card_number', problem: 'format', message: 'Enter 12 to 19 digits (spaces and dashes are allowed).' }
-  if (!passesLuhn(digits)) return { ok: false, field: 'card_number', problem: 'luhn', message: 'This is not a valid card number (check digit mismatch).' }
+  if (!digits)
+    return {
+      ok: false,
+      field: 'card_number',
+      problem: 'format',
+      message: 'Enter 12 to 19 digits (spaces and dashes are allowed).',
+    }
+  if (!passesLuhn(digits))
+    return {
+      ok: false,
+      field: 'card_number',
+      problem: 'luhn',
+      message: 'This is not a valid card number (check digit mismatch).',
+    }
   const brands = detectBrands(digits)
   if (brands.length === 0) {
-    return { ok: false, field: 'card_number', problem: 'unknown-brand', message: `The card number does not belong to a supported brand (${CARD_BRANDS.join(', ')}).` }
+    return {
+      ok: false,
+      field: 'card_number',
+      problem: 'unknown-brand',
+      message: `The card number does not belong to a supported brand (${CARD_BRANDS.join(', ')}).`,
+    }
   }
   if (!brands.includes(brand)) {
-    return { ok: false, field: 'card_brand', problem: 'brand-mismatch', message: `The card number is a ${brands[0]} card, not ${brand}.` }
+    return {
+      ok: false,
+      field: 'card_brand',
+      problem: 'brand-mismatch',
+      message: `The card number is a ${brands[0]} card, not ${brand}.`,
+    }
   }
   if (!BRAND_CARD_TYPES[brand].includes(type)) {
     return {

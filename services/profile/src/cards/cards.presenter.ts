@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+
 import { iso } from '../shared/fields'
 import { isExpired, maskCardNumber } from './card-number'
 import type { Card } from './cards.repository'

@@ -1,5 +1,6 @@
 import { containsPattern, type Db, type OrderTerm } from '@parley/platform'
 import { sql } from 'kysely'
+
 import { clearDefault } from '../shared/defaults'
 import type { Owner } from '../shared/owner'
 import type { CardBrand, CardType } from './card-number'
@@ -76,7 +77,11 @@ function toCard(row: CardRow): Card {
 }
 
 function owned(db: Db, owner: Owner) {
-  return db.withSchema('profile').selectFrom('cards').where('user_id', '=', owner.userId).where('tenant_id', '=', owner.tenantId)
+  return db
+    .withSchema('profile')
+    .selectFrom('cards')
+    .where('user_id', '=', owner.userId)
+    .where('tenant_id', '=', owner.tenantId)
 }
 
 export async function listCards(
@@ -91,23 +96,32 @@ export async function listCards(
   }
   const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   let page = query.select([...COLUMNS])
-  for (const term of options.order) page = page.orderBy(term.column, (ob) => (term.direction === 'desc' ? ob.desc() : ob.asc()))
+  for (const term of options.order)
+    page = page.orderBy(term.column, (ob) => (term.direction === 'desc' ? ob.desc() : ob.asc()))
   const rows = await page.orderBy('id').limit(options.limit).offset(options.offset).execute()
   return { count: Number(counted.n), rows: rows.map(toCard) }
 }
 
 export async function findCard(db: Db, owner: Owner, id: string): Promise<Card | undefined> {
-  const row = await owned(db, owner).select([...COLUMNS]).where('id', '=', id).executeTakeFirst()
+  const row = await owned(db, owner)
+    .select([...COLUMNS])
+    .where('id', '=', id)
+    .executeTakeFirst()
   return row ? toCard(row) : undefined
 }
 
 export async function countCards(db: Db, owner: Owner): Promise<number> {
-  const row = await owned(db, owner).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const row = await owned(db, owner)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }
 
 export async function hasCardWithFingerprint(db: Db, owner: Owner, fingerprint: string): Promise<boolean> {
-  return (await owned(db, owner).select('id').where('fingerprint', '=', fingerprint).executeTakeFirst()) !== undefined
+  return (
+    (await owned(db, owner).select('id').where('fingerprint', '=', fingerprint).executeTakeFirst()) !==
+    undefined
+  )
 }
 
 /** Clears the owner's default card (except `exceptId`), so a new default can take its place. */
@@ -137,7 +151,12 @@ export async function insertCard(db: Db, owner: Owner, id: string, card: NewCard
   return toCard(row)
 }
 
-export async function updateCard(db: Db, owner: Owner, id: string, changes: CardChanges): Promise<Card | undefined> {
+export async function updateCard(
+  db: Db,
+  owner: Owner,
+  id: string,
+  changes: CardChanges,
+): Promise<Card | undefined> {
   const set: Record<string, unknown> = { updated_at: sql`now()` }
   if (changes.cardHolderName !== undefined) set.card_holder_name = changes.cardHolderName
   if (changes.expiryMonth !== undefined) set.expiry_month = changes.expiryMonth

@@ -1,6 +1,7 @@
 import { authenticate, bearerAuth, pageOf, principalOf, problems, toPage } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+
 import type { ProfileContext } from '../context'
 import { IdParamsSchema, refuseFields } from '../shared/fields'
 import { ownerOf } from '../shared/owner'
@@ -28,7 +29,8 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'My payment cards (masked)',
-          description: 'Paged; `search` matches holder, brand and last four; `ordering` e.g. `-created_at` or `expiry`.',
+          description:
+            'Paged; `search` matches holder, brand and last four; `ordering` e.g. `-created_at` or `expiry`.',
           security: bearerAuth,
           querystring: CardListQuerySchema,
           response: { 200: pageOf(CardSchema), ...problems(400, 401, 429) },
@@ -37,7 +39,12 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       async (request) => {
         const { count, rows } = await listMyCards(ctx, ownerOf(principalOf(request)), request.query)
         const now = ctx.now()
-        return toPage(request.url, request.query, count, rows.map((c) => presentCard(c, now)))
+        return toPage(
+          request.url,
+          request.query,
+          count,
+          rows.map((c) => presentCard(c, now)),
+        )
       },
     )
 
@@ -48,7 +55,8 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         preValidation: refuseFields(REFUSED_CARD_FIELDS),
         schema: {
           tags,
-          summary: 'Save a card (at most 4; no CVV; the number is kept only as brand, last four and a fingerprint)',
+          summary:
+            'Save a card (at most 4; no CVV; the number is kept only as brand, last four and a fingerprint)',
           security: bearerAuth,
           body: CreateCardSchema,
           response: { 201: CardSchema, ...problems(400, 401, 409, 413, 429) },
@@ -64,9 +72,16 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
       '/profiles/cards/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'One of my cards (masked)', security: bearerAuth, params: IdParamsSchema, response: { 200: CardSchema, ...problems(400, 401, 404, 429) } },
+        schema: {
+          tags,
+          summary: 'One of my cards (masked)',
+          security: bearerAuth,
+          params: IdParamsSchema,
+          response: { 200: CardSchema, ...problems(400, 401, 404, 429) },
+        },
       },
-      async (request) => presentCard(await getCard(ctx, ownerOf(principalOf(request)), request.params.id), ctx.now()),
+      async (request) =>
+        presentCard(await getCard(ctx, ownerOf(principalOf(request)), request.params.id), ctx.now()),
     )
 
     app.put(
@@ -83,7 +98,10 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        presentCard(await replaceCard(ctx, ownerOf(principalOf(request)), request.params.id, request.body), ctx.now()),
+        presentCard(
+          await replaceCard(ctx, ownerOf(principalOf(request)), request.params.id, request.body),
+          ctx.now(),
+        ),
     )
 
     app.patch(
@@ -100,14 +118,23 @@ export function cardRoutes(ctx: ProfileContext): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        presentCard(await patchCard(ctx, ownerOf(principalOf(request)), request.params.id, request.body), ctx.now()),
+        presentCard(
+          await patchCard(ctx, ownerOf(principalOf(request)), request.params.id, request.body),
+          ctx.now(),
+        ),
     )
 
     app.delete(
       '/profiles/cards/:id/',
       {
         onRequest: authenticate,
-        schema: { tags, summary: 'Remove a card', security: bearerAuth, params: IdParamsSchema, response: { 204: z.null(), ...problems(400, 401, 404, 429) } },
+        schema: {
+          tags,
+          summary: 'Remove a card',
+          security: bearerAuth,
+          params: IdParamsSchema,
+          response: { 204: z.null(), ...problems(400, 401, 404, 429) },
+        },
       },
       async (request, reply) => {
         await removeCard(ctx, ownerOf(principalOf(request)), request.params.id)

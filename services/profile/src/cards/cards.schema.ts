@@ -1,6 +1,7 @@
 import { listQuerySchema, orderingListSchema } from '@parley/platform'
 import { z } from 'zod'
-import { TimestampSchema, requiredText } from '../shared/fields'
+
+import { requiredText, TimestampSchema } from '../shared/fields'
 import { CARD_BRANDS, CARD_TYPES } from './card-number'
 
 const ExpiryMonthSchema = z.int().min(1).max(12).describe('1 to 12')
@@ -10,15 +11,22 @@ const HolderSchema = requiredText(100)
 export const CreateCardSchema = z
   .object({
     card_type: z.enum(CARD_TYPES),
-    card_brand: z.enum(CARD_BRANDS).describe('Must match the number; amex and diners are credit only, maestro is never credit'),
+    card_brand: z
+      .enum(CARD_BRANDS)
+      .describe('Must match the number; amex and diners are credit only, maestro is never credit'),
     card_number: z
       .string()
       .max(40)
-      .describe('Write-only. 12 to 19 digits, spaces and dashes allowed; Luhn-checked; never stored or returned'),
+      .describe(
+        'Write-only. 12 to 19 digits, spaces and dashes allowed; Luhn-checked; never stored or returned',
+      ),
     card_holder_name: HolderSchema,
     expiry_month: ExpiryMonthSchema,
     expiry_year: ExpiryYearSchema,
-    is_default: z.boolean().optional().describe('At most one default; setting it clears the previous default'),
+    is_default: z
+      .boolean()
+      .optional()
+      .describe('At most one default; setting it clears the previous default'),
   })
   .strict()
 export type CreateCardInput = z.infer<typeof CreateCardSchema>
@@ -36,7 +44,14 @@ export type ReplaceCardInput = z.infer<typeof ReplaceCardSchema>
 export const UpdateCardSchema = ReplaceCardSchema.partial().strict()
 export type UpdateCardInput = z.infer<typeof UpdateCardSchema>
 
-export const CARD_ORDERING = ['created_at', 'updated_at', 'card_brand', 'card_holder_name', 'expiry', 'is_default'] as const
+export const CARD_ORDERING = [
+  'created_at',
+  'updated_at',
+  'card_brand',
+  'card_holder_name',
+  'expiry',
+  'is_default',
+] as const
 export const CARD_SEARCH = ['card_holder_name', 'card_brand', 'last4'] as const
 export const CardListQuerySchema = listQuerySchema({
   ordering: orderingListSchema(CARD_ORDERING),

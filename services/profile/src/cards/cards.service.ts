@@ -1,10 +1,21 @@
-import { fieldError, isUniqueViolation, isUuid, newId, orderTerms, pageOffset, validationFailed } from '@parley/platform'
+import {
+  fieldError,
+  isUniqueViolation,
+  isUuid,
+  newId,
+  orderTerms,
+  pageOffset,
+  validationFailed,
+} from '@parley/platform'
+
 import type { ProfileContext } from '../context'
 import { cardLimitReached, cardNotFound, duplicateCard } from '../errors'
 import type { Owner } from '../shared/owner'
 import { withOwnerLock } from '../shared/owner-lock'
 import { checkCardNumber, isExpired } from './card-number'
 import {
+  type Card,
+  type CardChanges,
   clearDefaultCard,
   countCards,
   deleteCard,
@@ -13,8 +24,6 @@ import {
   insertCard,
   listCards,
   updateCard,
-  type Card,
-  type CardChanges,
 } from './cards.repository'
 import type { CardListQuery, CreateCardInput, ReplaceCardInput, UpdateCardInput } from './cards.schema'
 import { cardFingerprint } from './fingerprint'
@@ -103,13 +112,22 @@ export async function removeCard(ctx: ProfileContext, owner: Owner, id: string):
   if (!isUuid(id) || !(await deleteCard(ctx.db, owner, id))) throw cardNotFound()
 }
 
-async function changeCard(ctx: ProfileContext, owner: Owner, id: string, changes: CardChanges): Promise<Card> {
+async function changeCard(
+  ctx: ProfileContext,
+  owner: Owner,
+  id: string,
+  changes: CardChanges,
+): Promise<Card> {
   if (!isUuid(id)) throw cardNotFound()
   return withOwnerLock(ctx.db, owner, async (tx) => {
     const current = await findCard(tx.db, owner, id)
     if (!current) throw cardNotFound()
     if (changes.expiryMonth !== undefined || changes.expiryYear !== undefined) {
-      checkExpiry(changes.expiryMonth ?? current.expiryMonth, changes.expiryYear ?? current.expiryYear, ctx.now())
+      checkExpiry(
+        changes.expiryMonth ?? current.expiryMonth,
+        changes.expiryYear ?? current.expiryYear,
+        ctx.now(),
+      )
     }
     if (changes.isDefault) await clearDefaultCard(tx.db, owner, id)
     const updated = await updateCard(tx.db, owner, id, changes)
@@ -120,7 +138,10 @@ async function changeCard(ctx: ProfileContext, owner: Owner, id: string, changes
 
 function checkExpiry(month: number, year: number, now: Date): void {
   if (isExpired(month, year, now)) {
-    throw validationFailed({ expiry_year: ['The card has expired.'], expiry_month: ['The card has expired.'] }, 'The card has expired.')
+    throw validationFailed(
+      { expiry_year: ['The card has expired.'], expiry_month: ['The card has expired.'] },
+      'The card has expired.',
+    )
   }
   if (year > now.getUTCFullYear() + MAX_YEARS_AHEAD) {
     throw fieldError('expiry_year', `The expiry year cannot be more than ${MAX_YEARS_AHEAD} years ahead.`)

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { createLogger, loadConfig } from '@parley/platform'
 import { afterEach, describe, expect, it } from 'vitest'
+
 import { cardFingerprint, loadFingerprintKey } from './fingerprint'
 
 const silent = createLogger({ level: 'silent' })

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+
 import type { Config, Logger } from '@parley/platform'
 
 /**
@@ -12,7 +13,9 @@ export function loadFingerprintKey(config: Config, log: Logger): Buffer {
   if (config.secrets.cardFingerprintKey) return Buffer.from(config.secrets.cardFingerprintKey, 'utf8')
   if (config.db.url) {
     // @NOTE Nodes with different data directories would each make their own key and miss duplicates.
-    log.warn('CARD_FINGERPRINT_KEY is not set; using a key from the local data directory (set it when several nodes share a database)')
+    log.warn(
+      'CARD_FINGERPRINT_KEY is not set; using a key from the local data directory (set it when several nodes share a database)',
+    )
   }
   const dir = join(config.dataDir, 'secrets')
   const path = join(dir, 'card-fingerprint.key')
@@ -25,7 +28,10 @@ export function loadFingerprintKey(config: Config, log: Logger): Buffer {
   }
   chmodSync(path, 0o600)
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
-  if (key.length < 32) throw new Error(`The card fingerprint key in ${path} is shorter than 32 bytes; remove it to make a new one.`)
+  if (key.length < 32)
+    throw new Error(
+      `The card fingerprint key in ${path} is shorter than 32 bytes; remove it to make a new one.`,
+    )
   return key
 }
 

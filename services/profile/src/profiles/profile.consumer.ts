@@ -1,5 +1,6 @@
 import { UserSnapshotPayloadSchema } from '@parley/contracts'
 import type { Consumer, DomainEvent, Logger, Tx } from '@parley/platform'
+
 import { upsertFromAccount } from './profile.repository'
 
 const blankToNull = (v: string | null | undefined) => (v && v.trim() ? v.trim() : null)
@@ -17,7 +18,10 @@ export function accountEventsConsumer(log: Logger): Consumer {
       const parsed = UserSnapshotPayloadSchema.safeParse(event.payload)
       if (!parsed.success) {
         // @NOTE A malformed event can never succeed; retrying it would only hold back the events behind it.
-        log.error({ eventId: event.id, type: event.type, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'ignoring malformed account event')
+        log.error(
+          { eventId: event.id, type: event.type, issues: parsed.error.issues.map((i) => i.path.join('.')) },
+          'ignoring malformed account event',
+        )
         return
       }
       const p = parsed.data

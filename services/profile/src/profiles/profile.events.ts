@@ -1,5 +1,6 @@
 import type { ProfileUpdatedPayload } from '@parley/contracts'
 import type { EventBus, Tx } from '@parley/platform'
+
 import type { Profile } from './profile.repository'
 
 /** What other people see of a profile: a change of any of these publishes `profile.updated`. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+
 import { iso } from '../shared/fields'
 import type { Profile } from './profile.repository'
 import type { ProfileSchema } from './profile.schema'

@@ -1,5 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+
 import type { Owner } from '../shared/owner'
 
 export type Gender = 'female' | 'male' | 'non_binary' | 'other' | 'prefer_not_to_say'
@@ -131,7 +132,11 @@ export async function lockProfile(db: Db, owner: Owner): Promise<boolean> {
   return rows.length === 1
 }
 
-export async function updateProfile(db: Db, owner: Owner, changes: ProfileChanges): Promise<Profile | undefined> {
+export async function updateProfile(
+  db: Db,
+  owner: Owner,
+  changes: ProfileChanges,
+): Promise<Profile | undefined> {
   const sets = (Object.keys(changes) as Array<keyof ProfileChanges>).map(
     (key) => sql`${sql.ref(COLUMNS[key])} = ${changes[key] ?? null}`,
   )
@@ -170,5 +175,7 @@ export async function upsertFromAccount(db: Db, a: AccountSnapshot): Promise<voi
           or (not profiles.last_name_is_custom and profiles.last_name is distinct from excluded.last_name)
         then now() else profiles.updated_at end
     where profiles.tenant_id = excluded.tenant_id
-      and (profiles.account_synced_at is null or profiles.account_synced_at <= excluded.account_synced_at)`.execute(db)
+      and (profiles.account_synced_at is null or profiles.account_synced_at <= excluded.account_synced_at)`.execute(
+    db,
+  )
 }

@@ -1,5 +1,6 @@
 import { authenticate, bearerAuth, principalOf, problems, registerServiceProbes } from '@parley/platform'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+
 import type { ProfileContext } from '../context'
 import { refuseFields } from '../shared/fields'
 import { ownerOf } from '../shared/owner'

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { PhoneSchema, TimestampSchema, optionalText } from '../shared/fields'
+
+import { optionalText, PhoneSchema, TimestampSchema } from '../shared/fields'
 
 export const GENDERS = ['female', 'male', 'non_binary', 'other', 'prefer_not_to_say'] as const
 
@@ -12,7 +13,10 @@ const EditableProfileFields = {
   primary_phone: PhoneSchema.nullable().describe('E.164, e.g. +14155550100'),
   alternate_phone: PhoneSchema.nullable().describe('E.164, e.g. +442071838750'),
   gender: z.enum(GENDERS).nullable(),
-  date_of_birth: z.iso.date('Use an ISO date, YYYY-MM-DD.').nullable().describe('YYYY-MM-DD, not in the future'),
+  date_of_birth: z.iso
+    .date('Use an ISO date, YYYY-MM-DD.')
+    .nullable()
+    .describe('YYYY-MM-DD, not in the future'),
   status_message: optionalText(280),
 }
 

@@ -1,14 +1,15 @@
 import { fieldError, transaction } from '@parley/platform'
+
 import type { ProfileContext } from '../context'
-import { publishProfileUpdated, shownFieldsChanged } from './profile.events'
 import type { Owner } from '../shared/owner'
+import { publishProfileUpdated, shownFieldsChanged } from './profile.events'
 import {
   findProfile,
   insertProfileIfMissing,
   lockProfile,
-  updateProfile,
   type Profile,
   type ProfileChanges,
+  updateProfile,
 } from './profile.repository'
 import type { UpdateProfileInput } from './profile.schema'
 

@@ -1,12 +1,18 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+
 import type { Owner } from './owner'
 
 /**
  * Clears the owner's default row of `table` (except `exceptId`), so that a new default can take
  * its place in the same transaction; a partial unique index keeps at most one anyway.
  */
-export async function clearDefault(db: Db, table: 'addresses' | 'cards', owner: Owner, exceptId?: string): Promise<void> {
+export async function clearDefault(
+  db: Db,
+  table: 'addresses' | 'cards',
+  owner: Owner,
+  exceptId?: string,
+): Promise<void> {
   let query = db
     .withSchema('profile')
     .updateTable(table)

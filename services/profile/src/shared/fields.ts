@@ -1,5 +1,5 @@
-import type { FastifyRequest } from 'fastify'
 import { validationFailed } from '@parley/platform'
+import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 
 const E164 = /^\+[1-9]\d{6,14}$/

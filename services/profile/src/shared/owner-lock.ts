@@ -1,4 +1,5 @@
-import { transaction, type Db, type Tx } from '@parley/platform'
+import { type Db, transaction, type Tx } from '@parley/platform'
+
 import { lockProfile } from '../profiles/profile.repository'
 import type { Owner } from './owner'
 

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
 import { Link } from 'react-router'
+
 import { FormMessage, TextField } from '../../components/Field'
 import { auth } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
@@ -9,7 +10,9 @@ import { AuthLayout } from './AuthLayout'
 export function ForgotPasswordPage() {
   const [sent, setSent] = useState(false)
   const [formError, setFormError] = useState<string | null>(null)
-  const { register, handleSubmit, setError, formState } = useForm<{ email: string }>({ defaultValues: { email: '' } })
+  const { register, handleSubmit, setError, formState } = useForm<{ email: string }>({
+    defaultValues: { email: '' },
+  })
 
   const onSubmit = handleSubmit(async ({ email }) => {
     setFormError(null)
@@ -38,7 +41,13 @@ export function ForgotPasswordPage() {
       ) : (
         <form onSubmit={onSubmit} noValidate className="stack">
           <p className="muted">Enter your email and we will send you a link to choose a new password.</p>
-          <TextField label="Email" type="email" autoComplete="email" error={formState.errors.email?.message} {...register('email', { required: 'Enter your email' })} />
+          <TextField
+            label="Email"
+            type="email"
+            autoComplete="email"
+            error={formState.errors.email?.message}
+            {...register('email', { required: 'Enter your email' })}
+          />
           <FormMessage error={formError} />
           <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>
             Send reset link

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+
 import { FormMessage } from '../../components/Field'
 import { errorMessage } from '../../lib/api'
 import { oauth } from './oauth'

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
+
 import { queryClient, session } from '../../app/services'
 import { FormMessage } from '../../components/Field'
 import { errorMessage } from '../../lib/api'

@@ -2,6 +2,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { cleanup, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+
 import { oauthErrorMessage, providerStartUrl } from './oauth'
 import { ProviderButtons } from './ProviderButtons'
 
@@ -29,7 +30,12 @@ describe('ProviderButtons', () => {
     const fetch = vi.fn(async (_url: RequestInfo | URL) =>
       page([
         { name: 'google', display_name: 'Google', type: 'oidc', start_url: '/api/auth/oauth/google/start/' },
-        { name: 'github', display_name: 'GitHub', type: 'github', start_url: '/api/auth/oauth/github/start/' },
+        {
+          name: 'github',
+          display_name: 'GitHub',
+          type: 'github',
+          start_url: '/api/auth/oauth/github/start/',
+        },
       ]),
     )
     vi.stubGlobal('fetch', fetch)

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
 import { Link, useSearchParams } from 'react-router'
+
 import { FormMessage, TextField } from '../../components/Field'
 import { auth } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
@@ -16,7 +17,9 @@ export function ResetPasswordPage() {
   const token = params.get('token') ?? ''
   const [done, setDone] = useState(false)
   const [formError, setFormError] = useState<string | null>(null)
-  const { register, handleSubmit, setError, getValues, formState } = useForm<Values>({ defaultValues: { new_password: '', confirm: '' } })
+  const { register, handleSubmit, setError, getValues, formState } = useForm<Values>({
+    defaultValues: { new_password: '', confirm: '' },
+  })
 
   const onSubmit = handleSubmit(async (v) => {
     setFormError(null)
@@ -45,14 +48,19 @@ export function ResetPasswordPage() {
             type="password"
             autoComplete="new-password"
             error={formState.errors.new_password?.message}
-            {...register('new_password', { required: 'Choose a password', minLength: { value: 8, message: 'At least 8 characters' } })}
+            {...register('new_password', {
+              required: 'Choose a password',
+              minLength: { value: 8, message: 'At least 8 characters' },
+            })}
           />
           <TextField
             label="Confirm password"
             type="password"
             autoComplete="new-password"
             error={formState.errors.confirm?.message}
-            {...register('confirm', { validate: (v) => v === getValues('new_password') || 'The passwords do not match' })}
+            {...register('confirm', {
+              validate: (v) => v === getValues('new_password') || 'The passwords do not match',
+            })}
           />
           <FormMessage error={formError} />
           <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>

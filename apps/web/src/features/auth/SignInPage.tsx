@@ -1,10 +1,11 @@
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router'
+
 import { signIn } from '../../app/auth'
+import { returnPath } from '../../app/return-path'
 import { FormMessage, TextField } from '../../components/Field'
 import { applyApiErrors } from '../../lib/form-errors'
-import { returnPath } from '../../app/return-path'
 import { AuthLayout } from './AuthLayout'
 import { oauthErrorMessage } from './oauth'
 import { ProviderButtons } from './ProviderButtons'

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
 import { Link, useNavigate } from 'react-router'
+
 import { signIn } from '../../app/auth'
 import { FormMessage, TextField } from '../../components/Field'
 import { auth, clean } from '../../lib/endpoints'
@@ -46,10 +47,24 @@ export function SignUpPage() {
 
   const e = formState.errors
   return (
-    <AuthLayout title="Create your account" footer={<Link to="/sign-in">Already have an account? Sign in</Link>}>
+    <AuthLayout
+      title="Create your account"
+      footer={<Link to="/sign-in">Already have an account? Sign in</Link>}
+    >
       <form onSubmit={onSubmit} noValidate className="stack">
-        <TextField label="Email" type="email" autoComplete="email" error={e.email?.message} {...register('email', { required: 'Enter your email' })} />
-        <TextField label="Username" autoComplete="username" error={e.username?.message} {...register('username', { required: 'Choose a username' })} />
+        <TextField
+          label="Email"
+          type="email"
+          autoComplete="email"
+          error={e.email?.message}
+          {...register('email', { required: 'Enter your email' })}
+        />
+        <TextField
+          label="Username"
+          autoComplete="username"
+          error={e.username?.message}
+          {...register('username', { required: 'Choose a username' })}
+        />
         <TextField
           label="Password"
           type="password"
@@ -59,8 +74,18 @@ export function SignUpPage() {
           {...register('password', { required: 'Choose a password' })}
         />
         <div className="row-2">
-          <TextField label="First name" autoComplete="given-name" error={e.first_name?.message} {...register('first_name')} />
-          <TextField label="Last name" autoComplete="family-name" error={e.last_name?.message} {...register('last_name')} />
+          <TextField
+            label="First name"
+            autoComplete="given-name"
+            error={e.first_name?.message}
+            {...register('first_name')}
+          />
+          <TextField
+            label="Last name"
+            autoComplete="family-name"
+            error={e.last_name?.message}
+            {...register('last_name')}
+          />
         </div>
         <TextField
           label="Workspace"

@@ -18,10 +18,15 @@ export interface LinkedMethod {
 }
 
 export const oauth = {
-  providers: async () => (await api.get<Page<OAuthProvider>>('/api/auth/oauth/providers/', { anonymous: true })).results,
+  providers: async () =>
+    (await api.get<Page<OAuthProvider>>('/api/auth/oauth/providers/', { anonymous: true })).results,
   // @NOTE The HttpOnly cookie set by the callback goes with this same-origin request; the handoff alone is useless.
   exchange: (handoff: string) =>
-    api.post<LoginResponse & { return_to: string }>('/api/auth/oauth/exchange/', { handoff }, { anonymous: true }),
+    api.post<LoginResponse & { return_to: string }>(
+      '/api/auth/oauth/exchange/',
+      { handoff },
+      { anonymous: true },
+    ),
   links: async () => (await api.get<Page<LinkedMethod>>('/api/auth/oauth/links/')).results,
   unlink: (provider: string) => api.delete<void>(`/api/auth/oauth/links/${encodeURIComponent(provider)}/`),
 }

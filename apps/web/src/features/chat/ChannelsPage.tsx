@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useNavigate } from 'react-router'
+
 import { FormMessage } from '../../components/Field'
 import { errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
@@ -45,7 +46,12 @@ export function ChannelsPage() {
                 Open
               </button>
             ) : (
-              <button type="button" className="btn btn--primary" onClick={() => join.mutate(c.id)} disabled={join.isPending}>
+              <button
+                type="button"
+                className="btn btn--primary"
+                onClick={() => join.mutate(c.id)}
+                disabled={join.isPending}
+              >
                 Join
               </button>
             )}

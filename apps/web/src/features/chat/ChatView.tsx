@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { Link } from 'react-router'
+
 import { activeConversation, realtime } from '../../app/services'
 import { Avatar } from '../../components/Avatar'
 import { Icon } from '../../components/Icon'
@@ -14,7 +15,7 @@ import { conversationTitle, directPeer, participantName, useDirectory } from './
 import { dayKey, dayLabel } from './format'
 import { ImageViewer } from './ImageViewer'
 import { MembersPanel } from './MembersPanel'
-import { MessageItem, PendingItem, type MessageActions } from './MessageItem'
+import { type MessageActions, MessageItem, PendingItem } from './MessageItem'
 
 function replyId(m: Message): string | null {
   return m.reply_to
@@ -57,7 +58,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   )
   const me = participants.find((p) => p.user_id === dir.meId)
   const myReadAtOpen = useRef<number | null>(null)
-  if (myReadAtOpen.current == null && partsQ.data && me) myReadAtOpen.current = 'last_read_seq' in me ? me.last_read_seq : 0
+  if (myReadAtOpen.current == null && partsQ.data && me)
+    myReadAtOpen.current = 'last_read_seq' in me ? me.last_read_seq : 0
   const myRole = me?.role ?? conv?.my_role ?? 'member'
   const isAdmin = myRole === 'owner' || myRole === 'admin'
 

@@ -1,4 +1,5 @@
 import { useParams } from 'react-router'
+
 import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
 

@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState, type RefObject } from 'react'
+import { type RefObject, useEffect, useRef, useState } from 'react'
+
+import { realtime } from '../../app/services'
+import { Icon } from '../../components/Icon'
 import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
 import { errorMessage } from '../../lib/api'
 import type { Attachment, Message } from '../../lib/types'
-import { realtime } from '../../app/services'
-import { Icon } from '../../components/Icon'
-import { fileSize } from './format'
 import { codePoints, lengthNote, loadDraft, MAX_MESSAGE_LENGTH, saveDraft } from './drafts'
+import { fileSize } from './format'
 import { uploadAttachment } from './upload'
 
 interface Upload {

@@ -1,13 +1,14 @@
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
 import { NavLink, useParams } from 'react-router'
+
 import { Avatar } from '../../components/Avatar'
 import { errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
 import type { Conversation, Message } from '../../lib/types'
-import { presence } from '../../realtime/presence'
 import { usePresence } from '../../realtime/hooks'
-import { conversationTitle, directPeer, useDirectory, type Directory } from './directory'
+import { presence } from '../../realtime/presence'
+import { conversationTitle, type Directory, directPeer, useDirectory } from './directory'
 import { shortStamp } from './format'
 import { NewConversationDialog } from './NewConversationDialog'
 

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useNavigate } from 'react-router'
+
 import { Avatar } from '../../components/Avatar'
 import { FormMessage } from '../../components/Field'
 import { ApiError, errorMessage } from '../../lib/api'
@@ -39,7 +40,8 @@ export function MembersPanel({ conversation: c, participants, myRole, meId, onCl
       setMessage({ success: 'Renamed.' })
       refresh()
     },
-    onError: (err) => (err instanceof ApiError && err.field('name') ? setNameError(err.field('name')) : fail(err)),
+    onError: (err) =>
+      err instanceof ApiError && err.field('name') ? setNameError(err.field('name')) : fail(err),
   })
   const add = useMutation({
     mutationFn: (userId: string) => chat.addParticipant(c.id, userId),
@@ -93,7 +95,12 @@ export function MembersPanel({ conversation: c, participants, myRole, meId, onCl
         >
           <label htmlFor="conv-name">Conversation name</label>
           <div className="row">
-            <input id="conv-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!nameError || undefined} />
+            <input
+              id="conv-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              aria-invalid={!!nameError || undefined}
+            />
             <button type="submit" className="btn btn--small" disabled={rename.isPending}>
               Rename
             </button>
@@ -128,7 +135,12 @@ export function MembersPanel({ conversation: c, participants, myRole, meId, onCl
                       <option value="admin">admin</option>
                     </select>
                   )}
-                  <button type="button" className="btn btn--small btn--danger" aria-label={`Remove ${participantName(p)}`} onClick={() => remove.mutate(p.user_id)}>
+                  <button
+                    type="button"
+                    className="btn btn--small btn--danger"
+                    aria-label={`Remove ${participantName(p)}`}
+                    onClick={() => remove.mutate(p.user_id)}
+                  >
                     Remove
                   </button>
                 </>
@@ -163,7 +175,12 @@ export function MembersPanel({ conversation: c, participants, myRole, meId, onCl
         </form>
       )}
       <FormMessage error={message.error} success={message.success} />
-      <button type="button" className="btn btn--danger btn--ghost" onClick={() => leave.mutate()} disabled={leave.isPending}>
+      <button
+        type="button"
+        className="btn btn--danger btn--ghost"
+        onClick={() => leave.mutate()}
+        disabled={leave.isPending}
+      >
         {myRole === 'owner' ? 'Delete conversation' : 'Leave conversation'}
       </button>
     </aside>

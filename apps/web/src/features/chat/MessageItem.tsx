@@ -1,10 +1,11 @@
-import { memo, useRef, useState, type KeyboardEvent } from 'react'
+import { type KeyboardEvent, memo, useRef, useState } from 'react'
+
+import { Icon } from '../../components/Icon'
 import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
 import { Markdown } from '../../lib/markdown'
 import type { Attachment, Message } from '../../lib/types'
 import type { PendingMessage, Tick } from '../../realtime/chat-store'
 import { normalizeReactions } from '../../realtime/reactions'
-import { Icon } from '../../components/Icon'
 import { AuthedImage, downloadAuthed } from './AuthedImage'
 import { fileSize, timeLabel } from './format'
 

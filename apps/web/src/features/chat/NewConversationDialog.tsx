@@ -1,13 +1,20 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { useNavigate } from 'react-router'
-import { CheckboxField, FormMessage, TextField } from '../../components/Field'
+
 import { Dialog } from '../../components/Dialog'
+import { CheckboxField, FormMessage, TextField } from '../../components/Field'
 import { ApiError, errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
 import { useDirectory } from './directory'
 
-export function NewConversationDialog({ type: initialType, onClose }: { type: 'group' | 'channel'; onClose: () => void }) {
+export function NewConversationDialog({
+  type: initialType,
+  onClose,
+}: {
+  type: 'group' | 'channel'
+  onClose: () => void
+}) {
   const dir = useDirectory({ fresh: true })
   const qc = useQueryClient()
   const navigate = useNavigate()
@@ -20,7 +27,13 @@ export function NewConversationDialog({ type: initialType, onClose }: { type: 'g
   useEffect(() => nameRef.current?.focus(), [])
 
   const create = useMutation({
-    mutationFn: () => chat.create({ type, name: name.trim() || undefined, participant_ids: selected, ...(type === 'channel' ? { is_public: isPublic } : {}) }),
+    mutationFn: () =>
+      chat.create({
+        type,
+        name: name.trim() || undefined,
+        participant_ids: selected,
+        ...(type === 'channel' ? { is_public: isPublic } : {}),
+      }),
     onSuccess: (c) => {
       void qc.invalidateQueries({ queryKey: ['conversations'] })
       onClose()
@@ -47,15 +60,37 @@ export function NewConversationDialog({ type: initialType, onClose }: { type: 'g
         <fieldset className="segmented">
           <legend>Type</legend>
           <label>
-            <input type="radio" name="conv-type" checked={type === 'group'} onChange={() => setType('group')} /> Group
+            <input
+              type="radio"
+              name="conv-type"
+              checked={type === 'group'}
+              onChange={() => setType('group')}
+            />{' '}
+            Group
           </label>
           <label>
-            <input type="radio" name="conv-type" checked={type === 'channel'} onChange={() => setType('channel')} /> Channel
+            <input
+              type="radio"
+              name="conv-type"
+              checked={type === 'channel'}
+              onChange={() => setType('channel')}
+            />{' '}
+            Channel
           </label>
         </fieldset>
-        <TextField ref={nameRef} label="Name" value={name} onChange={(e) => setName(e.target.value)} error={nameError} />
+        <TextField
+          ref={nameRef}
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={nameError}
+        />
         {type === 'channel' && (
-          <CheckboxField label="Public channel (anyone in the workspace can find and join it)" checked={isPublic} onChange={(e) => setIsPublic(e.target.checked)} />
+          <CheckboxField
+            label="Public channel (anyone in the workspace can find and join it)"
+            checked={isPublic}
+            onChange={(e) => setIsPublic(e.target.checked)}
+          />
         )}
         <fieldset className="pick-list">
           <legend>Members</legend>
@@ -65,7 +100,9 @@ export function NewConversationDialog({ type: initialType, onClose }: { type: 'g
               key={p.userId}
               label={`${p.name}${p.personId ? ` · #${p.personId}` : ''}`}
               checked={selected.includes(p.userId!)}
-              onChange={(e) => setSelected((s) => (e.target.checked ? [...s, p.userId!] : s.filter((x) => x !== p.userId)))}
+              onChange={(e) =>
+                setSelected((s) => (e.target.checked ? [...s, p.userId!] : s.filter((x) => x !== p.userId)))
+              }
             />
           ))}
         </fieldset>

@@ -1,13 +1,18 @@
 /** Who is who: contacts, participants and me, to name people and conversations. */
 import { useQuery } from '@tanstack/react-query'
 import { useMemo } from 'react'
+
 import { useMe } from '../../app/auth'
 import { contacts as contactsApi } from '../../lib/endpoints'
 import { contactPerson, displayName, type PersonView } from '../../lib/people'
 import type { Conversation, DirectPeer, Participant } from '../../lib/types'
 
 export function useContacts(opts: { fresh?: boolean } = {}) {
-  return useQuery({ queryKey: ['contacts'], queryFn: contactsApi.list, refetchOnMount: opts.fresh ? 'always' : true })
+  return useQuery({
+    queryKey: ['contacts'],
+    queryFn: contactsApi.list,
+    refetchOnMount: opts.fresh ? 'always' : true,
+  })
 }
 
 export interface Directory {
@@ -25,7 +30,7 @@ export function useDirectory(opts: { fresh?: boolean } = {}): Directory {
     const byUser = new Map<string, PersonView>()
     const list: PersonView[] = []
     for (const c of contacts.data ?? []) {
-      const p = contactPerson(c as Record<string, unknown>)
+      const p = contactPerson(c)
       list.push(p)
       const room = (c as { room_id?: string | null }).room_id
       if (room) byRoom.set(room, p)
@@ -45,7 +50,12 @@ export function directPeer(c: Conversation, dir: Directory): PersonView | undefi
   const other = c.participants?.find((p) => p.user_id !== dir.meId)
   if (other) {
     const fromContacts = dir.byUser.get(other.user_id)
-    return { ...fromContacts, userId: other.user_id, personId: other.person_id ?? fromContacts?.personId, name: fromContacts?.name ?? participantName(other) }
+    return {
+      ...fromContacts,
+      userId: other.user_id,
+      personId: other.person_id ?? fromContacts?.personId,
+      name: fromContacts?.name ?? participantName(other),
+    }
   }
   return dir.byRoom.get(c.id)
 }
@@ -54,5 +64,9 @@ export function conversationTitle(c: Conversation, dir: Directory): string {
   if (c.name) return c.name
   if (c.type === 'direct') return directPeer(c, dir)?.name ?? 'Direct message'
   const names = (c.participants ?? []).filter((p) => p.user_id !== dir.meId).map(participantName)
-  return names.length ? names.slice(0, 3).join(', ') : c.type === 'channel' ? 'Untitled channel' : 'Untitled group'
+  return names.length
+    ? names.slice(0, 3).join(', ')
+    : c.type === 'channel'
+      ? 'Untitled channel'
+      : 'Untitled group'
 }

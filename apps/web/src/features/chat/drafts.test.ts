@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
+
 import { clearDrafts, lengthNote, loadDraft, saveDraft } from './drafts'
 
 describe('drafts', () => {

@@ -10,7 +10,11 @@ export function dayLabel(iso: string, now = new Date()): string {
   if (diff === 0) return 'Today'
   if (diff === 1) return 'Yesterday'
   if (diff < 7 && diff > 0) return d.toLocaleDateString(undefined, { weekday: 'long' })
-  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' })
+  return d.toLocaleDateString(undefined, {
+    day: 'numeric',
+    month: 'long',
+    year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+  })
 }
 
 export function timeLabel(iso: string): string {
@@ -25,7 +29,8 @@ export function shortStamp(iso: string | undefined | null, now = new Date()): st
   const label = dayLabel(iso, now)
   if (label === 'Today') return timeLabel(iso)
   if (label === 'Yesterday') return label
-  if (now.getTime() - d.getTime() < 7 * 86_400_000) return d.toLocaleDateString(undefined, { weekday: 'short' })
+  if (now.getTime() - d.getTime() < 7 * 86_400_000)
+    return d.toLocaleDateString(undefined, { weekday: 'short' })
   return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })
 }
 

@@ -1,18 +1,36 @@
 /** Multipart upload with progress (fetch has no upload progress, XMLHttpRequest does). */
+import { api, session } from '../../app/services'
 import { ApiError } from '../../lib/api'
 import type { Attachment } from '../../lib/types'
-import { api, session } from '../../app/services'
 
 function parseError(xhr: XMLHttpRequest): ApiError {
   try {
-    const b = JSON.parse(xhr.responseText) as { type?: string; title?: string; detail?: string; errors?: Record<string, string[]>; status?: number }
-    return new ApiError({ status: xhr.status, type: b.type, title: b.title, detail: b.detail, errors: b.errors })
+    const b = JSON.parse(xhr.responseText) as {
+      type?: string
+      title?: string
+      detail?: string
+      errors?: Record<string, string[]>
+      status?: number
+    }
+    return new ApiError({
+      status: xhr.status,
+      type: b.type,
+      title: b.title,
+      detail: b.detail,
+      errors: b.errors,
+    })
   } catch {
     return new ApiError({ status: xhr.status })
   }
 }
 
-function once<T>(url: string, field: string, file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<{ status: number; body?: T; xhr: XMLHttpRequest }> {
+function once<T>(
+  url: string,
+  field: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<{ status: number; body?: T; xhr: XMLHttpRequest }> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open('POST', url)
@@ -31,7 +49,8 @@ function once<T>(url: string, field: string, file: File, onProgress: (fraction: 
         }
       } else resolve({ status: xhr.status, xhr })
     }
-    xhr.onerror = () => reject(new ApiError({ status: 0, title: 'Network error', detail: 'Upload failed: no connection' }))
+    xhr.onerror = () =>
+      reject(new ApiError({ status: 0, title: 'Network error', detail: 'Upload failed: no connection' }))
     xhr.onabort = () => reject(new DOMException('Aborted', 'AbortError'))
     signal?.addEventListener('abort', () => xhr.abort())
     const form = new FormData()
@@ -41,14 +60,24 @@ function once<T>(url: string, field: string, file: File, onProgress: (fraction: 
 }
 
 /** Upload one file; refreshes the token once on 401. */
-export async function uploadWithProgress<T>(url: string, file: File, onProgress: (fraction: number) => void, opts: { field?: string; signal?: AbortSignal } = {}): Promise<T> {
+export async function uploadWithProgress<T>(
+  url: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  opts: { field?: string; signal?: AbortSignal } = {},
+): Promise<T> {
   const field = opts.field ?? 'file'
   let res = await once<T>(url, field, file, onProgress, opts.signal)
-  if (res.status === 401 && (await session.refresh())) res = await once<T>(url, field, file, onProgress, opts.signal)
+  if (res.status === 401 && (await session.refresh()))
+    res = await once<T>(url, field, file, onProgress, opts.signal)
   if (res.status >= 200 && res.status < 300 && res.body !== undefined) return res.body
   throw parseError(res.xhr)
 }
 
-export function uploadAttachment(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<Attachment> {
+export function uploadAttachment(
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<Attachment> {
   return uploadWithProgress<Attachment>('/api/chat/upload/', file, onProgress, { signal })
 }

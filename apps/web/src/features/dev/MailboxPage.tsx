@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { Fragment } from 'react'
 import { Link } from 'react-router'
+
 import { errorMessage } from '../../lib/api'
 import { auth } from '../../lib/endpoints'
 

@@ -1,5 +1,6 @@
 import { Suspense } from 'react'
 import { NavLink, Outlet, useNavigate } from 'react-router'
+
 import { signOut, useMe } from '../../app/auth'
 import { Avatar } from '../../components/Avatar'
 import { displayName } from '../../lib/people'
@@ -9,7 +10,7 @@ import { ConnectionStatus } from './ConnectionStatus'
 export function AppShell() {
   const me = useMe()
   const navigate = useNavigate()
-  const name = me.data ? displayName(me.data as never) : ''
+  const name = me.data ? displayName(me.data) : ''
   return (
     <div className="shell">
       <a href="#main" className="skip-link">

@@ -5,6 +5,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { useNavigate } from 'react-router'
+
 import { activeConversation, queryClient, realtime } from '../../app/services'
 import { Icon } from '../../components/Icon'
 import { chat } from '../../lib/endpoints'
@@ -43,7 +44,7 @@ export function NotifyBridge() {
             title: c?.type === 'direct' ? who : `${who} in ${where}`,
             body: m.content || (m.attachments?.length ? 'Sent an attachment' : 'New message'),
           },
-          (id) => navigate(`/chats/${id}`),
+          (id) => void navigate(`/chats/${id}`),
         )
       }),
     [dir, navigate],

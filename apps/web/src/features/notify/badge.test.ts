@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
+
 import { faviconHref, showUnread, unreadTitle } from './badge'
 
 describe('unread badge', () => {

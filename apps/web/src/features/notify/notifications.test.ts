@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { shouldNotify, type IncomingMessage } from './notifications'
+
+import { type IncomingMessage, shouldNotify } from './notifications'
 
 const base: IncomingMessage = {
   conversationId: 'c',

@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useNavigate } from 'react-router'
+
 import { useMe } from '../../app/auth'
 import { Avatar } from '../../components/Avatar'
 import { FormMessage } from '../../components/Field'
 import { ApiError, errorMessage } from '../../lib/api'
-import { contacts as api, type Block, type Invite } from '../../lib/endpoints'
+import { type Block, contacts as api, type Invite } from '../../lib/endpoints'
 import { contactPerson, inviteRecipient, inviteSender, personFrom, type PersonView } from '../../lib/people'
 import type { ChatProfile } from '../../lib/types'
 import { usePresence } from '../../realtime/hooks'

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
+
 import { CheckboxField, FormMessage, SelectField, TextField } from '../../components/Field'
 import { errorMessage } from '../../lib/api'
-import { profile as api, type Address } from '../../lib/endpoints'
+import { type Address, profile as api } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
 
 const TYPES = ['home', 'work', 'billing', 'shipping', 'other'] as const
@@ -75,7 +76,7 @@ function AddressForm({
       // POST: every required field, optional ones only when filled in.
       body = Object.fromEntries(
         EDITABLE.filter(
-          (k) => !(OPTIONAL.has(k) && typeof clean[k] === 'string' && (clean[k] as string).trim() === ''),
+          (k) => !(OPTIONAL.has(k) && typeof clean[k] === 'string' && clean[k].trim() === ''),
         ).map((k) => [k, clean[k]]),
       )
     }

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
+
 import { useMe } from '../../app/auth'
 import { Avatar } from '../../components/Avatar'
 import { FormMessage } from '../../components/Field'
@@ -54,7 +55,7 @@ export function AvatarCard() {
     }
   }
 
-  const name = me.data ? displayName(me.data as never) : ''
+  const name = me.data ? displayName(me.data) : ''
   return (
     <section className="card stack" aria-labelledby="avatar-title">
       <h2 id="avatar-title">Avatar</h2>

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
+
 import { CheckboxField, FormMessage, SelectField, TextField } from '../../components/Field'
 import { errorMessage } from '../../lib/api'
 import { profile as api } from '../../lib/endpoints'

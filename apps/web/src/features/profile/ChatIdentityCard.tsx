@@ -1,8 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { useForm } from 'react-hook-form'
-import { FormMessage, SelectField, TextAreaField } from '../../components/Field'
+
 import { realtime } from '../../app/services'
+import { FormMessage, SelectField, TextAreaField } from '../../components/Field'
 import { contacts as api } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
 import type { PresenceStatus } from '../../lib/types'

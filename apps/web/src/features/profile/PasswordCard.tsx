@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
+
 import { FormMessage, TextField } from '../../components/Field'
 import { auth } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'

@@ -1,9 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { useForm } from 'react-hook-form'
+
 import { FormMessage, SelectField, TextField } from '../../components/Field'
 import { errorMessage } from '../../lib/api'
-import { profile as api, type Profile } from '../../lib/endpoints'
+import { type Profile, profile as api } from '../../lib/endpoints'
 import { applyApiErrors } from '../../lib/form-errors'
 
 const FIELDS = [
@@ -19,7 +20,7 @@ const FIELDS = [
 type Values = Record<(typeof FIELDS)[number], string>
 
 function toValues(p?: Profile): Values {
-  return Object.fromEntries(FIELDS.map((f) => [f, (p?.[f] as string | null | undefined) ?? ''])) as Values
+  return Object.fromEntries(FIELDS.map((f) => [f, p?.[f] ?? ''])) as Values
 }
 
 export function ProfileForm() {

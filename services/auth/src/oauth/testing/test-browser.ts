@@ -12,7 +12,9 @@ export class TestBrowser {
   ) {}
 
   private target(url: URL): URL {
-    return url.origin === new URL(this.publicUrl).origin ? new URL(url.pathname + url.search, this.serverUrl) : url
+    return url.origin === new URL(this.publicUrl).origin
+      ? new URL(url.pathname + url.search, this.serverUrl)
+      : url
   }
 
   /** The cookies this browser holds for the server that `url` reaches. */
@@ -41,7 +43,9 @@ export class TestBrowser {
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';')
       const [name, ...value] = pair.trim().split('=')
-      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a))
+      const expired = attributes.some(
+        (a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a),
+      )
       if (expired || value.join('=') === '') jar.delete(name)
       else jar.set(name, value.join('='))
     }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+
 import Provider, { type Account, type ProviderContext } from 'oidc-provider'
 
 /** An account of the test identity provider. */
@@ -101,7 +102,9 @@ export async function startTestIdentityProvider(clients: TestClient[]) {
         email: null,
       })
     if (!scopes.includes('user:email')) return send(404, { message: 'Not Found' })
-    const main = account.email ? [{ email: account.email, primary: true, verified: account.emailVerified ?? false }] : []
+    const main = account.email
+      ? [{ email: account.email, primary: true, verified: account.emailVerified ?? false }]
+      : []
     const others = (account.otherEmails ?? []).map((e) => ({ ...e, primary: false }))
     return send(200, [...main, ...others])
   }
@@ -116,7 +119,12 @@ export async function startTestIdentityProvider(clients: TestClient[]) {
       ;(async () => {
         await provider.interactionDetails(req, res)
         if (!nextSub) throw new Error('no test account chosen (signInAs)')
-        await provider.interactionFinished(req, res, { login: { accountId: nextSub } }, { mergeWithLastSubmission: false })
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: nextSub } },
+          { mergeWithLastSubmission: false },
+        )
       })().catch((err: Error) => res.writeHead(500).end(err.message))
       return
     }

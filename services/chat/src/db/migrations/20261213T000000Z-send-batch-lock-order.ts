@@ -1,5 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+
 import * as noSeqscan from './20261212T000000Z-send-batch-no-seqscan'
 
 /**

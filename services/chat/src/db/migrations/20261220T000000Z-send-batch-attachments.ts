@@ -1,5 +1,6 @@
 import type { Db } from '@parley/platform'
 import { sql } from 'kysely'
+
 import { up as lockOrder } from './20261213T000000Z-send-batch-lock-order'
 
 /**

@@ -24,7 +24,9 @@ export const createContacts: Migration = {
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now()
     )`.execute(db)
-    await sql`create unique index identities_tenant_person on contacts.identities (tenant_id, person_id)`.execute(db)
+    await sql`create unique index identities_tenant_person on contacts.identities (tenant_id, person_id)`.execute(
+      db,
+    )
 
     await sql`create table contacts.invites (
       id uuid primary key,
@@ -41,7 +43,9 @@ export const createContacts: Migration = {
     // @NOTE One pending invite per unordered pair: two people inviting each other at once
     // cannot both insert one; the loser re-reads and accepts the winner's invite instead.
     await sql`create unique index invites_one_pending_per_pair on contacts.invites
-      (tenant_id, least(sender_id, recipient_id), greatest(sender_id, recipient_id)) where status = 'pending'`.execute(db)
+      (tenant_id, least(sender_id, recipient_id), greatest(sender_id, recipient_id)) where status = 'pending'`.execute(
+      db,
+    )
     await sql`create index invites_recipient on contacts.invites (recipient_id, status)`.execute(db)
     await sql`create index invites_sender on contacts.invites (sender_id, status)`.execute(db)
 

@@ -48,9 +48,13 @@ export const createProfiles = {
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now()
       )`.execute(db)
-    await sql`create unique index addresses_user_type_key on profile.addresses (user_id, address_type)`.execute(db)
+    await sql`create unique index addresses_user_type_key on profile.addresses (user_id, address_type)`.execute(
+      db,
+    )
     // @NOTE The service clears the old default in the same transaction; this index is the backstop.
-    await sql`create unique index addresses_one_default_key on profile.addresses (user_id) where is_default`.execute(db)
+    await sql`create unique index addresses_one_default_key on profile.addresses (user_id) where is_default`.execute(
+      db,
+    )
 
     await sql`
       create table profile.cards (
@@ -68,8 +72,12 @@ export const createProfiles = {
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now()
       )`.execute(db)
-    await sql`create unique index cards_user_fingerprint_key on profile.cards (user_id, fingerprint)`.execute(db)
-    await sql`create unique index cards_one_default_key on profile.cards (user_id) where is_default`.execute(db)
+    await sql`create unique index cards_user_fingerprint_key on profile.cards (user_id, fingerprint)`.execute(
+      db,
+    )
+    await sql`create unique index cards_one_default_key on profile.cards (user_id) where is_default`.execute(
+      db,
+    )
   },
 
   async down(db: Db) {

@@ -1,4 +1,5 @@
 import type { Migrations } from '@parley/platform'
+
 import { createProfiles } from './20261122T010000Z-create-profiles'
 
 export const migrations: Migrations = {
