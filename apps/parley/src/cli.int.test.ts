@@ -18,7 +18,8 @@ interface Run {
 /** Runs the real `parley` bin in a scratch directory (its own DATA_DIR, no .env but ours). */
 function parley(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}) {
   return new Promise<Run>((done, fail) => {
-    const { LOG_LEVEL: _level, ...env } = process.env
+    // @NOTE The CLI runs embedded here whatever the suite's DATABASE_URL / REDIS_URL (CI sets them).
+    const { LOG_LEVEL: _level, DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? scratch,
       env: { ...env, DATA_DIR: join(scratch, 'data'), PORT: '0', ...options.env },
