@@ -2,7 +2,7 @@ import { api, type SignedUpUser } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { logIn, register, registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
-import { type SplitServices, startSplitServices } from './split-services'
+import { SPLIT_METRICS_TOKEN, type SplitServices, startSplitServices } from './split-services'
 
 /**
  * Read-your-writes (issue 15, ADR 0012) with auth, profile and contacts each in a process of its
@@ -60,11 +60,12 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)(
     })
 
     it('reports the projection lag per consumer on /metrics', async () => {
-      const text = await (await fetch(`${urls.contacts}/metrics`)).text()
+      const metricsAuth = { headers: { authorization: `Bearer ${SPLIT_METRICS_TOKEN}` } }
+      const text = await (await fetch(`${urls.contacts}/metrics`, metricsAuth)).text()
       expect(text).toMatch(
         /parley_event_projection_lag_seconds_count\{consumer="contacts.identities"\} [1-9]/,
       )
-      const auth = await (await fetch(`${urls.auth}/metrics`)).text()
+      const auth = await (await fetch(`${urls.auth}/metrics`, metricsAuth)).text()
       expect(auth).toMatch(/parley_event_settle_wait_seconds_count [1-9]/)
     })
   },

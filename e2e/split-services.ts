@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url'
 
 import { createTestDatabase, freePort, testRedis } from '@parley/platform/testing'
 
+/** Opens `/metrics` on each process's port (it is off the public route by default). */
+export const SPLIT_METRICS_TOKEN = 'split-test-metrics-token-0123456789'
+
 const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../apps/parley/bin/parley.js')
 
 export interface SplitServices {
@@ -48,6 +51,7 @@ export async function startSplitServices(services: string[]): Promise<SplitServi
         LOG_LEVEL: 'warn',
         NODE_ENV: 'test',
         CARD_FINGERPRINT_KEY: 'split-test-fingerprint-key-0123456789abcdef',
+        METRICS_TOKEN: SPLIT_METRICS_TOKEN,
         ...(service === 'auth' ? {} : { AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
