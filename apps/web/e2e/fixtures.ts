@@ -70,7 +70,7 @@ export async function uploadImage(
   name: string,
 ): Promise<string> {
   const form = new FormData()
-  form.append('file', new Blob([png], { type: 'image/png' }), name)
+  form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), name)
   const res = await fetch(`${baseUrl}/api/chat/upload/`, {
     method: 'POST',
     body: form,

@@ -53,10 +53,10 @@ describe('deploy files: client IPs and /metrics (issue 14, points 1 and 11)', ()
   const read = (path: string) => readFileSync(join(deployDir, path), 'utf8')
 
   it('compose and k8s trust exactly one proxy hop and serve /metrics on a port of its own', () => {
-    expect(read('compose.yaml')).toMatch(/TRUST_PROXY: "1"/)
-    expect(read('compose.yaml')).toMatch(/METRICS_PORT: "9090"/)
-    expect(read('k8s/configmap.yaml')).toMatch(/TRUST_PROXY: "1"/)
-    expect(read('k8s/configmap.yaml')).toMatch(/METRICS_PORT: "9090"/)
+    expect(read('compose.yaml')).toMatch(/TRUST_PROXY: ['"]1['"]/)
+    expect(read('compose.yaml')).toMatch(/METRICS_PORT: ['"]9090['"]/)
+    expect(read('k8s/configmap.yaml')).toMatch(/TRUST_PROXY: ['"]1['"]/)
+    expect(read('k8s/configmap.yaml')).toMatch(/METRICS_PORT: ['"]9090['"]/)
   })
 
   it('routes nothing public to /metrics: Caddy refuses it, the Service and Ingress only carry the http port', () => {

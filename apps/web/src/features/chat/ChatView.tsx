@@ -121,6 +121,30 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     return () => document.removeEventListener('visibilitychange', mark)
   }, [conversationId, lastSeq, state.loaded, qc])
 
+  // @NOTE A conversation list fetched before (or while) this chat was marked read still counts
+  // what it had: it arrives after the mark above on a fresh load. Whatever we have marked read here
+  // is read, so a later copy of the list does not bring the badge (and the tab's count) back.
+  useEffect(
+    () =>
+      qc.getQueryCache().subscribe((event) => {
+        if (event.type !== 'updated' || (event.query.queryKey as readonly unknown[])[0] !== 'conversations')
+          return
+        const list = event.query.state.data as Conversation[] | undefined
+        const stale = list?.find(
+          (c) =>
+            c.id === conversationId &&
+            (c.unread_count ?? 0) > 0 &&
+            markedRef.current > 0 &&
+            (c.last_message?.seq ?? 0) <= markedRef.current,
+        )
+        if (stale)
+          qc.setQueryData<Conversation[]>(['conversations'], (l) =>
+            l?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0 } : c)),
+          )
+      }),
+    [conversationId, qc],
+  )
+
   // Scroll: stay at the bottom for new messages; keep position when older ones are prepended.
   useLayoutEffect(() => {
     const el = listRef.current
