@@ -15,6 +15,7 @@ import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-bat
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
 import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
+import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-send-batch-attachment-precheck'
 import { chatDb } from './db/schema'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
@@ -40,6 +41,7 @@ export const chatMigrations = {
   '20261212T000000Z-send-batch-no-seqscan': sendBatchNoSeqscan,
   '20261213T000000Z-send-batch-lock-order': sendBatchLockOrder,
   '20261220T000000Z-send-batch-attachments': sendBatchAttachments,
+  '20261221T000000Z-send-batch-attachment-precheck': sendBatchAttachmentPrecheck,
 }
 
 /**
