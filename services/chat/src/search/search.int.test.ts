@@ -105,6 +105,24 @@ describe('message search across conversations', () => {
     expect((await http().get('/api/chat/search/messages/?q=x')).status).toBe(401)
   })
 
+  it('is in the OpenAPI document with its query and hit schemas', async () => {
+    const { paths } = (await http().get('/api/schema/')).body
+    for (const path of ['/api/chat/search/messages/', '/api/chat/mentions/']) {
+      const op = paths[path]?.get
+      expect(op, path).toBeDefined()
+      expect(Object.keys(op.responses['200'].content['application/json'].schema.properties).sort()).toEqual([
+        'next_cursor',
+        'results',
+      ])
+    }
+    const params = paths['/api/chat/search/messages/'].get.parameters.map((p: { name: string }) => p.name)
+    expect(params.sort()).toEqual(['cursor', 'limit', 'q'])
+    const history = paths['/api/chat/conversations/{id}/messages/'].get.parameters.map(
+      (p: { name: string }) => p.name,
+    )
+    expect(history).toContain('around_seq')
+  })
+
   it('pages history around a message, with has_more on both sides', async () => {
     const room = await group(alice, 'Around', [])
     const sent = []
