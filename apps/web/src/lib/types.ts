@@ -13,6 +13,8 @@ export type {
   DirectPeerWire as DirectPeer,
   LoginResponseWire as LoginResponse,
   MessageType,
+  MessageHitPageWire as MessageHitPage,
+  MessageHitWire as MessageHit,
   MessageWire,
   PageWire as Page,
   ParticipantWire as Participant,
