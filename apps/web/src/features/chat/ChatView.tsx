@@ -134,9 +134,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     const seq = Number(el.dataset.seq)
     if (seq) setActiveSeq(seq)
     el.focus({ preventScroll: true })
-    const t = setTimeout(() => el.classList.remove('msg--flash'), 1500)
+    setTimeout(() => el.classList.remove('msg--flash'), 1500)
     setParams({}, { replace: true })
-    return () => clearTimeout(t)
   }, [jumpId, state.messages, setParams])
 
   // Read receipts: mark what is on screen as read while the tab is visible.

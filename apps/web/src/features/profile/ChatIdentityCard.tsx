@@ -57,6 +57,9 @@ export function ChatIdentityCard() {
               onChange={async (e) => {
                 setMsg({})
                 const discoverable = e.target.checked
+                const before = q.data
+                // Shown at once; put back if the server refuses.
+                if (before) qc.setQueryData(['chat-profile'], { ...before, discoverable })
                 try {
                   const saved = await api.updateMyProfile({ discoverable })
                   qc.setQueryData(['chat-profile'], saved)
@@ -66,6 +69,7 @@ export function ChatIdentityCard() {
                       : 'People find you by person ID only.',
                   })
                 } catch (err) {
+                  if (before) qc.setQueryData(['chat-profile'], before)
                   setMsg({ error: applyApiErrors(err, setError, []) })
                 }
               }}

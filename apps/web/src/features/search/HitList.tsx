@@ -1,6 +1,5 @@
 import { Link } from 'react-router'
 
-import { Markdown } from '../../lib/markdown'
 import type { MessageHit } from '../../lib/types'
 import { conversationTitle, useDirectory } from '../chat/directory'
 import { useConversations } from '../chat/ConversationList'
@@ -39,7 +38,8 @@ export function HitList({ hits, label }: { hits: MessageHit[]; label: string }) 
                 </span>
                 <time dateTime={h.message.created_at}>{shortStamp(h.message.created_at)}</time>
               </span>
-              <Markdown text={h.message.content} className="hit__text" />
+              {/* Plain text: a link inside this link would be a nested control. */}
+              <span className="hit__text">{h.message.content}</span>
             </Link>
           </li>
         )
