@@ -258,7 +258,7 @@ function NameSearch({ feedback }: { feedback: ReturnType<typeof useFeedback> }) 
           className="btn btn--primary align-end"
           disabled={search.isPending || !text.trim()}
         >
-          Search
+          Find
         </button>
       </form>
       {search.data && hits.length === 0 && (
