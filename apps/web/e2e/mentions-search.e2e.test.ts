@@ -26,7 +26,7 @@ import {
 describe('mentions, message search and people search in the browser', () => {
   let server: TestServer
   let browser: Browser
-  let alice: SignedUpUser, bob: SignedUpUser, dora: SignedUpUser
+  let alice: SignedUpUser, bob: SignedUpUser
   let ta: TestPage, tb: TestPage
   let a: Page, b: Page
   let group: string
@@ -39,7 +39,8 @@ describe('mentions, message search and people search in the browser', () => {
     tag = Date.now().toString(36)
     alice = await signUp(server.url, { username: `alice${tag}` })
     bob = await signUp(server.url, { username: `bob${tag}`, first_name: 'Bob' })
-    dora = await signUp(server.url, { username: `dora${tag}`, first_name: `Dorothea${tag}` })
+    // Found by her first name in the people search.
+    await signUp(server.url, { username: `dora${tag}`, first_name: `Dorothea${tag}` })
     await befriend(server.url, alice, bob)
     const created = await api(server.url).post(
       '/api/chat/conversations/',

@@ -1,6 +1,6 @@
 import type { MessageHitPageWire } from '@parley/contracts'
 
-import { presentStoredMessages, type PresentingDeps, searchTerms } from '../messages/messages.service'
+import { type PresentingDeps, presentStoredMessages, searchTerms } from '../messages/messages.service'
 import type { Caller } from '../participants/membership'
 import { findHits, type HitFilter, type HitRow } from './search.repository'
 

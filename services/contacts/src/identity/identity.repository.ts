@@ -281,10 +281,11 @@ export async function searchPeopleByName(
       sql<boolean>`(i.username ilike ${pattern} or i.first_name ilike ${pattern} or i.last_name ilike ${pattern}
         or (i.first_name || ' ' || i.last_name) ilike ${pattern} or i.display_name ilike ${pattern})`,
     )
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('blocks as b')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('blocks as b')
             .select('b.blocker_id')
             .whereRef('b.blocker_id', '=', 'i.user_id')
             .where('b.blocked_id', '=', me),

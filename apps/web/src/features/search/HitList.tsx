@@ -1,8 +1,8 @@
 import { Link } from 'react-router'
 
 import type { MessageHit } from '../../lib/types'
-import { conversationTitle, useDirectory } from '../chat/directory'
 import { useConversations } from '../chat/ConversationList'
+import { conversationTitle, useDirectory } from '../chat/directory'
 import { shortStamp } from '../chat/format'
 
 /** Where a hit opens: its conversation, scrolled to the message (ChatView reads these params). */
