@@ -1,7 +1,7 @@
 import { api } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { type ChatTest, startChat, type TestUser } from '../testing/harness'
+import { type ChatTest, startChat, TestSocket, type TestUser } from '../testing/harness'
 
 /**
  * Mentions: derived by the server from `@username` of members (never trusted from the client),
@@ -58,6 +58,28 @@ describe('mentions', () => {
       bob.token,
     )
     expect(page.body.messages[0].mentions).toEqual([alice.id])
+  })
+
+  it("derives mentions on the socket path too, in the ack and in every member's new_message", async () => {
+    const sa = await TestSocket.open(c.t.wsUrl, alice.token)
+    const sb = await TestSocket.open(c.t.wsUrl, bob.token)
+    try {
+      const ack = await sa.request(
+        {
+          type: 'send_message',
+          conversation_id: group,
+          content: `@${bob.username} over the socket`,
+          client_id: 'ws-1',
+        },
+        'message_ack',
+      )
+      expect(ack.message.mentions).toEqual([bob.id])
+      const live = await sb.next('new_message', (f) => f.message.id === ack.message.id)
+      expect(live.message.mentions).toEqual([bob.id])
+    } finally {
+      await sa.close()
+      await sb.close()
+    }
   })
 
   it('takes a trailing full stop off a name', async () => {
