@@ -16,6 +16,7 @@ import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
 import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
 import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-send-batch-attachment-precheck'
+import * as mentions from './db/migrations/20261230T000000Z-mentions'
 import { chatDb } from './db/schema'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
@@ -25,6 +26,7 @@ import { participantRoutes } from './participants/participants.routes'
 import { presenceRoutes } from './presence/presence.routes'
 import { reactionRoutes } from './reactions/reactions.routes'
 import { receiptRoutes } from './receipts/receipts.routes'
+import { searchRoutes } from './search/search.routes'
 import { syncRoutes } from './sync/sync.routes'
 import { ChatSocketServer } from './ws/server'
 
@@ -42,6 +44,7 @@ export const chatMigrations = {
   '20261213T000000Z-send-batch-lock-order': sendBatchLockOrder,
   '20261220T000000Z-send-batch-attachments': sendBatchAttachments,
   '20261221T000000Z-send-batch-attachment-precheck': sendBatchAttachmentPrecheck,
+  '20261230T000000Z-mentions': mentions,
 }
 
 /**
@@ -73,6 +76,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
           await app.register(reactionRoutes(ctx))
           await app.register(presenceRoutes(ctx.presence))
           await app.register(syncRoutes(ctx))
+          await app.register(searchRoutes(ctx))
           await app.register(attachmentRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },

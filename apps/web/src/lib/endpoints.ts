@@ -9,6 +9,7 @@ import type {
   LoginResponse,
   Mail,
   Message,
+  MessageHitPage,
   Page,
   Participant,
   Presence,
@@ -141,11 +142,31 @@ export interface Block {
   [key: string]: unknown
 }
 
+/** A person found by the name search, with how I relate to them. */
+export interface PersonHit {
+  user_id: string
+  person_id: string
+  username: string | null
+  first_name: string
+  last_name: string
+  display_name: string | null
+  avatar_url: string | null
+  bio: string
+  relationship: 'self' | 'contact' | 'invite_sent' | 'invite_received' | 'blocked' | 'none'
+  is_contact: boolean
+  is_invited: boolean
+  invite_id: string | null
+  room_id: string | null
+}
+
 export const contacts = {
   myProfile: () => api.get<ChatProfile>('/acac/profile/'),
-  updateMyProfile: (body: { bio?: string; status?: string; username?: string }) =>
+  updateMyProfile: (body: { bio?: string; status?: string; username?: string; discoverable?: boolean }) =>
     api.patch<ChatProfile>('/acac/profile/', body),
   search: (person_id: string) => api.post<ChatProfile>('/acac/search/', { person_id }),
+  /** People of my workspace by name or username (discoverable ones only). */
+  searchPeople: (search: string) =>
+    api.get<Page<PersonHit>>('/acac/people/', { query: { search, page_size: 20 } }),
   sendInvite: (person_id: string) => api.post<Invite>('/acac/send-invite/', { person_id }),
   received: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/received-invite/')),
   sent: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/sent-invites/')),
@@ -218,7 +239,7 @@ export const chat = {
   join: (id: string) => api.post<unknown>(`/api/chat/conversations/${id}/join/`),
   history: async (
     id: string,
-    q: { before_seq?: number; after_seq?: number; limit?: number; search?: string },
+    q: { before_seq?: number; after_seq?: number; around_seq?: number; limit?: number; search?: string },
   ) => {
     const limit = q.limit ?? 50
     return toHistory(
@@ -244,6 +265,12 @@ export const chat = {
     api.post<unknown>(`/api/chat/messages/${messageId}/reactions/`, { emoji }),
   unreact: (messageId: string, emoji: string) =>
     api.delete(`/api/chat/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/`),
+  /** Messages of all my conversations matching every term, newest first (cursor-paged). */
+  searchMessages: (q: string, cursor?: string) =>
+    api.get<MessageHitPage>('/api/chat/search/messages/', { query: { q, cursor, limit: 20 } }),
+  /** Messages that mention me, newest first (cursor-paged). */
+  mentions: (cursor?: string) =>
+    api.get<MessageHitPage>('/api/chat/mentions/', { query: { cursor, limit: 20 } }),
   read: (id: string, up_to_seq: number) =>
     api.post<unknown>(`/api/chat/conversations/${id}/read/`, { up_to_seq }),
   presence: async (userIds: string[]): Promise<Presence[]> => {

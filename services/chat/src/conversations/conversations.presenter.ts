@@ -20,7 +20,7 @@ export interface DirectPeerRow {
 /** What a conversation list shows beside each row, loaded by the service for the whole page. */
 export interface ConversationExtras {
   lastMessages: Map<string, MessageWire>
-  unread: Map<string, number>
+  unread: Map<string, { n: number; mentions: number }>
   directPeers: DirectPeerRow[]
 }
 
@@ -41,7 +41,8 @@ export function presentConversations(rows: ConversationListRow[], extras: Conver
     return {
       ...presentConversation(r, r.role),
       last_message: extras.lastMessages.get(r.id) ?? null,
-      unread_count: extras.unread.get(r.id) ?? 0,
+      unread_count: extras.unread.get(r.id)?.n ?? 0,
+      unread_mention_count: extras.unread.get(r.id)?.mentions ?? 0,
       ...(peers ? { participants: peers } : {}),
     }
   })

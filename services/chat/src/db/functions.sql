@@ -9,8 +9,9 @@
 -- batch: checked in a statement of their own, run only when the batch has attachments); then gapless seq allocation per conversation, the insert, the attachments' link, the
 -- senders' own read/delivered positions and the sync log. Answers one row per item, in input order:
 -- `o_status` ('ok' | 'duplicate' | 'not_found' | 'read_only' | 'not_allowed' | 'bad_reply' |
--- 'bad_attachment'), the new id/seq/created_at, for a duplicate the stored row's columns, and for
--- 'bad_attachment' the first attachment refused. Items must have distinct (sender, client_id): the
+-- 'bad_attachment'), the new id/seq/created_at, for a duplicate the stored row's columns, for
+-- 'bad_attachment' the first attachment refused, and `o_mentions` the members the message names
+-- (chat.mentions_of, below). Items must have distinct (sender, client_id): the
 -- caller answers in-batch repeats itself. Attachments come flattened: item p_att_i[k] (1-based)
 -- links attachment p_att_id[k], in the order the sender listed them.
 --
@@ -26,7 +27,7 @@ create or replace function chat.send_batch(
 returns table (
   o_i int, o_status text, o_id uuid, o_seq bigint, o_created_at timestamptz,
   d_tenant_id text, d_conversation_id uuid, d_content text, d_message_type text, d_reply_to uuid,
-  d_edited_at timestamptz, d_deleted_at timestamptz, o_bad_attachment uuid)
+  d_edited_at timestamptz, d_deleted_at timestamptz, o_bad_attachment uuid, o_mentions uuid[])
 language plpgsql
 set plan_cache_mode = force_generic_plan
 set enable_seqscan = off
@@ -64,6 +65,7 @@ begin
     select k.*, c.last_seq as base_seq,
       d.id as d_id, d.seq as d_seq, d.created_at as d_created_at, d.tenant_id as d_tenant_id, d.conversation_id as d_conversation_id,
       d.content as d_content, d.message_type as d_message_type, d.reply_to as d_reply_to, d.edited_at as d_edited_at, d.deleted_at as d_deleted_at,
+      d.mentions as d_mentions,
       case
         when d.id is not null then 'duplicate'
         when p.role is null or c.id is null or c.tenant_id <> k.tenant_id then 'not_found'
@@ -75,7 +77,7 @@ begin
         else 'ok' end as status
     from k
     left join lateral (
-      select m.id, m.seq, m.created_at, m.tenant_id, m.conversation_id, m.content, m.message_type, m.reply_to, m.edited_at, m.deleted_at
+      select m.id, m.seq, m.created_at, m.tenant_id, m.conversation_id, m.content, m.message_type, m.reply_to, m.edited_at, m.deleted_at, m.mentions
       from chat.messages m
       where k.client_id is not null and m.sender_id = k.sender_id and m.client_id = k.client_id and m.client_id is not null
       limit 1) d on true
@@ -96,11 +98,14 @@ begin
     from (select distinct ok.conversation_id, ok.n from ok) a
     where c.id = a.conversation_id
   ), ins as (
-    insert into chat.messages as m (id, tenant_id, conversation_id, seq, sender_id, content, message_type, reply_to, client_id)
-    select ok.id, ok.tenant_id, ok.conversation_id, ok.base_seq + ok.rn, ok.sender_id, ok.content, ok.message_type, ok.reply_to, ok.client_id
+    -- Mentions (chat.mentions_of: members named by @username, everyone for an admin's @here or
+    -- @channel), only looked for when the text has an '@'.
+    insert into chat.messages as m (id, tenant_id, conversation_id, seq, sender_id, content, message_type, reply_to, client_id, mentions)
+    select ok.id, ok.tenant_id, ok.conversation_id, ok.base_seq + ok.rn, ok.sender_id, ok.content, ok.message_type, ok.reply_to, ok.client_id,
+      case when strpos(ok.content, '@') > 0 then chat.mentions_of(ok.conversation_id, ok.sender_id, ok.content) else '{}'::uuid[] end
     from ok
     order by ok.conversation_id, ok.rn
-    returning m.id, m.seq, m.created_at, m.conversation_id, m.sender_id
+    returning m.id, m.seq, m.created_at, m.conversation_id, m.sender_id, m.mentions
   ), lnk as (
     update chat.attachments a set message_id = ok.id, conversation_id = ok.conversation_id
     from unnest(p_att_i, p_att_id) as att(i, id) join ok on ok.i = att.i
@@ -125,8 +130,37 @@ begin
   )
   select chk.i, chk.status, coalesce(ins.id, chk.d_id), coalesce(ins.seq, chk.d_seq), coalesce(ins.created_at, chk.d_created_at),
     chk.d_tenant_id, chk.d_conversation_id, chk.d_content, chk.d_message_type, chk.d_reply_to, chk.d_edited_at, chk.d_deleted_at,
-    v_bad[chk.i]
+    v_bad[chk.i], coalesce(ins.mentions, chk.d_mentions)
   from chk left join ins on ins.id = chk.id
   order by chk.i;
 end
+$fn$;
+
+-- chat.mentions_of: the members a message names (see migration 20261230T000000Z-mentions), called by
+-- chat.send_batch for a text with an '@' and by an edit.
+create or replace function chat.mentions_of(p_conv uuid, p_sender uuid, p_content text)
+returns uuid[]
+language sql
+stable
+as $fn$
+  with tok as (
+    -- Each '@name' that does not continue a word (an e-mail address is no mention), with and
+    -- without trailing punctuation ('@bob.' names bob; usernames may hold . + - @ themselves).
+    select lower(t[1]) as name
+    from regexp_matches(p_content, '(?:^|[^[:alnum:]_.+@-])@([[:alnum:]_.+@-]+)', 'g') as t
+    union
+    select lower(rtrim(t[1], '.+-@'))
+    from regexp_matches(p_content, '(?:^|[^[:alnum:]_.+@-])@([[:alnum:]_.+@-]+)', 'g') as t
+  ), everyone as (
+    -- '@here' and '@channel' name every member, from an owner or admin of a group or channel only.
+    select 1 from chat.participants p join chat.conversations c on c.id = p.conversation_id
+    where p.conversation_id = p_conv and p.user_id = p_sender and p.left_at is null
+      and p.role in ('owner', 'admin') and c.type <> 'direct'
+      and exists (select 1 from tok where tok.name in ('here', 'channel'))
+  )
+  select coalesce(array_agg(p.user_id order by p.user_id), '{}')
+  from chat.participants p
+  left join chat.users u on u.id = p.user_id
+  where p.conversation_id = p_conv and p.left_at is null and p.user_id <> p_sender
+    and (exists (select 1 from everyone) or lower(u.username) in (select tok.name from tok))
 $fn$;

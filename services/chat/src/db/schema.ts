@@ -103,6 +103,8 @@ export interface MessagesTable {
   created_at: Generated<Date>
   edited_at: Date | null
   deleted_at: Date | null
+  /** The members the message names (chat.mentions_of), derived on the server from its text. */
+  mentions: Generated<string[]>
 }
 
 export interface MessageEditsTable {

@@ -36,6 +36,7 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
   const status = c.type === 'direct' ? (live ?? peer?.presence ?? 'offline') : undefined
   const title = conversationTitle(c, dir)
   const unread = c.unread_count ?? 0
+  const mentions = c.unread_mention_count ?? 0
   return (
     <li>
       <NavLink
@@ -55,6 +56,14 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
           <span className="conv__bottom">
             <span className="conv__preview">{preview(c.last_message, dir.meId)}</span>
             {status && <span className="sr-only">, {status}</span>}
+            {mentions > 0 && (
+              <span
+                className="badge badge--mention"
+                aria-label={`${mentions} unread mention${mentions === 1 ? '' : 's'}`}
+              >
+                @{mentions > 99 ? '99+' : mentions}
+              </span>
+            )}
             {unread > 0 && (
               <span className="badge" aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}>
                 {unread > 99 ? '99+' : unread}
@@ -93,6 +102,8 @@ export function ConversationList() {
     for (const p of presenceQ.data ?? []) if (p?.user_id && p.status) presence.set(p.user_id, p.status)
   }, [presenceQ.data])
 
+  const mentionTotal = (q.data ?? []).reduce((n, c) => n + (c.unread_mention_count ?? 0), 0)
+
   const list = useMemo(() => {
     const needle = search.trim().toLowerCase()
     return [...(q.data ?? [])]
@@ -130,6 +141,22 @@ export function ConversationList() {
           onChange={(e) => setSearch(e.target.value)}
         />
       </div>
+      <nav className="sidebar__links" aria-label="Across conversations">
+        <NavLink to="/mentions" className="sidebar__link">
+          Mentions
+          {mentionTotal > 0 && (
+            <span
+              className="badge badge--mention"
+              aria-label={`${mentionTotal} unread mention${mentionTotal === 1 ? '' : 's'}`}
+            >
+              @{mentionTotal > 99 ? '99+' : mentionTotal}
+            </span>
+          )}
+        </NavLink>
+        <NavLink to="/search" className="sidebar__link">
+          Search messages
+        </NavLink>
+      </nav>
       {q.isPending && <p className="muted pad">Loading…</p>}
       {q.isError && (
         <p className="pad" role="alert">
