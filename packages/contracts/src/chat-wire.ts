@@ -144,6 +144,8 @@ export type ConversationSummaryWire = z.infer<typeof ConversationSummarySchema>
 export const ConversationSchema = ConversationSummarySchema.extend({
   last_message: MessageSchema.nullable(),
   unread_count: z.number().int(),
+  /** The caller muted this conversation: no browser or push notifications for it, on any device. */
+  muted: z.boolean(),
   /** Direct conversations only: both members, so clients can show the other person. */
   participants: z.array(DirectPeerSchema).optional(),
 })

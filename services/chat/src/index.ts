@@ -15,10 +15,12 @@ import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-bat
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
 import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
+import * as notifications from './db/migrations/20261230T000000Z-notifications'
 import { chatDb } from './db/schema'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
+import { notificationRoutes } from './notifications/notifications.routes'
 import { type ChatOptions, defaultChatOptions } from './options'
 import { participantRoutes } from './participants/participants.routes'
 import { presenceRoutes } from './presence/presence.routes'
@@ -40,6 +42,7 @@ export const chatMigrations = {
   '20261212T000000Z-send-batch-no-seqscan': sendBatchNoSeqscan,
   '20261213T000000Z-send-batch-lock-order': sendBatchLockOrder,
   '20261220T000000Z-send-batch-attachments': sendBatchAttachments,
+  '20261230T000000Z-notifications': notifications,
 }
 
 /**
@@ -72,6 +75,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
           await app.register(presenceRoutes(ctx.presence))
           await app.register(syncRoutes(ctx))
           await app.register(attachmentRoutes(ctx))
+          await app.register(notificationRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },
         consumers: [ctx.users.consumer(), contactsConsumer(ctx)],

@@ -21,6 +21,13 @@ export interface ChatOptions {
   presenceHeartbeatMs: number
   /** A node silent for this long is dead: its sockets stop counting and its users go offline. */
   presenceTtlMs: number
+  /** Web Push requests in flight at once per node, and how long each may take. */
+  pushConcurrency: number
+  pushTimeoutMs: number
+  /** How long a push service keeps a push for a device that is offline. */
+  pushTtlSeconds: number
+  /** Called after each push round with what happened to each message (tests observe it). */
+  onPushRound?: (outcomes: import('./notifications/push-sender').PushOutcome[]) => void
 }
 
 export const defaultChatOptions: ChatOptions = {
@@ -34,4 +41,7 @@ export const defaultChatOptions: ChatOptions = {
   downloadUrlTtlSeconds: 3600,
   presenceHeartbeatMs: 10_000,
   presenceTtlMs: 30_000,
+  pushConcurrency: 8,
+  pushTimeoutMs: 10_000,
+  pushTtlSeconds: 24 * 3600,
 }

@@ -21,6 +21,8 @@ export interface DirectPeerRow {
 export interface ConversationExtras {
   lastMessages: Map<string, MessageWire>
   unread: Map<string, number>
+  /** The conversations the caller muted. */
+  muted: Set<string>
   directPeers: DirectPeerRow[]
 }
 
@@ -42,6 +44,7 @@ export function presentConversations(rows: ConversationListRow[], extras: Conver
       ...presentConversation(r, r.role),
       last_message: extras.lastMessages.get(r.id) ?? null,
       unread_count: extras.unread.get(r.id) ?? 0,
+      muted: extras.muted.has(r.id),
       ...(peers ? { participants: peers } : {}),
     }
   })
