@@ -4,13 +4,13 @@
  * do-not-disturb, as the server says), and keeps this browser's Web Push subscription current.
  */
 import { useQuery } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 
 import { activeConversation, queryClient, realtime } from '../../app/services'
 import { Icon } from '../../components/Icon'
 import { chat } from '../../lib/endpoints'
-import type { Conversation } from '../../lib/types'
+import type { Conversation, Message } from '../../lib/types'
 import { conversationTitle, useDirectory } from '../chat/directory'
 import { showUnread } from './badge'
 import { notify, notifyState, setNotifications, useNotifyState } from './notifications'
@@ -18,7 +18,7 @@ import { enablePush } from './push'
 import {
   applyMute,
   applySettings,
-  isDoNotDisturb,
+  doNotDisturbNow,
   setDoNotDisturb,
   useNotificationSettings,
 } from './settings'
@@ -39,47 +39,55 @@ export function NotifyBridge() {
     const offMute = realtime.on('conversation_muted', (f) => applyMute(f))
     const offSettings = realtime.on('notification_settings', (f) => applySettings(f))
     // @NOTE After a sign-in this browser's push subscription must belong to the new user.
-    if (notifyState() === 'on') void enablePush()
+    if (notifyState() === 'on') void enablePush({ automatic: true })
     return () => {
       offMute()
       offSettings()
     }
   }, [])
 
-  useEffect(
-    () =>
-      realtime.on('new_message', (f) => {
-        const m = f.message
-        const me = realtime.userId ?? dir.meId
-        const c = queryClient
+  const onMessage = useCallback(
+    async (m: Message) => {
+      const me = realtime.userId ?? dir.meId
+      if (notifyState() !== 'on' || m.sender_id === me) return
+      // @NOTE Whether it notifies depends on the conversation's type and mute: a conversation the
+      // list has not loaded yet (a page that just opened, a new contact) is fetched first.
+      const c =
+        queryClient
           .getQueryData<Conversation[]>(['conversations'])
-          ?.find((x) => x.id === m.conversation_id)
-        // @NOTE Whether it notifies depends on the conversation's type and mute: unknown, no notification.
-        if (!c) return
-        const where = conversationTitle(c, dir)
-        const who = m.sender_name || dir.byUser.get(m.sender_id)?.name || 'Someone'
-        const mentioning = m as typeof m & {
-          mentions?: ReadonlyArray<string | { user_id: string }> | null
-          mentions_everyone?: boolean
-        }
-        notify(
-          {
-            conversationId: m.conversation_id,
-            conversationType: c.type,
-            senderId: m.sender_id,
-            messageType: m.message_type,
-            mentions: mentioning.mentions,
-            mentionsEveryone: mentioning.mentions_everyone,
-            onScreen: activeConversation.id === m.conversation_id,
-            title: c.type === 'direct' ? who : `${who} in ${where}`,
-            body: m.content || (m.attachments?.length ? 'Sent an attachment' : 'New message'),
-          },
-          { meId: me ?? null, muted: !!c.muted, doNotDisturb: isDoNotDisturb() },
-          (id) => void navigate(`/chats/${id}`),
-        )
-      }),
+          ?.find((x) => x.id === m.conversation_id) ??
+        (await queryClient
+          .fetchQuery({
+            queryKey: ['conversation', m.conversation_id],
+            queryFn: () => chat.conversation(m.conversation_id),
+          })
+          .catch(() => undefined))
+      if (!c) return
+      const where = conversationTitle(c, dir)
+      const who = m.sender_name || dir.byUser.get(m.sender_id)?.name || 'Someone'
+      const mentioning = m as typeof m & {
+        mentions?: ReadonlyArray<string | { user_id: string }> | null
+        mentions_everyone?: boolean
+      }
+      notify(
+        {
+          conversationId: m.conversation_id,
+          conversationType: c.type,
+          senderId: m.sender_id,
+          messageType: m.message_type,
+          mentions: mentioning.mentions,
+          mentionsEveryone: mentioning.mentions_everyone,
+          onScreen: activeConversation.id === m.conversation_id,
+          title: c.type === 'direct' ? who : `${who} in ${where}`,
+          body: m.content || (m.attachments?.length ? 'Sent an attachment' : 'New message'),
+        },
+        { meId: me ?? null, muted: !!c.muted, doNotDisturb: await doNotDisturbNow() },
+        (id) => void navigate(`/chats/${id}`),
+      )
+    },
     [dir, navigate],
   )
+  useEffect(() => realtime.on('new_message', (f) => void onMessage(f.message)), [onMessage])
   return null
 }
 

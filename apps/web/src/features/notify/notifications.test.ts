@@ -34,7 +34,9 @@ describe('shouldShow', () => {
   it('is silenced by a muted conversation and by do-not-disturb, from any device', () => {
     expect(shouldShow(base, { ...ctx, muted: true, tabHidden: true })).toBe(false)
     expect(shouldShow(base, { ...ctx, doNotDisturb: true, tabHidden: true })).toBe(false)
-    expect(shouldShow({ ...base, conversationType: 'group', mentions: ['me'] }, { ...ctx, muted: true })).toBe(false)
+    expect(
+      shouldShow({ ...base, conversationType: 'group', mentions: ['me'] }, { ...ctx, muted: true }),
+    ).toBe(false)
   })
 
   it('needs to know who I am', () => {

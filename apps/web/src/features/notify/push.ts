@@ -7,6 +7,8 @@
 import { chat } from '../../lib/endpoints'
 
 const SUBSCRIPTION_KEY = 'parley.push-subscription'
+/** Set for the session once this browser turned out to have no push service: no more automatic tries. */
+const UNAVAILABLE_KEY = 'parley.push-unavailable'
 
 function supported(): boolean {
   return typeof navigator !== 'undefined' && 'serviceWorker' in navigator && 'PushManager' in window
@@ -30,8 +32,9 @@ function sameKey(a: ArrayBuffer | null | undefined, b: Uint8Array): boolean {
  * Registers the service worker and this browser's push subscription for the signed-in user
  * (idempotent: the server keys it by endpoint, so after a different sign-in it moves to them).
  */
-export async function enablePush(): Promise<boolean> {
+export async function enablePush(options: { automatic?: boolean } = {}): Promise<boolean> {
   if (!supported()) return false
+  if (options.automatic && sessionStorage.getItem(UNAVAILABLE_KEY)) return false
   try {
     const registration = await navigator.serviceWorker.register('/sw.js')
     const { public_key } = await chat.vapidKey()
@@ -41,11 +44,16 @@ export async function enablePush(): Promise<boolean> {
       await subscription.unsubscribe()
       subscription = null
     }
-    subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key })
+    subscription ??= await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: key,
+    })
     const saved = await chat.subscribePush(subscription.toJSON())
     localStorage.setItem(SUBSCRIPTION_KEY, saved.id)
+    sessionStorage.removeItem(UNAVAILABLE_KEY)
     return true
   } catch {
+    sessionStorage.setItem(UNAVAILABLE_KEY, '1')
     // @NOTE No push service here (headless browsers, some privacy modes): in-page notifications still work.
     return false
   }

@@ -16,8 +16,17 @@ export function useNotificationSettings() {
   return useQuery({ queryKey: SETTINGS_KEY, queryFn: () => chat.notificationSettings() })
 }
 
-export function isDoNotDisturb(): boolean {
-  return queryClient.getQueryData<NotificationSettingsWire>(SETTINGS_KEY)?.do_not_disturb ?? false
+/** Do-not-disturb as the server says (loaded first if this page has not yet). */
+export async function doNotDisturbNow(): Promise<boolean> {
+  try {
+    const settings = await queryClient.ensureQueryData({
+      queryKey: SETTINGS_KEY,
+      queryFn: () => chat.notificationSettings(),
+    })
+    return settings.do_not_disturb
+  } catch {
+    return false
+  }
 }
 
 export function applySettings(settings: NotificationSettingsWire): void {
