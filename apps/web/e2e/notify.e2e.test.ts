@@ -114,7 +114,6 @@ describe('notifications the server knows about', () => {
     expect(worker.scope).toBe(`${server.url}/`)
 
     await d.goto('/people')
-
     await connected(d)
     await setHidden(d, true)
     await sendText(server.url, alice, dm, 'ping while hidden')
