@@ -13,10 +13,10 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 import type { AttachmentUrls } from './attachments/attachments.urls'
 import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
-import { PushSender } from './notifications/push-sender'
+import { createMessageWriter } from './messages/messages.service'
 import type { VapidPair } from './notifications/push.repository'
 import { vapidSource } from './notifications/push.service'
-import { createMessageWriter } from './messages/messages.service'
+import { PushSender } from './notifications/push-sender'
 import type { ChatOptions } from './options'
 import { membershipsOf } from './participants/participants.repository'
 import { PresenceService } from './presence/presence.service'
@@ -127,15 +127,21 @@ export function createChatContext(
     ttlMs: options.presenceTtlMs,
   })
   const vapidKeys = vapidSource(db, platform.config.push)
-  const push = new PushSender(db, vapidKeys, platform.config.push.vapidSubject, log.child({ name: 'chat:push' }), {
-    concurrency: options.pushConcurrency,
-    maxQueue: 10_000,
-    batchSize: 100,
-    ttlSeconds: options.pushTtlSeconds,
-    requestTimeoutMs: options.pushTimeoutMs,
-    onlineTtlMs: options.presenceTtlMs,
-    onRound: options.onPushRound,
-  })
+  const push = new PushSender(
+    db,
+    vapidKeys,
+    platform.config.push.vapidSubject,
+    log.child({ name: 'chat:push' }),
+    {
+      concurrency: options.pushConcurrency,
+      maxQueue: 10_000,
+      batchSize: 100,
+      ttlSeconds: options.pushTtlSeconds,
+      requestTimeoutMs: options.pushTimeoutMs,
+      onlineTtlMs: options.presenceTtlMs,
+      onRound: options.onPushRound,
+    },
+  )
   const writer = createMessageWriter(
     { db, users, hub, typing, metrics, attachmentUrls, push },
     log.child({ name: 'chat:writer' }),

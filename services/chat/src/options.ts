@@ -1,3 +1,5 @@
+import type { PushOutcome } from './notifications/push-sender'
+
 /** Tunables of the chat service; defaults are the production values (SPEC section 6). */
 export interface ChatOptions {
   /** Group commit: the most messages one transaction writes. */
@@ -27,7 +29,7 @@ export interface ChatOptions {
   /** How long a push service keeps a push for a device that is offline. */
   pushTtlSeconds: number
   /** Called after each push round with what happened to each message (tests observe it). */
-  onPushRound?: (outcomes: import('./notifications/push-sender').PushOutcome[]) => void
+  onPushRound?: (outcomes: PushOutcome[]) => void
 }
 
 export const defaultChatOptions: ChatOptions = {

@@ -102,7 +102,9 @@ async function serveWebApp(app: App, dist: string | undefined) {
     setHeaders: (res, path) =>
       res.header(
         'cache-control',
-        path.endsWith('.html') || /[\\/]sw\.js$/.test(path) ? 'no-cache' : 'public, max-age=31536000, immutable',
+        path.endsWith('.html') || /[\\/]sw\.js$/.test(path)
+          ? 'no-cache'
+          : 'public, max-age=31536000, immutable',
       ),
   })
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {

@@ -108,8 +108,7 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
   let group: string
   const outcomes: PushOutcome[] = []
   const http = () => api(c.t.url)
-  const outcomeOf = (messageId: string) =>
-    eventually(() => outcomes.find((o) => o.messageId === messageId))
+  const outcomeOf = (messageId: string) => eventually(() => outcomes.find((o) => o.messageId === messageId))
 
   beforeAll(async () => {
     push = new LocalPushService()
@@ -121,7 +120,9 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
     outsider = await c.user()
     foreigner = await c.user({ tenantId: '0190aaaa-0000-7000-8000-000000000002' })
     room = await c.contacts(alice, bob)
-    await eventually(async () => (await http().get(`/api/chat/conversations/${room}/`, bob.token)).status === 200)
+    await eventually(
+      async () => (await http().get(`/api/chat/conversations/${room}/`, bob.token)).status === 200,
+    )
     const g = await http().post(
       '/api/chat/conversations/',
       { type: 'group', name: 'Team', participant_ids: [bob.id, carol.id] },
@@ -191,10 +192,18 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
       expect(on.body.do_not_disturb).toBe(true)
       expect(on.body.updated_at).toEqual(expect.any(String))
       expect(await other.next('notification_settings')).toMatchObject({ do_not_disturb: true })
-      expect((await http().get('/api/chat/notifications/settings/', carol.token)).body.do_not_disturb).toBe(true)
-      expect((await http().get('/api/chat/notifications/settings/', alice.token)).body.do_not_disturb).toBe(false)
+      expect((await http().get('/api/chat/notifications/settings/', carol.token)).body.do_not_disturb).toBe(
+        true,
+      )
+      expect((await http().get('/api/chat/notifications/settings/', alice.token)).body.do_not_disturb).toBe(
+        false,
+      )
 
-      const off = await http().put('/api/chat/notifications/settings/', { do_not_disturb: false }, carol.token)
+      const off = await http().put(
+        '/api/chat/notifications/settings/',
+        { do_not_disturb: false },
+        carol.token,
+      )
       expect(off.body.do_not_disturb).toBe(false)
       await other.close()
 
@@ -202,7 +211,9 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
       expect(bad.status).toBe(400)
       expect(bad.body.type).toBe('/problems/validation-error')
       expect((await http().get('/api/chat/notifications/settings/')).status).toBe(401)
-      expect((await http().put('/api/chat/notifications/settings/', { do_not_disturb: true })).status).toBe(401)
+      expect((await http().put('/api/chat/notifications/settings/', { do_not_disturb: true })).status).toBe(
+        401,
+      )
     })
   })
 
@@ -263,9 +274,9 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
         expect(res.status, JSON.stringify(body)).toBe(400)
         expect(res.headers.get('content-type')).toContain('application/problem+json')
       }
-      expect((await http().post('/api/chat/push/subscriptions/', { endpoint: `${push.url}/x`, keys })).status).toBe(
-        401,
-      )
+      expect(
+        (await http().post('/api/chat/push/subscriptions/', { endpoint: `${push.url}/x`, keys })).status,
+      ).toBe(401)
     })
   })
 
@@ -275,7 +286,11 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
     const bobPath = '/push/bob'
     const requestsTo = (path: string) => push.received.filter((r) => r.path === path)
     const send = async (from: TestUser, conversation: string, content: string) => {
-      const res = await http().post(`/api/chat/conversations/${conversation}/messages/`, { content }, from.token)
+      const res = await http().post(
+        `/api/chat/conversations/${conversation}/messages/`,
+        { content },
+        from.token,
+      )
       expect(res.status).toBe(201)
       return res.body as { id: string; seq: number }
     }
@@ -292,7 +307,8 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
     })
 
     it('pushes a direct message to a recipient with no live socket: VAPID-signed, encrypted, no message text', async () => {
-      const vapid = (await http().get('/api/chat/push/vapid-public-key/', bob.token)).body.public_key as string
+      const vapid = (await http().get('/api/chat/push/vapid-public-key/', bob.token)).body
+        .public_key as string
       const message = await send(alice, room, 'the secret plan')
       const outcome = await outcomeOf(message.id)
       expect(outcome.pushed).toEqual([bob.id])
@@ -337,7 +353,8 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
       const socket = await TestSocket.open(c.t.wsUrl, bob.token)
       await eventually(
         async () =>
-          (await http().get(`/api/chat/presence/?user_ids=${bob.id}`, alice.token)).body[0]?.status === 'online',
+          (await http().get(`/api/chat/presence/?user_ids=${bob.id}`, alice.token)).body[0]?.status ===
+          'online',
       )
       const before = requestsTo(bobPath).length
       const message = await send(alice, room, 'you are here')
@@ -348,7 +365,8 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
       await socket.close()
       await eventually(
         async () =>
-          (await http().get(`/api/chat/presence/?user_ids=${bob.id}`, alice.token)).body[0]?.status === 'offline',
+          (await http().get(`/api/chat/presence/?user_ids=${bob.id}`, alice.token)).body[0]?.status ===
+          'offline',
       )
     })
 

@@ -23,7 +23,11 @@ export async function saveMute(
 }
 
 /** The conversations among `conversationIds` that `userId` muted. */
-export async function mutedAmong(db: ChatDb, userId: string, conversationIds: string[]): Promise<Set<string>> {
+export async function mutedAmong(
+  db: ChatDb,
+  userId: string,
+  conversationIds: string[],
+): Promise<Set<string>> {
   if (conversationIds.length === 0) return new Set()
   const rows = await db
     .selectFrom('chat.conversation_mutes')

@@ -11,22 +11,16 @@ import {
   type App,
   authenticate,
   bearerAuth,
-  PageQuerySchema,
   pageOf,
   pageOffset,
+  PageQuerySchema,
   principalOf,
   toPage,
 } from '@parley/platform'
 import { z } from 'zod'
 
-import { type NotificationsDeps, getSettings, setMuted, updateSettings } from './notifications.service'
-import {
-  listSubscriptions,
-  type PushDeps,
-  subscribe,
-  unsubscribe,
-  vapidPublicKey,
-} from './push.service'
+import { getSettings, type NotificationsDeps, setMuted, updateSettings } from './notifications.service'
+import { listSubscriptions, type PushDeps, subscribe, unsubscribe, vapidPublicKey } from './push.service'
 
 const tags = ['chat']
 const IdParams = z.object({ id: z.string() }).strict()
@@ -113,7 +107,7 @@ export function notificationRoutes(ctx: NotificationsDeps & PushDeps) {
         ...auth,
         schema: {
           tags,
-          summary: "Subscribe this browser to Web Push (201; 200 when its endpoint was known)",
+          summary: 'Subscribe this browser to Web Push (201; 200 when its endpoint was known)',
           security: bearerAuth,
           body: PushSubscriptionBodySchema,
           response: { 200: PushSubscriptionSchema, 201: PushSubscriptionSchema },

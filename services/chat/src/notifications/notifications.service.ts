@@ -3,7 +3,7 @@ import type { MuteStateWire, NotificationSettingsWire } from '@parley/contracts'
 import type { ChatDb } from '../db/schema'
 import { type Caller, requireMember } from '../participants/membership'
 import type { RealtimeHub } from '../realtime/hub'
-import { saveMute, saveSettings, type SettingsRow, settingsOf } from './notifications.repository'
+import { saveMute, saveSettings, settingsOf, type SettingsRow } from './notifications.repository'
 
 /** What the notification settings use. */
 export interface NotificationsDeps {
@@ -35,7 +35,10 @@ export async function setMuted(
   return state
 }
 
-export async function getSettings(deps: NotificationsDeps, caller: Caller): Promise<NotificationSettingsWire> {
+export async function getSettings(
+  deps: NotificationsDeps,
+  caller: Caller,
+): Promise<NotificationSettingsWire> {
   return presentSettings(await settingsOf(deps.db, caller.userId))
 }
 

@@ -121,9 +121,12 @@ export class PushSender {
   }
 
   private async round(messages: Mentioning[]): Promise<void> {
-    const outcomes = messages.map(
-      (m): PushOutcome => ({ messageId: m.id, pushed: [], skipped: [], removed: [] }),
-    )
+    const outcomes = messages.map((m): PushOutcome => ({
+      messageId: m.id,
+      pushed: [],
+      skipped: [],
+      removed: [],
+    }))
     const candidates = await pushCandidates(
       this.db,
       [...new Set(messages.map((m) => m.conversation_id))],
@@ -194,9 +197,7 @@ export class PushSender {
         } else d.outcome.skipped.push({ userId: d.userId, reason: 'failed' })
       }
     }
-    await Promise.all(
-      Array.from({ length: Math.min(this.options.concurrency, deliveries.length) }, worker),
-    )
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, deliveries.length) }, worker))
     await deleteSubscriptions(this.db, gone)
     await markDelivered(this.db, delivered)
     if (gone.length) this.log.info({ removed: gone.length }, 'push subscriptions gone')
@@ -206,7 +207,10 @@ export class PushSender {
   private async send(d: Delivery, vapid: VapidPair): Promise<number> {
     try {
       const request = webpush.generateRequestDetails(
-        { endpoint: d.subscription.endpoint, keys: { p256dh: d.subscription.p256dh, auth: d.subscription.auth } },
+        {
+          endpoint: d.subscription.endpoint,
+          keys: { p256dh: d.subscription.p256dh, auth: d.subscription.auth },
+        },
         JSON.stringify(d.payload),
         {
           vapidDetails: { subject: this.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },

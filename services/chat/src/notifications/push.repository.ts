@@ -149,4 +149,3 @@ export async function storedVapidKeys(db: ChatDb, generate: () => VapidPair): Pr
     .executeTakeFirstOrThrow()
   return JSON.parse(row.value) as VapidPair
 }
-

@@ -6,7 +6,6 @@ import { fieldError, isUuid, newId } from '@parley/platform'
 import type { ChatDb, PushSubscriptionRow } from '../db/schema'
 import { pushSubscriptionNotFound } from '../errors'
 import type { Caller } from '../participants/membership'
-import { generateVapidPair } from './push-sender'
 import {
   deleteSubscriptionOf,
   storedVapidKeys,
@@ -14,6 +13,7 @@ import {
   upsertSubscription,
   type VapidPair,
 } from './push.repository'
+import { generateVapidPair } from './push-sender'
 
 /** What the push endpoints use. */
 export interface PushDeps {
@@ -84,7 +84,11 @@ export async function subscribe(deps: PushDeps, caller: Caller, body: PushSubscr
   return { created, subscription: presentSubscription(row) }
 }
 
-export async function listSubscriptions(deps: PushDeps, caller: Caller, q: { limit: number; offset: number }) {
+export async function listSubscriptions(
+  deps: PushDeps,
+  caller: Caller,
+  q: { limit: number; offset: number },
+) {
   const { count, rows } = await subscriptionsOfUser(deps.db, caller.userId, q)
   return { count, results: rows.map(presentSubscription) }
 }

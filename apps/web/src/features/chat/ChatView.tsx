@@ -7,10 +7,10 @@ import { Avatar } from '../../components/Avatar'
 import { Icon } from '../../components/Icon'
 import { ApiError, errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
-import { setMuted } from '../notify/settings'
 import type { Conversation, DirectPeer, Message, Participant } from '../../lib/types'
 import { tickFor } from '../../realtime/chat-store'
 import { useConversationState, usePresence } from '../../realtime/hooks'
+import { setMuted } from '../notify/settings'
 import { Composer } from './Composer'
 import { conversationTitle, directPeer, participantName, useDirectory } from './directory'
 import { dayKey, dayLabel } from './format'
@@ -322,7 +322,11 @@ export function ChatView({ conversationId }: { conversationId: string }) {
             className={`btn btn--icon btn--ghost mute-toggle ${conv.muted ? 'mute-toggle--on' : ''}`}
             aria-pressed={!!conv.muted}
             aria-label="Mute conversation"
-            title={conv.muted ? 'Muted on all your devices: press to unmute' : 'Mute notifications for this conversation'}
+            title={
+              conv.muted
+                ? 'Muted on all your devices: press to unmute'
+                : 'Mute notifications for this conversation'
+            }
             disabled={muting}
             onClick={async () => {
               setMuting(true)

@@ -62,7 +62,10 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
               </span>
             )}
             {unread > 0 && (
-              <span className={`badge ${c.muted ? 'badge--muted' : ''}`} aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}>
+              <span
+                className={`badge ${c.muted ? 'badge--muted' : ''}`}
+                aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}
+              >
                 {unread > 99 ? '99+' : unread}
               </span>
             )}
