@@ -258,6 +258,25 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
       expect((await http().get('/api/chat/push/subscriptions/', outsider.token)).body.count).toBe(0)
     })
 
+    it('keeps at most 20 browsers per user, forgetting the oldest', async () => {
+      const user = await c.user()
+      const ids: string[] = []
+      for (let i = 0; i < 21; i++) {
+        const res = await http().post(
+          '/api/chat/push/subscriptions/',
+          { endpoint: `${push.url}/push/many-${i}`, keys: browserKeys().keys },
+          user.token,
+        )
+        expect(res.status).toBe(201)
+        ids.push(res.body.id)
+      }
+      const list = await http().get('/api/chat/push/subscriptions/?page_size=100', user.token)
+      expect(list.body.count).toBe(20)
+      const kept = list.body.results.map((s: { id: string }) => s.id)
+      expect(kept).not.toContain(ids[0])
+      expect(kept).toContain(ids[20])
+    })
+
     it('refuses malformed subscriptions with problem+json', async () => {
       const { keys } = browserKeys()
       const post = (body: unknown) => http().post('/api/chat/push/subscriptions/', body, outsider.token)

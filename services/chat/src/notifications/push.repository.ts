@@ -57,6 +57,14 @@ export async function subscriptionsOfUser(
   return { count: count.n, rows }
 }
 
+/** Keeps `userId`'s `keep` newest subscriptions and deletes the rest. */
+export async function trimSubscriptions(db: ChatDb, userId: string, keep: number): Promise<void> {
+  await sql`delete from chat.push_subscriptions where user_id = ${userId} and id not in (
+      select id from chat.push_subscriptions where user_id = ${userId} order by created_at desc, id desc limit ${keep})`.execute(
+    db,
+  )
+}
+
 /** Deletes one of `userId`'s subscriptions; false when they have none with that id. */
 export async function deleteSubscriptionOf(db: ChatDb, userId: string, id: string): Promise<boolean> {
   const r = await db

@@ -10,10 +10,14 @@ import {
   deleteSubscriptionOf,
   storedVapidKeys,
   subscriptionsOfUser,
+  trimSubscriptions,
   upsertSubscription,
   type VapidPair,
 } from './push.repository'
 import { generateVapidPair } from './push-sender'
+
+/** Browsers (push subscriptions) one user may have; a new one beyond replaces the oldest. */
+export const MAX_SUBSCRIPTIONS_PER_USER = 20
 
 /** What the push endpoints use. */
 export interface PushDeps {
@@ -81,6 +85,9 @@ export async function subscribe(deps: PushDeps, caller: Caller, body: PushSubscr
     p256dh: body.keys.p256dh,
     auth: body.keys.auth,
   })
+  // @NOTE Each message may be pushed to every subscription: a bound keeps one account from
+  // making the server POST to an unbounded list of URLs.
+  if (created) await trimSubscriptions(deps.db, caller.userId, MAX_SUBSCRIPTIONS_PER_USER)
   return { created, subscription: presentSubscription(row) }
 }
 
