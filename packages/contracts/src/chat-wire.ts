@@ -156,6 +156,8 @@ export const ConversationSchema = ConversationSummarySchema.extend({
   unread_count: z.number().int(),
   /** Unread messages (past the caller's read position) that mention the caller: the "@2" badge. */
   unread_mention_count: z.number().int().describe('Unread messages that mention the caller'),
+  /** The caller muted this conversation: no browser or push notifications for it, on any device. */
+  muted: z.boolean(),
   /** Direct conversations only: both members, so clients can show the other person. */
   participants: z.array(DirectPeerSchema).optional(),
 })

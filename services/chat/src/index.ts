@@ -17,10 +17,12 @@ import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch
 import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
 import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-send-batch-attachment-precheck'
 import * as mentions from './db/migrations/20261230T000000Z-mentions'
+import * as notifications from './db/migrations/20261230T000000Z-notifications'
 import { chatDb } from './db/schema'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
+import { notificationRoutes } from './notifications/notifications.routes'
 import { type ChatOptions, defaultChatOptions } from './options'
 import { participantRoutes } from './participants/participants.routes'
 import { presenceRoutes } from './presence/presence.routes'
@@ -45,6 +47,7 @@ export const chatMigrations = {
   '20261220T000000Z-send-batch-attachments': sendBatchAttachments,
   '20261221T000000Z-send-batch-attachment-precheck': sendBatchAttachmentPrecheck,
   '20261230T000000Z-mentions': mentions,
+  '20261230T000000Z-notifications': notifications,
 }
 
 /**
@@ -78,6 +81,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
           await app.register(syncRoutes(ctx))
           await app.register(searchRoutes(ctx))
           await app.register(attachmentRoutes(ctx))
+          await app.register(notificationRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },
         consumers: [ctx.users.consumer(), contactsConsumer(ctx)],

@@ -104,6 +104,7 @@ export function RealtimeBridge() {
       const open = realtime.getState() === 'open'
       if (open && !wasOpen) {
         void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['notification-settings'] })
         void queryClient.invalidateQueries({ queryKey: ['contacts'] })
         // New messages come with join_conversation {after_seq}; edits, deletes, reactions and
         // receipts made meanwhile in every conversation come with the realtime client's sync.

@@ -1,4 +1,11 @@
 /** Every HTTP call of the web client, by SPEC path. */
+import type {
+  MuteStateWire,
+  NotificationSettingsWire,
+  PushSubscriptionWire,
+  VapidKeyWire,
+} from '@parley/contracts'
+
 import { api } from '../app/services'
 import { resultsOf } from './api'
 import type {
@@ -207,6 +214,14 @@ function toHistory(data: unknown, limit: number): HistoryPage {
 }
 
 export const chat = {
+  mute: (id: string, muted: boolean) =>
+    api.put<MuteStateWire>(`/api/chat/conversations/${id}/mute/`, { muted }),
+  notificationSettings: () => api.get<NotificationSettingsWire>('/api/chat/notifications/settings/'),
+  updateNotificationSettings: (body: { do_not_disturb: boolean }) =>
+    api.put<NotificationSettingsWire>('/api/chat/notifications/settings/', body),
+  vapidKey: () => api.get<VapidKeyWire>('/api/chat/push/vapid-public-key/'),
+  subscribePush: (body: unknown) => api.post<PushSubscriptionWire>('/api/chat/push/subscriptions/', body),
+  unsubscribePush: (id: string) => api.delete(`/api/chat/push/subscriptions/${id}/`),
   conversations: async (search?: string) =>
     resultsOf(
       await api.get<Conversation[] | Page<Conversation>>('/api/chat/conversations/', {

@@ -21,6 +21,8 @@ export interface DirectPeerRow {
 export interface ConversationExtras {
   lastMessages: Map<string, MessageWire>
   unread: Map<string, { n: number; mentions: number }>
+  /** The conversations the caller muted. */
+  muted: Set<string>
   directPeers: DirectPeerRow[]
 }
 
@@ -43,6 +45,7 @@ export function presentConversations(rows: ConversationListRow[], extras: Conver
       last_message: extras.lastMessages.get(r.id) ?? null,
       unread_count: extras.unread.get(r.id)?.n ?? 0,
       unread_mention_count: extras.unread.get(r.id)?.mentions ?? 0,
+      muted: extras.muted.has(r.id),
       ...(peers ? { participants: peers } : {}),
     }
   })

@@ -40,6 +40,8 @@ export interface PublishDeps extends PresentingDeps {
   hub: RealtimeHub
   typing: TypingTracker
   metrics: { sent: Counter }
+  /** Web Push for recipients without a live socket: only queued here, sent in the background. */
+  push?: { enqueue(messages: MessageWire[]): void }
 }
 
 /** What the messages service uses. */
@@ -149,6 +151,7 @@ export async function publishCommitted(deps: PublishDeps, results: SendResult[])
       frame('new_message', { message: wires[i] }),
     )
   })
+  deps.push?.enqueue(wires)
   return wires
 }
 

@@ -11,6 +11,7 @@ import type { MentionNames } from '../../lib/markdown'
 import type { Conversation, DirectPeer, Message, Participant } from '../../lib/types'
 import { tickFor } from '../../realtime/chat-store'
 import { useConversationState, usePresence } from '../../realtime/hooks'
+import { setMuted } from '../notify/settings'
 import { Composer } from './Composer'
 import { conversationTitle, directPeer, participantName, useDirectory } from './directory'
 import { dayKey, dayLabel } from './format'
@@ -30,6 +31,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const [loadingOlder, setLoadingOlder] = useState(false)
   const [replyTo, setReplyTo] = useState<Message | null>(null)
   const [showMembers, setShowMembers] = useState(false)
+  const [muting, setMuting] = useState(false)
   const listRef = useRef<HTMLDivElement>(null)
   const stickToBottom = useRef(true)
   const prevHeight = useRef<number | null>(null)
@@ -373,6 +375,30 @@ export function ChatView({ conversationId }: { conversationId: string }) {
               : `${conv?.type === 'channel' ? 'Channel' : 'Group'} · ${participants.length} member${participants.length === 1 ? '' : 's'}`}
           </p>
         </div>
+        {conv && (
+          <button
+            type="button"
+            className={`btn btn--icon btn--ghost mute-toggle ${conv.muted ? 'mute-toggle--on' : ''}`}
+            aria-pressed={!!conv.muted}
+            aria-label="Mute conversation"
+            title={
+              conv.muted
+                ? 'Muted on all your devices: press to unmute'
+                : 'Mute notifications for this conversation'
+            }
+            disabled={muting}
+            onClick={async () => {
+              setMuting(true)
+              try {
+                await setMuted(conversationId, !conv.muted)
+              } finally {
+                setMuting(false)
+              }
+            }}
+          >
+            <Icon name={conv.muted ? 'bellOff' : 'bell'} />
+          </button>
+        )}
         {conv && conv.type !== 'direct' && (
           <button
             type="button"

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { NavLink, useParams } from 'react-router'
 
 import { Avatar } from '../../components/Avatar'
+import { Icon } from '../../components/Icon'
 import { errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
 import type { Conversation, Message } from '../../lib/types'
@@ -64,8 +65,16 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
                 @{mentions > 99 ? '99+' : mentions}
               </span>
             )}
+            {c.muted && (
+              <span className="conv__muted" role="img" aria-label="Muted" title="Muted">
+                <Icon name="bellOff" size={14} />
+              </span>
+            )}
             {unread > 0 && (
-              <span className="badge" aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}>
+              <span
+                className={`badge ${c.muted ? 'badge--muted' : ''}`}
+                aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}
+              >
                 {unread > 99 ? '99+' : unread}
               </span>
             )}

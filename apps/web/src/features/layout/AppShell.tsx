@@ -4,7 +4,8 @@ import { NavLink, Outlet, useNavigate } from 'react-router'
 import { signOut, useMe } from '../../app/auth'
 import { Avatar } from '../../components/Avatar'
 import { displayName } from '../../lib/people'
-import { NotificationsToggle, NotifyBridge } from '../notify/NotifyBridge'
+import { DoNotDisturbToggle, NotificationsToggle, NotifyBridge } from '../notify/NotifyBridge'
+import { disablePush } from '../notify/push'
 import { ConnectionStatus } from './ConnectionStatus'
 
 export function AppShell() {
@@ -30,6 +31,7 @@ export function AppShell() {
         <div className="topbar__end">
           <ConnectionStatus />
           <NotificationsToggle />
+          <DoNotDisturbToggle />
           {me.data && (
             <span className="me" title={`${name} · person ID ${me.data.person_id}`}>
               <Avatar name={name} url={me.data.avatar_url} size={28} />
@@ -40,6 +42,8 @@ export function AppShell() {
             type="button"
             className="btn btn--ghost"
             onClick={async () => {
+              // A signed-out browser must not be pushed this user's messages.
+              await Promise.race([disablePush(), new Promise((resolve) => setTimeout(resolve, 1500))])
               await signOut()
               void navigate('/sign-in', { replace: true })
             }}
