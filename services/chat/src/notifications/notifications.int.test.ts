@@ -299,6 +299,32 @@ describe('notifications: mute, do-not-disturb and Web Push', () => {
     })
   })
 
+  it('pushes to a subscription made right after a round that found nobody subscribed', async () => {
+    // A round with nobody subscribed remembers that for a while, to spare the database a query
+    // per round; a subscription made on this node must end that at once.
+    const first = await http().post(
+      `/api/chat/conversations/${room}/messages/`,
+      { content: 'before' },
+      alice.token,
+    )
+    expect((await outcomeOf(first.body.id)).pushed).toEqual([])
+    const early = browserKeys()
+    const sub = await http().post(
+      '/api/chat/push/subscriptions/',
+      { endpoint: `${push.url}/push/bob-early`, keys: early.keys },
+      bob.token,
+    )
+    expect(sub.status).toBe(201)
+    const second = await http().post(
+      `/api/chat/conversations/${room}/messages/`,
+      { content: 'after' },
+      alice.token,
+    )
+    expect((await outcomeOf(second.body.id)).pushed).toEqual([bob.id])
+    expect(push.received.filter((r) => r.path === '/push/bob-early')).toHaveLength(1)
+    expect((await http().delete(`/api/chat/push/subscriptions/${sub.body.id}/`, bob.token)).status).toBe(204)
+  })
+
   describe('Web Push delivery', () => {
     let bobBrowser: ReturnType<typeof browserKeys>
     let bobSubscription: string

@@ -4,6 +4,7 @@ import webpush from 'web-push'
 
 import type { ChatDb, PushSubscriptionRow } from '../db/schema'
 import {
+  anyPushSubscription,
   deleteSubscriptions,
   markDelivered,
   type PushCandidate,
@@ -61,11 +62,21 @@ function mentionedIds(m: MessageWire): string[] {
  * picks who is notified, one query loads their subscriptions, and the pushes go out with bounded
  * concurrency. A subscription the push service calls gone (404/410) is deleted.
  */
+/** How long "nobody has a push subscription" is believed before it is looked up again. */
+export const SUBSCRIBERS_TTL_MS = 5000
+
 export class PushSender {
   private queue: MessageWire[] = []
   private running?: Promise<void>
   private closed = false
   private vapid?: Promise<VapidPair>
+  /**
+   * Whether anyone has a subscription, as last looked up. While nobody does (a deployment without
+   * Web Push users, a benchmark), a round costs no query: the database is what every message waits
+   * for, and the candidates query per round took a share of it. A subscription made on this node
+   * counts at once ({@link noteSubscribed}); one made on another node within {@link SUBSCRIBERS_TTL_MS}.
+   */
+  private subscribers = { any: false, checkedAt: Number.NEGATIVE_INFINITY }
 
   constructor(
     private readonly db: ChatDb,
@@ -74,6 +85,18 @@ export class PushSender {
     private readonly log: Logger,
     private readonly options: PushSenderOptions,
   ) {}
+
+  /** A subscription was just stored on this node: the next round looks for candidates. */
+  noteSubscribed(): void {
+    this.subscribers = { any: true, checkedAt: Date.now() }
+  }
+
+  private async anySubscriber(): Promise<boolean> {
+    if (Date.now() - this.subscribers.checkedAt < SUBSCRIBERS_TTL_MS) return this.subscribers.any
+    const any = await anyPushSubscription(this.db)
+    this.subscribers = { any, checkedAt: Date.now() }
+    return any
+  }
 
   /** Queues committed messages for push; synchronous and cheap, never throws. */
   enqueue(messages: MessageWire[]): void {
@@ -122,6 +145,7 @@ export class PushSender {
       skipped: [],
       removed: [],
     }))
+    if (!(await this.anySubscriber())) return this.options.onRound?.(outcomes)
     const candidates = await pushCandidates(
       this.db,
       [...new Set(messages.map((m) => m.conversation_id))],

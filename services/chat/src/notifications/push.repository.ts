@@ -129,6 +129,14 @@ export async function pushCandidates(
   return rows
 }
 
+/** Whether anybody on this database has a push subscription. */
+export async function anyPushSubscription(db: ChatDb): Promise<boolean> {
+  const { rows } = await sql<{
+    any: boolean
+  }>`select exists (select 1 from chat.push_subscriptions) as any`.execute(db)
+  return rows[0].any
+}
+
 export async function subscriptionsOfUsers(db: ChatDb, userIds: string[]): Promise<PushSubscriptionRow[]> {
   if (userIds.length === 0) return []
   return db.selectFrom('chat.push_subscriptions').selectAll().where('user_id', 'in', userIds).execute()

@@ -25,6 +25,8 @@ export interface PushDeps {
   vapidKeys: () => Promise<VapidPair>
   /** Production accepts only https endpoints on a host name (no IP literal, no localhost). */
   isProduction: boolean
+  /** The node's push sender, told of a new subscription so that it pushes to it at once. */
+  push: { noteSubscribed(): void }
 }
 
 /**
@@ -88,6 +90,7 @@ export async function subscribe(deps: PushDeps, caller: Caller, body: PushSubscr
   // @NOTE Each message may be pushed to every subscription: a bound keeps one account from
   // making the server POST to an unbounded list of URLs.
   if (created) await trimSubscriptions(deps.db, caller.userId, MAX_SUBSCRIPTIONS_PER_USER)
+  deps.push.noteSubscribed()
   return { created, subscription: presentSubscription(row) }
 }
 
