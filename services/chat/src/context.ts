@@ -13,9 +13,9 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 import type { AttachmentUrls } from './attachments/attachments.urls'
 import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
-import { createMessageWriter } from './messages/messages.service'
+import { createMessageWriter, newMessageFrames } from './messages/messages.service'
 import type { ChatOptions } from './options'
-import { membershipsOf } from './participants/participants.repository'
+import { lastSeqsOf, membershipsOf } from './participants/participants.repository'
 import { PresenceService } from './presence/presence.service'
 import { RealtimeHub } from './realtime/hub'
 import { DeliveryTracker } from './receipts/delivery-tracker'
@@ -110,6 +110,10 @@ export function createChatContext(
         delivery.delivered(conversationId, userId, seq, senderId)
       },
       observeLag: (s) => metrics.fanoutLag.observe(s),
+    },
+    {
+      lastSeqs: (ids) => lastSeqsOf(db, ids),
+      messagesBetween: (id, from, to) => newMessageFrames({ db, users, attachmentUrls }, id, from, to),
     },
   )
   // @NOTE The hub's hook reaches `delivery` only once sockets exist, after this line has run.
