@@ -130,6 +130,37 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     expect(history.length).toBe(total)
   })
 
+  it('orders the very first messages of a new conversation on every node (no baseline from a raced first message)', async () => {
+    const [a, b, c] = users
+    const created = await api(cluster.nodes[0].url).post(
+      '/api/chat/conversations/',
+      { type: 'group', name: 'first messages', participant_ids: [b.id, c.id] },
+      a.access,
+    )
+    expect(created.status).toBe(201)
+    const fresh = created.body.id as string
+    // Every node subscribed: each member's socket sees a typing frame of the new conversation.
+    for (const [i, client] of clients.entries()) {
+      const typist = i === 0 ? clients[1] : clients[0]
+      typist.send({ type: 'start_typing', conversation_id: fresh })
+      await client.next((f) => f.type === 'typing_indicator' && f.conversation_id === fresh, 10_000)
+    }
+    const perSender = 10
+    clients.forEach((client, i) => {
+      for (let k = 0; k < perSender; k++) {
+        client.send({
+          type: 'send_message',
+          conversation_id: fresh,
+          content: `first n${i} #${k}`,
+          client_id: `first-${i}-${k}`,
+        })
+      }
+    })
+    const total = perSender * clients.length
+    await eventually(() => clients.every((cl) => cl.seqs(fresh).length >= total), 30_000)
+    for (const client of clients) expectGapless(client.seqs(fresh))
+  })
+
   it('loses no acknowledged message when a node is killed with SIGKILL mid-burst', async () => {
     const victim = cluster.nodes[1]
     const sender = clients[1]

@@ -337,7 +337,11 @@ export class RealtimeHub {
     this.drainHeld(conversationId, order)
   }
 
-  /** The baseline of a newly subscribed conversation: from the memberships just loaded, or read once. */
+  /**
+   * The baseline of a newly subscribed conversation: the last seq read with the memberships just
+   * before subscribing (later ones reach this node through the fan-out, or the database fills the
+   * gap), or, for a conversation joined while connected, read once now.
+   */
   private startOrder(conversationId: string, lastSeq: number | undefined) {
     const order: ConversationOrder = { next: undefined, held: new Map() }
     this.order.set(conversationId, order)
@@ -348,7 +352,9 @@ export class RealtimeHub {
     this.lastSeqLoads.add(conversationId).then(
       (lastSeq) => {
         if (this.order.get(conversationId) !== order) return
-        order.next = lastSeq + 1
+        // @NOTE Read after subscribing: what arrived meanwhile was published after the subscription,
+        // so the sockets get it even when the read already counts it.
+        order.next = Math.min(lastSeq + 1, ...order.held.keys())
         this.drainHeld(conversationId, order)
       },
       (err: unknown) => {
