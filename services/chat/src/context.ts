@@ -131,6 +131,7 @@ export function createChatContext(
       maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
     },
   )
+  const stopListening = users.listen(platform.fanout)
   return {
     db,
     bus: platform.bus,
@@ -150,6 +151,7 @@ export function createChatContext(
     presence,
     attachmentUrls,
     async close() {
+      stopListening()
       await writer.close()
       await delivery.close()
       typing.close()

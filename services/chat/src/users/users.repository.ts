@@ -86,3 +86,29 @@ export async function insertUserStub(
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
 }
+
+/**
+ * Who sees a person: their contacts (either side of a pair) and the live conversations they
+ * belong to, so that a change of how they are shown reaches each of those people.
+ */
+export async function audienceOf(
+  db: Executor,
+  userId: string,
+): Promise<{ contactIds: string[]; conversationIds: string[] }> {
+  const [contacts, conversations] = await Promise.all([
+    db
+      .selectFrom('chat.contacts')
+      .select(sql<string>`case when user_a = ${userId} then user_b else user_a end`.as('id'))
+      .where((eb) => eb.or([eb('user_a', '=', userId), eb('user_b', '=', userId)]))
+      .execute(),
+    db
+      .selectFrom('chat.participants as p')
+      .innerJoin('chat.conversations as c', 'c.id', 'p.conversation_id')
+      .select('p.conversation_id')
+      .where('p.user_id', '=', userId)
+      .where('p.left_at', 'is', null)
+      .where('c.deleted_at', 'is', null)
+      .execute(),
+  ])
+  return { contactIds: contacts.map((r) => r.id), conversationIds: conversations.map((r) => r.conversation_id) }
+}
