@@ -82,7 +82,10 @@ export async function registerThenAtOnce(
  * chat and sends the first message there. Answers each step that did not answer as it would once
  * every service knew of the steps before it.
  */
-export async function chainToFirstMessage(urls: ServiceUrls & { chat: string }, i: number): Promise<string[]> {
+export async function chainToFirstMessage(
+  urls: ServiceUrls & { chat: string },
+  i: number,
+): Promise<string[]> {
   const c = api(urls.contacts)
   const chat = api(urls.chat)
   const [ann, bob] = await Promise.all([register(urls), register(urls)])
@@ -91,10 +94,15 @@ export async function chainToFirstMessage(urls: ServiceUrls & { chat: string }, 
   if (invite.status !== 201) return [`invite ${invite.status} ${invite.body?.type ?? ''}`]
   const accepted = await c.post('/acac/accept-invite/', { invite_id: invite.body.id, accept: true }, bobToken)
   if (accepted.status !== 200) return [`accept ${accepted.status} ${accepted.body?.type ?? ''}`]
-  const opened = await chat.post('/api/chat/conversations/', { type: 'direct', participant_ids: [bob.id] }, annToken)
+  const opened = await chat.post(
+    '/api/chat/conversations/',
+    { type: 'direct', participant_ids: [bob.id] },
+    annToken,
+  )
   if (opened.status !== 200 && opened.status !== 201)
     return [`create conversation ${opened.status} ${opened.body?.type ?? ''}`]
-  if (opened.body.id !== accepted.body.room_id) return [`create conversation: ${opened.body.id}, not the room`]
+  if (opened.body.id !== accepted.body.room_id)
+    return [`create conversation: ${opened.body.id}, not the room`]
   const sent = await chat.post(
     `/api/chat/conversations/${opened.body.id}/messages/`,
     { content: 'hello', client_id: `chain-${i}` },

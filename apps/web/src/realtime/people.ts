@@ -27,7 +27,8 @@ export class LivePeople {
   /** A `user_updated` frame: the fields present are the person's new ones. */
   apply(update: UserUpdatedWire): void {
     const merged: Partial<UserUpdatedWire> = { ...this.people.get(update.user_id) }
-    for (const key of PERSON_KEYS) if (update[key] !== undefined) Object.assign(merged, { [key]: update[key] })
+    for (const key of PERSON_KEYS)
+      if (update[key] !== undefined) Object.assign(merged, { [key]: update[key] })
     this.people.set(update.user_id, merged)
     this.changed()
   }

@@ -60,7 +60,10 @@ export async function membershipsOf(db: ChatDb, userIds: string[]): Promise<Memb
     .where('c.deleted_at', 'is', null)
     .execute()
   const byUser = new Map<string, MembershipEntry[]>(userIds.map((u) => [u, []]))
-  for (const r of rows) byUser.get(r.user_id)?.push({ conversation_id: r.conversation_id, role: r.role, last_seq: Number(r.last_seq) })
+  for (const r of rows)
+    byUser
+      .get(r.user_id)
+      ?.push({ conversation_id: r.conversation_id, role: r.role, last_seq: Number(r.last_seq) })
   return userIds.map((u) => byUser.get(u)!)
 }
 

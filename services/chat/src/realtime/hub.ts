@@ -261,7 +261,8 @@ export class RealtimeHub {
       if (this.connsByUser.has(userId)) {
         this.memberships.set(userId, map)
         const lastSeqs = new Map<string, number>()
-        for (const r of rows) if (r.last_seq !== undefined) lastSeqs.set(r.conversation_id, Number(r.last_seq))
+        for (const r of rows)
+          if (r.last_seq !== undefined) lastSeqs.set(r.conversation_id, Number(r.last_seq))
         this.loadedSeqs.set(userId, lastSeqs)
       }
     } finally {
@@ -359,7 +360,10 @@ export class RealtimeHub {
       },
       (err: unknown) => {
         if (this.order.get(conversationId) !== order) return
-        this.log.warn({ err, conversationId }, 'order baseline not read; starting from the first message held')
+        this.log.warn(
+          { err, conversationId },
+          'order baseline not read; starting from the first message held',
+        )
         order.next = Math.min(...order.held.keys(), Number.MAX_SAFE_INTEGER)
         this.drainHeld(conversationId, order)
       },

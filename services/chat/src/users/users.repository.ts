@@ -110,5 +110,8 @@ export async function audienceOf(
       .where('c.deleted_at', 'is', null)
       .execute(),
   ])
-  return { contactIds: contacts.map((r) => r.id), conversationIds: conversations.map((r) => r.conversation_id) }
+  return {
+    contactIds: contacts.map((r) => r.id),
+    conversationIds: conversations.map((r) => r.conversation_id),
+  }
 }

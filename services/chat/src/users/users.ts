@@ -96,7 +96,10 @@ export class UserDirectory {
         if (event.type === 'profile.updated') {
           const parsed = parseBusEvent('profile.updated', event.payload)
           if (!parsed.success) {
-            deps.log.warn({ eventId: event.id, issues: parsed.error.issues }, 'ignored malformed profile event')
+            deps.log.warn(
+              { eventId: event.id, issues: parsed.error.issues },
+              'ignored malformed profile event',
+            )
             return
           }
           const p = parsed.data
@@ -123,7 +126,11 @@ export class UserDirectory {
           first_name: p.first_name ?? '',
           last_name: p.last_name ?? '',
           avatar_url: p.avatar_url ?? null,
-          name: displayName({ first_name: p.first_name ?? '', last_name: p.last_name ?? '', username: p.username ?? null }),
+          name: displayName({
+            first_name: p.first_name ?? '',
+            last_name: p.last_name ?? '',
+            username: p.username ?? null,
+          }),
         }
         await announce(deps.hub, tx.db, update, tx.afterCommit.bind(tx))
       },

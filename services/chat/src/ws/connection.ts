@@ -221,7 +221,10 @@ export class ChatConnection implements HubConnection {
     // @NOTE Access comes from the hub's membership cache, synchronously, so frames keep their
     // order. A miss looks in the database once, after the contact events are handled (ADR 0012):
     // the direct conversation of a contact accepted a moment ago may not have reached the cache.
-    const whenMember = (conversationId: string, run: () => Promise<void> | void): Promise<void> | undefined => {
+    const whenMember = (
+      conversationId: string,
+      run: () => Promise<void> | void,
+    ): Promise<void> | undefined => {
       if (ctx.hub.roleOf(this.userId, conversationId)) return run() ?? undefined
       return requireMember(ctx.db, this.caller, conversationId, ctx.bus).then(
         () => run(),
@@ -263,7 +266,9 @@ export class ChatConnection implements HubConnection {
         const conversationId = f.type === 'typing' ? this.scopedConversationId! : f.conversation_id
         const starting = f.type === 'typing' ? f.is_typing : f.type === 'start_typing'
         return whenMember(conversationId, () =>
-          starting ? ctx.typing.start(conversationId, this.userId) : ctx.typing.stop(conversationId, this.userId),
+          starting
+            ? ctx.typing.start(conversationId, this.userId)
+            : ctx.typing.stop(conversationId, this.userId),
         )
       }
       case 'add_reaction':

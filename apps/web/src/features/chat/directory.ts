@@ -3,11 +3,11 @@ import { useQuery } from '@tanstack/react-query'
 import { useMemo } from 'react'
 
 import { useMe } from '../../app/auth'
-import { useLivePeople } from '../../realtime/hooks'
-import { livePeople } from '../../realtime/people'
 import { contacts as contactsApi } from '../../lib/endpoints'
 import { contactPerson, displayName, type PersonView } from '../../lib/people'
 import type { Conversation, DirectPeer, Participant } from '../../lib/types'
+import { useLivePeople } from '../../realtime/hooks'
+import { livePeople } from '../../realtime/people'
 
 export function useContacts(opts: { fresh?: boolean } = {}) {
   return useQuery({

@@ -217,7 +217,11 @@ function inviteId(i: Invite): string {
 }
 
 /** What became of an invite this session saw answered live (issue 15): the sender's list shows it. */
-const ANSWERED: Record<string, string> = { accepted: 'accepted', rejected: 'declined', cancelled: 'cancelled' }
+const ANSWERED: Record<string, string> = {
+  accepted: 'accepted',
+  rejected: 'declined',
+  cancelled: 'cancelled',
+}
 
 function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   const qc = useQueryClient()
@@ -313,10 +317,10 @@ function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
           )
         })}
         {answeredHere.map((i) => (
-            <li key={i.invite_id} className="row row--between">
-              <PersonLine p={personFrom(i.recipient)} extra={ANSWERED[i.status]} />
-            </li>
-          ))}
+          <li key={i.invite_id} className="row row--between">
+            <PersonLine p={personFrom(i.recipient)} extra={ANSWERED[i.status]} />
+          </li>
+        ))}
       </ul>
       {rejected.data && rejected.data.length > 0 && (
         <>
