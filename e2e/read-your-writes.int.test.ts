@@ -8,6 +8,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { chainToFirstMessage, registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
+import { Client } from './ws-client'
 
 /**
  * Read-your-writes (issue 15, ADR 0012) with auth, profile and contacts in one process: embedded
@@ -45,9 +46,9 @@ describe('read-your-writes across services in one process', () => {
     const settle = bus.settle.bind(bus)
     bus.settle = <T>(work: () => Promise<T>) => work()
     try {
-      const failures = await rounds(40, 8, (i) => chainToFirstMessage(urls, 1000 + i))
+      const failures = await rounds(30, 4, (i) => chainToFirstMessage(urls, 1000 + i))
       const owner = await signUp(t.url)
-      const groups = await rounds(20, 8, async () => {
+      const groups = await rounds(20, 4, async () => {
         const newcomer = await signUp(t.url)
         const res = await c.post(
           '/api/chat/conversations/',
@@ -56,7 +57,33 @@ describe('read-your-writes across services in one process', () => {
         )
         return res.status === 201 ? [] : [`group ${res.status} ${res.body?.type ?? ''}`]
       })
-      expect([...failures, ...groups]).toEqual([])
+      // The socket path too: a socket open before the invite sends in the new direct conversation
+      // the moment accept answered, before its node's membership cache heard of it.
+      const sockets = await rounds(10, 2, async (i) => {
+        const [ann, bob] = [await signUp(t.url), await signUp(t.url)]
+        const ws = await Client.connect(t.url.replace(/^http/, 'ws'), ann.access)
+        try {
+          const invite = await c.post('/acac/send-invite/', { person_id: bob.person_id }, ann.access)
+          const accepted = await c.post(
+            '/acac/accept-invite/',
+            { invite_id: invite.body.id, accept: true },
+            bob.access,
+          )
+          ws.send({
+            type: 'send_message',
+            conversation_id: accepted.body.room_id,
+            content: 'hi',
+            client_id: `ws-${i}`,
+          })
+          const answer = await ws.next(
+            (f) => (f.type === 'message_ack' && f.client_id === `ws-${i}`) || f.type === 'error',
+          )
+          return answer.type === 'message_ack' ? [] : [`socket send ${answer.code}`]
+        } finally {
+          ws.close()
+        }
+      })
+      expect([...failures, ...groups, ...sockets]).toEqual([])
     } finally {
       bus.settle = settle
     }
