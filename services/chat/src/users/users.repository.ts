@@ -33,14 +33,17 @@ export async function tenantsOf(db: Executor, ids: string[]): Promise<Map<string
   return new Map(rows.map((r) => [r.id, r.tenant_id]))
 }
 
-/** The projection's upsert: a snapshot older than the stored one changes nothing (events may arrive in any order). */
+/**
+ * The projection's upsert: a snapshot older than the stored one changes nothing (events may arrive
+ * in any order). Answers whether this snapshot was applied.
+ */
 export async function upsertUser(
   db: Executor,
   p: UserSnapshotPayload,
   tenantId: string,
   occurredAt: Date | string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .insertInto('chat.users')
     .values({
       id: p.user_id,
@@ -66,7 +69,8 @@ export async function upsertUser(
         }))
         .where('chat.users.updated_at', '<=', (eb) => eb.ref('excluded.updated_at')),
     )
-    .execute()
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
 /** A user known only from a contact event: a placeholder that any real snapshot overrides. */

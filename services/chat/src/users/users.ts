@@ -113,12 +113,13 @@ export class UserDirectory {
           return
         }
         const p = event.payload as unknown as UserSnapshotPayload
-        await upsertUser(tx.db, p, event.tenantId, event.occurredAt)
+        const applied = await upsertUser(tx.db, p, event.tenantId, event.occurredAt)
         tx.afterCommit(() => {
           this.forget(p.user_id)
           deps.fanout.publish(CHANGED_TOPIC, p.user_id)
         })
-        if (event.type !== 'user.updated') return
+        // @NOTE A snapshot older than the one applied (events arrive in any order) shows nobody anything.
+        if (event.type !== 'user.updated' || !applied) return
         const update: UserUpdatedWire = {
           user_id: p.user_id,
           person_id: p.person_id ?? undefined,
