@@ -141,6 +141,9 @@ export async function openPage(browser: Browser, baseUrl: string, name: string):
   })
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() !== 'error') return
+    // @NOTE Test contexts are incognito, where Chromium has no Push API and says so on the console
+    // (on purpose: there is no way to feature-detect it). The app falls back to in-page notifications.
+    if (msg.text().startsWith('Chrome currently does not support the Push API in incognito mode')) return
     const status = /status of (\d{3})/.exec(msg.text())?.[1]
     const url = msg.location().url
     if (status && url) {

@@ -11,6 +11,7 @@ import {
   type Role,
   type SyncEventWire,
 } from './chat-wire'
+import type { MuteStateWire, NotificationSettingsWire } from './notify-wire'
 
 /**
  * The chat WebSocket protocol (SPEC section 6): every frame is a JSON text frame with a `type`.
@@ -176,6 +177,10 @@ export interface ServerFrameMap {
   user_updated: UserUpdatedWire
   invite_updated: InviteUpdatedWire
   contact_updated: ContactUpdatedWire
+  /** The user muted or unmuted a conversation (sent to all of their sockets, so every device agrees). */
+  conversation_muted: MuteStateWire
+  /** The user's notification settings changed (do-not-disturb), sent to all of their sockets. */
+  notification_settings: NotificationSettingsWire
   error: { code: ErrorCode; message: string; ref?: string }
   pong: Record<string, never>
 }

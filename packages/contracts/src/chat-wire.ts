@@ -56,6 +56,14 @@ export const MessageSchema = z.object({
   /** True once every other member read up to this message. */
   is_seen: z.boolean(),
   client_id: z.string().nullable(),
+  /**
+   * The user ids of the members the message mentions, derived by the server from `@username` in
+   * the text (members only, never the sender); `@here` / `@channel` by an owner or admin of a group
+   * or channel name every member, and are plain text from anyone else.
+   */
+  mentions: z
+    .array(z.string())
+    .describe('User ids of the members the message mentions (derived by the server from @username)'),
 })
 export type MessageWire = z.infer<typeof MessageSchema>
 
@@ -106,8 +114,10 @@ export type PresenceWire = z.infer<typeof PresenceSchema>
 
 export const HistoryPageSchema = z.object({
   messages: z.array(MessageSchema).describe('Ascending seq'),
-  /** More messages exist past this page (page on with before_seq / after_seq). */
+  /** More messages exist past this page (page on with before_seq / after_seq); with around_seq, older ones. */
   has_more: z.boolean(),
+  /** With around_seq only: newer messages exist past this page (page on with after_seq). */
+  has_more_after: z.boolean().optional(),
 })
 
 /** A member of a direct conversation, as conversation lists show the other person. */
@@ -144,6 +154,10 @@ export type ConversationSummaryWire = z.infer<typeof ConversationSummarySchema>
 export const ConversationSchema = ConversationSummarySchema.extend({
   last_message: MessageSchema.nullable(),
   unread_count: z.number().int(),
+  /** Unread messages (past the caller's read position) that mention the caller: the "@2" badge. */
+  unread_mention_count: z.number().int().describe('Unread messages that mention the caller'),
+  /** The caller muted this conversation: no browser or push notifications for it, on any device. */
+  muted: z.boolean(),
   /** Direct conversations only: both members, so clients can show the other person. */
   participants: z.array(DirectPeerSchema).optional(),
 })
@@ -176,3 +190,27 @@ export const ReactionSchema = z.object({
   emoji: z.string(),
   created_at: Timestamp,
 })
+
+/** A message found across the caller's conversations (message search, the Mentions view). */
+export const MessageHitSchema = z.object({
+  message: MessageSchema.describe(
+    'The message; is_delivered / is_seen are not computed here (false): open the conversation for them',
+  ),
+  conversation: z.object({
+    id: z.string(),
+    type: z.enum(['direct', 'group', 'channel']),
+    /** Null for a direct conversation: clients show the other person. */
+    name: z.string().nullable(),
+  }),
+  /** The message is past the caller's read position in its conversation (and not their own). */
+  is_unread: z.boolean(),
+})
+export type MessageHitWire = z.infer<typeof MessageHitSchema>
+
+/** A cursor-paged list of hits, newest first. */
+export const MessageHitPageSchema = z.object({
+  results: z.array(MessageHitSchema).describe('Newest first'),
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  next_cursor: z.string().nullable(),
+})
+export type MessageHitPageWire = z.infer<typeof MessageHitPageSchema>

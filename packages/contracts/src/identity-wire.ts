@@ -45,6 +45,10 @@ export const ChatProfileSchema = z.object({
     .string()
     .describe('A short custom status line ("In a meeting"); not presence, which the chat service owns.'),
   avatar_url: z.string().nullable(),
+  /** Others of my workspace find me by name or username (on by default); person_id always works. */
+  discoverable: z
+    .boolean()
+    .describe('Others of the workspace find me by name or username (default true); person_id always works.'),
   created_at: z.string(),
   updated_at: z.string(),
 })

@@ -20,6 +20,7 @@ describe('config: secrets in errors (issue 14, point 11)', () => {
     SMTP_URL: 'http://user:hunter2-smtp@mail',
     CARD_FINGERPRINT_KEY: 'hunter2-short',
     METRICS_TOKEN: 'hunter2',
+    VAPID_PRIVATE_KEY: 'hunter2-vapid',
   }
 
   for (const [name, value] of Object.entries(secretValues)) {
@@ -105,5 +106,50 @@ describe('config: start-up errors never print a password (point 11)', () => {
       'connect postgres://parley:[redacted]@db:5432/p failed; redis://:[redacted]@r:6379',
     )
     expect(redactCredentials('see https://example.com/a:b')).toBe('see https://example.com/a:b')
+  })
+})
+
+describe('config: Web Push (VAPID)', () => {
+  const publicKey = `B${'A'.repeat(86)}`
+  const privateKey = 'a'.repeat(43)
+
+  it('leaves the keys to the chat service by default, with a subject from PUBLIC_URL or MAIL_FROM', () => {
+    expect(loadConfig({}).push).toEqual({
+      vapidPublicKey: undefined,
+      vapidPrivateKey: undefined,
+      vapidSubject: 'mailto:no-reply@parley.local',
+    })
+    expect(loadConfig({ PUBLIC_URL: 'https://chat.example.com' }).push.vapidSubject).toBe(
+      'https://chat.example.com',
+    )
+    expect(loadConfig({ MAIL_FROM: 'Ops <ops@example.com>' }).push.vapidSubject).toBe(
+      'mailto:ops@example.com',
+    )
+  })
+
+  it('takes a configured pair and subject', () => {
+    const push = loadConfig({
+      VAPID_PUBLIC_KEY: publicKey,
+      VAPID_PRIVATE_KEY: privateKey,
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+    }).push
+    expect(push).toEqual({
+      vapidPublicKey: publicKey,
+      vapidPrivateKey: privateKey,
+      vapidSubject: 'mailto:ops@example.com',
+    })
+  })
+
+  it('wants both keys or neither, well formed, and a mailto: or https: subject', () => {
+    expect(problemsOf({ VAPID_PUBLIC_KEY: publicKey })).toContain(
+      'VAPID_PRIVATE_KEY: required with VAPID_PUBLIC_KEY',
+    )
+    expect(problemsOf({ VAPID_PRIVATE_KEY: privateKey })).toContain(
+      'VAPID_PUBLIC_KEY: required with VAPID_PRIVATE_KEY',
+    )
+    expect(problemsOf({ VAPID_PUBLIC_KEY: 'short', VAPID_PRIVATE_KEY: privateKey })).toContain(
+      'VAPID_PUBLIC_KEY="short"',
+    )
+    expect(problemsOf({ VAPID_SUBJECT: 'http://example.com' })).toContain('VAPID_SUBJECT')
   })
 })

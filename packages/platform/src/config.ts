@@ -104,6 +104,29 @@ const EnvSchema = z.object({
   JWT_VERIFY_KEYS: z.string().optional(),
   AUTH_JWKS_URL: optionalUrl,
   CARD_FINGERPRINT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Web Push (VAPID) key pair, base64url (`npx web-push generate-vapid-keys`); unset: generated and kept in the chat database. */
+  VAPID_PUBLIC_KEY: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{87}$/, 'must be an uncompressed P-256 public key, base64url (87 characters)')
+      .optional(),
+  ),
+  VAPID_PRIVATE_KEY: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a P-256 private key, base64url (43 characters)')
+      .optional(),
+  ),
+  /** Who push services contact about this server: a mailto: or https: URL (default: PUBLIC_URL if https, else mailto:MAIL_FROM's address). */
+  VAPID_SUBJECT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: or https: URL')
+      .optional(),
+  ),
   BODY_LIMIT: z.coerce
     .number()
     .int()
@@ -138,6 +161,7 @@ const SECRET_VARIABLES = new Set([
   'JWT_PRIVATE_KEY',
   'CARD_FINGERPRINT_KEY',
   'METRICS_TOKEN',
+  'VAPID_PRIVATE_KEY',
 ])
 
 /** True when a config error must not quote this variable's value. */
@@ -228,6 +252,8 @@ export interface Config {
   isProduction: boolean
   nodeEnv: Env['NODE_ENV']
   secrets: { cardFingerprintKey?: string }
+  /** Web Push: the VAPID key pair (both or neither; unset, the chat service keeps a generated pair) and subject. */
+  push: { vapidPublicKey?: string; vapidPrivateKey?: string; vapidSubject: string }
   /** Sign-in providers (OAUTH_PROVIDERS); empty when none is configured. */
   oauth: { providers: OAuthProviderConfig[] }
 }
@@ -326,6 +352,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'CARD_FINGERPRINT_KEY: required in production with DATABASE_URL (a secret of 32+ characters)',
     ])
   }
+  if (!e.VAPID_PUBLIC_KEY !== !e.VAPID_PRIVATE_KEY) {
+    throw new ConfigError([
+      `${e.VAPID_PUBLIC_KEY ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY'}: required with ${e.VAPID_PUBLIC_KEY ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY'} (set both, or neither to have one generated)`,
+    ])
+  }
+  const mailAddress = /<([^>]+)>/.exec(e.MAIL_FROM)?.[1] ?? e.MAIL_FROM.trim()
+  const vapidSubject =
+    e.VAPID_SUBJECT ??
+    (publicUrl.startsWith('https://') ? publicUrl : `mailto:${mailAddress || 'no-reply@parley.local'}`)
   return {
     http: {
       port: e.PORT,
@@ -369,6 +404,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isProduction: e.NODE_ENV === 'production',
     nodeEnv: e.NODE_ENV,
     secrets: { cardFingerprintKey: e.CARD_FINGERPRINT_KEY },
+    push: { vapidPublicKey: e.VAPID_PUBLIC_KEY, vapidPrivateKey: e.VAPID_PRIVATE_KEY, vapidSubject },
     oauth: { providers: oauth.providers },
   }
 }

@@ -14,6 +14,9 @@ import type { AttachmentUrls } from './attachments/attachments.urls'
 import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
 import { createMessageWriter, newMessageFrames } from './messages/messages.service'
+import type { VapidPair } from './notifications/push.repository'
+import { vapidSource } from './notifications/push.service'
+import { PushSender } from './notifications/push-sender'
 import type { ChatOptions } from './options'
 import { lastSeqsOf, membershipsOf } from './participants/participants.repository'
 import { PresenceService } from './presence/presence.service'
@@ -51,6 +54,10 @@ export interface ChatContext {
   delivery: DeliveryTracker
   typing: TypingTracker
   presence: PresenceService
+  /** Web Push for new messages, off the send path. */
+  push: PushSender
+  vapidKeys: () => Promise<VapidPair>
+  isProduction: boolean
   /** Signs attachment download URLs with this instance's key (two instances never share one). */
   attachmentUrls: AttachmentUrls
   close(): Promise<void>
@@ -123,8 +130,24 @@ export function createChatContext(
     heartbeatMs: options.presenceHeartbeatMs,
     ttlMs: options.presenceTtlMs,
   })
+  const vapidKeys = vapidSource(db, platform.config.push)
+  const push = new PushSender(
+    db,
+    vapidKeys,
+    platform.config.push.vapidSubject,
+    log.child({ name: 'chat:push' }),
+    {
+      concurrency: options.pushConcurrency,
+      maxQueue: 10_000,
+      batchSize: 100,
+      ttlSeconds: options.pushTtlSeconds,
+      requestTimeoutMs: options.pushTimeoutMs,
+      onlineTtlMs: options.presenceTtlMs,
+      onRound: options.onPushRound,
+    },
+  )
   const writer = createMessageWriter(
-    { db, users, hub, typing, metrics, attachmentUrls },
+    { db, users, hub, typing, metrics, attachmentUrls, push },
     log.child({ name: 'chat:writer' }),
     {
       batchMaxSize: options.batchMaxSize,
@@ -149,10 +172,14 @@ export function createChatContext(
     delivery,
     typing,
     presence,
+    push,
+    vapidKeys,
+    isProduction: platform.config.isProduction,
     attachmentUrls,
     async close() {
       stopListening()
       await writer.close()
+      await push.close()
       await delivery.close()
       typing.close()
       await presence.close()

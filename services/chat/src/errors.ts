@@ -49,3 +49,10 @@ export const unsupportedFile = () =>
     'Unsupported file type',
     'The file content is not an accepted type.',
   )
+export const pushSubscriptionNotFound = (id: string) =>
+  new AppError(
+    404,
+    'push-subscription-not-found',
+    'Push subscription not found',
+    `No push subscription ${id} of yours.`,
+  )

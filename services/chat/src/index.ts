@@ -15,15 +15,20 @@ import * as sendBatchIndexProbes from './db/migrations/20261211T000000Z-send-bat
 import * as sendBatchNoSeqscan from './db/migrations/20261212T000000Z-send-batch-no-seqscan'
 import * as sendBatchLockOrder from './db/migrations/20261213T000000Z-send-batch-lock-order'
 import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-batch-attachments'
+import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-send-batch-attachment-precheck'
+import * as mentions from './db/migrations/20261230T000000Z-mentions'
+import * as notifications from './db/migrations/20261230T000000Z-notifications'
 import { chatDb } from './db/schema'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
+import { notificationRoutes } from './notifications/notifications.routes'
 import { type ChatOptions, defaultChatOptions } from './options'
 import { participantRoutes } from './participants/participants.routes'
 import { presenceRoutes } from './presence/presence.routes'
 import { reactionRoutes } from './reactions/reactions.routes'
 import { receiptRoutes } from './receipts/receipts.routes'
+import { searchRoutes } from './search/search.routes'
 import { syncRoutes } from './sync/sync.routes'
 import { ChatSocketServer } from './ws/server'
 
@@ -40,6 +45,9 @@ export const chatMigrations = {
   '20261212T000000Z-send-batch-no-seqscan': sendBatchNoSeqscan,
   '20261213T000000Z-send-batch-lock-order': sendBatchLockOrder,
   '20261220T000000Z-send-batch-attachments': sendBatchAttachments,
+  '20261221T000000Z-send-batch-attachment-precheck': sendBatchAttachmentPrecheck,
+  '20261230T000000Z-mentions': mentions,
+  '20261230T000000Z-notifications': notifications,
 }
 
 /**
@@ -71,7 +79,9 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
           await app.register(reactionRoutes(ctx))
           await app.register(presenceRoutes(ctx.presence))
           await app.register(syncRoutes(ctx))
+          await app.register(searchRoutes(ctx))
           await app.register(attachmentRoutes(ctx))
+          await app.register(notificationRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },
         consumers: [ctx.users.consumer(ctx), contactsConsumer(ctx), invitesLiveConsumer(ctx)],

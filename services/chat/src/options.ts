@@ -1,3 +1,5 @@
+import type { PushOutcome } from './notifications/push-sender'
+
 /** Tunables of the chat service; defaults are the production values (SPEC section 6). */
 export interface ChatOptions {
   /** Group commit: the most messages one transaction writes. */
@@ -21,6 +23,13 @@ export interface ChatOptions {
   presenceHeartbeatMs: number
   /** A node silent for this long is dead: its sockets stop counting and its users go offline. */
   presenceTtlMs: number
+  /** Web Push requests in flight at once per node, and how long each may take. */
+  pushConcurrency: number
+  pushTimeoutMs: number
+  /** How long a push service keeps a push for a device that is offline. */
+  pushTtlSeconds: number
+  /** Called after each push round with what happened to each message (tests observe it). */
+  onPushRound?: (outcomes: PushOutcome[]) => void
 }
 
 export const defaultChatOptions: ChatOptions = {
@@ -34,4 +43,7 @@ export const defaultChatOptions: ChatOptions = {
   downloadUrlTtlSeconds: 3600,
   presenceHeartbeatMs: 10_000,
   presenceTtlMs: 30_000,
+  pushConcurrency: 8,
+  pushTimeoutMs: 10_000,
+  pushTtlSeconds: 24 * 3600,
 }

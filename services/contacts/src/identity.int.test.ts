@@ -168,6 +168,7 @@ describe('contacts identity: profile, person_id search, tenants', () => {
       ['/acac/profile/', 'get'],
       ['/acac/profile/', 'patch'],
       ['/acac/search/', 'post'],
+      ['/acac/people/', 'get'],
       ['/acac/send-invite/', 'post'],
       ['/acac/received-invite/', 'get'],
       ['/acac/sent-invites/', 'get'],

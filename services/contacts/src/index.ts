@@ -6,6 +6,7 @@ import { createContactsContext } from './context'
 import { createContacts } from './db/migrations/20261122T030000Z-create-contacts'
 import { identityPresence } from './db/migrations/20261122T040000Z-identity-presence'
 import { identityProfileNames } from './db/migrations/20261220T010000Z-identity-profile-names'
+import { identityDiscoverable } from './db/migrations/20261230T010000Z-identity-discoverable'
 import { SCHEMA } from './db/schema'
 import { identityConsumer } from './identity/identity.consumer'
 import { identityRoutes } from './identity/identity.routes'
@@ -16,6 +17,7 @@ export const migrations = {
   '20261122T030000Z-create-contacts': createContacts,
   '20261122T040000Z-identity-presence': identityPresence,
   '20261220T010000Z-identity-profile-names': identityProfileNames,
+  '20261230T010000Z-identity-discoverable': identityDiscoverable,
 }
 
 /**

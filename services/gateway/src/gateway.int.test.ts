@@ -21,6 +21,7 @@ describe('gateway', () => {
     writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Parley</title><div id="root"></div>')
     mkdirSync(join(dist, 'assets'))
     writeFileSync(join(dist, 'assets', 'app-abc123.js'), 'console.log("app")')
+    writeFileSync(join(dist, 'sw.js'), 'self.addEventListener("push", () => {})')
     auth = await startTestServer([authService])
     chat = await startTestServer([chatService], { AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json` })
     gateway = await startTestServer(
@@ -46,6 +47,11 @@ describe('gateway', () => {
     expect(deep.headers.get('cache-control')).toBe('no-cache')
     const asset = await c.get('/assets/app-abc123.js')
     expect(asset.headers.get('cache-control')).toContain('immutable')
+    // The service worker has a fixed name: browsers must see a new one at once.
+    const worker = await c.get('/sw.js')
+    expect(worker.status).toBe(200)
+    expect(worker.headers.get('content-type')).toContain('javascript')
+    expect(worker.headers.get('cache-control')).toBe('no-cache')
   })
 
   it('answers unknown API paths with a problem, not the web app', async () => {

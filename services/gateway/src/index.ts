@@ -97,11 +97,14 @@ async function serveWebApp(app: App, dist: string | undefined) {
     wildcard: false,
     index: ['index.html'],
     cacheControl: false,
-    // @NOTE Hashed asset names are immutable; the HTML shell must be revalidated so a deploy shows at once.
+    // @NOTE Hashed asset names are immutable; the HTML shell and the service worker (public/sw.js,
+    // a fixed name) must be revalidated so a deploy shows at once.
     setHeaders: (res, path) =>
       res.header(
         'cache-control',
-        path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+        path.endsWith('.html') || /[\\/]sw\.js$/.test(path)
+          ? 'no-cache'
+          : 'public, max-age=31536000, immutable',
       ),
   })
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {

@@ -24,6 +24,12 @@ const ChannelsPage = lazy(() =>
 const ProfilePage = lazy(() =>
   import('../features/profile/ProfilePage').then((m) => ({ default: m.ProfilePage })),
 )
+const MentionsPage = lazy(() =>
+  import('../features/search/MentionsPage').then((m) => ({ default: m.MentionsPage })),
+)
+const SearchPage = lazy(() =>
+  import('../features/search/SearchPage').then((m) => ({ default: m.SearchPage })),
+)
 const MailboxPage = lazy(() =>
   import('../features/dev/MailboxPage').then((m) => ({ default: m.MailboxPage })),
 )
@@ -93,6 +99,8 @@ export function App() {
             >
               <Route path="/chats" element={<ChatsPage />} />
               <Route path="/chats/:conversationId" element={<ChatsPage />} />
+              <Route path="/mentions" element={<MentionsPage />} />
+              <Route path="/search" element={<SearchPage />} />
               <Route path="/people" element={<PeoplePage />} />
               <Route path="/channels" element={<ChannelsPage />} />
               <Route path="/profile" element={<ProfilePage />} />

@@ -10,7 +10,7 @@ import { presence } from '../realtime/presence'
 import { useSignedIn } from './auth'
 import { activeConversation, queryClient, realtime } from './services'
 
-function bumpConversation(message: Message, isMine: boolean) {
+function bumpConversation(message: Message, isMine: boolean, myId: string | null = null) {
   queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) => {
     if (!list) return list
     const idx = list.findIndex((c) => c.id === message.conversation_id)
@@ -26,6 +26,10 @@ function bumpConversation(message: Message, isMine: boolean) {
       ...c,
       last_message: message,
       unread_count: countsAsUnread ? (c.unread_count ?? 0) + 1 : c.unread_count,
+      unread_mention_count:
+        countsAsUnread && myId && message.mentions?.includes(myId)
+          ? (c.unread_mention_count ?? 0) + 1
+          : c.unread_mention_count,
       last_activity_at: message.created_at,
       updated_at: message.created_at,
     }
@@ -49,7 +53,7 @@ export function RealtimeBridge() {
     window.addEventListener('offline', onOffline)
     const myId = () => realtime.userId ?? queryClient.getQueryData<{ id: string }>(['me'])?.id ?? null
     const offs = [
-      realtime.on('new_message', (f) => bumpConversation(f.message, f.message.sender_id === myId())),
+      realtime.on('new_message', (f) => bumpConversation(f.message, f.message.sender_id === myId(), myId())),
       realtime.on('message_ack', (f) => f.message && bumpConversation(f.message, true)),
       realtime.on('message_updated', (f) => {
         queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
@@ -72,7 +76,9 @@ export function RealtimeBridge() {
       realtime.on('read_receipt', (f) => {
         if (f.user_id !== myId()) return
         queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
-          list?.map((c) => (c.id === f.conversation_id ? { ...c, unread_count: 0 } : c)),
+          list?.map((c) =>
+            c.id === f.conversation_id ? { ...c, unread_count: 0, unread_mention_count: 0 } : c,
+          ),
         )
       }),
       realtime.on('presence', (f) => presence.set(f.user_id, f.status)),
@@ -115,6 +121,7 @@ export function RealtimeBridge() {
       const open = realtime.getState() === 'open'
       if (open && !wasOpen) {
         void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        void queryClient.invalidateQueries({ queryKey: ['notification-settings'] })
         void queryClient.invalidateQueries({ queryKey: ['contacts'] })
         // New messages come with join_conversation {after_seq}; edits, deletes, reactions and
         // receipts made meanwhile in every conversation come with the realtime client's sync.

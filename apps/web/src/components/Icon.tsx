@@ -13,6 +13,7 @@ const PATHS = {
   bellOff:
     'M6 8a6 6 0 0 1 9.3-5M18 8c0 7 3 9 3 9H8M10.3 21a1.94 1.94 0 0 0 3.4 0M2 2l20 20M6 8c0 7-3 9-3 9h1',
   down: 'M12 5v14M19 12l-7 7-7-7',
+  moon: 'M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z',
 } as const
 
 export type IconName = keyof typeof PATHS

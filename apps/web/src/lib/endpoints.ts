@@ -1,4 +1,11 @@
 /** Every HTTP call of the web client, by SPEC path. */
+import type {
+  MuteStateWire,
+  NotificationSettingsWire,
+  PushSubscriptionWire,
+  VapidKeyWire,
+} from '@parley/contracts'
+
 import { api } from '../app/services'
 import { resultsOf } from './api'
 import type {
@@ -9,6 +16,7 @@ import type {
   LoginResponse,
   Mail,
   Message,
+  MessageHitPage,
   Page,
   Participant,
   Presence,
@@ -141,11 +149,31 @@ export interface Block {
   [key: string]: unknown
 }
 
+/** A person found by the name search, with how I relate to them. */
+export interface PersonHit {
+  user_id: string
+  person_id: string
+  username: string | null
+  first_name: string
+  last_name: string
+  display_name: string | null
+  avatar_url: string | null
+  bio: string
+  relationship: 'self' | 'contact' | 'invite_sent' | 'invite_received' | 'blocked' | 'none'
+  is_contact: boolean
+  is_invited: boolean
+  invite_id: string | null
+  room_id: string | null
+}
+
 export const contacts = {
   myProfile: () => api.get<ChatProfile>('/acac/profile/'),
-  updateMyProfile: (body: { bio?: string; status?: string; username?: string }) =>
+  updateMyProfile: (body: { bio?: string; status?: string; username?: string; discoverable?: boolean }) =>
     api.patch<ChatProfile>('/acac/profile/', body),
   search: (person_id: string) => api.post<ChatProfile>('/acac/search/', { person_id }),
+  /** People of my workspace by name or username (discoverable ones only). */
+  searchPeople: (search: string) =>
+    api.get<Page<PersonHit>>('/acac/people/', { query: { search, page_size: 20 } }),
   sendInvite: (person_id: string) => api.post<Invite>('/acac/send-invite/', { person_id }),
   received: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/received-invite/')),
   sent: async () => resultsOf(await api.get<Invite[] | Page<Invite>>('/acac/sent-invites/')),
@@ -186,6 +214,14 @@ function toHistory(data: unknown, limit: number): HistoryPage {
 }
 
 export const chat = {
+  mute: (id: string, muted: boolean) =>
+    api.put<MuteStateWire>(`/api/chat/conversations/${id}/mute/`, { muted }),
+  notificationSettings: () => api.get<NotificationSettingsWire>('/api/chat/notifications/settings/'),
+  updateNotificationSettings: (body: { do_not_disturb: boolean }) =>
+    api.put<NotificationSettingsWire>('/api/chat/notifications/settings/', body),
+  vapidKey: () => api.get<VapidKeyWire>('/api/chat/push/vapid-public-key/'),
+  subscribePush: (body: unknown) => api.post<PushSubscriptionWire>('/api/chat/push/subscriptions/', body),
+  unsubscribePush: (id: string) => api.delete(`/api/chat/push/subscriptions/${id}/`),
   conversations: async (search?: string) =>
     resultsOf(
       await api.get<Conversation[] | Page<Conversation>>('/api/chat/conversations/', {
@@ -218,7 +254,7 @@ export const chat = {
   join: (id: string) => api.post<unknown>(`/api/chat/conversations/${id}/join/`),
   history: async (
     id: string,
-    q: { before_seq?: number; after_seq?: number; limit?: number; search?: string },
+    q: { before_seq?: number; after_seq?: number; around_seq?: number; limit?: number; search?: string },
   ) => {
     const limit = q.limit ?? 50
     return toHistory(
@@ -244,6 +280,12 @@ export const chat = {
     api.post<unknown>(`/api/chat/messages/${messageId}/reactions/`, { emoji }),
   unreact: (messageId: string, emoji: string) =>
     api.delete(`/api/chat/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/`),
+  /** Messages of all my conversations matching every term, newest first (cursor-paged). */
+  searchMessages: (q: string, cursor?: string) =>
+    api.get<MessageHitPage>('/api/chat/search/messages/', { query: { q, cursor, limit: 20 } }),
+  /** Messages that mention me, newest first (cursor-paged). */
+  mentions: (cursor?: string) =>
+    api.get<MessageHitPage>('/api/chat/mentions/', { query: { cursor, limit: 20 } }),
   read: (id: string, up_to_seq: number) =>
     api.post<unknown>(`/api/chat/conversations/${id}/read/`, { up_to_seq }),
   presence: async (userIds: string[]): Promise<Presence[]> => {

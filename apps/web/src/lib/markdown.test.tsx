@@ -66,3 +66,23 @@ describe('Markdown subset', () => {
     expect(safeHref('vbscript:x')).toBeNull()
   })
 })
+
+describe('mention highlighting', () => {
+  const mentions = { names: new Set(['bob_1', 'ann', 'here']), mine: new Set(['ann', 'here']) }
+  const spans = (text: string) =>
+    [...render(<Markdown text={text} mentions={mentions} />).container.querySelectorAll('span.mention')].map(
+      (s) => [s.textContent, s.classList.contains('mention--me')],
+    )
+
+  it('wraps the mentioned members and marks the reader, in and around Markdown', () => {
+    expect(spans('hi @Bob_1, and **@ann**.')).toEqual([
+      ['@Bob_1', false],
+      ['@ann', true],
+    ])
+    expect(spans('@here standup')).toEqual([['@here', true]])
+  })
+
+  it('leaves e-mail addresses, code and names not mentioned as text', () => {
+    expect(spans('mail ann@example.com or `@ann` or @carol')).toEqual([])
+  })
+})

@@ -77,15 +77,51 @@ const BLOCK_TAG: Record<string, 'p' | 'blockquote' | 'ul' | 'ol' | 'li' | 'stron
   s_open: 's',
 }
 
-function render(nodes: Node[], keyPrefix: string): ReactNode[] {
+/**
+ * The members a message mentions, to highlight their `@name` in its text: lower-case usernames,
+ * and which of them is the reader (`@here` / `@channel` count as the reader when listed).
+ */
+export interface MentionNames {
+  names: ReadonlySet<string>
+  mine: ReadonlySet<string>
+}
+
+/** `@name` not continuing a word, as the server reads it (chat.mentions_of). */
+const MENTION = /(^|[^\p{L}\p{N}_.+@-])@([\p{L}\p{N}_.+@-]+)/gu
+
+/** A text run with its mentions of `m` wrapped in highlighted spans. */
+export function highlightMentions(text: string, m: MentionNames | undefined, key: string): ReactNode {
+  if (!m || m.names.size === 0 || !text.includes('@')) return text
+  const out: ReactNode[] = []
+  let last = 0
+  for (const match of text.matchAll(MENTION)) {
+    const raw = match[2]
+    const name = [raw, raw.replace(/[.+\-@]+$/, '')].find((n) => m.names.has(n.toLowerCase()))
+    if (!name) continue
+    const at = match.index + match[1].length
+    out.push(text.slice(last, at))
+    const mine = m.mine.has(name.toLowerCase())
+    out.push(
+      <span key={`${key}@${at}`} className={`mention ${mine ? 'mention--me' : ''}`}>
+        @{name}
+      </span>,
+    )
+    last = at + 1 + name.length
+  }
+  if (last === 0) return text
+  out.push(text.slice(last))
+  return <Fragment key={key}>{out}</Fragment>
+}
+
+function render(nodes: Node[], keyPrefix: string, mentions?: MentionNames): ReactNode[] {
   return nodes.map((n, i) => {
     const key = `${keyPrefix}${i}`
     const t = n.token
     switch (t.type) {
       case 'inline':
-        return <Fragment key={key}>{render(n.children, `${key}.`)}</Fragment>
+        return <Fragment key={key}>{render(n.children, `${key}.`, mentions)}</Fragment>
       case 'text':
-        return t.content
+        return highlightMentions(t.content, mentions, key)
       case 'softbreak':
       case 'hardbreak':
         return <br key={key} />
@@ -100,7 +136,7 @@ function render(nodes: Node[], keyPrefix: string): ReactNode[] {
         )
       case 'link_open': {
         const href = safeHref(String(t.attrGet('href') ?? ''))
-        const inner = render(n.children, `${key}.`)
+        const inner = render(n.children, `${key}.`, mentions)
         if (!href) return <Fragment key={key}>{inner}</Fragment>
         return (
           <a key={key} href={href} target="_blank" rel="noopener noreferrer">
@@ -112,33 +148,41 @@ function render(nodes: Node[], keyPrefix: string): ReactNode[] {
         const start = Number(t.attrGet('start') ?? 1)
         return (
           <ol key={key} start={start !== 1 ? start : undefined}>
-            {render(n.children, `${key}.`)}
+            {render(n.children, `${key}.`, mentions)}
           </ol>
         )
       }
       case 'paragraph_open':
         // Tight list items hide their paragraphs: keep the text without a block around it.
-        if (t.hidden) return <Fragment key={key}>{render(n.children, `${key}.`)}</Fragment>
-        return <p key={key}>{render(n.children, `${key}.`)}</p>
+        if (t.hidden) return <Fragment key={key}>{render(n.children, `${key}.`, mentions)}</Fragment>
+        return <p key={key}>{render(n.children, `${key}.`, mentions)}</p>
       default: {
         const Tag = BLOCK_TAG[t.type]
-        if (Tag) return <Tag key={key}>{render(n.children, `${key}.`)}</Tag>
+        if (Tag) return <Tag key={key}>{render(n.children, `${key}.`, mentions)}</Tag>
         // Anything unexpected is shown as its text, never as markup.
         return t.content ? (
           <Fragment key={key}>{t.content}</Fragment>
         ) : (
-          <Fragment key={key}>{render(n.children, `${key}.`)}</Fragment>
+          <Fragment key={key}>{render(n.children, `${key}.`, mentions)}</Fragment>
         )
       }
     }
   })
 }
 
-/** The React elements for one message's text. */
-export function renderMarkdown(text: string): ReactNode[] {
-  return render(tree(md.parse(text, {})), 'm')
+/** The React elements for one message's text, its mentions highlighted. */
+export function renderMarkdown(text: string, mentions?: MentionNames): ReactNode[] {
+  return render(tree(md.parse(text, {})), 'm', mentions)
 }
 
-export function Markdown({ text, className }: { text: string; className?: string }) {
-  return <div className={className}>{renderMarkdown(text)}</div>
+export function Markdown({
+  text,
+  className,
+  mentions,
+}: {
+  text: string
+  className?: string
+  mentions?: MentionNames
+}) {
+  return <div className={className}>{renderMarkdown(text, mentions)}</div>
 }

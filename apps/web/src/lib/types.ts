@@ -12,6 +12,8 @@ export type {
   ConversationWire,
   DirectPeerWire as DirectPeer,
   LoginResponseWire as LoginResponse,
+  MessageHitWire as MessageHit,
+  MessageHitPageWire as MessageHitPage,
   MessageType,
   MessageWire,
   PageWire as Page,

@@ -25,6 +25,7 @@ function msg(seq: number, extra: Partial<Message> = {}): Message {
     is_delivered: false,
     is_seen: false,
     client_id: null,
+    mentions: [],
     ...extra,
   }
 }

@@ -20,7 +20,9 @@ export interface DirectPeerRow {
 /** What a conversation list shows beside each row, loaded by the service for the whole page. */
 export interface ConversationExtras {
   lastMessages: Map<string, MessageWire>
-  unread: Map<string, number>
+  unread: Map<string, { n: number; mentions: number }>
+  /** The conversations the caller muted. */
+  muted: Set<string>
   directPeers: DirectPeerRow[]
 }
 
@@ -41,7 +43,9 @@ export function presentConversations(rows: ConversationListRow[], extras: Conver
     return {
       ...presentConversation(r, r.role),
       last_message: extras.lastMessages.get(r.id) ?? null,
-      unread_count: extras.unread.get(r.id) ?? 0,
+      unread_count: extras.unread.get(r.id)?.n ?? 0,
+      unread_mention_count: extras.unread.get(r.id)?.mentions ?? 0,
+      muted: extras.muted.has(r.id),
       ...(peers ? { participants: peers } : {}),
     }
   })

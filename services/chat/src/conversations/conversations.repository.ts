@@ -108,21 +108,23 @@ export async function lastMessages(db: ChatDb, conversationIds: string[]): Promi
   return rows
 }
 
-/** Messages from others after `userId`'s read position, per conversation. */
+/** Per conversation: messages from others after `userId`'s read position, and how many of them mention `userId`. */
 export async function unreadCounts(
   db: ChatDb,
   userId: string,
   conversationIds: string[],
-): Promise<Map<string, number>> {
+): Promise<Map<string, { n: number; mentions: number }>> {
   const { rows } = await sql<{
     conversation_id: string
     n: number
-  }>`select p.conversation_id, count(m.id)::int as n from chat.participants p
+    mentions: number
+  }>`select p.conversation_id, count(m.id)::int as n, count(m.id) filter (where m.mentions @> array[p.user_id])::int as mentions
+    from chat.participants p
     join chat.messages m on m.conversation_id = p.conversation_id and m.seq > p.last_read_seq and m.sender_id <> p.user_id and m.deleted_at is null
     where p.user_id = ${userId} and p.conversation_id = any(${conversationIds}::uuid[]) group by p.conversation_id`.execute(
     db,
   )
-  return new Map(rows.map((r) => [r.conversation_id, r.n]))
+  return new Map(rows.map((r) => [r.conversation_id, { n: r.n, mentions: r.mentions }]))
 }
 
 export interface ConversationPatch {

@@ -4,6 +4,7 @@ import { fieldError, newId, transaction } from '@parley/platform'
 import type { ChatDb, Executor } from '../db/schema'
 import { notAllowed, notContacts, userNotFound } from '../errors'
 import { type PresentingDeps, presentStoredMessages } from '../messages/messages.service'
+import { mutedAmong } from '../notifications/notifications.repository'
 import {
   type Caller,
   type CatchUp,
@@ -161,15 +162,17 @@ export async function ensureDirect(
 async function withExtras(deps: ConversationsDeps, userId: string, rows: ConversationListRow[]) {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
-  const [last, unread, peers] = await Promise.all([
+  const [last, unread, peers, muted] = await Promise.all([
     lastMessages(deps.db, ids),
     unreadCounts(deps.db, userId, ids),
     directPeers(deps.db, ids),
+    mutedAmong(deps.db, userId, ids),
   ])
   const lastWires = await presentStoredMessages(deps, last, { withDetails: false })
   return presentConversations(rows, {
     lastMessages: new Map(lastWires.map((m) => [m.conversation_id, m])),
     unread,
+    muted,
     directPeers: peers,
   })
 }

@@ -23,6 +23,9 @@ export interface ChatDatabase {
   'chat.presence_nodes': PresenceNodesTable
   'chat.presence_sockets': PresenceSocketsTable
   'chat.secrets': SecretsTable
+  'chat.conversation_mutes': ConversationMutesTable
+  'chat.notification_settings': NotificationSettingsTable
+  'chat.push_subscriptions': PushSubscriptionsTable
 }
 
 /** The chat service's database handle. */
@@ -103,6 +106,8 @@ export interface MessagesTable {
   created_at: Generated<Date>
   edited_at: Date | null
   deleted_at: Date | null
+  /** The members the message names (chat.mentions_of), derived on the server from its text. */
+  mentions: Generated<string[]>
 }
 
 export interface MessageEditsTable {
@@ -171,6 +176,35 @@ export interface SecretsTable {
   value: string
 }
 
+/** `chat.conversation_mutes`: a row while `user_id` has muted the conversation. */
+export interface ConversationMutesTable {
+  user_id: string
+  conversation_id: string
+  tenant_id: string
+  muted_at: Generated<Date>
+}
+
+/** `chat.notification_settings`: a row once a user changed a default. */
+export interface NotificationSettingsTable {
+  user_id: string
+  tenant_id: string
+  do_not_disturb: Generated<boolean>
+  updated_at: Generated<Date>
+}
+
+/** `chat.push_subscriptions`: one browser's Web Push subscription (the endpoint is unique). */
+export interface PushSubscriptionsTable {
+  id: string
+  tenant_id: string
+  user_id: string
+  endpoint: string
+  p256dh: string
+  auth: string
+  created_at: Generated<Date>
+  last_success_at: Date | null
+}
+
+export type PushSubscriptionRow = Selectable<PushSubscriptionsTable>
 export type UserRow = Selectable<UsersTable>
 export type ConversationRow = Selectable<ConversationsTable>
 export type ParticipantRow = Selectable<ParticipantsTable>

@@ -192,6 +192,7 @@ export class MessageWriter {
               created_at: row.o_created_at,
               edited_at: null,
               deleted_at: null,
+              mentions: row.o_mentions ?? [],
             },
             created: true,
             hasAttachments: r.attachmentIds.length > 0,
@@ -212,6 +213,7 @@ export class MessageWriter {
               created_at: row.o_created_at,
               edited_at: row.d_edited_at,
               deleted_at: row.d_deleted_at,
+              mentions: row.o_mentions ?? [],
             },
             created: false,
           }

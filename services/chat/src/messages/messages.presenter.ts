@@ -46,6 +46,7 @@ export function presentMessages(rows: MessageRow[], details: MessageDetails): Me
       is_delivered: positions !== undefined && others.every((p) => p.lastDeliveredSeq >= r.seq),
       is_seen: positions !== undefined && others.every((p) => p.lastReadSeq >= r.seq),
       client_id: r.client_id,
+      mentions: deleted ? [] : (r.mentions ?? []),
     }
   })
 }

@@ -46,7 +46,12 @@ export async function updateContent(
 ): Promise<MessageRow | undefined> {
   return db
     .updateTable('chat.messages')
-    .set({ content, edited_at: sql`now()` })
+    .set({
+      content,
+      edited_at: sql`now()`,
+      // An edit names members anew (chat.mentions_of, the rule the send path uses).
+      mentions: sql<string[]>`chat.mentions_of(conversation_id, sender_id, ${content})`,
+    })
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .returningAll()
@@ -132,6 +137,8 @@ export interface SendBatchRow {
   d_deleted_at: Date | null
   /** For 'bad_attachment': the first attachment refused. */
   o_bad_attachment: string | null
+  /** The members the message names (for a duplicate, the stored row's); null when refused. */
+  o_mentions: string[] | null
 }
 
 /**

@@ -27,7 +27,7 @@ export function messageRoutes(ctx: MessagesDeps) {
         schema: {
           tags,
           summary:
-            'History by seq (before_seq / after_seq / limit ≤ 100), or search (every term, any script)',
+            'History by seq (before_seq / after_seq / around_seq / limit ≤ 100), or search (every term, any script)',
           security: bearerAuth,
           params: IdParams,
           querystring: HistoryQuerySchema,
@@ -41,6 +41,7 @@ export function messageRoutes(ctx: MessagesDeps) {
           afterSeq: q.after_seq,
           limit: q.limit,
           search: q.search,
+          aroundSeq: q.around_seq,
         })
       },
     )

@@ -7,6 +7,14 @@ export const HistoryQuerySchema = z
     after_seq: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(50),
     search: z.string().min(1).max(200).optional(),
+    around_seq: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'A page centred on this seq (it and older ones, then newer ones); not with before_seq, after_seq or search',
+      ),
   })
   .strict()
 

@@ -1,5 +1,5 @@
 import type { MessageType, MessageWire } from '@parley/contracts'
-import { AppError, isUuid, transaction } from '@parley/platform'
+import { AppError, fieldError, isUuid, transaction } from '@parley/platform'
 import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 
@@ -47,6 +47,8 @@ export interface PublishDeps extends PresentingDeps {
   hub: RealtimeHub
   typing: TypingTracker
   metrics: { sent: Counter }
+  /** Web Push for recipients without a live socket: only queued here, sent in the background. */
+  push?: { enqueue(messages: MessageWire[]): void }
 }
 
 /** What the messages service uses. */
@@ -165,6 +167,7 @@ export async function publishCommitted(deps: PublishDeps, results: SendResult[])
       frame('new_message', { message: wires[i] }),
     )
   })
+  deps.push?.enqueue(wires)
   return wires
 }
 
@@ -213,6 +216,8 @@ export interface HistoryQuery {
   afterSeq?: number
   limit: number
   search?: string
+  /** A page centred on this seq: it and older ones, then newer ones (jumping to a search hit). */
+  aroundSeq?: number
 }
 
 /**
@@ -226,6 +231,7 @@ export async function history(deps: MessagesDeps, caller: Caller, conversationId
 
 export async function historyOf(deps: MessagesDeps, caller: Caller, m: Membership, q: HistoryQuery) {
   const id = m.conversation.id
+  if (q.aroundSeq !== undefined) return historyAround(deps, caller, m, q.aroundSeq, q)
   const forward = q.afterSeq !== undefined && q.beforeSeq === undefined
   // @NOTE Every term, in any order, as a case-insensitive substring: Chinese and Japanese have no
   // spaces between words, and the trigram GIN index on content serves ILIKE in any script.
@@ -244,6 +250,34 @@ export async function historyOf(deps: MessagesDeps, caller: Caller, m: Membershi
   const top = page.length ? Number(page[page.length - 1].seq) : 0
   if (top > m.lastDeliveredSeq) deps.delivery.delivered(id, caller.userId, top)
   return { messages, has_more: hasMore }
+}
+
+/**
+ * The page around one message: `limit - floor(limit / 2)` messages up to and including `aroundSeq`,
+ * then up to `floor(limit / 2)` newer ones, in ascending seq; `has_more` tells of older ones and
+ * `has_more_after` of newer ones.
+ */
+async function historyAround(
+  deps: MessagesDeps,
+  caller: Caller,
+  m: Membership,
+  aroundSeq: number,
+  q: HistoryQuery,
+) {
+  if (q.beforeSeq !== undefined || q.afterSeq !== undefined || q.search !== undefined)
+    throw fieldError('around_seq', 'around_seq cannot be combined with before_seq, after_seq or search.')
+  const id = m.conversation.id
+  const newerLimit = Math.floor(q.limit / 2)
+  const olderLimit = q.limit - newerLimit
+  const [older, newer] = await Promise.all([
+    historyPage(deps.db, id, { beforeSeq: aroundSeq + 1, forward: false, limit: olderLimit + 1 }),
+    historyPage(deps.db, id, { afterSeq: aroundSeq, forward: true, limit: newerLimit + 1 }),
+  ])
+  const page = [...older.slice(0, olderLimit).reverse(), ...newer.slice(0, newerLimit)]
+  const messages = await presentStoredMessages(deps, page, { positions: await memberPositions(deps.db, id) })
+  const top = page.length ? Number(page[page.length - 1].seq) : 0
+  if (top > m.lastDeliveredSeq) deps.delivery.delivered(id, caller.userId, top)
+  return { messages, has_more: older.length > olderLimit, has_more_after: newer.length > newerLimit }
 }
 
 /** Whitespace-separated search terms, at most 8, longest first (the most selective). */

@@ -116,6 +116,63 @@ describe('chat.send_batch', () => {
     expect(seen?.scans).toEqual({ messages: 0, participants: 0, conversations: 0 })
   })
 
+  it("links only the sender's own unsent files, each to the first item of the batch that lists it", async () => {
+    const rolledBack = new Error('roll back')
+    let rows: Array<{ o_i: number; o_status: string; o_id: string; o_bad_attachment: string | null }> = []
+    let linked: Array<{ id: string; message_id: string | null }> = []
+    const [mine, theirs, used, own] = [newId(), newId(), newId(), newId()]
+    await transaction(c.t.platform.db, async (tx) => {
+      const file = (id: string, uploader: string) =>
+        sql`insert into chat.attachments (id, tenant_id, uploader_id, storage_key, content_type, size)
+          values (${id}, ${owner.tenantId}, ${uploader}, ${`k/${id}`}, 'image/png', 1)`.execute(tx.db)
+      await file(mine, owner.id)
+      await file(theirs, owner.id)
+      await file(used, owner.id)
+      await file(own, member.id)
+      await sql`update chat.attachments set message_id = (select id from chat.messages where conversation_id = ${room} limit 1)
+        where id = ${used}`.execute(tx.db)
+      const items = [
+        { sender: owner.id, atts: [mine] },
+        { sender: owner.id, atts: [mine] }, // already listed by item 1
+        { sender: member.id, atts: [theirs] }, // not the sender's file
+        { sender: owner.id, atts: [used] }, // already sent with a message
+        { sender: owner.id, atts: [] },
+        { sender: member.id, atts: [own] },
+      ]
+      const attI = items.flatMap((it, k) => it.atts.map(() => k + 1))
+      const attId = items.flatMap((it) => it.atts)
+      rows = (
+        await sql<(typeof rows)[number]>`select * from chat.send_batch(
+          ${items.map(() => newId())}::uuid[], ${items.map(() => owner.tenantId)}::text[], ${items.map(() => room)}::uuid[],
+          ${items.map((i) => i.sender)}::uuid[], ${items.map((_, k) => `with files ${k}`)}::text[], ${items.map(() => 'text')}::text[],
+          ${items.map(() => null)}::uuid[], ${items.map(() => null)}::text[], ${attI}::int[], ${attId}::uuid[])`.execute(
+          tx.db,
+        )
+      ).rows
+      linked = (
+        await sql<(typeof linked)[number]>`select id, message_id from chat.attachments
+          where id = any(${[mine, theirs, own]}::uuid[])`.execute(tx.db)
+      ).rows
+      throw rolledBack
+    }).catch((err) => {
+      if (err !== rolledBack) throw err
+    })
+    expect(
+      rows.map((r) => [r.o_status, r.o_status === 'bad_attachment' ? r.o_bad_attachment : null]),
+    ).toEqual([
+      ['ok', null],
+      ['bad_attachment', mine],
+      ['bad_attachment', theirs],
+      ['bad_attachment', used],
+      ['ok', null],
+      ['ok', null],
+    ])
+    const linkOf = new Map(linked.map((a) => [a.id, a.message_id]))
+    expect(linkOf.get(mine)).toBe(rows[0].o_id)
+    expect(linkOf.get(own)).toBe(rows[5].o_id)
+    expect(linkOf.get(theirs)).toBeNull()
+  })
+
   // @NOTE PostgreSQL only: PGlite has one session, so no two transactions there ever wait for each other.
   it.runIf(process.env.DATABASE_URL)(
     "locks its senders' rows in (conversation, user) order, the receipt writer's order (no deadlock between them)",

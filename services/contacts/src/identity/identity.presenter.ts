@@ -15,6 +15,7 @@ export function presentProfile(i: Identity): z.infer<typeof ProfileSchema> {
     display_name: i.displayName,
     bio: i.bio,
     status: i.status,
+    discoverable: i.discoverable,
     avatar_url: i.avatarUrl,
     created_at: i.createdAt.toISOString(),
     updated_at: i.updatedAt.toISOString(),

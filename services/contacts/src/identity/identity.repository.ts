@@ -1,4 +1,4 @@
-import type { Db } from '@parley/platform'
+import { containsPattern, type Db } from '@parley/platform'
 import { sql } from 'kysely'
 
 import { SCHEMA } from '../db/schema'
@@ -20,6 +20,8 @@ export interface Identity {
   avatarUrl: string | null
   bio: string
   status: string
+  /** Found by name or username in the people search of the tenant (always by person_id). */
+  discoverable: boolean
   /** Chat's presence of the user, from its `user.presence_changed` events (offline until one arrives). */
   presence: { status: PresenceStatus; lastSeen: Date | null }
   createdAt: Date
@@ -41,6 +43,7 @@ const COLUMNS = [
   'avatar_url',
   'bio',
   'status',
+  'discoverable',
   'presence_status',
   'presence_last_seen',
   'created_at',
@@ -68,6 +71,7 @@ export function identityFrom(row: Row, prefix = ''): Identity {
     avatarUrl: maybe('avatar_url'),
     bio: text('bio'),
     status: text('status'),
+    discoverable: row[`${prefix}discoverable`] !== false,
     presence: {
       status: text('presence_status') as PresenceStatus,
       lastSeen: row[`${prefix}presence_last_seen`]
@@ -121,7 +125,7 @@ export async function insertIdentityIfMissing(
 export async function updateIdentityChatFields(
   db: Q,
   userId: string,
-  fields: { bio?: string; status?: string },
+  fields: { bio?: string; status?: string; discoverable?: boolean },
 ): Promise<Identity> {
   const row = await db
     .withSchema(SCHEMA)
@@ -129,6 +133,7 @@ export async function updateIdentityChatFields(
     .set({
       ...(fields.bio !== undefined ? { bio: fields.bio } : {}),
       ...(fields.status !== undefined ? { status: fields.status } : {}),
+      ...(fields.discoverable !== undefined ? { discoverable: fields.discoverable } : {}),
       updated_at: new Date(),
     })
     .where('user_id', '=', userId)
@@ -250,4 +255,52 @@ export async function applyPresence(db: Q, changes: PresenceChange[]): Promise<n
     where i.user_id = k.user_id and i.tenant_id = k.tenant_id
       and (i.presence_changed_at is null or i.presence_changed_at <= k.occurred_at)`.execute(db)
   return Number(result.numAffectedRows ?? 0)
+}
+
+/**
+ * People of a tenant whose username, first, last, full or display name contains `search`
+ * (case-insensitive, any script): only discoverable people, never `me`, never someone who blocked
+ * `me`. Ordered by username, then user id.
+ */
+export async function searchPeopleByName(
+  db: Q,
+  tenantId: string,
+  me: string,
+  search: string,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; rows: Identity[] }> {
+  const pattern = containsPattern(search)
+  const base = db
+    .withSchema(SCHEMA)
+    .selectFrom('identities as i')
+    .where('i.tenant_id', '=', tenantId)
+    .where('i.user_id', '<>', me)
+    .where('i.discoverable', '=', true)
+    .where('i.username', 'is not', null)
+    .where(
+      sql<boolean>`(i.username ilike ${pattern} or i.first_name ilike ${pattern} or i.last_name ilike ${pattern}
+        or (i.first_name || ' ' || i.last_name) ilike ${pattern} or i.display_name ilike ${pattern})`,
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('blocks as b')
+            .select('b.blocker_id')
+            .whereRef('b.blocker_id', '=', 'i.user_id')
+            .where('b.blocked_id', '=', me),
+        ),
+      ),
+    )
+  const [counted, rows] = await Promise.all([
+    base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+    base
+      .selectAll('i')
+      .orderBy('i.username')
+      .orderBy('i.user_id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+  ])
+  return { count: Number((counted as { n: number | string }).n), rows: rows.map((r: Row) => identityFrom(r)) }
 }

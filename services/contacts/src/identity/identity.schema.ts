@@ -1,4 +1,5 @@
 import { ChatProfileSchema } from '@parley/contracts'
+import { PageQuerySchema } from '@parley/platform'
 import { z } from 'zod'
 
 import { PersonIdParamsSchema, PersonSchema } from '../shared/person.presenter'
@@ -18,9 +19,22 @@ export const UpdateProfileSchema = z
       .regex(singleLine, 'Must be a single line.')
       .optional()
       .describe('A single line of at most 100 characters; empty clears it.'),
+    discoverable: z
+      .boolean()
+      .optional()
+      .describe('Found by name or username in the people search of my workspace (person_id always works).'),
   })
   .strict()
 export type UpdateProfileInput = z.infer<typeof UpdateProfileSchema>
+
+export const PeopleQuerySchema = PageQuerySchema.extend({
+  search: z
+    .string()
+    .trim()
+    .min(1, 'Type a name or username.')
+    .max(100)
+    .describe('Part of a username, first, last or display name (case-insensitive, any script).'),
+}).strict()
 
 export const SearchSchema = z.object({ person_id: PersonIdParamsSchema.shape.person_id }).strict()
 

@@ -12,6 +12,7 @@ import {
   findIdentityByPersonId,
   type Identity,
   insertIdentityIfMissing,
+  searchPeopleByName,
   updateIdentityChatFields,
 } from './identity.repository'
 import type { UpdateProfileInput } from './identity.schema'
@@ -75,6 +76,23 @@ export async function updateProfile(
   return updateIdentityChatFields(ctx.db, principal.userId, input)
 }
 
+/**
+ * People search by name or username within the caller's tenant: discoverable people only (the
+ * others are still found by person_id), never someone who blocked the caller; each hit with how
+ * the caller relates to them, as the person_id search answers.
+ */
+export async function searchPeople(
+  ctx: ContactsContext,
+  principal: Principal,
+  search: string,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; hits: SearchHit[] }> {
+  await ensureIdentity(ctx.db, principal)
+  const { count, rows } = await searchPeopleByName(ctx.db, principal.tenantId, principal.userId, search, page)
+  const hits = await Promise.all(rows.map((person) => relationshipTo(ctx, principal, person)))
+  return { count, hits }
+}
+
 /** Person search by person_id, with how the caller already relates to the person found. */
 export async function searchPerson(
   ctx: ContactsContext,
@@ -84,6 +102,14 @@ export async function searchPerson(
   await ensureIdentity(ctx.db, principal)
   await awaitPersonIfMissing(ctx, principal.tenantId, personId)
   const person = await findVisiblePerson(ctx.db, principal, personId)
+  return relationshipTo(ctx, principal, person)
+}
+
+async function relationshipTo(
+  ctx: ContactsContext,
+  principal: Principal,
+  person: Identity,
+): Promise<SearchHit> {
   if (person.userId === principal.userId)
     return { person, relationship: 'self', inviteId: null, roomId: null }
   const [contact, invite, blocks] = await Promise.all([

@@ -1,15 +1,17 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
-import { Link } from 'react-router'
+import { Link, useSearchParams } from 'react-router'
 
 import { activeConversation, realtime } from '../../app/services'
 import { Avatar } from '../../components/Avatar'
 import { Icon } from '../../components/Icon'
 import { ApiError, errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
+import type { MentionNames } from '../../lib/markdown'
 import type { Conversation, DirectPeer, Message, Participant } from '../../lib/types'
 import { tickFor } from '../../realtime/chat-store'
 import { useConversationState, usePresence } from '../../realtime/hooks'
+import { setMuted } from '../notify/settings'
 import { Composer } from './Composer'
 import { conversationTitle, directPeer, participantName, useDirectory } from './directory'
 import { dayKey, dayLabel } from './format'
@@ -29,6 +31,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   const [loadingOlder, setLoadingOlder] = useState(false)
   const [replyTo, setReplyTo] = useState<Message | null>(null)
   const [showMembers, setShowMembers] = useState(false)
+  const [muting, setMuting] = useState(false)
   const listRef = useRef<HTMLDivElement>(null)
   const stickToBottom = useRef(true)
   const prevHeight = useRef<number | null>(null)
@@ -41,6 +44,12 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   /** Where "New messages" goes: the first message after what I had read when I opened the chat. */
   const [firstUnread, setFirstUnread] = useState<number | null>(null)
   const [unseenBelow, setUnseenBelow] = useState(0)
+  // A search hit or a mention opens the conversation at its message: ?message=<id>&seq=<seq>.
+  const [params, setParams] = useSearchParams()
+  const jumpId = params.get('message')
+  const jumpSeq = Number(params.get('seq')) || null
+  const jumpRef = useRef<{ id: string | null; seq: number | null }>({ id: jumpId, seq: jumpSeq })
+  jumpRef.current = { id: jumpId, seq: jumpSeq }
 
   const convQ = useQuery({
     queryKey: ['conversation', conversationId],
@@ -89,7 +98,20 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     stickToBottom.current = true
     markedRef.current = 0
     const snap = realtime.store.get(conversationId)
-    if (snap.loaded) realtime.catchUp(conversationId, snap.contiguousSeq)
+    const target = jumpRef.current.seq
+    if (target) stickToBottom.current = false
+    if (snap.loaded) {
+      realtime.catchUp(conversationId, snap.contiguousSeq)
+      if (target) void loadBackTo(conversationId, target).catch(setLoadError)
+    } else if (target)
+      // The page around the message, then catch-up from there to the newest (contiguous again).
+      chat
+        .history(conversationId, { around_seq: target, limit: 50 })
+        .then(({ messages, hasMore }) => {
+          realtime.store.loadLatest(conversationId, messages, hasMore)
+          realtime.catchUp(conversationId, realtime.store.get(conversationId).contiguousSeq)
+        })
+        .catch(setLoadError)
     else
       chat
         .history(conversationId, { limit: 50 })
@@ -103,6 +125,21 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     }
   }, [conversationId])
 
+  // Jump: once the message is on the page, show it in the middle, flash it and give it the focus.
+  useEffect(() => {
+    if (!jumpId) return
+    const el = document.getElementById(`msg-${jumpId}`)
+    if (!el) return
+    stickToBottom.current = false
+    el.scrollIntoView({ block: 'center' })
+    el.classList.add('msg--flash')
+    const seq = Number(el.dataset.seq)
+    if (seq) setActiveSeq(seq)
+    el.focus({ preventScroll: true })
+    setTimeout(() => el.classList.remove('msg--flash'), 1500)
+    setParams({}, { replace: true })
+  }, [jumpId, state.messages, setParams])
+
   // Read receipts: mark what is on screen as read while the tab is visible.
   const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0
   useEffect(() => {
@@ -113,7 +150,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       if (!realtime.markRead(conversationId, lastSeq))
         void chat.read(conversationId, lastSeq).catch(() => (markedRef.current = 0))
       qc.setQueryData<Conversation[]>(['conversations'], (list) =>
-        list?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0 } : c)),
+        list?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0, unread_mention_count: 0 } : c)),
       )
     }
     mark()
@@ -139,7 +176,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
         )
         if (stale)
           qc.setQueryData<Conversation[]>(['conversations'], (l) =>
-            l?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0 } : c)),
+            l?.map((c) => (c.id === conversationId ? { ...c, unread_count: 0, unread_mention_count: 0 } : c)),
           )
       }),
     [conversationId, qc],
@@ -241,6 +278,30 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 
   const byId = useMemo(() => new Map(state.messages.map((m) => [m.id, m])), [state.messages])
 
+  // The members each message mentions, by username, to highlight them (and whether it is me).
+  const mentionNames = useMemo(() => {
+    const usernames = new Map(participants.map((p) => [p.user_id, (p.username ?? '').toLowerCase()]))
+    const map = new Map<string, MentionNames>()
+    for (const m of state.messages) {
+      if (!m.mentions?.length) continue
+      const names = new Set(['here', 'channel'])
+      for (const id of m.mentions) if (usernames.get(id)) names.add(usernames.get(id)!)
+      const mine = new Set<string>()
+      if (dir.meId && m.mentions.includes(dir.meId)) {
+        for (const n of ['here', 'channel', usernames.get(dir.meId)]) if (n) mine.add(n)
+      }
+      map.set(m.id, { names, mine })
+    }
+    return map
+  }, [state.messages, participants, dir.meId])
+  const mentionables = useMemo(
+    () =>
+      participants
+        .filter((p) => p.user_id !== dir.meId && p.username)
+        .map((p) => ({ userId: p.user_id, username: p.username!, name: participantName(p) })),
+    [participants, dir.meId],
+  )
+
   const actions = useMemo<MessageActions>(
     () => ({
       onReply: (m) => setReplyTo(m),
@@ -315,6 +376,30 @@ export function ChatView({ conversationId }: { conversationId: string }) {
               : `${conv?.type === 'channel' ? 'Channel' : 'Group'} · ${participants.length} member${participants.length === 1 ? '' : 's'}`}
           </p>
         </div>
+        {conv && (
+          <button
+            type="button"
+            className={`btn btn--icon btn--ghost mute-toggle ${conv.muted ? 'mute-toggle--on' : ''}`}
+            aria-pressed={!!conv.muted}
+            aria-label="Mute conversation"
+            title={
+              conv.muted
+                ? 'Muted on all your devices: press to unmute'
+                : 'Mute notifications for this conversation'
+            }
+            disabled={muting}
+            onClick={async () => {
+              setMuting(true)
+              try {
+                await setMuted(conversationId, !conv.muted)
+              } finally {
+                setMuting(false)
+              }
+            }}
+          >
+            <Icon name={conv.muted ? 'bellOff' : 'bell'} />
+          </button>
+        )}
         {conv && conv.type !== 'direct' && (
           <button
             type="button"
@@ -440,6 +525,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
                         nameOf={nameOf}
                         actions={actions}
                         active={m.seq === tabSeq}
+                        mentions={mentionNames.get(m.id)}
                       />
                     </Fragment>
                   )
@@ -492,6 +578,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
                   : null
               }
               onCancelReply={() => setReplyTo(null)}
+              members={mentionables}
+              canMentionAll={isAdmin && conv?.type !== 'direct'}
               onSent={() => {
                 stickToBottom.current = true
                 // Replying means the new ones were seen: the line goes.
@@ -521,4 +609,15 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       {viewer && <ImageViewer src={viewer.src} alt={viewer.alt} onClose={() => setViewer(null)} />}
     </section>
   )
+}
+
+/** Older pages until the store holds `seq` (a jump to a message above what is loaded). */
+async function loadBackTo(conversationId: string, seq: number) {
+  for (let i = 0; i < 50; i++) {
+    const snap = realtime.store.get(conversationId)
+    const first = snap.messages[0]?.seq
+    if (first === undefined || first <= seq || !snap.hasOlder) return
+    const { messages, hasMore } = await chat.history(conversationId, { before_seq: first, limit: 100 })
+    realtime.store.prependOlder(conversationId, messages, hasMore && messages.length > 0)
+  }
 }

@@ -1,4 +1,4 @@
-import { type RefObject, useEffect, useRef, useState } from 'react'
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react'
 
 import { realtime } from '../../app/services'
 import { Icon } from '../../components/Icon'
@@ -7,6 +7,7 @@ import { errorMessage } from '../../lib/api'
 import type { Attachment, Message } from '../../lib/types'
 import { codePoints, lengthNote, loadDraft, MAX_MESSAGE_LENGTH, saveDraft } from './drafts'
 import { fileSize } from './format'
+import { type Mentionable, mentionAt, mentionOptions } from './mentions'
 import { uploadAttachment } from './upload'
 
 interface Upload {
@@ -27,11 +28,23 @@ interface Props {
   onSent(): void
   /** Filled with a function that attaches files (files dropped on the conversation go there). */
   fileSink?: RefObject<((files: File[]) => void) | null>
+  /** The other members, offered when `@` is typed. */
+  members?: Mentionable[]
+  /** Offer `@here` / `@channel` (owners and admins of a group or channel: the server ignores them from others). */
+  canMentionAll?: boolean
 }
 
 let uploadSeq = 0
 
-export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileSink }: Props) {
+export function Composer({
+  conversationId,
+  replyTo,
+  onCancelReply,
+  onSent,
+  fileSink,
+  members = [],
+  canMentionAll = false,
+}: Props) {
   // The draft of this conversation (the view is keyed by conversation, so this runs per conversation).
   const [text, setTextState] = useState(() => loadDraft(conversationId))
   const [emoji, setEmoji] = useState(false)
@@ -39,6 +52,33 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
   const setText = (value: string) => {
     setTextState(value)
     saveDraft(conversationId, value)
+  }
+  const [caret, setCaret] = useState(0)
+  const [activeOption, setActiveOption] = useState(0)
+  /** The `@query` the user closed with Escape (it stays closed until they type on). */
+  const [dismissed, setDismissed] = useState<string | null>(null)
+  const mention = useMemo(() => mentionAt(text, caret), [text, caret])
+  const options = useMemo(
+    () => (mention ? mentionOptions(members, mention.query, canMentionAll) : []),
+    [mention, members, canMentionAll],
+  )
+  const mentionKey = mention ? `${mention.start}:${mention.query}` : null
+  const suggesting = options.length > 0 && dismissed !== mentionKey
+  const active = Math.min(activeOption, options.length - 1)
+  const listId = `mention-list-${conversationId}`
+  useEffect(() => setActiveOption(0), [mentionKey])
+
+  function chooseMention(o: Mentionable) {
+    if (!mention) return
+    const value = `@${o.username} `
+    const next = text.slice(0, mention.start) + value + text.slice(caret)
+    const at = mention.start + value.length
+    setText(next)
+    setCaret(at)
+    requestAnimationFrame(() => {
+      inputRef.current?.focus()
+      inputRef.current?.setSelectionRange(at, at)
+    })
   }
   const [uploads, setUploads] = useState<Upload[]>([])
   const inputRef = useRef<HTMLTextAreaElement>(null)
@@ -221,6 +261,26 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
           {note.text}
         </p>
       )}
+      {suggesting && (
+        <ul id={listId} role="listbox" className="mention-list" aria-label="Mention a member">
+          {options.map((o, i) => (
+            <li
+              key={o.userId}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === active}
+              className={`mention-list__item ${i === active ? 'mention-list__item--active' : ''}`}
+              onMouseDown={(e) => {
+                // Keep the focus (and the caret) in the text field.
+                e.preventDefault()
+                chooseMention(o)
+              }}
+            >
+              <strong>@{o.username}</strong> <span className="mention-list__name">{o.name}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="composer__row">
         <label className="btn btn--icon composer__attach" title="Attach file">
           <Icon name="clip" />
@@ -274,6 +334,10 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
           rows={1}
           value={text}
           aria-invalid={tooLong || undefined}
+          aria-autocomplete="list"
+          aria-controls={suggesting ? listId : undefined}
+          aria-activedescendant={suggesting ? `${listId}-${active}` : undefined}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           aria-describedby={note ? `composer-count-${conversationId}` : undefined}
           onPaste={(e) => {
             // A pasted screenshot or file is attached, not pasted as text.
@@ -284,11 +348,30 @@ export function Composer({ conversationId, replyTo, onCancelReply, onSent, fileS
           }}
           onChange={(e) => {
             setText(e.target.value)
+            setCaret(e.target.selectionStart)
             if (e.target.value) noteTyping()
             else stopTyping()
           }}
           onBlur={stopTyping}
           onKeyDown={(e) => {
+            if (suggesting && !e.nativeEvent.isComposing) {
+              const n = options.length
+              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                e.preventDefault()
+                setActiveOption((active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n)
+                return
+              }
+              if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+                e.preventDefault()
+                chooseMention(options[active])
+                return
+              }
+              if (e.key === 'Escape') {
+                e.preventDefault()
+                setDismissed(mentionKey)
+                return
+              }
+            }
             if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault()
               send()

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { NavLink, useParams } from 'react-router'
 
 import { Avatar } from '../../components/Avatar'
+import { Icon } from '../../components/Icon'
 import { errorMessage } from '../../lib/api'
 import { chat } from '../../lib/endpoints'
 import type { Conversation, Message } from '../../lib/types'
@@ -36,6 +37,7 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
   const status = c.type === 'direct' ? (live ?? peer?.presence ?? 'offline') : undefined
   const title = conversationTitle(c, dir)
   const unread = c.unread_count ?? 0
+  const mentions = c.unread_mention_count ?? 0
   return (
     <li>
       <NavLink
@@ -55,8 +57,24 @@ function Row({ c, dir }: { c: Conversation; dir: Directory }) {
           <span className="conv__bottom">
             <span className="conv__preview">{preview(c.last_message, dir.meId)}</span>
             {status && <span className="sr-only">, {status}</span>}
+            {mentions > 0 && (
+              <span
+                className="badge badge--mention"
+                aria-label={`${mentions} unread mention${mentions === 1 ? '' : 's'}`}
+              >
+                @{mentions > 99 ? '99+' : mentions}
+              </span>
+            )}
+            {c.muted && (
+              <span className="conv__muted" role="img" aria-label="Muted" title="Muted">
+                <Icon name="bellOff" size={14} />
+              </span>
+            )}
             {unread > 0 && (
-              <span className="badge" aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}>
+              <span
+                className={`badge ${c.muted ? 'badge--muted' : ''}`}
+                aria-label={`${unread} unread message${unread === 1 ? '' : 's'}`}
+              >
                 {unread > 99 ? '99+' : unread}
               </span>
             )}
@@ -92,6 +110,8 @@ export function ConversationList() {
   useEffect(() => {
     for (const p of presenceQ.data ?? []) if (p?.user_id && p.status) presence.set(p.user_id, p.status)
   }, [presenceQ.data])
+
+  const mentionTotal = (q.data ?? []).reduce((n, c) => n + (c.unread_mention_count ?? 0), 0)
 
   const list = useMemo(() => {
     const needle = search.trim().toLowerCase()
@@ -130,6 +150,22 @@ export function ConversationList() {
           onChange={(e) => setSearch(e.target.value)}
         />
       </div>
+      <nav className="sidebar__links" aria-label="Across conversations">
+        <NavLink to="/mentions" className="sidebar__link">
+          Mentions
+          {mentionTotal > 0 && (
+            <span
+              className="badge badge--mention"
+              aria-label={`${mentionTotal} unread mention${mentionTotal === 1 ? '' : 's'}`}
+            >
+              @{mentionTotal > 99 ? '99+' : mentionTotal}
+            </span>
+          )}
+        </NavLink>
+        <NavLink to="/search" className="sidebar__link">
+          Search messages
+        </NavLink>
+      </nav>
       {q.isPending && <p className="muted pad">Loading…</p>}
       {q.isError && (
         <p className="pad" role="alert">

@@ -2,7 +2,7 @@ import { type KeyboardEvent, memo, useRef, useState } from 'react'
 
 import { Icon } from '../../components/Icon'
 import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
-import { Markdown } from '../../lib/markdown'
+import { Markdown, type MentionNames } from '../../lib/markdown'
 import type { Attachment, Message } from '../../lib/types'
 import type { PendingMessage, Tick } from '../../realtime/chat-store'
 import { livePeople } from '../../realtime/people'
@@ -130,6 +130,8 @@ interface Props {
   actions: MessageActions
   /** The one message of the list in the tab order; the others are reached with the arrow keys. */
   active: boolean
+  /** The members it mentions, highlighted in its text (`mine`: it mentions the reader). */
+  mentions?: MentionNames
 }
 
 export const MessageItem = memo(function MessageItem({
@@ -143,6 +145,7 @@ export const MessageItem = memo(function MessageItem({
   nameOf,
   actions,
   active,
+  mentions,
 }: Props) {
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(m.content)
@@ -182,11 +185,11 @@ export const MessageItem = memo(function MessageItem({
 
   return (
     <li
-      className={`msg ${isMine ? 'msg--mine' : ''} ${m.deleted ? 'msg--deleted' : ''}`}
+      className={`msg ${isMine ? 'msg--mine' : ''} ${m.deleted ? 'msg--deleted' : ''} ${mentions?.mine.size ? 'msg--mentions-me' : ''}`}
       data-seq={m.seq}
       data-message-id={m.id}
       id={`msg-${m.id}`}
-      aria-label={`${isMine ? 'You' : sender}, ${timeLabel(m.created_at)}`}
+      aria-label={`${isMine ? 'You' : sender}, ${timeLabel(m.created_at)}${mentions?.mine.size ? ', mentions you' : ''}`}
       tabIndex={tab}
       onFocus={() => !active && actions.onFocusMessage(m.seq)}
       onKeyDown={moveFocus}
@@ -251,7 +254,7 @@ export const MessageItem = memo(function MessageItem({
                 onOpenImage={actions.onOpenImage}
               />
             )}
-            {m.content && <Markdown text={m.content} className="msg__text" />}
+            {m.content && <Markdown text={m.content} className="msg__text" mentions={mentions} />}
           </>
         )}
         <div className="msg__meta">

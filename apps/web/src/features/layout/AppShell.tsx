@@ -6,7 +6,8 @@ import { Avatar } from '../../components/Avatar'
 import { displayName } from '../../lib/people'
 import { useLivePeople } from '../../realtime/hooks'
 import { livePeople } from '../../realtime/people'
-import { NotificationsToggle, NotifyBridge } from '../notify/NotifyBridge'
+import { DoNotDisturbToggle, NotificationsToggle, NotifyBridge } from '../notify/NotifyBridge'
+import { disablePush } from '../notify/push'
 import { ConnectionStatus } from './ConnectionStatus'
 
 export function AppShell() {
@@ -34,6 +35,7 @@ export function AppShell() {
         <div className="topbar__end">
           <ConnectionStatus />
           <NotificationsToggle />
+          <DoNotDisturbToggle />
           {me.data && (
             <span className="me" title={`${name} · person ID ${me.data.person_id}`}>
               <Avatar name={name} url={shown?.avatar_url} size={28} />
@@ -44,6 +46,8 @@ export function AppShell() {
             type="button"
             className="btn btn--ghost"
             onClick={async () => {
+              // A signed-out browser must not be pushed this user's messages.
+              await Promise.race([disablePush(), new Promise((resolve) => setTimeout(resolve, 1500))])
               await signOut()
               void navigate('/sign-in', { replace: true })
             }}

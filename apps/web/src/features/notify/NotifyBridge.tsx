@@ -1,18 +1,27 @@
 /**
- * Lives in the signed-in shell: keeps the unread total on the tab (title and favicon) and turns
- * live messages into browser notifications when the user has enabled them.
+ * Lives in the signed-in shell: keeps the unread total on the tab (title and favicon), turns
+ * live messages into browser notifications when the user has enabled them (unless muted or in
+ * do-not-disturb, as the server says), and keeps this browser's Web Push subscription current.
  */
 import { useQuery } from '@tanstack/react-query'
-import { useEffect } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 
 import { activeConversation, queryClient, realtime } from '../../app/services'
 import { Icon } from '../../components/Icon'
 import { chat } from '../../lib/endpoints'
-import type { Conversation } from '../../lib/types'
+import type { Conversation, Message } from '../../lib/types'
 import { conversationTitle, useDirectory } from '../chat/directory'
-import { BASE_TITLE, showUnread } from './badge'
-import { notify, setNotifications, useNotifyState } from './notifications'
+import { showUnread } from './badge'
+import { notify, notifyState, setNotifications, useNotifyState } from './notifications'
+import { enablePush } from './push'
+import {
+  applyMute,
+  applySettings,
+  doNotDisturbNow,
+  setDoNotDisturb,
+  useNotificationSettings,
+} from './settings'
 
 export function NotifyBridge() {
   const navigate = useNavigate()
@@ -24,31 +33,61 @@ export function NotifyBridge() {
     showUnread(total)
   }, [total])
   useEffect(() => () => showUnread(0, document), [])
+  useNotificationSettings()
 
-  useEffect(
-    () =>
-      realtime.on('new_message', (f) => {
-        const m = f.message
-        const me = realtime.userId ?? dir.meId
-        const c = queryClient
+  useEffect(() => {
+    const offMute = realtime.on('conversation_muted', (f) => applyMute(f))
+    const offSettings = realtime.on('notification_settings', (f) => applySettings(f))
+    // @NOTE After a sign-in this browser's push subscription must belong to the new user.
+    if (notifyState() === 'on') void enablePush({ automatic: true })
+    return () => {
+      offMute()
+      offSettings()
+    }
+  }, [])
+
+  const onMessage = useCallback(
+    async (m: Message) => {
+      const me = realtime.userId ?? dir.meId
+      if (notifyState() !== 'on' || m.sender_id === me) return
+      // @NOTE Whether it notifies depends on the conversation's type and mute: a conversation the
+      // list has not loaded yet (a page that just opened, a new contact) is fetched first.
+      const c =
+        queryClient
           .getQueryData<Conversation[]>(['conversations'])
-          ?.find((x) => x.id === m.conversation_id)
-        const where = c ? conversationTitle(c, dir) : BASE_TITLE
-        const who = m.sender_name || dir.byUser.get(m.sender_id)?.name || 'Someone'
-        notify(
-          {
-            conversationId: m.conversation_id,
-            isDirect: c?.type === 'direct',
-            isMine: m.sender_id === me,
-            onScreen: activeConversation.id === m.conversation_id,
-            title: c?.type === 'direct' ? who : `${who} in ${where}`,
-            body: m.content || (m.attachments?.length ? 'Sent an attachment' : 'New message'),
-          },
-          (id) => void navigate(`/chats/${id}`),
-        )
-      }),
+          ?.find((x) => x.id === m.conversation_id) ??
+        (await queryClient
+          .fetchQuery({
+            queryKey: ['conversation', m.conversation_id],
+            queryFn: () => chat.conversation(m.conversation_id),
+          })
+          .catch(() => undefined))
+      if (!c) return
+      const where = conversationTitle(c, dir)
+      const who = m.sender_name || dir.byUser.get(m.sender_id)?.name || 'Someone'
+      const mentioning = m as typeof m & {
+        mentions?: ReadonlyArray<string | { user_id: string }> | null
+        mentions_everyone?: boolean
+      }
+      notify(
+        {
+          conversationId: m.conversation_id,
+          conversationType: c.type,
+          senderId: m.sender_id,
+          messageType: m.message_type,
+          mentions: mentioning.mentions,
+          mentionsEveryone: mentioning.mentions_everyone,
+          onScreen: activeConversation.id === m.conversation_id,
+          title: c.type === 'direct' ? who : `${who} in ${where}`,
+          body: m.content || (m.attachments?.length ? 'Sent an attachment' : 'New message'),
+        },
+        { meId: me ?? null, muted: !!c.muted, doNotDisturb: await doNotDisturbNow() },
+        (id) => void navigate(`/chats/${id}`),
+      )
+    },
     [dir, navigate],
   )
+  useEffect(() => realtime.on('new_message', (f) => void onMessage(f.message)), [onMessage])
   return null
 }
 
@@ -78,6 +117,33 @@ export function NotificationsToggle() {
       onClick={() => void setNotifications(!on)}
     >
       <Icon name={on ? 'bell' : 'bellOff'} />
+    </button>
+  )
+}
+
+/** Do-not-disturb, kept by the server for every device of mine: no notification anywhere while on. */
+export function DoNotDisturbToggle() {
+  const settings = useNotificationSettings()
+  const [busy, setBusy] = useState(false)
+  const on = settings.data?.do_not_disturb ?? false
+  return (
+    <button
+      type="button"
+      className={`btn btn--icon btn--ghost dnd-toggle ${on ? 'dnd-toggle--on' : ''}`}
+      aria-pressed={on}
+      aria-label="Do not disturb"
+      title={on ? 'Do not disturb is on: no notifications on any device' : 'Turn on do not disturb'}
+      disabled={busy || !settings.data}
+      onClick={async () => {
+        setBusy(true)
+        try {
+          await setDoNotDisturb(!on)
+        } finally {
+          setBusy(false)
+        }
+      }}
+    >
+      <Icon name="moon" />
     </button>
   )
 }

@@ -1,9 +1,14 @@
 /**
  * Browser notifications for new messages. Asked for only when the user presses "Enable
- * notifications" (never on load), remembered per browser, and shown for a direct message in a
- * conversation that is not on screen, or for any message while the tab is hidden.
+ * notifications" (never on load), remembered per browser. Which messages notify is the shared
+ * rule of @parley/contracts (direct messages and mentions of me, never when the conversation is
+ * muted or do-not-disturb is on, on any device); this file adds when it is worth showing one:
+ * while the tab is hidden, or for a conversation that is not on screen.
  */
+import { shouldNotify } from '@parley/contracts/notify-policy'
 import { useSyncExternalStore } from 'react'
+
+import { disablePush, enablePush } from './push'
 
 const KEY = 'parley.notifications'
 
@@ -26,7 +31,10 @@ export function useNotifyState(): NotifyState {
   }, notifyState)
 }
 
-/** Turns notifications on (asking the browser for permission if it has not been asked) or off. */
+/**
+ * Turns notifications on (asking the browser for permission if it has not been asked) or off.
+ * On also subscribes this browser to Web Push, so a closed tab still notifies; off unsubscribes.
+ */
 export async function setNotifications(on: boolean): Promise<NotifyState> {
   if (notifyState() === 'unsupported') return 'unsupported'
   if (on) {
@@ -35,28 +43,58 @@ export async function setNotifications(on: boolean): Promise<NotifyState> {
     if (permission === 'granted') localStorage.setItem(KEY, 'on')
   } else localStorage.setItem(KEY, 'off')
   emit()
-  return notifyState()
+  const state = notifyState()
+  if (state === 'on') void enablePush()
+  else void disablePush()
+  return state
 }
 
 export interface IncomingMessage {
   conversationId: string
-  isDirect: boolean
-  isMine: boolean
+  conversationType: 'direct' | 'group' | 'channel'
+  senderId: string
+  messageType?: string
+  /** Structured mentions, once messages carry them. */
+  mentions?: ReadonlyArray<string | { user_id: string }> | null
+  mentionsEveryone?: boolean
   onScreen: boolean
   title: string
   body: string
 }
 
-/** Whether a message deserves a notification (pure, so it is tested without a browser). */
-export function shouldNotify(m: IncomingMessage, tabHidden: boolean): boolean {
-  if (m.isMine) return false
-  if (tabHidden) return true
-  return m.isDirect && !m.onScreen
+/** Who is asking, and what the server says about their notifications. */
+export interface NotifyContext {
+  meId: string | null
+  /** This conversation is muted (by me, on any device). */
+  muted: boolean
+  doNotDisturb: boolean
+  tabHidden: boolean
 }
 
-export function notify(m: IncomingMessage, open: (conversationId: string) => void): void {
+/** Whether a message deserves a browser notification now (pure, so it is tested without a browser). */
+export function shouldShow(m: IncomingMessage, ctx: NotifyContext): boolean {
+  if (!ctx.meId) return false
+  const deserves = shouldNotify(
+    { userId: ctx.meId, muted: ctx.muted },
+    {
+      senderId: m.senderId,
+      conversationType: m.conversationType,
+      messageType: m.messageType,
+      mentions: m.mentions,
+      mentionsEveryone: m.mentionsEveryone,
+    },
+    { doNotDisturb: ctx.doNotDisturb },
+  )
+  return deserves && (ctx.tabHidden || !m.onScreen)
+}
+
+export function notify(
+  m: IncomingMessage,
+  ctx: Omit<NotifyContext, 'tabHidden'>,
+  open: (conversationId: string) => void,
+): void {
   if (notifyState() !== 'on') return
-  if (!shouldNotify(m, document.visibilityState === 'hidden')) return
+  if (!shouldShow(m, { ...ctx, tabHidden: document.visibilityState === 'hidden' })) return
   const n = new Notification(m.title, {
     body: m.body.length > 140 ? `${m.body.slice(0, 139)}…` : m.body,
     tag: `parley-${m.conversationId}`,

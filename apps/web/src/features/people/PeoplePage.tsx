@@ -212,6 +212,106 @@ function Search({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   )
 }
 
+/** People of my workspace by name or username (those who are discoverable), beside the person ID search. */
+function NameSearch({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
+  const qc = useQueryClient()
+  const navigate = useNavigate()
+  const [text, setText] = useState('')
+  const [invited, setInvited] = useState<Set<string>>(new Set())
+  const search = useMutation({ mutationFn: (q: string) => api.searchPeople(q), onError: feedback.fail })
+  const invite = useMutation({
+    mutationFn: (id: string) => api.sendInvite(id),
+    onSuccess: (_d, id) => {
+      setInvited((s) => new Set(s).add(id))
+      feedback.ok('Invite sent.')
+      void qc.invalidateQueries({ queryKey: ['invites'] })
+    },
+    onError: (err, id) => {
+      if (err instanceof ApiError && err.type.endsWith('/invite-already-pending'))
+        setInvited((s) => new Set(s).add(id))
+      feedback.fail(err)
+    },
+  })
+  const hits = search.data?.results ?? []
+  return (
+    <section className="card" aria-labelledby="find-name-title">
+      <h2 id="find-name-title">Find people by name</h2>
+      <form
+        className="row row--wrap"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault()
+          if (text.trim()) search.mutate(text.trim())
+        }}
+      >
+        <div className="field field--grow">
+          <label htmlFor="search-name">Name or username</label>
+          <input
+            id="search-name"
+            autoComplete="off"
+            placeholder="Ann, ann_lee…"
+            value={text}
+            maxLength={100}
+            onChange={(e) => setText(e.target.value)}
+          />
+        </div>
+        <button
+          type="submit"
+          className="btn btn--primary align-end"
+          disabled={search.isPending || !text.trim()}
+        >
+          Find
+        </button>
+      </form>
+      {search.data && hits.length === 0 && (
+        <p role="status" className="muted">
+          Nobody in your workspace matches. People who turned off name search are found by person ID.
+        </p>
+      )}
+      {hits.length > 0 && (
+        <ul className="list" aria-label="People found">
+          {hits.map((h) => (
+            <li key={h.user_id} className="result row row--between">
+              <PersonLine p={personFrom(h)} />
+              <div className="row">
+                {h.relationship === 'contact' ? (
+                  h.room_id && (
+                    <button
+                      type="button"
+                      className="btn btn--primary"
+                      onClick={() => navigate(`/chats/${h.room_id}`)}
+                    >
+                      Message
+                    </button>
+                  )
+                ) : h.relationship === 'invite_sent' || invited.has(h.person_id) ? (
+                  <button type="button" className="btn" disabled>
+                    Invited
+                  </button>
+                ) : h.relationship === 'invite_received' ? (
+                  <span className="muted">Invited you</span>
+                ) : h.relationship === 'blocked' ? (
+                  <span className="muted">Blocked</span>
+                ) : (
+                  <button
+                    type="button"
+                    className="btn btn--primary"
+                    aria-label={`Invite ${personFrom(h).name}`}
+                    onClick={() => invite.mutate(h.person_id)}
+                    disabled={invite.isPending}
+                  >
+                    Invite
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
+
 function inviteId(i: Invite): string {
   return String(i.id ?? i.invite_id)
 }
@@ -485,6 +585,7 @@ export function PeoplePage() {
         <div className="stack">
           <MyId />
           <Search feedback={feedback} />
+          <NameSearch feedback={feedback} />
           <Invites feedback={feedback} />
         </div>
         <div className="stack">

@@ -47,6 +47,39 @@ export function ChatIdentityCard() {
           <option value="busy">Busy</option>
           <option value="offline">Appear offline</option>
         </SelectField>
+        <div className="field">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={q.data?.discoverable ?? true}
+              disabled={!q.data}
+              aria-describedby="discoverable-help"
+              onChange={async (e) => {
+                setMsg({})
+                const discoverable = e.target.checked
+                const before = q.data
+                // Shown at once; put back if the server refuses.
+                if (before) qc.setQueryData(['chat-profile'], { ...before, discoverable })
+                try {
+                  const saved = await api.updateMyProfile({ discoverable })
+                  qc.setQueryData(['chat-profile'], saved)
+                  setMsg({
+                    success: discoverable
+                      ? 'People in your workspace can find you by name.'
+                      : 'People find you by person ID only.',
+                  })
+                } catch (err) {
+                  if (before) qc.setQueryData(['chat-profile'], before)
+                  setMsg({ error: applyApiErrors(err, setError, []) })
+                }
+              }}
+            />{' '}
+            Let people in my workspace find me by name or username
+          </label>
+          <p id="discoverable-help" className="muted">
+            Off: nobody finds you by name; people you give your person ID still can.
+          </p>
+        </div>
         <FormMessage error={msg.error} success={msg.success} />
         <div className="row row--end">
           <button type="submit" className="btn btn--primary" disabled={formState.isSubmitting}>
