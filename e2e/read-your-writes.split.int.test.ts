@@ -1,7 +1,14 @@
 import { api, type SignedUpUser } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { logIn, register, registerThenAtOnce, rounds, type ServiceUrls } from './read-your-writes'
+import {
+  chainToFirstMessage,
+  logIn,
+  register,
+  registerThenAtOnce,
+  rounds,
+  type ServiceUrls,
+} from './read-your-writes'
 import { SPLIT_METRICS_TOKEN, type SplitServices, startSplitServices } from './split-services'
 
 /**
@@ -12,11 +19,16 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)(
   'read-your-writes with the services as separate processes',
   () => {
     let split: SplitServices
-    let urls: ServiceUrls
+    let urls: ServiceUrls & { chat: string }
 
     beforeAll(async () => {
-      split = await startSplitServices(['auth', 'profile', 'contacts'])
-      urls = { auth: split.urls.auth, profile: split.urls.profile, contacts: split.urls.contacts }
+      split = await startSplitServices(['auth', 'profile', 'contacts', 'chat'])
+      urls = {
+        auth: split.urls.auth,
+        profile: split.urls.profile,
+        contacts: split.urls.contacts,
+        chat: split.urls.chat,
+      }
     }, 120_000)
     afterAll(() => split?.close())
 
@@ -30,6 +42,11 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)(
       const others = { inviter: inviter.access, blocker: blocker.access, searcher: searcher.access }
       const failures = await rounds(60, 8, () => registerThenAtOnce(urls, others))
       // On failure the services' warnings say what a write waited for past its bound.
+      expect(failures, split.output.join('')).toEqual([])
+    })
+
+    it('register → invite → accept → direct conversation → first message, each at once (40 rounds, 8 at once)', async () => {
+      const failures = await rounds(40, 8, (i) => chainToFirstMessage(urls, i))
       expect(failures, split.output.join('')).toEqual([])
     })
 

@@ -5,6 +5,7 @@ export interface ServiceUrls {
   auth: string
   profile: string
   contacts: string
+  chat?: string
 }
 
 export interface Newcomer {
@@ -73,4 +74,40 @@ export async function registerThenAtOnce(
   if (me.body?.username !== n.username || me.body?.email !== n.email)
     failures.push(`profile ${me.body?.username} ${me.body?.email}`)
   return failures
+}
+
+/**
+ * One onboarding chain, each step the moment the previous one answered: two people register and
+ * log in, one invites the other, the other accepts, the first opens their direct conversation in
+ * chat and sends the first message there. Answers each step that did not answer as it would once
+ * every service knew of the steps before it.
+ */
+export async function chainToFirstMessage(
+  urls: ServiceUrls & { chat: string },
+  i: number,
+): Promise<string[]> {
+  const c = api(urls.contacts)
+  const chat = api(urls.chat)
+  const [ann, bob] = await Promise.all([register(urls), register(urls)])
+  const [annToken, bobToken] = await Promise.all([logIn(urls, ann), logIn(urls, bob)])
+  const invite = await c.post('/acac/send-invite/', { person_id: bob.person_id }, annToken)
+  if (invite.status !== 201) return [`invite ${invite.status} ${invite.body?.type ?? ''}`]
+  const accepted = await c.post('/acac/accept-invite/', { invite_id: invite.body.id, accept: true }, bobToken)
+  if (accepted.status !== 200) return [`accept ${accepted.status} ${accepted.body?.type ?? ''}`]
+  const opened = await chat.post(
+    '/api/chat/conversations/',
+    { type: 'direct', participant_ids: [bob.id] },
+    annToken,
+  )
+  if (opened.status !== 200 && opened.status !== 201)
+    return [`create conversation ${opened.status} ${opened.body?.type ?? ''}`]
+  if (opened.body.id !== accepted.body.room_id)
+    return [`create conversation: ${opened.body.id}, not the room`]
+  const sent = await chat.post(
+    `/api/chat/conversations/${opened.body.id}/messages/`,
+    { content: 'hello', client_id: `chain-${i}` },
+    annToken,
+  )
+  if (sent.status !== 201) return [`first message ${sent.status} ${sent.body?.type ?? ''}`]
+  return []
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 
+import type { InviteChangedPayload } from './bus-events'
 import {
   MessageTypeSchema,
   type MessageWire,
@@ -116,6 +117,41 @@ export type ClientFrameType = keyof typeof ClientFrameSchemas
 export type ClientFrame = { [K in ClientFrameType]: z.infer<(typeof ClientFrameSchemas)[K]> }[ClientFrameType]
 export type ClientFrameOf<K extends ClientFrameType> = z.infer<(typeof ClientFrameSchemas)[K]>
 
+/**
+ * `user_updated`: how a person is shown changed (names, display name, username, avatar, status
+ * message). Sent live to their own sockets and to everyone who shares a conversation or a contact
+ * with them (issue 15). Only the fields present changed; the others are as they were.
+ */
+export interface UserUpdatedWire {
+  user_id: string
+  person_id?: string
+  username?: string | null
+  first_name?: string
+  last_name?: string
+  display_name?: string | null
+  avatar_url?: string | null
+  status_message?: string | null
+  /** The name chat shows for them (`sender_name`, participants): first and last name, else username. */
+  name?: string | null
+}
+
+/**
+ * `invite_updated`: an invite was sent, accepted, rejected or cancelled; to both people's sockets
+ * (the sender's "Sent" list, the recipient's "Received" list). `room_id` is set once accepted.
+ */
+export type InviteUpdatedWire = Omit<InviteChangedPayload, 'user_ids'>
+
+/**
+ * `contact_updated`: the receiver's contact list changed. `user_id` is the other person. `added` and
+ * `removed` go to both people; `blocked` and `unblocked` only to the one who blocked (the blocked
+ * person sees the contact `removed`).
+ */
+export interface ContactUpdatedWire {
+  change: 'added' | 'removed' | 'blocked' | 'unblocked'
+  user_id: string
+  room_id: string | null
+}
+
 /** Every frame the server sends, by type. */
 export interface ServerFrameMap {
   connection_established: { user_id: string; tenant_id: string; timestamp: string; conversation_id?: string }
@@ -138,6 +174,9 @@ export interface ServerFrameMap {
   }
   participant_added: { conversation_id: string; user_id: string; role: Role }
   participant_removed: { conversation_id: string; user_id: string }
+  user_updated: UserUpdatedWire
+  invite_updated: InviteUpdatedWire
+  contact_updated: ContactUpdatedWire
   /** The user muted or unmuted a conversation (sent to all of their sockets, so every device agrees). */
   conversation_muted: MuteStateWire
   /** The user's notification settings changed (do-not-disturb), sent to all of their sockets. */

@@ -13,12 +13,12 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 import type { AttachmentUrls } from './attachments/attachments.urls'
 import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
-import { createMessageWriter } from './messages/messages.service'
+import { createMessageWriter, newMessageFrames } from './messages/messages.service'
 import type { VapidPair } from './notifications/push.repository'
 import { vapidSource } from './notifications/push.service'
 import { PushSender } from './notifications/push-sender'
 import type { ChatOptions } from './options'
-import { membershipsOf } from './participants/participants.repository'
+import { lastSeqsOf, membershipsOf } from './participants/participants.repository'
 import { PresenceService } from './presence/presence.service'
 import { RealtimeHub } from './realtime/hub'
 import { DeliveryTracker } from './receipts/delivery-tracker'
@@ -118,6 +118,10 @@ export function createChatContext(
       },
       observeLag: (s) => metrics.fanoutLag.observe(s),
     },
+    {
+      lastSeqs: (ids) => lastSeqsOf(db, ids),
+      messagesBetween: (id, from, to) => newMessageFrames({ db, users, attachmentUrls }, id, from, to),
+    },
   )
   // @NOTE The hub's hook reaches `delivery` only once sockets exist, after this line has run.
   const delivery: DeliveryTracker = new DeliveryTracker(db, hub, log, options.receiptFlushMs)
@@ -150,6 +154,7 @@ export function createChatContext(
       maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
     },
   )
+  const stopListening = users.listen(platform.fanout)
   return {
     db,
     bus: platform.bus,
@@ -172,6 +177,7 @@ export function createChatContext(
     isProduction: platform.config.isProduction,
     attachmentUrls,
     async close() {
+      stopListening()
       await writer.close()
       await push.close()
       await delivery.close()

@@ -3,7 +3,7 @@ import type { ServiceModule } from '@parley/platform'
 import { attachmentUrlKey } from './attachments/attachments.repository'
 import { attachmentRoutes } from './attachments/attachments.routes'
 import { AttachmentUrls } from './attachments/attachments.urls'
-import { contactsConsumer } from './contacts/contacts.consumer'
+import { contactsConsumer, invitesLiveConsumer } from './contacts/contacts.consumer'
 import { createChatContext } from './context'
 import { conversationRoutes } from './conversations/conversations.routes'
 import * as createChat from './db/migrations/20261201T000000Z-create-chat'
@@ -84,7 +84,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
           await app.register(notificationRoutes(ctx))
           await app.register(legacyRoutes(ctx))
         },
-        consumers: [ctx.users.consumer(), contactsConsumer(ctx)],
+        consumers: [ctx.users.consumer(ctx), contactsConsumer(ctx), invitesLiveConsumer(ctx)],
         attach: (server) => sockets.attach(server),
         async close() {
           // @NOTE Graceful order: commit (and ack) what is queued, then ask clients to reconnect

@@ -5,6 +5,7 @@
 import { useEffect } from 'react'
 
 import type { Conversation, Message } from '../lib/types'
+import { livePeople } from '../realtime/people'
 import { presence } from '../realtime/presence'
 import { useSignedIn } from './auth'
 import { activeConversation, queryClient, realtime } from './services'
@@ -42,6 +43,7 @@ export function RealtimeBridge() {
   useEffect(() => {
     if (!signedIn) {
       realtime.stop()
+      livePeople.reset()
       return
     }
     realtime.start()
@@ -80,6 +82,21 @@ export function RealtimeBridge() {
         )
       }),
       realtime.on('presence', (f) => presence.set(f.user_id, f.status)),
+      // Issue 15: a person shown anywhere, invites and contacts change live on both sides.
+      realtime.on('user_updated', (f) => livePeople.apply(f)),
+      realtime.on('invite_updated', (f) => {
+        livePeople.applyInvite(f)
+        void queryClient.invalidateQueries({ queryKey: ['invites'] })
+        if (f.status === 'accepted') {
+          void queryClient.invalidateQueries({ queryKey: ['contacts'] })
+          void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+        }
+      }),
+      realtime.on('contact_updated', () => {
+        void queryClient.invalidateQueries({ queryKey: ['contacts'] })
+        void queryClient.invalidateQueries({ queryKey: ['blocks'] })
+        void queryClient.invalidateQueries({ queryKey: ['conversations'] })
+      }),
       realtime.on('conversation_updated', () => {
         // A new direct conversation usually means an accepted invite: contacts changed too.
         void queryClient.invalidateQueries({ queryKey: ['conversations'] })

@@ -1,4 +1,5 @@
 /** Person shapes differ by endpoint (contacts, invites, search); the UI reads one view of them. */
+import { livePeople } from '../realtime/people'
 import type { ChatProfile, Participant } from './types'
 
 export interface PersonView {
@@ -29,7 +30,8 @@ export function displayName(p: Partial<ChatProfile & Participant> & Loose): stri
 }
 
 export function personFrom(raw: unknown): PersonView {
-  const p = (raw ?? {}) as Loose
+  // @NOTE A live change (user_updated) replaces the fields this object has, as a reload would.
+  const p = livePeople.overlay((raw ?? {}) as Loose)
   const presence = p.presence
   return {
     userId: str(p.user_id) ?? str(p.id),

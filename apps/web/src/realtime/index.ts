@@ -8,5 +8,6 @@ export {
   tickFor,
 } from './chat-store'
 export { type ConnectionState, normalizeFrame, RealtimeClient, type SocketLike } from './client'
+export { LivePeople, livePeople } from './people'
 export { presence } from './presence'
 export { normalizeReactions } from './reactions'

@@ -1,5 +1,13 @@
-import type { ContactAcceptedPayload, ContactRemovedPayload, UserBlockPayload } from '@parley/contracts'
+import {
+  type ContactAcceptedPayload,
+  type ContactRemovedPayload,
+  type ContactUpdatedWire,
+  INVITE_EVENTS,
+  parseBusEvent,
+  type UserBlockPayload,
+} from '@parley/contracts'
 import type { Consumer, Tx } from '@parley/platform'
+import type { Logger } from 'pino'
 
 import { setDirectReadOnly } from '../conversations/conversations.repository'
 import { ensureDirect, sortedPair } from '../conversations/conversations.service'
@@ -51,6 +59,7 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
         const { announce } = await ensureDirect(deps, event.tenantId, p.room_id, [a, b], db)
         await setReadOnly(deps, tx, p.room_id, await isBlockedPair(db, a, b))
         tx.afterCommit(announce)
+        tellBoth(deps, tx, 'added', [a, b], p.room_id)
         return
       }
       if (event.type === 'contact.removed') {
@@ -58,12 +67,22 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
         const [a, b] = sortedPair(p.user_ids[0], p.user_ids[1])
         await deleteContact(db, a, b)
         if (p.room_id) await setReadOnly(deps, tx, p.room_id, true)
+        tellBoth(deps, tx, 'removed', [a, b], p.room_id ?? null)
         return
       }
       const p = event.payload as unknown as UserBlockPayload
       const [a, b] = sortedPair(p.blocker_id, p.blocked_id)
       if (event.type === 'user.blocked') await insertBlock(db, p.blocker_id, p.blocked_id)
       else await deleteBlock(db, p.blocker_id, p.blocked_id)
+      // @NOTE Only the blocker hears of the block; the blocked person saw the contact removed.
+      const change = event.type === 'user.blocked' ? 'blocked' : 'unblocked'
+      tx.afterCommit(() =>
+        deps.hub.toUser(p.blocker_id, 'contact_updated', {
+          change,
+          user_id: p.blocked_id,
+          room_id: p.room_id ?? null,
+        }),
+      )
       const room = await roomOf(db, a, b)
       const roomId = p.room_id ?? room
       if (!roomId) return
@@ -84,4 +103,41 @@ async function setReadOnly(deps: ContactsDeps, tx: Tx, roomId: string, readOnly:
       conversation: { id: roomId, is_read_only: readOnly },
     }),
   )
+}
+
+/** `contact_updated` to both people of a pair, each told about the other, once committed. */
+function tellBoth(
+  deps: ContactsDeps,
+  tx: Tx,
+  change: ContactUpdatedWire['change'],
+  [a, b]: [string, string],
+  roomId: string | null,
+) {
+  tx.afterCommit(() => {
+    deps.hub.toUser(a, 'contact_updated', { change, user_id: b, room_id: roomId })
+    deps.hub.toUser(b, 'contact_updated', { change, user_id: a, room_id: roomId })
+  })
+}
+
+/**
+ * Invites live on both sides (issue 15): each `invite.*` event becomes an `invite_updated` frame to
+ * the sender's and the recipient's sockets, so "Sent" and "Received" flip without a reload.
+ */
+export function invitesLiveConsumer(deps: Pick<ContactsDeps, 'hub'> & { log: Logger }): Consumer {
+  return {
+    name: 'chat.invites',
+    schema: 'chat',
+    types: [...INVITE_EVENTS],
+    async handle(event, tx) {
+      const parsed = parseBusEvent('invite.sent', event.payload)
+      if (!parsed.success) {
+        deps.log.warn({ eventId: event.id, issues: parsed.error.issues }, 'ignored malformed invite event')
+        return
+      }
+      const { user_ids: userIds, ...invite } = parsed.data
+      tx.afterCommit(() => {
+        for (const userId of new Set(userIds)) deps.hub.toUser(userId, 'invite_updated', invite)
+      })
+    },
+  }
 }

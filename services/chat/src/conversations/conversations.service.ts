@@ -5,7 +5,15 @@ import type { ChatDb, Executor } from '../db/schema'
 import { notAllowed, notContacts, userNotFound } from '../errors'
 import { type PresentingDeps, presentStoredMessages } from '../messages/messages.service'
 import { mutedAmong } from '../notifications/notifications.repository'
-import { type Caller, requireManager, requireMember } from '../participants/membership'
+import {
+  type Caller,
+  type CatchUp,
+  CONTACTS_CONSUMER,
+  lookAgainOnMiss,
+  requireManager,
+  requireMember,
+  USERS_CONSUMER,
+} from '../participants/membership'
 import {
   directPeers,
   insertMembers,
@@ -40,11 +48,21 @@ export interface CreateInput {
   isPublic?: boolean
 }
 
-/** Users of the caller's tenant among `ids` (the projection from user.registered). */
-async function requireTenantUsers(db: ChatDb, tenantId: string, ids: string[]) {
+/**
+ * Users of the caller's tenant among `ids` (the projection from user.registered); a miss waits
+ * once for the projection (a person who just registered).
+ */
+async function requireTenantUsers(db: ChatDb, bus: CatchUp, tenantId: string, ids: string[]) {
   if (!ids.length) return
-  const found = new Set(await findTenantUsers(db, tenantId, ids))
-  const missing = ids.find((id) => !found.has(id))
+  const missingOf = async () => {
+    const found = new Set(await findTenantUsers(db, tenantId, ids))
+    return ids.find((id) => !found.has(id))
+  }
+  let missing = await missingOf()
+  if (missing) {
+    await bus.caughtUp(USERS_CONSUMER)
+    missing = await missingOf()
+  }
   if (missing) throw userNotFound(missing)
 }
 
@@ -60,13 +78,13 @@ export async function createConversation(deps: ConversationsDeps, caller: Caller
     if (others.length !== 1)
       throw fieldError('participant_ids', 'A direct conversation has exactly one other person.')
     const [a, b] = sortedPair(caller.userId, others[0])
-    const conversationId = await contactRoom(db, a, b)
+    const conversationId = await lookAgainOnMiss(deps.bus, CONTACTS_CONSUMER, () => contactRoom(db, a, b))
     if (!conversationId) throw notContacts()
     await ensureDirect(deps, caller.tenantId, conversationId, [caller.userId, others[0]])
     return { created: false, conversation: await getConversation(deps, caller, conversationId) }
   }
   if (!input.name?.trim()) throw fieldError('name', 'Groups and channels need a name.')
-  await requireTenantUsers(db, caller.tenantId, others)
+  await requireTenantUsers(db, deps.bus, caller.tenantId, others)
   const id = newId()
   await transaction(db, async (tx) => {
     await insertConversation(tx.db, {
@@ -178,7 +196,7 @@ export async function listPublicChannels(
 }
 
 export async function getConversation(deps: ConversationsDeps, caller: Caller, id: string) {
-  const m = await requireMember(deps.db, caller, id)
+  const m = await requireMember(deps.db, caller, id, deps.bus)
   const [presented] = await withExtras(deps, caller.userId, [
     { ...m.conversation, role: m.role, last_read_seq: m.lastReadSeq },
   ])
@@ -191,7 +209,7 @@ export async function updateConversation(
   id: string,
   patch: { name?: string; topic?: string | null; avatar_url?: string | null },
 ) {
-  const m = await requireMember(deps.db, caller, id)
+  const m = await requireMember(deps.db, caller, id, deps.bus)
   requireManager(m, 'be renamed or changed')
   if (patch.name !== undefined && !patch.name.trim()) throw fieldError('name', 'Must not be empty.')
   const row = await transaction(deps.db, async (tx) => {
@@ -212,7 +230,7 @@ export async function updateConversation(
 
 /** DELETE: the owner of a group/channel deletes it for everyone; anyone else leaves it. */
 export async function deleteOrLeave(deps: ConversationsDeps, caller: Caller, id: string) {
-  const m = await requireMember(deps.db, caller, id)
+  const m = await requireMember(deps.db, caller, id, deps.bus)
   if (m.conversation.type === 'direct')
     throw notAllowed('A direct conversation ends when the contact is removed.')
   if (m.role !== 'owner') return removeParticipantNow(deps, id, caller.userId)

@@ -92,7 +92,7 @@ export function legacyRoutes(ctx: MessagesDeps) {
         },
       },
       async (req) => {
-        const has = await requireMember(ctx.db, principalOf(req), req.body.room_id).then(
+        const has = await requireMember(ctx.db, principalOf(req), req.body.room_id, ctx.bus).then(
           () => true,
           () => false,
         )

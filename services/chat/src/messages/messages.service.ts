@@ -1,5 +1,5 @@
 import type { MessageType, MessageWire } from '@parley/contracts'
-import { fieldError, isUuid, transaction } from '@parley/platform'
+import { AppError, fieldError, isUuid, transaction } from '@parley/platform'
 import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 
@@ -8,7 +8,14 @@ import { attachmentsOfMessages } from '../attachments/attachments.repository'
 import type { AttachmentUrls } from '../attachments/attachments.urls'
 import type { ChatDb, MessageRow } from '../db/schema'
 import { conversationReadOnly, messageNotFound, notAllowed } from '../errors'
-import { type Caller, isManager, type Membership, requireMember } from '../participants/membership'
+import {
+  type Caller,
+  type CatchUp,
+  CONTACTS_CONSUMER,
+  isManager,
+  type Membership,
+  requireMember,
+} from '../participants/membership'
 import { positionsOf } from '../participants/participants.repository'
 import { deleteReactionsOf, reactionSummaries } from '../reactions/reactions.repository'
 import { frame, type RealtimeHub } from '../realtime/hub'
@@ -48,6 +55,8 @@ export interface PublishDeps extends PresentingDeps {
 export interface MessagesDeps extends PublishDeps {
   writer: MessageWriter
   delivery: DeliveryTracker
+  /** A send to a conversation chat does not know yet waits for the projections once (ADR 0012). */
+  bus: CatchUp
 }
 
 /** Active members' positions in a conversation. */
@@ -109,7 +118,7 @@ export async function sendMessage(
   conversationId: string,
   input: SendInput,
 ): Promise<{ message: MessageWire; created: boolean }> {
-  const result = await deps.writer.send({
+  const request = {
     tenantId: caller.tenantId,
     senderId: caller.userId,
     conversationId,
@@ -118,6 +127,13 @@ export async function sendMessage(
     replyTo: input.replyTo ?? null,
     attachmentIds: [...new Set(input.attachmentIds ?? [])],
     clientId: input.clientId ?? null,
+  }
+  // @NOTE The hot path is one writer call; only a miss (the direct conversation of a contact
+  // accepted a moment ago, its event not handled here yet) waits for the contact events once.
+  const result = await deps.writer.send(request).catch(async (err: unknown) => {
+    if (!(err instanceof AppError) || err.slug !== 'conversation-not-found') throw err
+    await deps.bus.caughtUp(CONTACTS_CONSUMER)
+    return deps.writer.send(request)
   })
   const message =
     result.message ??
@@ -155,6 +171,32 @@ export async function publishCommitted(deps: PublishDeps, results: SendResult[])
   return wires
 }
 
+/**
+ * The `new_message` frames of seqs `fromSeq..toSeq` of a conversation, as {@link publishCommitted}
+ * framed them, for a node whose fan-out left a gap in the seq order (realtime/hub.ts).
+ */
+export async function newMessageFrames(
+  deps: PresentingDeps,
+  conversationId: string,
+  fromSeq: number,
+  toSeq: number,
+): Promise<Array<{ seq: number; senderId: string; frame: string }>> {
+  const rows = await historyPage(deps.db, conversationId, {
+    afterSeq: fromSeq - 1,
+    beforeSeq: toSeq + 1,
+    forward: true,
+    limit: toSeq - fromSeq + 1,
+  })
+  const wires = await presentStoredMessages(deps, rows, {
+    positions: await memberPositions(deps.db, conversationId),
+  })
+  return rows.map((r, i) => ({
+    seq: Number(r.seq),
+    senderId: r.sender_id,
+    frame: frame('new_message', { message: wires[i] }),
+  }))
+}
+
 /** The group-commit writer whose commits are published by {@link publishCommitted}. */
 export function createMessageWriter(
   deps: PublishDeps,
@@ -183,7 +225,7 @@ export interface HistoryQuery {
  * gives the latest. Always answered in ascending seq order. Fetching counts as delivery.
  */
 export async function history(deps: MessagesDeps, caller: Caller, conversationId: string, q: HistoryQuery) {
-  const m = await requireMember(deps.db, caller, conversationId)
+  const m = await requireMember(deps.db, caller, conversationId, deps.bus)
   return historyOf(deps, caller, m, q)
 }
 
@@ -250,7 +292,7 @@ async function messageFor(deps: MessagesDeps, caller: Caller, messageId: string,
   if (!row || (conversationId && row.conversation_id !== conversationId)) throw messageNotFound(messageId)
   let m: Membership
   try {
-    m = await requireMember(deps.db, caller, row.conversation_id)
+    m = await requireMember(deps.db, caller, row.conversation_id, deps.bus)
   } catch {
     throw messageNotFound(messageId)
   }

@@ -45,6 +45,8 @@ export async function isActiveMember(db: ChatDb, conversationId: string, userId:
 export interface MembershipEntry {
   conversation_id: string
   role: Role
+  /** The conversation's last seq as of this read (a node's order baseline, realtime/hub.ts). */
+  last_seq: number
 }
 
 /** The live memberships of many users in one query (a reconnect storm loads thousands), one list per user, in order. */
@@ -52,13 +54,16 @@ export async function membershipsOf(db: ChatDb, userIds: string[]): Promise<Memb
   const rows = await db
     .selectFrom('chat.participants as p')
     .innerJoin('chat.conversations as c', 'c.id', 'p.conversation_id')
-    .select(['p.user_id', 'p.conversation_id', 'p.role'])
+    .select(['p.user_id', 'p.conversation_id', 'p.role', 'c.last_seq'])
     .where('p.user_id', '=', sql<string>`any(${userIds}::uuid[])`)
     .where('p.left_at', 'is', null)
     .where('c.deleted_at', 'is', null)
     .execute()
   const byUser = new Map<string, MembershipEntry[]>(userIds.map((u) => [u, []]))
-  for (const r of rows) byUser.get(r.user_id)?.push({ conversation_id: r.conversation_id, role: r.role })
+  for (const r of rows)
+    byUser
+      .get(r.user_id)
+      ?.push({ conversation_id: r.conversation_id, role: r.role, last_seq: Number(r.last_seq) })
   return userIds.map((u) => byUser.get(u)!)
 }
 
@@ -245,4 +250,15 @@ export async function findPublicChannel(
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
   return row !== undefined
+}
+
+/** The last seq of each conversation, in order (0 for one that is gone). */
+export async function lastSeqsOf(db: ChatDb, conversationIds: string[]): Promise<number[]> {
+  const rows = await db
+    .selectFrom('chat.conversations')
+    .select(['id', 'last_seq'])
+    .where('id', '=', sql<string>`any(${conversationIds}::uuid[])`)
+    .execute()
+  const byId = new Map(rows.map((r) => [r.id, Number(r.last_seq)]))
+  return conversationIds.map((id) => byId.get(id) ?? 0)
 }

@@ -7,7 +7,15 @@ import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'
 import type { TypingTracker } from '../typing/typing.service'
 import { findTenantUsers } from '../users/users.repository'
-import { type Caller, isManager, requireManager, requireMember } from './membership'
+import {
+  type Caller,
+  type CatchUp,
+  isManager,
+  lookAgainOnMiss,
+  requireManager,
+  requireMember,
+  USERS_CONSUMER,
+} from './membership'
 import { presentParticipant } from './participants.presenter'
 import {
   addMember,
@@ -24,6 +32,8 @@ export interface ParticipantsDeps {
   db: ChatDb
   hub: RealtimeHub
   typing: TypingTracker
+  /** A lookup that misses waits for the projections once (ADR 0012). */
+  bus: CatchUp
 }
 
 export async function listParticipants(
@@ -32,7 +42,7 @@ export async function listParticipants(
   id: string,
   page: { limit: number; offset: number },
 ) {
-  await requireMember(deps.db, caller, id)
+  await requireMember(deps.db, caller, id, deps.bus)
   const [count, rows] = await Promise.all([countMembers(deps.db, id), listMembers(deps.db, id, page)])
   return { count, results: rows.map(presentParticipant) }
 }
@@ -57,11 +67,14 @@ export async function addParticipant(
 ) {
   const db = deps.db
   if (!viaJoin) {
-    const m = await requireMember(db, caller, id)
+    const m = await requireMember(db, caller, id, deps.bus)
     requireManager(m, 'add members')
     if (role === 'owner') throw notAllowed('There is one owner; add members as admin or member.')
   }
-  if ((await findTenantUsers(db, caller.tenantId, [userId])).length === 0) throw userNotFound(userId)
+  const known = await lookAgainOnMiss(deps.bus, USERS_CONSUMER, async () =>
+    (await findTenantUsers(db, caller.tenantId, [userId])).length ? true : undefined,
+  )
+  if (!known) throw userNotFound(userId)
   const added = await transaction(db, async (tx) => {
     const inserted = await addMember(tx.db, id, userId, role)
     if (inserted)
@@ -90,7 +103,7 @@ export async function changeRole(
   userId: string,
   role: Role,
 ) {
-  const m = await requireMember(deps.db, caller, id)
+  const m = await requireMember(deps.db, caller, id, deps.bus)
   requireManager(m, 'change roles')
   const target = await participant(deps, id, userId)
   if (role === 'owner' || target.role === 'owner')
@@ -110,7 +123,7 @@ export async function changeRole(
 
 /** Removing yourself is leaving; removing others needs a higher role than theirs. */
 export async function removeParticipant(deps: ParticipantsDeps, caller: Caller, id: string, userId: string) {
-  const m = await requireMember(deps.db, caller, id)
+  const m = await requireMember(deps.db, caller, id, deps.bus)
   if (m.conversation.type === 'direct')
     throw notAllowed('Members of a direct conversation cannot be removed.')
   const target = await participant(deps, id, userId)

@@ -73,13 +73,26 @@ export interface HubConnection {
   send(frame: string | PreparedFrame): boolean
 }
 
-type MembershipRow = { conversation_id: string; role: Role }
+/** A membership; `last_seq` (the conversation's last seq when loaded) gives this node's order baseline. */
+type MembershipRow = { conversation_id: string; role: Role; last_seq?: number }
 
 /** The live memberships of many users, one list per user in order (the participants repository). */
 export type MembershipLoader = (userIds: string[]) => Promise<MembershipRow[][]>
 
 type MessageEnvelope = Extract<HubMessage, { kind: 'message' }>
 type MembershipChange = Extract<HubMessage, { kind: 'member_added' | 'member_removed' }>
+
+/** What the hub reads from the database to keep each conversation's seq order on every node. */
+export interface HubHistory {
+  /** The last committed seq of each conversation, in order (one query for many). */
+  lastSeqs(conversationIds: string[]): Promise<number[]>
+  /** The `new_message` frames of a conversation with `fromSeq <= seq <= toSeq`, ascending. */
+  messagesBetween(
+    conversationId: string,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<Array<{ seq: number; senderId: string; frame: string }>>
+}
 
 export interface HubHooks {
   /** A message frame was handed to a member's socket (drives delivery receipts); positional, no allocation per recipient. */
@@ -93,8 +106,25 @@ export function frame<K extends ServerFrameType>(type: K, payload: ServerFrameMa
   return JSON.stringify(ref === undefined ? { type, ...payload } : { type, ...payload, ref })
 }
 
-/** How long a message that arrived ahead of its predecessors waits for them (cross-node races are ms). */
+/**
+ * How long a message that arrived ahead of its predecessors waits for them through the fan-out
+ * (cross-node races are ms) before the node reads the missing ones from the database.
+ */
 const REORDER_HOLD_MS = 250
+/** The most messages one gap fill reads. */
+const MAX_GAP_FILL = 200
+
+/**
+ * Per subscribed conversation: the next seq to hand out (undefined while the baseline loads) and
+ * messages that arrived ahead of it.
+ */
+interface ConversationOrder {
+  next: number | undefined
+  held: Map<number, MessageEnvelope>
+  timer?: NodeJS.Timeout
+  /** A read of the missing seqs from the database is in flight. */
+  filling?: boolean
+}
 
 /**
  * This node's view of realtime delivery. It keeps, for each user with a socket here, the
@@ -105,27 +135,29 @@ const REORDER_HOLD_MS = 250
  */
 export class RealtimeHub {
   private readonly memberships = new Map<string, Map<string, Role>>()
+  /** Per user whose memberships just loaded: the conversations' last seqs then, until indexed. */
+  private readonly loadedSeqs = new Map<string, Map<string, number>>()
   private readonly loading = new Map<string, Promise<void>>()
   private readonly pendingControls = new Map<string, MembershipChange[]>()
   private readonly connsByUser = new Map<string, Set<HubConnection>>()
   private readonly connsByConv = new Map<string, Set<HubConnection>>()
   private readonly convSubs = new Map<string, () => void>()
-  /** Per subscribed conversation: the next seq to hand out and messages that arrived ahead of it. */
-  private readonly order = new Map<
-    string,
-    { next: number; held: Map<number, MessageEnvelope>; timer?: NodeJS.Timeout }
-  >()
+  private readonly order = new Map<string, ConversationOrder>()
   private readonly userSubs = new Map<string, () => void>()
   /** The memberships of many connecting users in one query (a reconnect storm opens thousands). */
   private readonly membershipLoads: Batcher<string, MembershipRow[]>
+  /** Conversations' last seqs, for the order baseline of a conversation indexed without one. */
+  private readonly lastSeqLoads: Batcher<string, number>
 
   constructor(
     loadMemberships: MembershipLoader,
     private readonly fanout: Fanout,
     private readonly log: Logger,
     private readonly hooks: HubHooks,
+    private readonly history: HubHistory,
   ) {
     this.membershipLoads = new Batcher(loadMemberships)
+    this.lastSeqLoads = new Batcher((ids) => history.lastSeqs(ids))
   }
 
   // ---- publishing (any node) ------------------------------------------------------------------
@@ -200,8 +232,11 @@ export class RealtimeHub {
       }
       await load
     }
+    const lastSeqs = this.loadedSeqs.get(userId)
+    this.loadedSeqs.delete(userId)
     if (!conns.has(conn)) return // closed while loading
-    for (const conversationId of this.memberships.get(userId)?.keys() ?? []) this.index(conversationId, conn)
+    for (const conversationId of this.memberships.get(userId)?.keys() ?? [])
+      this.index(conversationId, conn, lastSeqs?.get(conversationId))
   }
 
   remove(conn: HubConnection) {
@@ -223,13 +258,19 @@ export class RealtimeHub {
       const rows = await this.membershipLoads.add(userId)
       const map = new Map(rows.map((r) => [r.conversation_id, r.role]))
       for (const control of this.pendingControls.get(userId) ?? []) applyControl(map, control)
-      if (this.connsByUser.has(userId)) this.memberships.set(userId, map)
+      if (this.connsByUser.has(userId)) {
+        this.memberships.set(userId, map)
+        const lastSeqs = new Map<string, number>()
+        for (const r of rows)
+          if (r.last_seq !== undefined) lastSeqs.set(r.conversation_id, Number(r.last_seq))
+        this.loadedSeqs.set(userId, lastSeqs)
+      }
     } finally {
       this.pendingControls.delete(userId)
     }
   }
 
-  private index(conversationId: string, conn: HubConnection) {
+  private index(conversationId: string, conn: HubConnection, lastSeq?: number) {
     let set = this.connsByConv.get(conversationId)
     if (!set) {
       this.connsByConv.set(conversationId, (set = new Set()))
@@ -237,6 +278,7 @@ export class RealtimeHub {
         conversationId,
         this.fanout.subscribe(`conv:${conversationId}`, (m) => this.onConversationMessage(conversationId, m)),
       )
+      this.startOrder(conversationId, lastSeq)
     }
     set.add(conn)
   }
@@ -276,44 +318,104 @@ export class RealtimeHub {
     const message = decodeHubMessage(raw)
     if (message?.kind === 'frame') return sendFrame(conns, message.frame)
     if (message?.kind !== 'message') return
-    const seq = message.seq
     // @NOTE Two nodes commit consecutive seqs one after the other (the conversation row lock), but
-    // their publishes can reach the fan-out in the other order. A message that arrives ahead of
-    // the next expected seq waits here (at most REORDER_HOLD_MS) for the ones before it, so every
-    // node hands its sockets one seq order; if they never come, the client catches up by seq.
+    // their publishes can reach the fan-out in the other order. Every node hands its sockets one
+    // seq order from a baseline it reads when it subscribes (the conversation's last seq then), so
+    // the first messages it sees are ordered too: a message ahead of the next expected seq waits
+    // (at most REORDER_HOLD_MS) for the ones before it, which are then read from the database (a
+    // held seq was committed, so all before it were). What arrives behind the order was delivered.
     const order = this.order.get(conversationId)
-    if (!order || seq < order.next) {
-      if (!order) this.order.set(conversationId, { next: seq + 1, held: new Map() })
-      return this.deliverMessage(conversationId, message)
-    }
-    if (seq > order.next) {
+    if (!order) return
+    const seq = message.seq
+    if (order.next !== undefined && seq < order.next) return
+    if (order.next === undefined || seq > order.next) {
       order.held.set(seq, message)
-      order.timer ??= setTimeout(() => this.releaseHeld(conversationId), REORDER_HOLD_MS)
+      if (order.next !== undefined) this.armHold(conversationId, order)
       return
     }
     this.deliverMessage(conversationId, message)
     order.next = seq + 1
+    this.drainHeld(conversationId, order)
+  }
+
+  /**
+   * The baseline of a newly subscribed conversation: the last seq read with the memberships just
+   * before subscribing (later ones reach this node through the fan-out, or the database fills the
+   * gap), or, for a conversation joined while connected, read once now.
+   */
+  private startOrder(conversationId: string, lastSeq: number | undefined) {
+    const order: ConversationOrder = { next: undefined, held: new Map() }
+    this.order.set(conversationId, order)
+    if (lastSeq !== undefined) {
+      order.next = lastSeq + 1
+      return
+    }
+    this.lastSeqLoads.add(conversationId).then(
+      (lastSeq) => {
+        if (this.order.get(conversationId) !== order) return
+        // @NOTE Read after subscribing: what arrived meanwhile was published after the subscription,
+        // so the sockets get it even when the read already counts it.
+        order.next = Math.min(lastSeq + 1, ...order.held.keys())
+        this.drainHeld(conversationId, order)
+      },
+      (err: unknown) => {
+        if (this.order.get(conversationId) !== order) return
+        this.log.warn(
+          { err, conversationId },
+          'order baseline not read; starting from the first message held',
+        )
+        order.next = Math.min(...order.held.keys(), Number.MAX_SAFE_INTEGER)
+        this.drainHeld(conversationId, order)
+      },
+    )
+  }
+
+  /** Hands out the held messages that are next in order; keeps waiting for a gap before the rest. */
+  private drainHeld(conversationId: string, order: ConversationOrder) {
+    if (order.next === undefined) return
+    for (const seq of order.held.keys()) if (seq < order.next) order.held.delete(seq)
     for (let held = order.held.get(order.next); held !== undefined; held = order.held.get(order.next)) {
       order.held.delete(order.next)
       this.deliverMessage(conversationId, held)
       order.next++
     }
-    if (order.held.size === 0 && order.timer) {
+    if (order.held.size === 0) {
       clearTimeout(order.timer)
       order.timer = undefined
-    }
+    } else this.armHold(conversationId, order)
   }
 
-  /** The hold ran out: deliver what waited, in seq order, and expect what follows it. */
-  private releaseHeld(conversationId: string) {
-    const order = this.order.get(conversationId)
-    if (!order) return
+  private armHold(conversationId: string, order: ConversationOrder) {
+    if (order.timer || order.filling) return
+    order.timer = setTimeout(() => void this.fillGap(conversationId, order), REORDER_HOLD_MS)
+  }
+
+  /** The hold ran out: the missing seqs come from the database, then what waited, all in seq order. */
+  private async fillGap(conversationId: string, order: ConversationOrder) {
     order.timer = undefined
-    for (const seq of [...order.held.keys()].sort((a, b) => a - b)) {
-      this.deliverMessage(conversationId, order.held.get(seq)!)
-      order.next = seq + 1
+    if (order.next === undefined || order.held.size === 0) return
+    const from = order.next
+    const to = Math.min(...order.held.keys()) - 1
+    order.filling = true
+    try {
+      // @NOTE A gap this long is not a race but a node that fell behind: its clients catch up by seq.
+      if (to - from >= MAX_GAP_FILL) return
+      const missing = await this.history.messagesBetween(conversationId, from, to)
+      if (this.order.get(conversationId) !== order) return
+      for (const m of missing) {
+        if (m.seq !== order.next) continue
+        this.deliverMessage(conversationId, { kind: 'message', publishedAt: Date.now(), ...m })
+        order.next++
+      }
+    } catch (err) {
+      this.log.warn({ err, conversationId, from, to }, 'missing seqs not read; the clients catch up by seq')
+    } finally {
+      order.filling = false
     }
-    order.held.clear()
+    if (this.order.get(conversationId) !== order) return
+    // @NOTE What the database did not give (it cannot lack a committed seq) is skipped for good.
+    if (order.next !== undefined && order.next <= to) order.next = to + 1
+    this.drainHeld(conversationId, order)
   }
 
   private deliverMessage(conversationId: string, message: MessageEnvelope) {

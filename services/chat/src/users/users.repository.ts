@@ -33,14 +33,17 @@ export async function tenantsOf(db: Executor, ids: string[]): Promise<Map<string
   return new Map(rows.map((r) => [r.id, r.tenant_id]))
 }
 
-/** The projection's upsert: a snapshot older than the stored one changes nothing (events may arrive in any order). */
+/**
+ * The projection's upsert: a snapshot older than the stored one changes nothing (events may arrive
+ * in any order). Answers whether this snapshot was applied.
+ */
 export async function upsertUser(
   db: Executor,
   p: UserSnapshotPayload,
   tenantId: string,
   occurredAt: Date | string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .insertInto('chat.users')
     .values({
       id: p.user_id,
@@ -66,7 +69,8 @@ export async function upsertUser(
         }))
         .where('chat.users.updated_at', '<=', (eb) => eb.ref('excluded.updated_at')),
     )
-    .execute()
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
 /** A user known only from a contact event: a placeholder that any real snapshot overrides. */
@@ -85,4 +89,33 @@ export async function insertUserStub(
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
+}
+
+/**
+ * Who sees a person: their contacts (either side of a pair) and the live conversations they
+ * belong to, so that a change of how they are shown reaches each of those people.
+ */
+export async function audienceOf(
+  db: Executor,
+  userId: string,
+): Promise<{ contactIds: string[]; conversationIds: string[] }> {
+  const [contacts, conversations] = await Promise.all([
+    db
+      .selectFrom('chat.contacts')
+      .select(sql<string>`case when user_a = ${userId} then user_b else user_a end`.as('id'))
+      .where((eb) => eb.or([eb('user_a', '=', userId), eb('user_b', '=', userId)]))
+      .execute(),
+    db
+      .selectFrom('chat.participants as p')
+      .innerJoin('chat.conversations as c', 'c.id', 'p.conversation_id')
+      .select('p.conversation_id')
+      .where('p.user_id', '=', userId)
+      .where('p.left_at', 'is', null)
+      .where('c.deleted_at', 'is', null)
+      .execute(),
+  ])
+  return {
+    contactIds: contacts.map((r) => r.id),
+    conversationIds: conversations.map((r) => r.conversation_id),
+  }
 }

@@ -218,39 +218,43 @@ export class ChatConnection implements HubConnection {
 
   private dispatch(f: ClientFrame, ref?: string): Promise<void> | undefined {
     const ctx = this.ctx
-    const member = (conversationId: string) => {
-      if (!ctx.hub.roleOf(this.userId, conversationId)) {
-        this.sendError('not_found', `No conversation ${conversationId}.`, ref)
-        return false
-      }
-      return true
+    // @NOTE Access comes from the hub's membership cache, synchronously, so frames keep their
+    // order. A miss looks in the database once, after the contact events are handled (ADR 0012):
+    // the direct conversation of a contact accepted a moment ago may not have reached the cache.
+    const whenMember = (
+      conversationId: string,
+      run: () => Promise<void> | void,
+    ): Promise<void> | undefined => {
+      if (ctx.hub.roleOf(this.userId, conversationId)) return run() ?? undefined
+      return requireMember(ctx.db, this.caller, conversationId, ctx.bus).then(
+        () => run(),
+        () => this.sendError('not_found', `No conversation ${conversationId}.`, ref),
+      )
     }
     switch (f.type) {
       case 'ping':
         this.sendFrame('pong', {}, ref)
         return
       case 'join_conversation':
-        if (!member(f.conversation_id)) return
-        return this.join(f.conversation_id, f.after_seq, ref)
+        return whenMember(f.conversation_id, () => this.join(f.conversation_id, f.after_seq, ref))
       case 'leave_conversation':
         // @NOTE Ends the conversation-scoped extras only (typing); the socket keeps every event of
         // the user's conversations, which reach it without joining (SPEC section 6, ADR 0007).
-        if (!member(f.conversation_id)) return
-        ctx.typing.stop(f.conversation_id, this.userId)
-        return
+        return whenMember(f.conversation_id, () => ctx.typing.stop(f.conversation_id, this.userId))
       case 'send_message':
       case 'message': {
         const conversationId = f.type === 'message' ? this.scopedConversationId! : f.conversation_id
-        if (!member(conversationId)) return
         const clientId = f.client_id ?? null
         const scoped = f.type === 'message'
-        return sendMessage(ctx, this.caller, conversationId, {
-          content: f.content,
-          messageType: scoped ? 'text' : f.message_type,
-          replyTo: f.reply_to,
-          attachmentIds: scoped ? [] : f.attachment_ids,
-          clientId,
-        }).then(({ message }) => this.sendFrame('message_ack', { client_id: clientId, message }, ref))
+        return whenMember(conversationId, () =>
+          sendMessage(ctx, this.caller, conversationId, {
+            content: f.content,
+            messageType: scoped ? 'text' : f.message_type,
+            replyTo: f.reply_to,
+            attachmentIds: scoped ? [] : f.attachment_ids,
+            clientId,
+          }).then(({ message }) => this.sendFrame('message_ack', { client_id: clientId, message }, ref)),
+        )
       }
       case 'edit_message':
         return editMessage(ctx, this.caller, f.message_id, f.content).then(() => undefined)
@@ -260,11 +264,12 @@ export class ChatConnection implements HubConnection {
       case 'stop_typing':
       case 'typing': {
         const conversationId = f.type === 'typing' ? this.scopedConversationId! : f.conversation_id
-        if (!member(conversationId)) return
         const starting = f.type === 'typing' ? f.is_typing : f.type === 'start_typing'
-        if (starting) ctx.typing.start(conversationId, this.userId)
-        else ctx.typing.stop(conversationId, this.userId)
-        return
+        return whenMember(conversationId, () =>
+          starting
+            ? ctx.typing.start(conversationId, this.userId)
+            : ctx.typing.stop(conversationId, this.userId),
+        )
       }
       case 'add_reaction':
         return addReaction(ctx, this.caller, f.message_id, f.emoji).then(() => undefined)
@@ -273,8 +278,9 @@ export class ChatConnection implements HubConnection {
       case 'mark_read':
       case 'read': {
         const conversationId = f.type === 'read' ? this.scopedConversationId! : f.conversation_id
-        if (!member(conversationId)) return
-        return markRead(ctx, this.caller, conversationId, f.up_to_seq).then(() => undefined)
+        return whenMember(conversationId, () =>
+          markRead(ctx, this.caller, conversationId, f.up_to_seq).then(() => undefined),
+        )
       }
       case 'update_presence':
         return ctx.presence.setStatus(this.userId, f.status).then(() => undefined)
@@ -287,7 +293,7 @@ export class ChatConnection implements HubConnection {
 
   /** History on join: after `after_seq` (catch-up, oldest first) or the latest 100. */
   async join(conversationId: string, afterSeq: number | undefined, ref?: string) {
-    const m = await requireMember(this.ctx.db, this.caller, conversationId)
+    const m = await requireMember(this.ctx.db, this.caller, conversationId, this.ctx.bus)
     const { messages, has_more } = await historyOf(this.ctx, this.caller, m, {
       afterSeq,
       limit: HISTORY_LIMIT,

@@ -117,7 +117,12 @@ export class ChatSocketServer {
       // Not the caller's tenant: the 004 form, a conversation the caller must belong to.
       if (!isUuid(segment)) return reject(socket, 404, 'Not Found')
       try {
-        await requireMember(this.ctx.db, { userId: principal.userId, tenantId: principal.tenantId }, segment)
+        await requireMember(
+          this.ctx.db,
+          { userId: principal.userId, tenantId: principal.tenantId },
+          segment,
+          this.ctx.bus,
+        )
       } catch {
         return reject(socket, 404, 'Not Found')
       }

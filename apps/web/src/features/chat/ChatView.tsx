@@ -272,6 +272,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       if (p) return participantName(p)
       return dir.byUser.get(userId)?.name ?? 'Someone'
     },
+    // @NOTE dir changes with every live rename, so memoized messages re-render their authors.
     [participants, dir],
   )
 

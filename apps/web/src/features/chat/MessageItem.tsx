@@ -5,6 +5,7 @@ import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
 import { Markdown, type MentionNames } from '../../lib/markdown'
 import type { Attachment, Message } from '../../lib/types'
 import type { PendingMessage, Tick } from '../../realtime/chat-store'
+import { livePeople } from '../../realtime/people'
 import { normalizeReactions } from '../../realtime/reactions'
 import { AuthedImage, downloadAuthed } from './AuthedImage'
 import { fileSize, timeLabel } from './format'
@@ -153,7 +154,7 @@ export const MessageItem = memo(function MessageItem({
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const reactions = normalizeReactions(m.reactions)
-  const sender = m.sender_name || nameOf(m.sender_id)
+  const sender = livePeople.senderName(m.sender_id) ?? (m.sender_name || nameOf(m.sender_id))
   const tab = active ? 0 : -1
   const reactButton = useRef<HTMLButtonElement>(null)
 

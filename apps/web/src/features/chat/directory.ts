@@ -6,6 +6,8 @@ import { useMe } from '../../app/auth'
 import { contacts as contactsApi } from '../../lib/endpoints'
 import { contactPerson, displayName, type PersonView } from '../../lib/people'
 import type { Conversation, DirectPeer, Participant } from '../../lib/types'
+import { useLivePeople } from '../../realtime/hooks'
+import { livePeople } from '../../realtime/people'
 
 export function useContacts(opts: { fresh?: boolean } = {}) {
   return useQuery({
@@ -20,11 +22,14 @@ export interface Directory {
   byRoom: Map<string, PersonView>
   byUser: Map<string, PersonView>
   contacts: PersonView[]
+  /** The live people version this directory was built at (issue 15): views keyed on it re-render. */
+  live: number
 }
 
 export function useDirectory(opts: { fresh?: boolean } = {}): Directory {
   const me = useMe()
   const contacts = useContacts(opts)
+  const live = useLivePeople()
   return useMemo(() => {
     const byRoom = new Map<string, PersonView>()
     const byUser = new Map<string, PersonView>()
@@ -36,12 +41,12 @@ export function useDirectory(opts: { fresh?: boolean } = {}): Directory {
       if (room) byRoom.set(room, p)
       if (p.userId) byUser.set(p.userId, p)
     }
-    return { meId: me.data?.id ?? null, byRoom, byUser, contacts: list }
-  }, [contacts.data, me.data?.id])
+    return { meId: me.data?.id ?? null, byRoom, byUser, contacts: list, live }
+  }, [contacts.data, me.data?.id, live])
 }
 
 export function participantName(p: Participant | DirectPeer): string {
-  return displayName(p as never)
+  return displayName(livePeople.overlay(p) as never)
 }
 
 /** The other person of a direct conversation. */

@@ -4,6 +4,8 @@ import { NavLink, Outlet, useNavigate } from 'react-router'
 import { signOut, useMe } from '../../app/auth'
 import { Avatar } from '../../components/Avatar'
 import { displayName } from '../../lib/people'
+import { useLivePeople } from '../../realtime/hooks'
+import { livePeople } from '../../realtime/people'
 import { DoNotDisturbToggle, NotificationsToggle, NotifyBridge } from '../notify/NotifyBridge'
 import { disablePush } from '../notify/push'
 import { ConnectionStatus } from './ConnectionStatus'
@@ -11,7 +13,9 @@ import { ConnectionStatus } from './ConnectionStatus'
 export function AppShell() {
   const me = useMe()
   const navigate = useNavigate()
-  const name = me.data ? displayName(me.data) : ''
+  useLivePeople()
+  const shown = me.data ? livePeople.overlay(me.data, me.data.id) : undefined
+  const name = shown ? displayName(shown) : ''
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -34,7 +38,7 @@ export function AppShell() {
           <DoNotDisturbToggle />
           {me.data && (
             <span className="me" title={`${name} · person ID ${me.data.person_id}`}>
-              <Avatar name={name} url={me.data.avatar_url} size={28} />
+              <Avatar name={name} url={shown?.avatar_url} size={28} />
               <span className="me__name">{name}</span>
             </span>
           )}

@@ -9,7 +9,8 @@ import { ApiError, errorMessage } from '../../lib/api'
 import { type Block, contacts as api, type Invite } from '../../lib/endpoints'
 import { contactPerson, inviteRecipient, inviteSender, personFrom, type PersonView } from '../../lib/people'
 import type { ChatProfile } from '../../lib/types'
-import { usePresence } from '../../realtime/hooks'
+import { useLivePeople, usePresence } from '../../realtime/hooks'
+import { livePeople } from '../../realtime/people'
 
 function useFeedback() {
   const [msg, setMsg] = useState<{ error?: string; success?: string }>({})
@@ -74,6 +75,7 @@ function MyId() {
 
 function Search({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   const qc = useQueryClient()
+  useLivePeople()
   const [pid, setPid] = useState('')
   const [fieldError, setFieldError] = useState<string>()
   const [result, setResult] = useState<ChatProfile | null>(null)
@@ -314,8 +316,17 @@ function inviteId(i: Invite): string {
   return String(i.id ?? i.invite_id)
 }
 
+/** What became of an invite this session saw answered live (issue 15): the sender's list shows it. */
+const ANSWERED: Record<string, string> = {
+  accepted: 'accepted',
+  rejected: 'declined',
+  cancelled: 'cancelled',
+}
+
 function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   const qc = useQueryClient()
+  useLivePeople()
+  const meId = useMe().data?.id
   const received = useQuery({
     queryKey: ['invites', 'received'],
     queryFn: api.received,
@@ -323,6 +334,15 @@ function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   })
   const sent = useQuery({ queryKey: ['invites', 'sent'], queryFn: api.sent, refetchInterval: 15_000 })
   const rejected = useQuery({ queryKey: ['invites', 'rejected'], queryFn: api.rejected })
+  // Invites I sent that were answered while this page was open: they left the server's "Sent" list.
+  const answeredHere = livePeople
+    .allInvites()
+    .filter(
+      (i) =>
+        i.sender.user_id === meId &&
+        ANSWERED[i.status] &&
+        !sent.data?.some((s) => inviteId(s) === i.invite_id),
+    )
   const invalidate = () => {
     void qc.invalidateQueries({ queryKey: ['invites'] })
     void qc.invalidateQueries({ queryKey: ['contacts'] })
@@ -379,14 +399,26 @@ function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
         ))}
       </ul>
       <h3>Sent</h3>
-      {sent.data?.length === 0 && <p className="muted">No invites waiting for an answer.</p>}
+      {sent.data?.length === 0 && answeredHere.length === 0 && (
+        <p className="muted">No invites waiting for an answer.</p>
+      )}
       <ul className="card-list" aria-label="Sent invites">
-        {sent.data?.map((i) => (
-          <li key={inviteId(i)} className="row row--between">
-            <PersonLine p={inviteRecipient(i)} extra="pending" />
-            <button type="button" className="btn btn--ghost" onClick={() => cancel.mutate(inviteId(i))}>
-              Cancel invite
-            </button>
+        {sent.data?.map((i) => {
+          const answered = ANSWERED[livePeople.invite(inviteId(i))?.status ?? '']
+          return (
+            <li key={inviteId(i)} className="row row--between">
+              <PersonLine p={inviteRecipient(i)} extra={answered ?? 'pending'} />
+              {!answered && (
+                <button type="button" className="btn btn--ghost" onClick={() => cancel.mutate(inviteId(i))}>
+                  Cancel invite
+                </button>
+              )}
+            </li>
+          )
+        })}
+        {answeredHere.map((i) => (
+          <li key={i.invite_id} className="row row--between">
+            <PersonLine p={personFrom(i.recipient)} extra={ANSWERED[i.status]} />
           </li>
         ))}
       </ul>
@@ -411,6 +443,7 @@ function Invites({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
 
 function Contacts({ feedback }: { feedback: ReturnType<typeof useFeedback> }) {
   const qc = useQueryClient()
+  useLivePeople()
   const navigate = useNavigate()
   const q = useQuery({ queryKey: ['contacts'], queryFn: api.list })
   const [filter, setFilter] = useState('')
