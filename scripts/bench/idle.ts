@@ -1,7 +1,7 @@
 /** Scenario (c): runs of idle-conns.cjs (own generator: loopback source addresses, reconnect storm) on CPU 1. */
 import { join } from 'node:path'
 
-import { idleConns, idleSecs, PEERS, ROOT, withStorm } from './options'
+import { idleConns, idleSecs, idleSources, PEERS, ROOT, withStorm } from './options'
 import type { Result } from './loadgen'
 import { fileLimit, lastJson, LOADGEN_CPU, pinned, run } from './processes'
 
@@ -36,6 +36,7 @@ export async function idleRun(t: IdleTarget): Promise<Result> {
     String(t.serverPid),
     '--peers-dir',
     PEERS,
+    ...(idleSources ? ['--sources', idleSources] : []),
     ...(withStorm ? ['--storm'] : []),
     ...(t.presenceSeed ? ['--presence-seed', t.presenceSeed] : []),
   ]
