@@ -81,7 +81,7 @@ async function main() {
     const day = new Date().toISOString().slice(0, 10)
     console.log(
       '\n' +
-        markdownTable(measured.filter((m) => SHARED.includes(m.key)), `### Same sitting, ${day}`, reps),
+        markdownTable(measured.filter((m) => SHARED.includes(m.key)), `## Same sitting, ${day}`, reps),
     )
   }
 }
