@@ -46,7 +46,8 @@ function ensurePeers() {
 }
 
 async function main() {
-  if (scenarios.some((k) => !KNOWN.includes(k))) throw new Error('--scenarios takes a comma list of a,b,c,d,e')
+  if (scenarios.some((k) => !KNOWN.includes(k)))
+    throw new Error('--scenarios takes a comma list of a,b,c,d,e')
   ensurePeers()
   const refs: Reference[] = []
   if (withPeer && scenarios.some((k) => SHARED.includes(k))) refs.push(await socketioPeer())
@@ -81,7 +82,11 @@ async function main() {
     const day = new Date().toISOString().slice(0, 10)
     console.log(
       '\n' +
-        markdownTable(measured.filter((m) => SHARED.includes(m.key)), `## Same sitting, ${day}`, reps),
+        markdownTable(
+          measured.filter((m) => SHARED.includes(m.key)),
+          `## Same sitting, ${day}`,
+          reps,
+        ),
     )
   }
 }

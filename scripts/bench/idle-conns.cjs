@@ -53,7 +53,9 @@ const A = parseArgs(process.argv)
 const HOST = '127.0.0.1'
 const SOURCES = Array.from({ length: A.sources }, (_, i) => `127.0.0.${i + 2}`)
 const adapter = require(
-  A.adapter.includes('/') ? path.resolve(A.adapter) : path.join(A['peers-dir'], 'loadgen/adapters', `${A.adapter}.js`),
+  A.adapter.includes('/')
+    ? path.resolve(A.adapter)
+    : path.join(A['peers-dir'], 'loadgen/adapters', `${A.adapter}.js`),
 )
 const { accessToken } = require(path.join(A['peers-dir'], 'loadgen/lib/jwt'))
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -140,9 +142,11 @@ class Conn {
       })
       this.ws = ws
       // A dropped socket's late events must not touch its replacement (reconnect storm).
-      const mine = (fn) => (...args) => {
-        if (this.ws === ws) fn(...args)
-      }
+      const mine =
+        (fn) =>
+        (...args) => {
+          if (this.ws === ws) fn(...args)
+        }
       ws.on(
         'open',
         mine(() => {
@@ -160,8 +164,14 @@ class Conn {
           }
         }),
       )
-      ws.on('error', mine((e) => this.fail(e.code || e.message)))
-      ws.on('unexpected-response', mine((_req, res) => this.fail(`http ${res.statusCode}`)))
+      ws.on(
+        'error',
+        mine((e) => this.fail(e.code || e.message)),
+      )
+      ws.on(
+        'unexpected-response',
+        mine((_req, res) => this.fail(`http ${res.statusCode}`)),
+      )
       ws.on(
         'close',
         mine(() => {
@@ -229,7 +239,14 @@ async function main() {
   const pid = A['server-pid']
   const rssBase = pid ? rssKiB(pid) : null
   if (typeof adapter.setup === 'function')
-    await adapter.setup({ users, rooms: Math.ceil(A.conns / A.members), members: A.members, host: HOST, port: A.port, log })
+    await adapter.setup({
+      users,
+      rooms: Math.ceil(A.conns / A.members),
+      members: A.members,
+      host: HOST,
+      port: A.port,
+      log,
+    })
   const conns = users.map((u) => new Conn(u))
   log(`connecting ${A.conns} to ${adapter.name} from ${SOURCES.length} source address(es) ...`)
   const first = await connectAll(conns)
@@ -251,7 +268,8 @@ async function main() {
     server_rss_connected_kib: rssConnected,
     server_rss_after_idle_kib: rssAfter,
     // The same formula as the peers' loadgen: (RSS after idling − RSS before connecting) / sockets.
-    rss_per_conn_kib: rssAfter != null && first.ok ? Math.round(((rssAfter - rssBase) / first.ok) * 100) / 100 : null,
+    rss_per_conn_kib:
+      rssAfter != null && first.ok ? Math.round(((rssAfter - rssBase) / first.ok) * 100) / 100 : null,
     presence_online_s: online == null ? null : Math.round(online * 100) / 100,
   }
   if (A.storm) {

@@ -1,8 +1,8 @@
 /** Scenario (c): runs of idle-conns.cjs (own generator: loopback source addresses, reconnect storm) on CPU 1. */
 import { join } from 'node:path'
 
-import { idleConns, idleSecs, idleSources, PEERS, ROOT, withStorm } from './options'
 import type { Result } from './loadgen'
+import { idleConns, idleSecs, idleSources, PEERS, ROOT, withStorm } from './options'
 import { fileLimit, lastJson, LOADGEN_CPU, pinned, run } from './processes'
 
 /** Descriptors a process needs to hold the idle connections (one per socket), plus headroom. */

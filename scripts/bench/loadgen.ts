@@ -24,7 +24,12 @@ export interface Result {
   server_errors?: number
   rss_per_conn_kib?: number
   connect_s?: number
-  storm?: { reconnect_s?: number | null; conns_ok?: number; presence_s?: number | null; presence_ok?: boolean | null }
+  storm?: {
+    reconnect_s?: number | null
+    conns_ok?: number
+    presence_s?: number | null
+    presence_ok?: boolean | null
+  }
   server_ready_ms?: number
   req_per_s?: number
   failed?: number

@@ -6,8 +6,28 @@ import { createScratchDatabase, freePort } from '@parley/platform/testing'
 
 import { idleFiles, idleRun } from './idle'
 import { loadgen, type Result } from './loadgen'
-import { baseDbUrl, chains, duration, type Engine, idleConns, PEERS, profile, ROOT, scenarios } from './options'
-import { httpReady, lastJson, LOADGEN_CPU, log, onCleanup, run, type Server, startServer, work } from './processes'
+import {
+  baseDbUrl,
+  chains,
+  duration,
+  type Engine,
+  idleConns,
+  PEERS,
+  profile,
+  ROOT,
+  scenarios,
+} from './options'
+import {
+  httpReady,
+  lastJson,
+  LOADGEN_CPU,
+  log,
+  onCleanup,
+  run,
+  type Server,
+  startServer,
+  work,
+} from './processes'
 
 const ADAPTER = join(ROOT, 'scripts/bench/parley-adapter.cjs')
 const BENCH_METRICS_TOKEN = 'bench-metrics-token-local-only'
@@ -70,7 +90,16 @@ export async function prepareParley(engine: Engine): Promise<ParleySetup> {
 async function startParley(p: ParleySetup, tag: string, files?: number): Promise<Server> {
   const port = await freePort()
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles', p.engine, tag)}`] : []
-  const args = ['node', ...nodeArgs, 'apps/parley/bin/parley.js', 'serve', 'auth', 'profile', 'contacts', 'chat']
+  const args = [
+    'node',
+    ...nodeArgs,
+    'apps/parley/bin/parley.js',
+    'serve',
+    'auth',
+    'profile',
+    'contacts',
+    'chat',
+  ]
   const server = await startServer(
     `parley ${p.engine}`,
     args,
@@ -89,7 +118,8 @@ export async function parleyRun(p: ParleySetup, key: string, rep: number): Promi
     const env = { PARLEY_SEED: p.seedFile, PARLEY_SEED_KEY: key, PEERS_DIR: PEERS }
     const target = { adapter: ADAPTER, port: server.port, serverPid: server.pid, env, label: 'parley' }
     let r: Result
-    if (key === 'a' || key === 'b') r = await loadgen({ ...target, watchPostgres: p.engine === 'postgres' }, key, rep)
+    if (key === 'a' || key === 'b')
+      r = await loadgen({ ...target, watchPostgres: p.engine === 'postgres' }, key, rep)
     else if (key === 'c') {
       log(`(c) parley memory before connecting: ${await memoryBreakdown(server.port)}`)
       r = await idleRun({ ...target, presenceSeed: p.seedFile })

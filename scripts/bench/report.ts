@@ -96,7 +96,17 @@ function messageReport(m: Measured, engine: Engine) {
   const S = m.peer.length ? summarizeMessages(m.peer) : null
   const C = m.ceiling.length ? summarizeMessages(m.ceiling) : null
   const rows = [
-    ['server', 'delivered msg/s', 'p50 ms', 'p95 ms', 'p99 ms', 'lost', 'server CPU %', 'PG CPU %', 'loadgen CPU %'],
+    [
+      'server',
+      'delivered msg/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'lost',
+      'server CPU %',
+      'PG CPU %',
+      'loadgen CPU %',
+    ],
   ]
   for (const [name, s] of [
     [`parley (${engine})`, P],
@@ -267,7 +277,10 @@ export function markdownTable(all: Measured[], heading: string, reps: number): s
     { name: 'Socket.IO + pg (peer)', rs: (m) => m.peer },
     { name: 'bare `ws`', rs: (m) => m.ceiling },
   ]
-  const lines = [`| scenario | ${cols.map((c) => c.name).join(' | ')} |`, `| --- |${' --- |'.repeat(cols.length)}`]
+  const lines = [
+    `| scenario | ${cols.map((c) => c.name).join(' | ')} |`,
+    `| --- |${' --- |'.repeat(cols.length)}`,
+  ]
   const row = (label: string, cell: (rs: Result[]) => string, m: Measured) =>
     lines.push(`| ${label} | ${cols.map((c) => (c.rs(m).length ? cell(c.rs(m)) : '—')).join(' | ')} |`)
   const x = (r: number | null) => (r == null ? '—' : `${r.toFixed(2)}×`)
@@ -296,17 +309,22 @@ export function markdownTable(all: Measured[], heading: string, reps: number): s
       )
     } else if (m.key === 'c') {
       const n = summarizeIdle([...(m.parley.embedded ?? []), ...(m.parley.postgres ?? [])]).conns_requested
-      row(`(c) RSS per idle connection (${fmt(n)} conns)`, (rs) => {
-        const s = summarizeIdle(rs)
-        lost += s.conns_requested - s.conns_ok
-        return `${fmt(s.rss_per_conn_kib, 1)} KiB`
-      }, m)
+      row(
+        `(c) RSS per idle connection (${fmt(n)} conns)`,
+        (rs) => {
+          const s = summarizeIdle(rs)
+          lost += s.conns_requested - s.conns_ok
+          return `${fmt(s.rss_per_conn_kib, 1)} KiB`
+        },
+        m,
+      )
       row(
         `(c) reconnect storm of ${fmt(n)}: all back (presence right)`,
         (rs) => {
           const s = summarizeIdle(rs)
           if (s.storm_reconnect_s == null) return '—'
-          const presence = s.presence_ok == null ? '' : s.presence_ok ? ` (${fmt(s.storm_presence_s, 1)} s)` : ' (NOT right)'
+          const presence =
+            s.presence_ok == null ? '' : s.presence_ok ? ` (${fmt(s.storm_presence_s, 1)} s)` : ' (NOT right)'
           return `${fmt(s.storm_reconnect_s, 1)} s${presence}`
         },
         m,
