@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { duration, grace, PEERS, warmup } from './options'
+import { windowSampler } from './pg-cpu'
 import { lastJson, LOADGEN_CPU, run, work } from './processes'
 
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
@@ -20,7 +21,7 @@ export interface Result {
   lost_deliveries?: number
   conns_requested?: number
   conns_ok?: number
-  cpu_pct?: { server?: number; postgres?: number; loadgen?: number }
+  cpu_pct?: { server?: number; postgres?: number; postgres_cluster?: number; loadgen?: number }
   server_errors?: number
   rss_per_conn_kib?: number
   connect_s?: number
@@ -56,12 +57,15 @@ export interface LoadgenTarget {
   /** Environment of the load generator (the Parley adapter reads its seed from it). */
   env: NodeJS.ProcessEnv
   label: string
-  /** Samples PostgreSQL's process tree as `cpu_pct.postgres`. */
-  watchPostgres: boolean
+  /** The PostgreSQL database it writes to: its backends' CPU over the window is `cpu_pct.postgres`. */
+  database?: string
 }
 
 export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promise<Result> {
-  const pgPid = t.watchPostgres ? postgresPid() : undefined
+  const pgPid = t.database ? postgresPid() : undefined
+  const pgWindow = t.database
+    ? windowSampler(t.database, warmup * 1000, (warmup + duration) * 1000)
+    : undefined
   const args = [
     '-c',
     LOADGEN_CPU,
@@ -88,6 +92,22 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
     join(work, 'runs.jsonl'),
     ...(pgPid ? ['--watch', `postgres=${pgPid}:tree`] : []),
   ]
-  const r = await run('taskset', args, { env: t.env, timeoutMs: 600_000, label: `loadgen ${t.label} ${key}` })
-  return lastJson<Result>(r, `load generator (${t.label} ${key})`)
+  const r = await run('taskset', args, {
+    env: t.env,
+    timeoutMs: 600_000,
+    label: `loadgen ${t.label} ${key}`,
+    // The window starts `warmup` s after the load generator logs "joined N/N".
+    onStderr: (text) => (/\] joined \d+/.test(text) ? pgWindow?.begin() : undefined),
+  })
+  const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
+  if (pgWindow) {
+    // The whole cluster's tree stays as `postgres_cluster`; `postgres` is this database's share.
+    const mine = await pgWindow.pct()
+    result.cpu_pct = {
+      ...result.cpu_pct,
+      postgres_cluster: result.cpu_pct?.postgres,
+      postgres: mine ?? undefined,
+    }
+  }
+  return result
 }

@@ -34,6 +34,8 @@ const BENCH_METRICS_TOKEN = 'bench-metrics-token-local-only'
 
 export interface ParleySetup {
   engine: Engine
+  /** The scratch database's name (PostgreSQL engine). */
+  database?: string
   env: NodeJS.ProcessEnv
   seedFile: string
 }
@@ -52,10 +54,12 @@ function seedPlan(): string[] {
 /** A fresh data directory (and, on PostgreSQL, a scratch database dropped at the end), seeded. */
 export async function prepareParley(engine: Engine): Promise<ParleySetup> {
   let databaseUrl: string | undefined
+  let database: string | undefined
   if (engine === 'postgres') {
     const scratch = await createScratchDatabase(baseDbUrl, 'parley_bench')
     onCleanup(() => scratch.drop())
     databaseUrl = scratch.url
+    database = scratch.name
   }
   const dataDir = join(work, `data-${engine}`)
   mkdirSync(dataDir)
@@ -84,7 +88,7 @@ export async function prepareParley(engine: Engine): Promise<ParleySetup> {
     if (seeded.code !== 0) throw new Error(`seeding failed: ${seeded.stderr.slice(-3000)}`)
     log(seeded.stderr.trim().split('\n').pop() ?? '')
   }
-  return { engine, env, seedFile }
+  return { engine, database, env, seedFile }
 }
 
 async function startParley(p: ParleySetup, tag: string, files?: number): Promise<Server> {
@@ -118,8 +122,7 @@ export async function parleyRun(p: ParleySetup, key: string, rep: number): Promi
     const env = { PARLEY_SEED: p.seedFile, PARLEY_SEED_KEY: key, PEERS_DIR: PEERS }
     const target = { adapter: ADAPTER, port: server.port, serverPid: server.pid, env, label: 'parley' }
     let r: Result
-    if (key === 'a' || key === 'b')
-      r = await loadgen({ ...target, watchPostgres: p.engine === 'postgres' }, key, rep)
+    if (key === 'a' || key === 'b') r = await loadgen({ ...target, database: p.database }, key, rep)
     else if (key === 'c') {
       log(`(c) parley memory before connecting: ${await memoryBreakdown(server.port)}`)
       r = await idleRun({ ...target, presenceSeed: p.seedFile })

@@ -21,8 +21,8 @@ export interface Reference {
   /** Adapter name in ../shared/peers/loadgen/adapters. */
   adapter: string
   env: NodeJS.ProcessEnv
-  /** Its CPU in PostgreSQL is part of its cost. */
-  usesPostgres: boolean
+  /** The PostgreSQL database it writes to (its CPU there is part of its cost). */
+  database?: string
 }
 
 export const ceiling: Reference = {
@@ -30,7 +30,6 @@ export const ceiling: Reference = {
   script: 'ceiling-ws/server.js',
   adapter: 'ceiling-ws',
   env: {},
-  usesPostgres: false,
 }
 
 async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -74,7 +73,7 @@ export async function socketioPeer(): Promise<Reference> {
       // The server's default pool; the same figure as in the peers' own runs.
       PG_POOL: '10',
     },
-    usesPostgres: true,
+    database: name,
   }
 }
 
@@ -92,7 +91,7 @@ export async function referenceRun(ref: Reference, key: string, rep: number): Pr
   try {
     const target = { adapter: ref.adapter, port, serverPid: server.pid, env: {}, label: ref.label }
     if (key === 'c') return await idleRun(target)
-    return await loadgen({ ...target, watchPostgres: ref.usesPostgres }, key, rep)
+    return await loadgen({ ...target, database: ref.database }, key, rep)
   } finally {
     await server.stop()
   }

@@ -79,7 +79,13 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function run(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; label: string },
+  opts: {
+    env?: NodeJS.ProcessEnv
+    cwd?: string
+    timeoutMs: number
+    label: string
+    onStderr?: (text: string) => void
+  },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const child = spawn(cmd, args, {
@@ -93,6 +99,7 @@ export function run(
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => {
       stderr += d
+      opts.onStderr?.(String(d))
       if (verbose) process.stderr.write(String(d).replace(/^/gm, `  [${opts.label}] `))
     })
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs)
