@@ -10,6 +10,9 @@
  *
  *   node --import tsx scripts/bench/seed.ts --out seed.json --plan a:10x100,b:1000x2,c:100x100
  *
+ * A plan of groups with more than 5,000 users (scenario c at scale) is written in bulk instead:
+ * seed-bulk.ts (multi-row inserts, 100,000 users in a few hundred statements).
+ *
  * Environment: the same as the server (DATA_DIR or DATABASE_URL, ACCESS_TOKEN_TTL, ...).
  */
 import { writeFileSync } from 'node:fs'
@@ -23,6 +26,7 @@ import { hashPassword } from '../../services/auth/src/passwords/password-hashing
 import { startSession } from '../../services/auth/src/sessions/sessions.service'
 import { publishUser } from '../../services/auth/src/users/accounts.service'
 import { findTenantBySlug, insertUser, type UserRow } from '../../services/auth/src/users/users.repository'
+import { BULK_FROM, seedBulk } from './seed-bulk'
 
 export const SEED_SERVICES = ['auth', 'profile', 'contacts', 'chat'] as const
 
@@ -93,6 +97,10 @@ async function main() {
   say('platform ready')
   for (const item of plan) {
     const n = item.rooms * item.members
+    if (n > BULK_FROM && item.members > 2) {
+      result[item.key] = await seedBulk(auth, platform, item, tenant.id, passwordHash, freshPersonId, say)
+      continue
+    }
     const rows: UserRow[] = []
     for (let start = 0; start < n; start += 250) {
       const chunk = await transaction(platform.db, async (tx) => {

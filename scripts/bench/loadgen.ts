@@ -1,0 +1,113 @@
+/** Runs of the peers' load generator (../shared/peers/loadgen/bench.js) on CPU 1, scenarios (a) and (b). */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { duration, grace, PEERS, warmup } from './options'
+import { windowSampler } from './pg-cpu'
+import { lastJson, LOADGEN_CPU, run, work } from './processes'
+
+const LOADGEN = join(PEERS, 'loadgen/bench.js')
+
+/** The same flags as the peers' `a-max` and `b-max`. */
+export const MESSAGE_FLAGS: Record<string, string[]> = {
+  a: '--scenario fanout --rooms 10 --members 100 --senders 2 --mode max --window 1'.split(' '),
+  b: '--scenario pairs --pairs 1000 --mode max --window 1 --inflight 64'.split(' '),
+}
+
+/** One JSON line of a load generator (the fields this script reads), plus our own additions. */
+export interface Result {
+  delivered_per_s?: number
+  latency?: { p50_ms?: number; p95_ms?: number; p99_ms?: number }
+  lost_deliveries?: number
+  conns_requested?: number
+  conns_ok?: number
+  cpu_pct?: { server?: number; postgres?: number; postgres_cluster?: number; loadgen?: number }
+  server_errors?: number
+  rss_per_conn_kib?: number
+  connect_s?: number
+  storm?: {
+    reconnect_s?: number | null
+    conns_ok?: number
+    presence_s?: number | null
+    presence_ok?: boolean | null
+  }
+  server_ready_ms?: number
+  req_per_s?: number
+  failed?: number
+  [field: string]: unknown
+}
+
+/** The postmaster's pid (its process tree is PostgreSQL's CPU), when this user can read it. */
+export function postgresPid(): number | undefined {
+  for (const f of ['/var/run/postgresql/15-main.pid']) {
+    try {
+      return Number(readFileSync(f, 'utf8').split('\n')[0])
+    } catch {
+      /* not readable */
+    }
+  }
+  return undefined
+}
+
+export interface LoadgenTarget {
+  /** Adapter name in loadgen/adapters, or a path to an adapter file. */
+  adapter: string
+  port: number
+  serverPid: number
+  /** Environment of the load generator (the Parley adapter reads its seed from it). */
+  env: NodeJS.ProcessEnv
+  label: string
+  /** The PostgreSQL database it writes to: its backends' CPU over the window is `cpu_pct.postgres`. */
+  database?: string
+}
+
+export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promise<Result> {
+  const pgPid = t.database ? postgresPid() : undefined
+  const pgWindow = t.database
+    ? windowSampler(t.database, warmup * 1000, (warmup + duration) * 1000)
+    : undefined
+  const args = [
+    '-c',
+    LOADGEN_CPU,
+    'node',
+    LOADGEN,
+    '--target',
+    t.adapter,
+    '--port',
+    String(t.port),
+    ...MESSAGE_FLAGS[key],
+    '--duration',
+    String(duration),
+    '--warmup',
+    String(warmup),
+    '--grace',
+    String(grace),
+    '--server-pid',
+    String(t.serverPid),
+    '--label',
+    t.label,
+    '--rep',
+    String(rep),
+    '--json-out',
+    join(work, 'runs.jsonl'),
+    ...(pgPid ? ['--watch', `postgres=${pgPid}:tree`] : []),
+  ]
+  const r = await run('taskset', args, {
+    env: t.env,
+    timeoutMs: 600_000,
+    label: `loadgen ${t.label} ${key}`,
+    // The window starts `warmup` s after the load generator logs "joined N/N".
+    onStderr: (text) => (/\] joined \d+/.test(text) ? pgWindow?.begin() : undefined),
+  })
+  const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
+  if (pgWindow) {
+    // The whole cluster's tree stays as `postgres_cluster`; `postgres` is this database's share.
+    const mine = await pgWindow.pct()
+    result.cpu_pct = {
+      ...result.cpu_pct,
+      postgres_cluster: result.cpu_pct?.postgres,
+      postgres: mine ?? undefined,
+    }
+  }
+  return result
+}

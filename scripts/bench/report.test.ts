@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+
+import type { Result } from './loadgen'
+import { markdownTable, type Measured, summarizeIdle, summarizeMessages } from './report'
+
+const msg = (delivered: number, p99: number, sent: number, server: number, lost = 0): Result => ({
+  delivered_per_s: delivered,
+  send_rate: sent,
+  latency: { p50_ms: p99 / 2, p95_ms: p99 - 1, p99_ms: p99 },
+  lost_deliveries: lost,
+  conns_requested: 2000,
+  conns_ok: 2000,
+  cpu_pct: { server, postgres: 50 },
+})
+const idle = (kib: number, storm: number, presenceOk: boolean | null): Result => ({
+  rss_per_conn_kib: kib,
+  conns_requested: 100,
+  conns_ok: 100,
+  connect_s: 1,
+  storm: {
+    reconnect_s: storm,
+    conns_ok: 100,
+    presence_s: presenceOk ? storm + 1 : null,
+    presence_ok: presenceOk,
+  },
+})
+
+describe('bench report', () => {
+  it('takes medians of the reps and derives CPU per message and per delivery', () => {
+    const s = summarizeMessages([msg(3000, 30, 1500, 60), msg(1000, 10, 500, 20), msg(2000, 20, 1000, 40)])
+    expect(s.delivered_per_s).toBe(2000)
+    expect(s.p99_ms).toBe(20)
+    // 40 % of a core over 1,000 stored messages/s = 400 µs each; over 2,000 deliveries/s = 200 µs.
+    expect(s.server_cpu_us_per_msg).toBe(400)
+    expect(s.server_cpu_us_per_delivery).toBe(200)
+    expect(s.postgres_cpu_us_per_msg).toBe(500)
+  })
+
+  it('reports presence as not right when one rep missed it', () => {
+    expect(summarizeIdle([idle(8, 5, true), idle(9, 6, false)]).presence_ok).toBe(false)
+    expect(summarizeIdle([idle(8, 5, true), idle(9, 6, true)]).presence_ok).toBe(true)
+    expect(summarizeIdle([idle(8, 5, null)]).presence_ok).toBeNull()
+  })
+
+  it('prints every server per row, the ratios to the peer and the ceiling, and the losses', () => {
+    const measured: Measured[] = [
+      {
+        key: 'b',
+        parley: { embedded: [msg(1000, 40, 500, 50)], postgres: [msg(3000, 20, 1500, 50, 2)] },
+        peer: [msg(1500, 25, 750, 30)],
+        ceiling: [msg(6000, 5, 3000, 90)],
+      },
+      {
+        key: 'c',
+        parley: { embedded: [idle(10, 8, true)], postgres: [idle(12, 9, false)] },
+        peer: [idle(16, 3, null)],
+        ceiling: [idle(7, 2, null)],
+      },
+    ]
+    const md = markdownTable(measured, '## Same sitting, test', 1).split('\n')
+    expect(md[2]).toBe(
+      '| scenario | Parley embedded | Parley on PostgreSQL | Socket.IO + pg (peer) | bare `ws` |',
+    )
+    expect(md).toContain(
+      '| (b) 1,000 pairs, delivered/s, p99 | 1,000, 40.0 ms | 3,000, 20.0 ms | 1,500, 25.0 ms | 6,000, 5.0 ms |',
+    )
+    expect(md).toContain(
+      '| (b) ÷ peer, ÷ bare `ws` (throughput) | 0.67×, 0.17× | 2.00×, 0.50× | 1.00×, 0.25× | 4.00×, 1.00× |',
+    )
+    expect(md).toContain(
+      '| (c) RSS per idle connection (100 conns) | 10.0 KiB | 12.0 KiB | 16.0 KiB | 7.0 KiB |',
+    )
+    expect(md).toContain(
+      '| (c) reconnect storm of 100: all back (presence right) | 8.0 s (9.0 s) | 9.0 s (NOT right) | 3.0 s | 2.0 s |',
+    )
+    expect(md[md.length - 1]).toContain('lost deliveries and failed connections in all: 2.')
+  })
+})

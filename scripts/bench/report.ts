@@ -1,0 +1,341 @@
+/**
+ * Medians of the reps, the console tables and JSON summary lines (one per scenario and engine,
+ * with Parley / peer and Parley / ceiling), and the markdown table of `--table`.
+ */
+import type { Result } from './loadgen'
+import type { Engine } from './options'
+
+export const median = (xs: Array<number | null | undefined>): number | null => {
+  const s = xs.filter((x): x is number => x != null && !Number.isNaN(x)).sort((a, b) => a - b)
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : null
+}
+export function table(rows: string[][]) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return rows
+    .map(
+      (r, k) =>
+        (k === 1 ? widths.map((w) => '-'.repeat(w)).join('-+-') + '\n' : '') +
+        r.map((c, i) => c.padEnd(widths[i])).join(' | '),
+    )
+    .join('\n')
+}
+export const fmt = (x: number | null | undefined, d = 0) =>
+  x == null ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+const round = (x: number | null, d: number) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d)
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a != null && b ? round(a / b, 3) : null
+
+/** CPU µs per unit of work: `pct` % of a core over a window, `rate` units per second. */
+const usPer = (pct: number | null, rate: number | null) =>
+  pct != null && rate ? round(((pct / 100) * 1e6) / rate, 1) : null
+
+export function summarizeMessages(rs: Result[]) {
+  const delivered = median(rs.map((r) => r.delivered_per_s))
+  const sent = median(rs.map((r) => r.send_rate as number | undefined))
+  const server = median(rs.map((r) => r.cpu_pct?.server))
+  const postgres = median(rs.map((r) => r.cpu_pct?.postgres))
+  return {
+    delivered_per_s: delivered,
+    sent_per_s: sent,
+    p50_ms: median(rs.map((r) => r.latency?.p50_ms)),
+    p95_ms: median(rs.map((r) => r.latency?.p95_ms)),
+    p99_ms: median(rs.map((r) => r.latency?.p99_ms)),
+    lost: Math.max(
+      ...rs.map((r) => (r.lost_deliveries ?? 0) + ((r.conns_requested ?? 0) - (r.conns_ok ?? 0))),
+    ),
+    server_cpu_pct: server,
+    postgres_cpu_pct: postgres,
+    loadgen_cpu_pct: median(rs.map((r) => r.cpu_pct?.loadgen)),
+    // Per-message costs for the scale-out model (docs/BENCHMARKS.md): CPU time over the window
+    // divided by messages stored (sent) and by deliveries; from the medians above.
+    server_cpu_us_per_msg: usPer(server, sent),
+    server_cpu_us_per_delivery: usPer(server, delivered),
+    postgres_cpu_us_per_msg: usPer(postgres, sent),
+    server_errors: Math.max(...rs.map((r) => r.server_errors ?? 0)),
+    runs: rs.length,
+  }
+}
+type MessageSummary = ReturnType<typeof summarizeMessages>
+
+export function summarizeIdle(rs: Result[]) {
+  return {
+    rss_per_conn_kib: median(rs.map((r) => r.rss_per_conn_kib)),
+    conns_requested: Math.max(...rs.map((r) => r.conns_requested ?? 0)),
+    conns_ok: Math.min(...rs.map((r) => r.conns_ok ?? 0)),
+    connect_s: median(rs.map((r) => r.connect_s)),
+    source_addresses: median(rs.map((r) => r.source_addresses as number | undefined)),
+    storm_reconnect_s: median(rs.map((r) => r.storm?.reconnect_s)),
+    storm_conns_ok: rs.every((r) => r.storm) ? Math.min(...rs.map((r) => r.storm?.conns_ok ?? 0)) : null,
+    storm_presence_s: median(rs.map((r) => r.storm?.presence_s as number | undefined)),
+    presence_ok: rs.some((r) => r.storm?.presence_ok != null)
+      ? rs.every((r) => r.storm?.presence_ok === true)
+      : null,
+    server_ready_ms: median(rs.map((r) => r.server_ready_ms)),
+    runs: rs.length,
+  }
+}
+type IdleSummary = ReturnType<typeof summarizeIdle>
+
+/** What one scenario measured: Parley per engine, and the reference servers (once, shared). */
+export interface Measured {
+  key: string
+  parley: Partial<Record<Engine, Result[]>>
+  peer: Result[]
+  ceiling: Result[]
+}
+
+const TITLES: Record<string, string> = {
+  a: '(a) fan-out 10 groups x 100, 2 senders/group, window 1',
+  b: '(b) 1,000 direct pairs, both send, <= 64 in flight',
+  d: '(d) REST history reads, 32 concurrent',
+}
+
+/** The JSON summary line of (a) or (b) for one engine, and its console table. */
+function messageReport(m: Measured, engine: Engine) {
+  const P = summarizeMessages(m.parley[engine]!)
+  const S = m.peer.length ? summarizeMessages(m.peer) : null
+  const C = m.ceiling.length ? summarizeMessages(m.ceiling) : null
+  const rows = [
+    [
+      'server',
+      'delivered msg/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'lost',
+      'server CPU %',
+      'PG CPU %',
+      'loadgen CPU %',
+    ],
+  ]
+  for (const [name, s] of [
+    [`parley (${engine})`, P],
+    ['socketio-pg (peer)', S],
+    ['ceiling-ws', C],
+  ] as Array<[string, MessageSummary | null]>)
+    if (s)
+      rows.push([
+        name,
+        fmt(s.delivered_per_s),
+        fmt(s.p50_ms, 1),
+        fmt(s.p95_ms, 1),
+        fmt(s.p99_ms, 1),
+        String(s.lost),
+        fmt(s.server_cpu_pct),
+        fmt(s.postgres_cpu_pct),
+        fmt(s.loadgen_cpu_pct),
+      ])
+  const overPeer = ratio(P.delivered_per_s, S?.delivered_per_s)
+  const overCeiling = ratio(P.delivered_per_s, C?.delivered_per_s)
+  const x = (r: number | null) => (r == null ? '-' : `${r.toFixed(2)} x`)
+  const p99 = (s: MessageSummary | null) => (s ? `${fmt(s.p99_ms, 1)} ms` : '-')
+  console.log(
+    `\n${TITLES[m.key]}  [${engine}]\n${table(rows)}\n` +
+      `Parley / peer throughput: ${x(overPeer)} (p99 ${p99(P)} vs ${p99(S)}); ` +
+      `Parley / ceiling: ${x(overCeiling)} (p99 ${p99(P)} vs ${p99(C)})`,
+  )
+  return {
+    scenario: m.key,
+    db: engine,
+    parley: P,
+    peer: S,
+    ceiling: C,
+    parley_over_peer: overPeer,
+    parley_over_ceiling: overCeiling,
+    p99_ms: { parley: P.p99_ms, peer: S?.p99_ms ?? null, ceiling: C?.p99_ms ?? null },
+  }
+}
+
+function idleReport(m: Measured, engine: Engine) {
+  const P = summarizeIdle(m.parley[engine]!)
+  const S = m.peer.length ? summarizeIdle(m.peer) : null
+  const C = m.ceiling.length ? summarizeIdle(m.ceiling) : null
+  const rows = [
+    ['server', 'RSS per idle conn KiB', 'conns ok', 'connect s', 'storm: all back s', 'presence right s'],
+  ]
+  for (const [name, s] of [
+    [`parley (${engine})`, P],
+    ['socketio-pg (peer)', S],
+    ['ceiling-ws', C],
+  ] as Array<[string, IdleSummary | null]>)
+    if (s)
+      rows.push([
+        name,
+        fmt(s.rss_per_conn_kib, 2),
+        `${s.conns_ok}/${s.conns_requested}`,
+        fmt(s.connect_s, 1),
+        fmt(s.storm_reconnect_s, 1),
+        s.presence_ok == null ? '-' : s.presence_ok ? fmt(s.storm_presence_s, 1) : 'NOT RIGHT',
+      ])
+  const memPeer = ratio(P.rss_per_conn_kib, S?.rss_per_conn_kib)
+  const memCeiling = ratio(P.rss_per_conn_kib, C?.rss_per_conn_kib)
+  const x = (r: number | null) => (r == null ? '-' : `${r.toFixed(2)} x`)
+  console.log(
+    `\n(c) ${P.conns_requested} idle authenticated connections from ${fmt(P.source_addresses)} source address(es)  [${engine}]\n` +
+      `${table(rows)}\nParley / peer memory per connection: ${x(memPeer)}; Parley / ceiling: ${x(memCeiling)}`,
+  )
+  return {
+    scenario: m.key,
+    db: engine,
+    parley: P,
+    peer: S,
+    ceiling: C,
+    parley_over_peer_memory: memPeer,
+    parley_over_ceiling_memory: memCeiling,
+    storm_reconnect_s: {
+      parley: P.storm_reconnect_s,
+      peer: S?.storm_reconnect_s ?? null,
+      ceiling: C?.storm_reconnect_s ?? null,
+    },
+  }
+}
+
+/** (d): Parley alone. */
+function restReport(m: Measured, engine: Engine) {
+  const rs = m.parley[engine]!
+  const P = {
+    req_per_s: median(rs.map((r) => r.req_per_s)),
+    p50_ms: median(rs.map((r) => r.latency?.p50_ms)),
+    p99_ms: median(rs.map((r) => r.latency?.p99_ms)),
+    failed: Math.max(...rs.map((r) => r.failed ?? 0)),
+  }
+  const rows = [
+    ['server', 'requests/s', 'p50 ms', 'p99 ms', 'failed'],
+    ['parley', fmt(P.req_per_s), fmt(P.p50_ms, 1), fmt(P.p99_ms, 1), String(P.failed)],
+  ]
+  console.log(`\n${TITLES.d}  [${engine}]\n${table(rows)}`)
+  return { scenario: m.key, db: engine, parley: P }
+}
+
+/** What chains.ts prints (scenario e). */
+interface ChainsResult {
+  chains: number
+  failed: number
+  not_findable_at_once: number
+  findable_lag_ms?: { p50: number | null; p99: number | null }
+  register_ms?: { p50: number | null; p99: number | null }
+  chains_per_s: number
+}
+
+function chainsReport(m: Measured, engine: Engine) {
+  const all = m.parley[engine]! as unknown as ChainsResult[]
+  const r = all[all.length - 1]
+  const rows = [
+    [
+      'server',
+      'chains',
+      'failed',
+      'not findable at once',
+      'findable lag p50 ms',
+      'p99 ms',
+      'register p50 ms',
+      'p99 ms',
+      'chains/s',
+    ],
+    [
+      'parley',
+      String(r.chains),
+      String(Math.max(...all.map((x) => x.failed ?? 0))),
+      String(r.not_findable_at_once),
+      fmt(r.findable_lag_ms?.p50, 1),
+      fmt(r.findable_lag_ms?.p99, 1),
+      fmt(r.register_ms?.p50, 1),
+      fmt(r.register_ms?.p99, 1),
+      fmt(r.chains_per_s, 1),
+    ],
+  ]
+  console.log(
+    `\n(e) ${r.chains} register → log in → invite → accept → first message chains, 16 at once  [${engine}]\n${table(rows)}`,
+  )
+  return { scenario: m.key, db: engine, parley: all.length === 1 ? r : all }
+}
+
+/** Prints one scenario's table and returns its JSON summary (printed by the caller). */
+export function report(m: Measured, engine: Engine): Record<string, unknown> {
+  const json: Record<string, unknown> =
+    m.key === 'a' || m.key === 'b'
+      ? messageReport(m, engine)
+      : m.key === 'c'
+        ? idleReport(m, engine)
+        : m.key === 'd'
+          ? restReport(m, engine)
+          : chainsReport(m, engine)
+  const startup = median(m.parley[engine]!.map((r) => r.server_ready_ms))
+  if (startup != null) json.parley_ready_ms = startup
+  return json
+}
+
+/**
+ * The issue's table, ready to paste into docs/BENCHMARKS.md: Parley on each engine, the
+ * Socket.IO + PostgreSQL peer and the bare `ws` ceiling, for (a), (b) and (c), all from this
+ * invocation (the peer and the ceiling are measured once per rep and shared by both engines).
+ */
+export function markdownTable(all: Measured[], heading: string, reps: number): string {
+  const cols: Array<{ name: string; rs: (m: Measured) => Result[] }> = [
+    { name: 'Parley embedded', rs: (m) => m.parley.embedded ?? [] },
+    { name: 'Parley on PostgreSQL', rs: (m) => m.parley.postgres ?? [] },
+    { name: 'Socket.IO + pg (peer)', rs: (m) => m.peer },
+    { name: 'bare `ws`', rs: (m) => m.ceiling },
+  ]
+  const lines = [
+    `| scenario | ${cols.map((c) => c.name).join(' | ')} |`,
+    `| --- |${' --- |'.repeat(cols.length)}`,
+  ]
+  const row = (label: string, cell: (rs: Result[]) => string, m: Measured) =>
+    lines.push(`| ${label} | ${cols.map((c) => (c.rs(m).length ? cell(c.rs(m)) : '—')).join(' | ')} |`)
+  const x = (r: number | null) => (r == null ? '—' : `${r.toFixed(2)}×`)
+  let lost = 0
+  for (const m of all) {
+    if (m.key === 'a' || m.key === 'b') {
+      const label = m.key === 'a' ? '(a) fan-out 10×100' : '(b) 1,000 pairs'
+      row(
+        `${label}, delivered/s, p99`,
+        (rs) => {
+          const s = summarizeMessages(rs)
+          lost += s.lost
+          return `${fmt(s.delivered_per_s)}, ${fmt(s.p99_ms, 1)} ms`
+        },
+        m,
+      )
+      const peer = m.peer.length ? summarizeMessages(m.peer).delivered_per_s : null
+      const ceil = m.ceiling.length ? summarizeMessages(m.ceiling).delivered_per_s : null
+      row(
+        `${m.key === 'a' ? '(a)' : '(b)'} ÷ peer, ÷ bare \`ws\` (throughput)`,
+        (rs) => {
+          const d = summarizeMessages(rs).delivered_per_s
+          return `${x(ratio(d, peer))}, ${x(ratio(d, ceil))}`
+        },
+        m,
+      )
+    } else if (m.key === 'c') {
+      const n = summarizeIdle([...(m.parley.embedded ?? []), ...(m.parley.postgres ?? [])]).conns_requested
+      row(
+        `(c) RSS per idle connection (${fmt(n)} conns)`,
+        (rs) => {
+          const s = summarizeIdle(rs)
+          lost += s.conns_requested - s.conns_ok
+          return `${fmt(s.rss_per_conn_kib, 1)} KiB`
+        },
+        m,
+      )
+      row(
+        `(c) reconnect storm of ${fmt(n)}: all back (presence right)`,
+        (rs) => {
+          const s = summarizeIdle(rs)
+          if (s.storm_reconnect_s == null) return '—'
+          const presence =
+            s.presence_ok == null ? '' : s.presence_ok ? ` (${fmt(s.storm_presence_s, 1)} s)` : ' (NOT right)'
+          return `${fmt(s.storm_reconnect_s, 1)} s${presence}`
+        },
+        m,
+      )
+    }
+  }
+  return [
+    heading,
+    '',
+    ...lines,
+    '',
+    `Medians of ${reps} rep(s), one invocation; lost deliveries and failed connections in all: ${lost}.`,
+  ].join('\n')
+}
