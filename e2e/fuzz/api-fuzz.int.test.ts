@@ -22,17 +22,9 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261203)
 const RUNS = Number(process.env.FUZZ_RUNS ?? 6)
 
 /**
- * @NOTE Known 5xx findings inside services/chat, which is being rebuilt on its own branch: each
- * entry is an operation whose fuzzing still finds a 5xx. Shrink this list as chat fixes them;
- * an entry that no longer fails makes the test fail too, so it cannot go stale.
+ * @NOTE Known 5xx findings of WebSocket frame types (`type` → what still fails); HTTP has none left.
+ * An entry that no longer fails makes the test fail too, so the list can only shrink.
  */
-const KNOWN_CHAT_HTTP_ISSUES: Record<string, string> = {
-  // POST /api/chat/conversations/%F0%9F%99%82/join/ → 500: the id reaches PostgreSQL unvalidated
-  // ("invalid input syntax for type uuid"); the route's params need z.uuid().
-  'POST /api/chat/conversations/{id}/join/': 'non-uuid id answers 500',
-}
-
-/** Same for WebSocket frame types (`type` → what still fails). */
 const KNOWN_CHAT_WS_ISSUES: Record<string, string> = {}
 
 interface Operation {
@@ -122,11 +114,9 @@ describe('fuzzing the API from its OpenAPI document', () => {
         }
       }
     }
-    report('HTTP', findings, KNOWN_CHAT_HTTP_ISSUES)
+    report('HTTP', findings, {})
     expect(requests).toBeGreaterThan(operations.length * RUNS * 0.9)
-    const unexpected = t.logs
-      .parsed()
-      .filter((l) => l.level >= 50 && !knownLogLine(l, KNOWN_CHAT_HTTP_ISSUES))
+    const unexpected = t.logs.parsed().filter((l) => l.level >= 50)
     expect(unexpected.map((l) => `${l.msg} ${l.err?.message ?? ''}`)).toEqual([])
   })
 

@@ -133,7 +133,7 @@ export function attachmentRoutes(ctx: AttachmentsDeps) {
         schema: {
           tags: ['chat'],
           summary: 'Download (bearer token of a member, or the signed URL from a message)',
-          params: z.object({ id: z.string() }).strict(),
+          params: z.object({ id: z.uuid() }).strict(),
           security: [...bearerAuth, {}],
           querystring: z
             .object({ exp: z.coerce.number().int().optional(), sig: z.string().max(100).optional() })
