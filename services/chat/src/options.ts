@@ -17,8 +17,6 @@ export interface ChatOptions {
   /** Delivery receipts are coalesced and written this often. */
   receiptFlushMs: number
   maxUploadBytes: number
-  /** Lifetime of a signed attachment download URL. */
-  downloadUrlTtlSeconds: number
   /** Each node refreshes its presence heartbeat and sweeps dead nodes this often. */
   presenceHeartbeatMs: number
   /** A node silent for this long is dead: its sockets stop counting and its users go offline. */
@@ -40,7 +38,6 @@ export const defaultChatOptions: ChatOptions = {
   heartbeatMs: 30_000,
   receiptFlushMs: 50,
   maxUploadBytes: 25 * 1024 * 1024,
-  downloadUrlTtlSeconds: 3600,
   presenceHeartbeatMs: 10_000,
   presenceTtlMs: 30_000,
   pushConcurrency: 8,

@@ -64,11 +64,13 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
       const [a, b] = sortedPair(p.blocker_id, p.blocked_id)
       if (event.type === 'user.blocked') await insertBlock(db, p.blocker_id, p.blocked_id)
       else await deleteBlock(db, p.blocker_id, p.blocked_id)
+      const blocked = await isBlockedPair(db, a, b)
+      // Live signals (typing, presence, receipts, reactions) stop between the two on every node.
+      tx.afterCommit(() => deps.hub.blockChanged(a, b, blocked))
       const room = await roomOf(db, a, b)
       const roomId = p.room_id ?? room
       if (!roomId) return
-      const writable = room !== undefined && !(await isBlockedPair(db, a, b))
-      await setReadOnly(deps, tx, roomId, !writable)
+      await setReadOnly(deps, tx, roomId, room === undefined || blocked)
     },
   }
 }

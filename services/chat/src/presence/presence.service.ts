@@ -214,7 +214,7 @@ export class PresenceService {
       for (const v of views) targets.set(v.user_id, new Set([v.user_id]))
       for (const r of rows) targets.get(r.subject)?.add(r.target)
       for (const v of views)
-        for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v)
+        for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v, v.user_id)
     } catch (err) {
       this.log.warn({ err, users: views.length }, 'presence not broadcast')
     }
