@@ -12,6 +12,8 @@ export interface ChatOptions {
   frameRate?: { perSecond: number; burst: number }
   /** Per-socket send buffer limit; past it the socket is closed with 1013. */
   maxBufferedBytes: number
+  /** How long a closed socket's peer has to read what was queued and the close frame before it is dropped. */
+  closeGraceMs: number
   maxPayloadBytes: number
   heartbeatMs: number
   /** Delivery receipts are coalesced and written this often. */
@@ -34,6 +36,7 @@ export const defaultChatOptions: ChatOptions = {
   batchMaxSize: 256,
   typingTtlMs: 6_000,
   maxBufferedBytes: 1024 * 1024,
+  closeGraceMs: 2_000,
   maxPayloadBytes: 64 * 1024,
   heartbeatMs: 30_000,
   receiptFlushMs: 50,
