@@ -34,14 +34,12 @@ function reject(socket: Duplex, status: number, text: string) {
   socket.destroy()
 }
 
-/** The cookie a browser holds for downloads (see attachments/media-cookie.ts); never sent to /ws/ by its Path. */
-const MEDIA_COOKIE = /(?:^|;\s*)parley_media=([^;]*)/
-
 /**
  * The access token of a handshake: `?token=`, `Sec-WebSocket-Protocol: bearer, <jwt>` (browsers
- * cannot set headers), `Authorization: Bearer` or a cookie. Two different credentials are
- * ambiguous (which user is this?) and refused rather than resolved to one of them (issue 14
- * point 10); the same token given twice is not ambiguous.
+ * cannot set headers) or `Authorization: Bearer`. Two different credentials are ambiguous (which
+ * user is this?) and refused rather than resolved to one of them (issue 14 point 10); the same
+ * token given twice is not ambiguous. Cookies are never a credential here: a browser sends them
+ * on any cross-site handshake, which is what cross-site WebSocket hijacking rides on.
  */
 function tokenOf(req: IncomingMessage, url: URL): { token?: string; ambiguous: boolean } {
   const given: string[] = []
@@ -50,8 +48,6 @@ function tokenOf(req: IncomingMessage, url: URL): { token?: string; ambiguous: b
   if (protocols[0] === 'bearer') given.push(protocols[1] ?? '')
   const authorization = req.headers.authorization
   if (authorization !== undefined) given.push(bearerToken(authorization) ?? authorization)
-  const cookie = MEDIA_COOKIE.exec(req.headers.cookie ?? '')
-  if (cookie) given.push(cookie[1])
   const distinct = new Set(given)
   if (distinct.size > 1) return { ambiguous: true }
   return { token: given[0] || undefined, ambiguous: false }
