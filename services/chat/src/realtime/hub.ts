@@ -28,7 +28,8 @@ export type HubMessage =
 // @NOTE The encoding is the one nodes already speak (a rolling deploy mixes versions): a message is
 // `m <seq> <sender> <published ms>\n<frame>`, a frame `f\n<frame>`, a membership change JSON. The
 // frame is never wrapped in JSON: a fan-out flush sends thousands of them (receipts to authors).
-// A frame with a sender is `a <user>\n<frame>`.
+// A signal with a sender is `a <user>\n<frame>`; a node of an older version ignores it, so during a
+// rolling deploy some typing, presence and receipts frames are lost (never messages; receipts heal on sync).
 const MESSAGE = 'm '
 const FRAME = 'f\n'
 const FRAME_FROM = 'a '
