@@ -62,6 +62,8 @@ describe('blocks', () => {
     expect((await a.next('presence', (f) => f.user_id === bob.id && f.status === 'busy')).user_id).toBe(
       bob.id,
     )
+    const before = await api(c.t.url).get(`/api/chat/presence/?user_ids=${bob.id}`, alice.token)
+    expect(before.body).toEqual([expect.objectContaining({ user_id: bob.id, status: 'busy' })])
   })
 
   it("keeps B's typing, presence, receipts and reactions from A once A blocks B, and A's from B", async () => {
@@ -100,6 +102,12 @@ describe('blocks', () => {
     b.send({ type: 'update_presence', status: 'away' })
     k.send({ type: 'update_presence', status: 'away' })
     await a.next('presence', (f) => f.user_id === carol.id && f.status === 'away')
+
+    // Asked by REST, B looks to A like someone never seen; C does not.
+    const seen = await api(c.t.url).get(`/api/chat/presence/?user_ids=${bob.id},${carol.id}`, alice.token)
+    expect(seen.status).toBe(200)
+    expect(seen.body).toContainEqual({ user_id: bob.id, status: 'offline', last_seen: null })
+    expect(seen.body).toContainEqual(expect.objectContaining({ user_id: carol.id, status: 'away' }))
 
     // A's typing does not reach B either; C's does.
     a.send({ type: 'start_typing', conversation_id: group })
