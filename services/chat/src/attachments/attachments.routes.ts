@@ -15,7 +15,7 @@ import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
 import { isActiveMember } from '../participants/participants.repository'
 import { presentAttachment } from './attachments.presenter'
 import { findAttachment, insertAttachment } from './attachments.repository'
-import { cleanFilename,contentDisposition } from './filenames'
+import { cleanFilename, contentDisposition } from './filenames'
 
 /** What uploads and downloads use. */
 export interface AttachmentsDeps {
