@@ -16,6 +16,7 @@ import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-bat
 import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-send-batch-attachment-precheck'
 import * as mentions from './db/migrations/20261230T000000Z-mentions'
 import * as notifications from './db/migrations/20261230T000000Z-notifications'
+import * as blocksByBlocked from './db/migrations/20261231T000000Z-blocks-by-blocked'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -45,6 +46,7 @@ export const chatMigrations = {
   '20261221T000000Z-send-batch-attachment-precheck': sendBatchAttachmentPrecheck,
   '20261230T000000Z-mentions': mentions,
   '20261230T000000Z-notifications': notifications,
+  '20261231T000000Z-blocks-by-blocked': blocksByBlocked,
 }
 
 /**
