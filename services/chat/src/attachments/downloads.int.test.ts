@@ -108,6 +108,17 @@ describe('attachment downloads', () => {
         expect(res.status).toBe(404)
         expect(((await res.json()) as { type: string }).type).toMatch(/attachment-not-found$/)
       }
+      // A browser revalidates every time (no-cache); the access check comes before the 304.
+      expect(ok.headers.get('cache-control')).toBe('private, no-cache')
+      const etag = ok.headers.get('etag')!
+      const again = await fetch(`${c.t.url}${url}`, {
+        headers: { authorization: `Bearer ${member.token}`, 'if-none-match': etag },
+      })
+      expect(again.status).toBe(304)
+      const stranger = await fetch(`${c.t.url}${url}`, {
+        headers: { authorization: `Bearer ${outsider.token}`, 'if-none-match': etag },
+      })
+      expect(stranger.status).toBe(404)
       // What the old signed links carried opens nothing without a member's token.
       expect((await download(c, `${url}?exp=9999999999&sig=${'A'.repeat(43)}`)).status).toBe(401)
     })
