@@ -159,7 +159,10 @@ export function attachmentRoutes(ctx: AttachmentsDeps) {
             })
             .strict(),
           // @NOTE Bytes are sent as a Buffer, which Fastify never passes through the serializer; this documents them.
-          response: { 200: FileBytes },
+          response: {
+            200: FileBytes,
+            304: z.null().describe('Not modified (If-None-Match), after the access check'),
+          },
         },
       },
       async (req, reply) => {
@@ -178,7 +181,7 @@ export function attachmentRoutes(ctx: AttachmentsDeps) {
         // second), and a 304 after the access check keeps that cheap.
         const etag = `"${a.id}"`
         reply.header('etag', etag).header('cache-control', 'private, no-cache')
-        if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send()
+        if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send(null)
         const bytes = await ctx.storage.get(a.storage_key)
         if (!bytes) throw attachmentNotFound()
         const inline = await isSafeRaster(a.content_type, bytes)
