@@ -459,5 +459,13 @@ describe('chat REST API', () => {
       (await http().post('/messages/send-message/', { room_id: group, content: 'nope' }, outsider.token))
         .status,
     ).toBe(404)
+    // A room_id that is no UUID is a 400 before it reaches the group commit (it was a 500).
+    const bad = await http().post(
+      '/messages/send-message/',
+      { room_id: 'x', content: 'hi', reply_to: null },
+      member.token,
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.body.errors.room_id).toBeDefined()
   })
 })
