@@ -107,6 +107,38 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
     expect(JSON.stringify(seen.body)).toContain('busy')
   })
 
+  it("keeps a blocked member's typing from the blocker on another node, and lets it through after the unblock", async () => {
+    const [a, b, c] = clients
+    const [ua, ub] = users
+    const nodeA = api(cluster.nodes[0].url)
+    expect((await nodeA.post(`/acac/blocks/${ub.person_id}/`, {}, ua.access)).status).toBe(201)
+    const since = a.frames.length
+    b.send({ type: 'start_typing', conversation_id: conversationId })
+    await c.next((f) => f.type === 'typing_indicator' && f.user_id === ub.id && f.is_typing === true)
+    // b's message goes out after b's typing from the same node on the same topic: once a has it,
+    // b's typing would have arrived before it.
+    b.send({
+      type: 'send_message',
+      conversation_id: conversationId,
+      content: 'after typing',
+      client_id: 'blk-x',
+    })
+    await a.next((f) => f.type === 'new_message' && f.message.client_id === 'blk-x')
+    expect(a.frames.slice(since).filter((f) => f.type === 'typing_indicator' && f.user_id === ub.id)).toEqual(
+      [],
+    )
+    b.send({ type: 'stop_typing', conversation_id: conversationId })
+    expect((await nodeA.delete(`/acac/blocks/${ub.person_id}/`, ua.access)).status).toBe(204)
+    const after = a.frames.length
+    b.send({ type: 'start_typing', conversation_id: conversationId })
+    await eventually(async () =>
+      a.frames.slice(after).some((f) => f.type === 'typing_indicator' && f.user_id === ub.id)
+        ? true
+        : undefined,
+    )
+    b.send({ type: 'stop_typing', conversation_id: conversationId })
+  })
+
   it('gives every member the same gapless order under concurrent senders on different nodes', async () => {
     const perSender = 25
     const before = clients[0].seqs(conversationId).length

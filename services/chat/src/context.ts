@@ -10,7 +10,7 @@ import type {
 import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram } from 'prom-client'
 
-import type { AttachmentUrls } from './attachments/attachments.urls'
+import { blocksOf } from './contacts/contacts.repository'
 import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
 import { createMessageWriter, newMessageFrames } from './messages/messages.service'
@@ -58,8 +58,6 @@ export interface ChatContext {
   push: PushSender
   vapidKeys: () => Promise<VapidPair>
   isProduction: boolean
-  /** Signs attachment download URLs with this instance's key (two instances never share one). */
-  attachmentUrls: AttachmentUrls
   close(): Promise<void>
 }
 
@@ -98,11 +96,7 @@ function chatMetrics(platform: Platform): ChatMetrics {
   }
 }
 
-export function createChatContext(
-  platform: Platform,
-  options: ChatOptions,
-  attachmentUrls: AttachmentUrls,
-): ChatContext {
+export function createChatContext(platform: Platform, options: ChatOptions): ChatContext {
   const db = chatDb(platform.db)
   const log = platform.log.child({ name: 'chat' })
   const metrics = chatMetrics(platform)
@@ -120,8 +114,9 @@ export function createChatContext(
     },
     {
       lastSeqs: (ids) => lastSeqsOf(db, ids),
-      messagesBetween: (id, from, to) => newMessageFrames({ db, users, attachmentUrls }, id, from, to),
+      messagesBetween: (id, from, to) => newMessageFrames({ db, users }, id, from, to),
     },
+    (userIds) => blocksOf(db, userIds),
   )
   // @NOTE The hub's hook reaches `delivery` only once sockets exist, after this line has run.
   const delivery: DeliveryTracker = new DeliveryTracker(db, hub, log, options.receiptFlushMs)
@@ -147,7 +142,7 @@ export function createChatContext(
     },
   )
   const writer = createMessageWriter(
-    { db, users, hub, typing, metrics, attachmentUrls, push },
+    { db, users, hub, typing, metrics, push },
     log.child({ name: 'chat:writer' }),
     {
       batchMaxSize: options.batchMaxSize,
@@ -175,7 +170,6 @@ export function createChatContext(
     push,
     vapidKeys,
     isProduction: platform.config.isProduction,
-    attachmentUrls,
     async close() {
       stopListening()
       await writer.close()

@@ -1,8 +1,6 @@
 import type { ServiceModule } from '@parley/platform'
 
-import { attachmentUrlKey } from './attachments/attachments.repository'
 import { attachmentRoutes } from './attachments/attachments.routes'
-import { AttachmentUrls } from './attachments/attachments.urls'
 import { contactsConsumer, invitesLiveConsumer } from './contacts/contacts.consumer'
 import { createChatContext } from './context'
 import { conversationRoutes } from './conversations/conversations.routes'
@@ -18,7 +16,7 @@ import * as sendBatchAttachments from './db/migrations/20261220T000000Z-send-bat
 import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-send-batch-attachment-precheck'
 import * as mentions from './db/migrations/20261230T000000Z-mentions'
 import * as notifications from './db/migrations/20261230T000000Z-notifications'
-import { chatDb } from './db/schema'
+import * as blocksByBlocked from './db/migrations/20261231T000000Z-blocks-by-blocked'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -48,6 +46,7 @@ export const chatMigrations = {
   '20261221T000000Z-send-batch-attachment-precheck': sendBatchAttachmentPrecheck,
   '20261230T000000Z-mentions': mentions,
   '20261230T000000Z-notifications': notifications,
+  '20261231T000000Z-blocks-by-blocked': blocksByBlocked,
 }
 
 /**
@@ -61,12 +60,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     schema: 'chat',
     migrations: chatMigrations,
     async create(platform) {
-      const urlKey = await attachmentUrlKey(chatDb(platform.db))
-      const ctx = createChatContext(
-        platform,
-        options,
-        new AttachmentUrls(urlKey, options.downloadUrlTtlSeconds),
-      )
+      const ctx = createChatContext(platform, options)
       await ctx.presence.start()
       const sockets = new ChatSocketServer(ctx)
       return {

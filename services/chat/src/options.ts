@@ -12,13 +12,13 @@ export interface ChatOptions {
   frameRate?: { perSecond: number; burst: number }
   /** Per-socket send buffer limit; past it the socket is closed with 1013. */
   maxBufferedBytes: number
+  /** How long a closed socket's peer has to read what was queued and the close frame before it is dropped. */
+  closeGraceMs: number
   maxPayloadBytes: number
   heartbeatMs: number
   /** Delivery receipts are coalesced and written this often. */
   receiptFlushMs: number
   maxUploadBytes: number
-  /** Lifetime of a signed attachment download URL. */
-  downloadUrlTtlSeconds: number
   /** Each node refreshes its presence heartbeat and sweeps dead nodes this often. */
   presenceHeartbeatMs: number
   /** A node silent for this long is dead: its sockets stop counting and its users go offline. */
@@ -36,11 +36,11 @@ export const defaultChatOptions: ChatOptions = {
   batchMaxSize: 256,
   typingTtlMs: 6_000,
   maxBufferedBytes: 1024 * 1024,
+  closeGraceMs: 2_000,
   maxPayloadBytes: 64 * 1024,
   heartbeatMs: 30_000,
   receiptFlushMs: 50,
   maxUploadBytes: 25 * 1024 * 1024,
-  downloadUrlTtlSeconds: 3600,
   presenceHeartbeatMs: 10_000,
   presenceTtlMs: 30_000,
   pushConcurrency: 8,

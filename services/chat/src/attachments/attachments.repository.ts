@@ -22,13 +22,3 @@ export async function attachmentsOfMessages(db: ChatDb, messageIds: string[]): P
     .orderBy('id')
     .execute()
 }
-
-/** The key this database signs download URLs with (created by a migration, the same on every node). */
-export async function attachmentUrlKey(db: ChatDb): Promise<string> {
-  const row = await db
-    .selectFrom('chat.secrets')
-    .select('value')
-    .where('name', '=', 'attachment-url')
-    .executeTakeFirstOrThrow()
-  return row.value
-}

@@ -5,7 +5,6 @@ import {
   bearerAuth,
   fieldError,
   type FileStorage,
-  isUuid,
   newId,
   principalOf,
 } from '@parley/platform'
@@ -16,13 +15,12 @@ import { attachmentNotFound, fileTooLarge, unsupportedFile } from '../errors'
 import { isActiveMember } from '../participants/participants.repository'
 import { presentAttachment } from './attachments.presenter'
 import { findAttachment, insertAttachment } from './attachments.repository'
-import type { AttachmentUrls } from './attachments.urls'
+import { cleanFilename, contentDisposition } from './filenames'
 
 /** What uploads and downloads use. */
 export interface AttachmentsDeps {
   db: ChatDb
   storage: FileStorage
-  attachmentUrls: AttachmentUrls
   options: { maxUploadBytes: number }
 }
 
@@ -56,10 +54,17 @@ async function sniff(buf: Buffer): Promise<string> {
   throw unsupportedFile()
 }
 
-function safeFilename(name: string | undefined): string | null {
-  if (!name) return null
-  const cleaned = name.replace(/[\\/\u0000-\u001f"]/g, '_').slice(0, 200)
-  return cleaned || null
+/** Raster images a browser shows inline without running anything. */
+const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif'])
+
+/**
+ * Inline only for a raster image whose bytes say so again now (the stored type is checked against
+ * the magic bytes, so a row that claims image/png over HTML or SVG is still an attachment).
+ */
+async function isSafeRaster(contentType: string, bytes: Buffer): Promise<boolean> {
+  if (!INLINE.has(contentType)) return false
+  const { fileTypeFromBuffer } = await import('file-type')
+  return (await fileTypeFromBuffer(bytes))?.mime === contentType
 }
 
 /** The raw file: a Buffer is sent as is (Fastify never serializes it); this documents it as binary. */
@@ -76,7 +81,6 @@ const FileBytes = z
  * until the file is sent, then members of its conversation; everyone else gets 404.
  */
 export function attachmentRoutes(ctx: AttachmentsDeps) {
-  const urls = ctx.attachmentUrls
   return async (app: App) => {
     const db = ctx.db
     app.post(
@@ -121,56 +125,76 @@ export function attachmentRoutes(ctx: AttachmentsDeps) {
           size: buf.length,
           width,
           height,
-          filename: safeFilename(file.filename),
+          filename: cleanFilename(file.filename),
         })
-        return reply.code(201).send(presentAttachment(row, urls))
+        return reply.code(201).send(presentAttachment(row))
       },
     )
 
     app.get(
       '/api/chat/attachments/:id/',
       {
+        preHandler: authenticate,
         schema: {
           tags: ['chat'],
-          summary: 'Download (bearer token of a member, or the signed URL from a message)',
-          params: z.object({ id: z.string() }).strict(),
-          security: [...bearerAuth, {}],
+          summary: 'Download (the bearer token of a current member of its conversation)',
+          description:
+            'Needs `Authorization: Bearer` of the uploader (before the file is sent) or of a current member of the ' +
+            'conversation it was sent to; anyone else gets 404, a request without a token 401. Only PNG, JPEG, GIF, ' +
+            'WebP and AVIF whose bytes match are served inline; everything else is an attachment.',
+          params: z.object({ id: z.uuid() }).strict(),
+          security: bearerAuth,
           querystring: z
-            .object({ exp: z.coerce.number().int().optional(), sig: z.string().max(100).optional() })
+            .object({
+              exp: z.coerce
+                .number()
+                .int()
+                .optional()
+                .meta({ description: 'Ignored (URLs are no longer signed)' }),
+              sig: z
+                .string()
+                .max(100)
+                .optional()
+                .meta({ description: 'Ignored (URLs are no longer signed)' }),
+            })
             .strict(),
           // @NOTE Bytes are sent as a Buffer, which Fastify never passes through the serializer; this documents them.
-          response: { 200: FileBytes },
+          response: {
+            200: FileBytes,
+            304: z.null().describe('Not modified (If-None-Match), after the access check'),
+          },
         },
       },
       async (req, reply) => {
-        const { id } = req.params
-        if (!isUuid(id)) throw attachmentNotFound()
-        const a = await findAttachment(db, id)
-        if (!a) throw attachmentNotFound()
-        const { exp, sig } = req.query
-        let allowed =
-          exp !== undefined && sig !== undefined && a.message_id !== null && urls.verify(id, exp, sig)
-        if (!allowed && req.principal) {
-          const p = req.principal
-          if (a.tenant_id === p.tenantId && a.uploader_id === p.userId) allowed = true
-          else if (a.conversation_id && a.tenant_id === p.tenantId) {
-            allowed = await isActiveMember(db, a.conversation_id, p.userId)
-          }
-        }
+        // @NOTE No signed URLs and no cookies: a link that leaks (logs, Referer, a forwarded
+        // message) is worth nothing, and a removed member loses access with the next request.
+        const caller = principalOf(req)
+        const a = await findAttachment(db, req.params.id)
+        if (!a || a.tenant_id !== caller.tenantId) throw attachmentNotFound()
+        const allowed =
+          a.conversation_id === null
+            ? a.uploader_id === caller.userId
+            : await isActiveMember(db, a.conversation_id, caller.userId)
         if (!allowed) throw attachmentNotFound()
+        // @NOTE A stored file never changes, so its id is its validator. `no-cache` makes a browser
+        // ask every time (a cache shared by two accounts of one browser must not answer for the
+        // second), and a 304 after the access check keeps that cheap.
+        const etag = `"${a.id}"`
+        reply.header('etag', etag).header('cache-control', 'private, no-cache')
+        if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send(null)
         const bytes = await ctx.storage.get(a.storage_key)
         if (!bytes) throw attachmentNotFound()
-        const inline = a.content_type.startsWith('image/') || a.content_type === 'text/plain'
+        const inline = await isSafeRaster(a.content_type, bytes)
         return reply
           .header(
             'content-type',
-            a.content_type === 'text/plain' ? 'text/plain; charset=utf-8' : a.content_type,
+            a.content_type.startsWith('text/') ? `${a.content_type}; charset=utf-8` : a.content_type,
           )
           .header('x-content-type-options', 'nosniff')
-          .header('cache-control', 'private, max-age=300')
+          .header('content-security-policy', "sandbox; default-src 'none'")
           .header(
             'content-disposition',
-            `${inline ? 'inline' : 'attachment'}; filename="${a.filename ?? id}"`,
+            contentDisposition(inline ? 'inline' : 'attachment', a.filename, a.id),
           )
           .send(bytes)
       },

@@ -74,6 +74,9 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
       const [a, b] = sortedPair(p.blocker_id, p.blocked_id)
       if (event.type === 'user.blocked') await insertBlock(db, p.blocker_id, p.blocked_id)
       else await deleteBlock(db, p.blocker_id, p.blocked_id)
+      const blocked = await isBlockedPair(db, a, b)
+      // Live signals (typing, presence, receipts, reactions) stop between the two on every node.
+      tx.afterCommit(() => deps.hub.blockChanged(a, b, blocked))
       // @NOTE Only the blocker hears of the block; the blocked person saw the contact removed.
       const change = event.type === 'user.blocked' ? 'blocked' : 'unblocked'
       tx.afterCommit(() =>
@@ -86,8 +89,7 @@ export function contactsConsumer(deps: ContactsDeps): Consumer {
       const room = await roomOf(db, a, b)
       const roomId = p.room_id ?? room
       if (!roomId) return
-      const writable = room !== undefined && !(await isBlockedPair(db, a, b))
-      await setReadOnly(deps, tx, roomId, !writable)
+      await setReadOnly(deps, tx, roomId, room === undefined || blocked)
     },
   }
 }

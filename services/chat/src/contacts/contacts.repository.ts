@@ -1,3 +1,5 @@
+import { sql } from 'kysely'
+
 import type { Executor } from '../db/schema'
 
 export async function upsertContact(
@@ -59,4 +61,24 @@ export async function isBlockedPair(db: Executor, a: string, b: string): Promise
     )
     .executeTakeFirst()
   return row !== undefined
+}
+
+/** For each user, the users they have a block with, either way (one query for a batch of connecting users). */
+export async function blocksOf(db: Executor, userIds: string[]): Promise<string[][]> {
+  const rows = await db
+    .selectFrom('chat.blocks')
+    .select(['blocker_id', 'blocked_id'])
+    .where((eb) =>
+      eb.or([
+        eb('blocker_id', '=', sql<string>`any(${userIds}::uuid[])`),
+        eb('blocked_id', '=', sql<string>`any(${userIds}::uuid[])`),
+      ]),
+    )
+    .execute()
+  const byUser = new Map<string, string[]>(userIds.map((u) => [u, []]))
+  for (const r of rows) {
+    byUser.get(r.blocker_id)?.push(r.blocked_id)
+    byUser.get(r.blocked_id)?.push(r.blocker_id)
+  }
+  return userIds.map((u) => byUser.get(u)!)
 }

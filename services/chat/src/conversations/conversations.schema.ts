@@ -1,7 +1,7 @@
 import { PageQuerySchema } from '@parley/platform'
 import { z } from 'zod'
 
-export const IdParams = z.object({ id: z.string() }).strict()
+export const IdParams = z.object({ id: z.uuid() }).strict()
 export const ListQuery = PageQuerySchema.extend({ search: z.string().max(100).optional() }).strict()
 export const Gone = (what: string) => z.null().describe(what)
 

@@ -22,7 +22,7 @@ import {
 } from '../participants/participants.repository'
 import { type ParticipantsDeps, removeParticipantNow } from '../participants/participants.service'
 import { recordChanges } from '../sync/sync.repository'
-import { findTenantUsers } from '../users/users.repository'
+import { blockersAmong, findTenantUsers } from '../users/users.repository'
 import { presentConversation, presentConversations } from './conversations.presenter'
 import {
   contactRoom,
@@ -85,6 +85,9 @@ export async function createConversation(deps: ConversationsDeps, caller: Caller
   }
   if (!input.name?.trim()) throw fieldError('name', 'Groups and channels need a name.')
   await requireTenantUsers(db, deps.bus, caller.tenantId, others)
+  // Those who blocked the caller cannot be brought into a group by them (as if unknown).
+  const [blocker] = await blockersAmong(db, caller.userId, others)
+  if (blocker) throw userNotFound(blocker)
   const id = newId()
   await transaction(db, async (tx) => {
     await insertConversation(tx.db, {

@@ -62,9 +62,30 @@ describe('chat REST API', () => {
         )
       ).status,
     ).toBe(404)
-    expect((await http().get('/api/chat/conversations/not-a-uuid/', owner.token)).body.type).toBe(
-      '/problems/conversation-not-found',
-    )
+    // A malformed id is a 400 naming the parameter (it can be no one's object, so this tells nothing), never a 500.
+    for (const [method, path] of [
+      ['GET', '/api/chat/conversations/not-a-uuid/'],
+      ['POST', '/api/chat/conversations/%F0%9F%99%82/join/'],
+      ['GET', '/api/chat/conversations/x/messages/'],
+      ['GET', `/api/chat/conversations/${group}/messages/1/edits/`],
+      ['DELETE', `/api/chat/conversations/${group}/participants/me/`],
+      ['POST', '/api/chat/messages/0/reactions/'],
+      ['POST', '/api/chat/conversations/..%2F/read/'],
+      ['GET', '/api/chat/attachments/abc/'],
+    ] as const) {
+      const res = await fetch(`${c.t.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${owner.token}`,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        body: method === 'POST' ? '{}' : undefined,
+      })
+      expect(res.status, `${method} ${path}`).toBe(400)
+      const body = (await res.json()) as { type: string; errors: Record<string, string[]> }
+      expect(body.type, `${method} ${path}`).toBe('/problems/validation-error')
+      expect(Object.keys(body.errors).join(), `${method} ${path}`).toMatch(/id/)
+    }
     expect((await http().get('/api/chat/conversations/')).status).toBe(401)
   })
 
@@ -410,14 +431,10 @@ describe('chat REST API', () => {
     })
     expect(Buffer.from(await asMember.arrayBuffer()).equals(png)).toBe(true)
     expect((await http().get(`/api/chat/attachments/${img.body.id}/`, outsider.token)).status).toBe(404)
-    // The signed URL works without a header (for <img src>); a tampered one does not.
-    const signed = sent.body.attachments[0].url as string
-    expect((await fetch(`${c.t.url}${signed}`)).status).toBe(200)
-    // Flip the signature's first character to a different one (replacing it with a fixed
-    // letter was a no-op whenever the signature already began with that letter).
-    const tampered = signed.replace(/sig=(.)/, (_, first: string) => `sig=${first === 'A' ? 'B' : 'A'}`)
-    expect(tampered).not.toBe(signed)
-    expect((await fetch(`${c.t.url}${tampered}`)).status).toBe(404)
+    // The URL in the message is no capability: without a member's token it opens nothing (issue 14 point 6).
+    const url = sent.body.attachments[0].url as string
+    expect(url).toBe(`/api/chat/attachments/${img.body.id}/`)
+    expect((await fetch(`${c.t.url}${url}`)).status).toBe(401)
   })
 
   it('serves seed 000 message endpoints', async () => {
@@ -442,5 +459,13 @@ describe('chat REST API', () => {
       (await http().post('/messages/send-message/', { room_id: group, content: 'nope' }, outsider.token))
         .status,
     ).toBe(404)
+    // A room_id that is no UUID is a 400 before it reaches the group commit (it was a 500).
+    const bad = await http().post(
+      '/messages/send-message/',
+      { room_id: 'x', content: 'hi', reply_to: null },
+      member.token,
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.body.errors.room_id).toBeDefined()
   })
 })

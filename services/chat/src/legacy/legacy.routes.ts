@@ -109,7 +109,8 @@ export function legacyRoutes(ctx: MessagesDeps) {
           security: bearerAuth,
           body: z
             .object({
-              room_id: z.string(),
+              // A UUID before it reaches the group commit: a batch is one statement for many senders.
+              room_id: z.uuid(),
               content: ContentSchema,
               reply_to: z.string().uuid().nullable().optional(),
             })

@@ -14,8 +14,8 @@ import {
 } from './messages.service'
 
 const tags = ['chat']
-const IdParams = z.object({ id: z.string() }).strict()
-const MessageParams = z.object({ id: z.string(), message_id: z.string() }).strict()
+const IdParams = z.object({ id: z.uuid() }).strict()
+const MessageParams = z.object({ id: z.uuid(), message_id: z.uuid() }).strict()
 
 export function messageRoutes(ctx: MessagesDeps) {
   return async (app: App) => {

@@ -5,7 +5,6 @@ import type { Counter } from 'prom-client'
 
 import { presentAttachment } from '../attachments/attachments.presenter'
 import { attachmentsOfMessages } from '../attachments/attachments.repository'
-import type { AttachmentUrls } from '../attachments/attachments.urls'
 import type { ChatDb, MessageRow } from '../db/schema'
 import { conversationReadOnly, messageNotFound, notAllowed } from '../errors'
 import {
@@ -38,8 +37,6 @@ import {
 export interface PresentingDeps {
   db: ChatDb
   users: UserDirectory
-  /** This instance's URL signer: every instance signs with the key of its own database. */
-  attachmentUrls: AttachmentUrls
 }
 
 /** What the post-commit step of a send needs (present once, publish, end the sender's typing). */
@@ -90,7 +87,7 @@ export async function presentStoredMessages(
   for (const a of attachmentRows) {
     if (!a.message_id) continue
     const list = attachments.get(a.message_id) ?? []
-    list.push(presentAttachment(a, deps.attachmentUrls))
+    list.push(presentAttachment(a))
     attachments.set(a.message_id, list)
   }
   return presentMessages(rows, { senders, attachments, reactions, positions: options.positions })

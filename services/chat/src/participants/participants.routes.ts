@@ -20,8 +20,8 @@ import {
 } from './participants.service'
 
 const tags = ['chat']
-const IdParams = z.object({ id: z.string() }).strict()
-const MemberParams = z.object({ id: z.string(), user_id: z.string().uuid() }).strict()
+const IdParams = z.object({ id: z.uuid() }).strict()
+const MemberParams = z.object({ id: z.uuid(), user_id: z.uuid() }).strict()
 
 /** Members of a conversation under /api/chat/conversations/:id/participants/. */
 export function participantRoutes(ctx: ParticipantsDeps) {

@@ -6,7 +6,7 @@ import { conversationNotFound, notAllowed, participantNotFound, userNotFound } f
 import type { RealtimeHub } from '../realtime/hub'
 import { recordChanges } from '../sync/sync.repository'
 import type { TypingTracker } from '../typing/typing.service'
-import { findTenantUsers } from '../users/users.repository'
+import { blockersAmong, findTenantUsers } from '../users/users.repository'
 import {
   type Caller,
   type CatchUp,
@@ -75,6 +75,8 @@ export async function addParticipant(
     (await findTenantUsers(db, caller.tenantId, [userId])).length ? true : undefined,
   )
   if (!known) throw userNotFound(userId)
+  // Someone who blocked the caller cannot be brought into a conversation by them (as if unknown).
+  if (!viaJoin && (await blockersAmong(db, caller.userId, [userId])).length) throw userNotFound(userId)
   const added = await transaction(db, async (tx) => {
     const inserted = await addMember(tx.db, id, userId, role)
     if (inserted)

@@ -33,7 +33,8 @@ export function presenceRoutes(presence: PresenceService) {
         ]
         if (ids.length > 100 || ids.some((id) => !isUuid(id)))
           throw fieldError('user_ids', 'Give up to 100 comma-separated user ids.')
-        return presence.get(principalOf(req).tenantId, ids)
+        const caller = principalOf(req)
+        return presence.get(caller.tenantId, ids, caller.userId)
       },
     )
     app.get(

@@ -2,6 +2,7 @@ import type { PresenceStatus, PresenceWire, UserPresenceChangedPayload } from '@
 import { type EventBus, newId, transaction } from '@parley/platform'
 import type { Logger } from 'pino'
 
+import { blocksOf } from '../contacts/contacts.repository'
 import type { ChatDb } from '../db/schema'
 import { Batcher } from '../realtime/batcher'
 import type { RealtimeHub } from '../realtime/hub'
@@ -118,10 +119,19 @@ export class PresenceService {
     return view
   }
 
-  async get(tenantId: string, userIds: string[]): Promise<PresenceView[]> {
+  /** Presence as `viewerId` may see it: someone they have a block with (either way) shows as never seen. */
+  async get(tenantId: string, userIds: string[], viewerId: string): Promise<PresenceView[]> {
     if (!userIds.length) return []
-    const rows = await factsInTenant(this.db, this.options.ttlMs, tenantId, userIds)
-    return rows.map(toView)
+    const [rows, [walled]] = await Promise.all([
+      factsInTenant(this.db, this.options.ttlMs, tenantId, userIds),
+      blocksOf(this.db, [viewerId]),
+    ])
+    const views = rows.map(toView)
+    if (!walled.length) return views
+    const hidden = new Set(walled)
+    return views.map((v) =>
+      hidden.has(v.user_id) ? { user_id: v.user_id, status: 'offline', last_seen: null } : v,
+    )
   }
 
   async me(userId: string): Promise<PresenceView> {
@@ -214,7 +224,7 @@ export class PresenceService {
       for (const v of views) targets.set(v.user_id, new Set([v.user_id]))
       for (const r of rows) targets.get(r.subject)?.add(r.target)
       for (const v of views)
-        for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v)
+        for (const target of targets.get(v.user_id)!) this.hub.toUser(target, 'presence', v, v.user_id)
     } catch (err) {
       this.log.warn({ err, users: views.length }, 'presence not broadcast')
     }

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { addReaction, listReactions, type ReactionsDeps, removeReaction } from './reactions.service'
 
 const tags = ['chat']
-const MessageParams = z.object({ message_id: z.string() }).strict()
+const MessageParams = z.object({ message_id: z.uuid() }).strict()
 
 /** Reactions of a message under /api/chat/messages/:message_id/reactions/. */
 export function reactionRoutes(ctx: ReactionsDeps) {
@@ -56,7 +56,7 @@ export function reactionRoutes(ctx: ReactionsDeps) {
           tags,
           summary: 'Remove my reaction (emoji URL-encoded)',
           security: bearerAuth,
-          params: z.object({ message_id: z.string(), emoji: EmojiSchema }).strict(),
+          params: z.object({ message_id: z.uuid(), emoji: EmojiSchema }).strict(),
           response: { 204: z.null().describe('Removed') },
         },
       },

@@ -52,7 +52,7 @@ export async function addReaction(deps: ReactionsDeps, caller: Caller, messageId
     return inserted
   })
   const event = { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji }
-  if (added) deps.hub.toConversation(conversationId, 'reaction_added', event)
+  if (added) deps.hub.toConversation(conversationId, 'reaction_added', event, caller.userId)
   return { added, reaction: event }
 }
 
@@ -71,10 +71,10 @@ export async function removeReaction(deps: ReactionsDeps, caller: Caller, messag
     return deleted
   })
   if (!removed) throw messageNotFound(messageId)
-  deps.hub.toConversation(conversationId, 'reaction_removed', {
-    conversation_id: conversationId,
-    message_id: messageId,
-    user_id: caller.userId,
-    emoji,
-  })
+  deps.hub.toConversation(
+    conversationId,
+    'reaction_removed',
+    { conversation_id: conversationId, message_id: messageId, user_id: caller.userId, emoji },
+    caller.userId,
+  )
 }

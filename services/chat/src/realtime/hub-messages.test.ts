@@ -9,6 +9,9 @@ describe('hub messages', () => {
     const all: HubMessage[] = [
       { kind: 'message', seq: 7, senderId: 'u1', publishedAt: 1_700_000_000_123, frame },
       { kind: 'frame', frame },
+      { kind: 'frame', frame, from: 'u2' },
+      { kind: 'block', userId: 'u2', blocked: true },
+      { kind: 'block', userId: 'u2', blocked: false },
       { kind: 'member_added', conversationId: 'c1', role: 'admin' },
       { kind: 'member_removed', conversationId: 'c1' },
     ]

@@ -13,34 +13,50 @@ import { type PreparedFrame, prepareTextFrame } from './prepared-frame'
 export type HubMessage =
   /** A new message: its frame serialized once, with a header so receivers order and count it without parsing the frame. */
   | { kind: 'message'; seq: number; senderId: string; publishedAt: number; frame: string }
-  /** A serialized server frame for every local socket of the topic. */
-  | { kind: 'frame'; frame: string }
+  /**
+   * A serialized server frame for every local socket of the topic; `from` names the user whose
+   * signal it is (typing, presence, receipts, reactions), which sockets of users who have a block
+   * with that user never get.
+   */
+  | { kind: 'frame'; frame: string; from?: string }
   /** Membership changes, so every node's membership cache is right before its next frame. */
   | { kind: 'member_added'; conversationId: string; role: Role }
   | { kind: 'member_removed'; conversationId: string }
+  /** A block between the topic's user and `userId` began (`blocked`) or ended, on every node. */
+  | { kind: 'block'; userId: string; blocked: boolean }
 
 // @NOTE The encoding is the one nodes already speak (a rolling deploy mixes versions): a message is
 // `m <seq> <sender> <published ms>\n<frame>`, a frame `f\n<frame>`, a membership change JSON. The
 // frame is never wrapped in JSON: a fan-out flush sends thousands of them (receipts to authors).
+// A signal with a sender is `a <user>\n<frame>`; a node of an older version ignores it, so during a
+// rolling deploy some typing, presence and receipts frames are lost (never messages; receipts heal on sync).
 const MESSAGE = 'm '
 const FRAME = 'f\n'
+const FRAME_FROM = 'a '
 
 export function encodeHubMessage(m: HubMessage): string {
   switch (m.kind) {
     case 'message':
       return `${MESSAGE}${m.seq} ${m.senderId} ${m.publishedAt}\n${m.frame}`
     case 'frame':
-      return FRAME + m.frame
+      return m.from === undefined ? FRAME + m.frame : `${FRAME_FROM}${m.from}\n${m.frame}`
     case 'member_added':
       return JSON.stringify({ op: 'add', conversation_id: m.conversationId, role: m.role })
     case 'member_removed':
       return JSON.stringify({ op: 'remove', conversation_id: m.conversationId })
+    case 'block':
+      return JSON.stringify({ op: m.blocked ? 'block' : 'unblock', user_id: m.userId })
   }
 }
 
 /** The message `raw` encodes; undefined for anything else (a foreign or garbled publish is ignored). */
 export function decodeHubMessage(raw: string): HubMessage | undefined {
   if (raw.startsWith(FRAME)) return { kind: 'frame', frame: raw.slice(FRAME.length) }
+  if (raw.startsWith(FRAME_FROM)) {
+    const newline = raw.indexOf('\n')
+    if (newline < 0) return undefined
+    return { kind: 'frame', from: raw.slice(FRAME_FROM.length, newline), frame: raw.slice(newline + 1) }
+  }
   if (raw.startsWith(MESSAGE)) {
     const newline = raw.indexOf('\n')
     if (newline < 0) return undefined
@@ -53,12 +69,14 @@ export function decodeHubMessage(raw: string): HubMessage | undefined {
       frame: raw.slice(newline + 1),
     }
   }
-  let control: { op?: unknown; conversation_id?: unknown; role?: unknown }
+  let control: { op?: unknown; conversation_id?: unknown; role?: unknown; user_id?: unknown }
   try {
     control = JSON.parse(raw) as typeof control
   } catch {
     return undefined
   }
+  if ((control?.op === 'block' || control?.op === 'unblock') && typeof control.user_id === 'string')
+    return { kind: 'block', userId: control.user_id, blocked: control.op === 'block' }
   if (typeof control?.conversation_id !== 'string') return undefined
   if (control.op === 'add')
     return { kind: 'member_added', conversationId: control.conversation_id, role: control.role as Role }
@@ -79,8 +97,12 @@ type MembershipRow = { conversation_id: string; role: Role; last_seq?: number }
 /** The live memberships of many users, one list per user in order (the participants repository). */
 export type MembershipLoader = (userIds: string[]) => Promise<MembershipRow[][]>
 
+/** For each of many users, the users they have a block with (either way), in order (the contacts repository). */
+export type BlockLoader = (userIds: string[]) => Promise<string[][]>
+
 type MessageEnvelope = Extract<HubMessage, { kind: 'message' }>
 type MembershipChange = Extract<HubMessage, { kind: 'member_added' | 'member_removed' }>
+type Control = Extract<HubMessage, { kind: 'member_added' | 'member_removed' | 'block' }>
 
 /** What the hub reads from the database to keep each conversation's seq order on every node. */
 export interface HubHistory {
@@ -137,8 +159,10 @@ export class RealtimeHub {
   private readonly memberships = new Map<string, Map<string, Role>>()
   /** Per user whose memberships just loaded: the conversations' last seqs then, until indexed. */
   private readonly loadedSeqs = new Map<string, Map<string, number>>()
+  /** Per local user with at least one block: the users they have a block with, either way. */
+  private readonly blocks = new Map<string, Set<string>>()
   private readonly loading = new Map<string, Promise<void>>()
-  private readonly pendingControls = new Map<string, MembershipChange[]>()
+  private readonly pendingControls = new Map<string, Control[]>()
   private readonly connsByUser = new Map<string, Set<HubConnection>>()
   private readonly connsByConv = new Map<string, Set<HubConnection>>()
   private readonly convSubs = new Map<string, () => void>()
@@ -148,6 +172,7 @@ export class RealtimeHub {
   private readonly membershipLoads: Batcher<string, MembershipRow[]>
   /** Conversations' last seqs, for the order baseline of a conversation indexed without one. */
   private readonly lastSeqLoads: Batcher<string, number>
+  private readonly blockLoads: Batcher<string, string[]>
 
   constructor(
     loadMemberships: MembershipLoader,
@@ -155,16 +180,26 @@ export class RealtimeHub {
     private readonly log: Logger,
     private readonly hooks: HubHooks,
     private readonly history: HubHistory,
+    loadBlocks: BlockLoader = async (userIds) => userIds.map(() => []),
   ) {
     this.membershipLoads = new Batcher(loadMemberships)
     this.lastSeqLoads = new Batcher((ids) => history.lastSeqs(ids))
+    this.blockLoads = new Batcher(loadBlocks)
   }
 
   // ---- publishing (any node) ------------------------------------------------------------------
 
-  /** A frame for every connected member of a conversation. */
-  toConversation<K extends ServerFrameType>(conversationId: string, type: K, payload: ServerFrameMap[K]) {
-    this.publish(`conv:${conversationId}`, { kind: 'frame', frame: frame(type, payload) })
+  /**
+   * A frame for every connected member of a conversation. `from`: the user whose signal it is
+   * (typing, receipts, reactions); members who have a block with them do not get it.
+   */
+  toConversation<K extends ServerFrameType>(
+    conversationId: string,
+    type: K,
+    payload: ServerFrameMap[K],
+    from?: string,
+  ) {
+    this.publish(`conv:${conversationId}`, { kind: 'frame', frame: frame(type, payload), from })
   }
 
   /** A new message: serialized once, with a header so receivers can count delivery without parsing. */
@@ -178,9 +213,20 @@ export class RealtimeHub {
     })
   }
 
-  /** A frame for every socket of one user. */
-  toUser<K extends ServerFrameType>(userId: string, type: K, payload: ServerFrameMap[K]) {
-    this.publish(`user:${userId}`, { kind: 'frame', frame: frame(type, payload) })
+  /** A frame for every socket of one user; not sent if `from` is given and the two have a block. */
+  toUser<K extends ServerFrameType>(userId: string, type: K, payload: ServerFrameMap[K], from?: string) {
+    this.publish(`user:${userId}`, { kind: 'frame', frame: frame(type, payload), from })
+  }
+
+  /** A block between two users began or ended (`blocked`: whether one still blocks the other). */
+  blockChanged(a: string, b: string, blocked: boolean) {
+    this.publish(`user:${a}`, { kind: 'block', userId: b, blocked })
+    this.publish(`user:${b}`, { kind: 'block', userId: a, blocked })
+  }
+
+  /** Whether a locally connected user has a block with `other` (from memory). */
+  hasBlock(userId: string, other: string): boolean {
+    return this.blocks.get(userId)?.has(other) ?? false
   }
 
   /** Membership changes reach every node before the next frame is handled there. */
@@ -247,6 +293,7 @@ export class RealtimeHub {
     if (conns.size === 0) {
       this.connsByUser.delete(conn.userId)
       this.memberships.delete(conn.userId)
+      this.blocks.delete(conn.userId)
       this.userSubs.get(conn.userId)?.()
       this.userSubs.delete(conn.userId)
     }
@@ -255,11 +302,19 @@ export class RealtimeHub {
   private async loadMemberships(userId: string) {
     this.pendingControls.set(userId, [])
     try {
-      const rows = await this.membershipLoads.add(userId)
+      const [rows, blocked] = await Promise.all([
+        this.membershipLoads.add(userId),
+        this.blockLoads.add(userId),
+      ])
       const map = new Map(rows.map((r) => [r.conversation_id, r.role]))
-      for (const control of this.pendingControls.get(userId) ?? []) applyControl(map, control)
+      const blocks = new Set(blocked)
+      for (const control of this.pendingControls.get(userId) ?? []) {
+        if (control.kind === 'block') applyBlock(blocks, control)
+        else applyControl(map, control)
+      }
       if (this.connsByUser.has(userId)) {
         this.memberships.set(userId, map)
+        if (blocks.size) this.blocks.set(userId, blocks)
         const lastSeqs = new Map<string, number>()
         for (const r of rows)
           if (r.last_seq !== undefined) lastSeqs.set(r.conversation_id, Number(r.last_seq))
@@ -298,9 +353,20 @@ export class RealtimeHub {
   private onUserMessage(userId: string, raw: string) {
     const message = decodeHubMessage(raw)
     if (!message || message.kind === 'message') return
-    if (message.kind === 'frame') return sendFrame(this.connsByUser.get(userId), message.frame)
+    if (message.kind === 'frame') {
+      if (message.from !== undefined && this.hasBlock(userId, message.from)) return
+      return sendFrame(this.connsByUser.get(userId), message.frame)
+    }
     const pending = this.pendingControls.get(userId)
     if (pending) pending.push(message)
+    if (message.kind === 'block') {
+      if (!this.connsByUser.has(userId) || pending) return
+      const blocks = this.blocks.get(userId) ?? new Set<string>()
+      applyBlock(blocks, message)
+      if (blocks.size) this.blocks.set(userId, blocks)
+      else this.blocks.delete(userId)
+      return
+    }
     const map = this.memberships.get(userId)
     if (!map) return
     const had = map.has(message.conversationId)
@@ -316,7 +382,11 @@ export class RealtimeHub {
     const conns = this.connsByConv.get(conversationId)
     if (!conns) return
     const message = decodeHubMessage(raw)
-    if (message?.kind === 'frame') return sendFrame(conns, message.frame)
+    if (message?.kind === 'frame') {
+      // @NOTE Only a signal with a sender, on a node where someone has a block, takes the slow path.
+      if (message.from === undefined || this.blocks.size === 0) return sendFrame(conns, message.frame)
+      return this.sendFrameFrom(conns, message.frame, message.from)
+    }
     if (message?.kind !== 'message') return
     // @NOTE Two nodes commit consecutive seqs one after the other (the conversation row lock), but
     // their publishes can reach the fan-out in the other order. Every node hands its sockets one
@@ -431,6 +501,16 @@ export class RealtimeHub {
     }
   }
 
+  /** A signal of `from` to the sockets in `conns` whose user has no block with them. */
+  private sendFrameFrom(conns: Set<HubConnection>, f: string, from: string) {
+    let prepared: string | PreparedFrame | undefined
+    for (const conn of conns) {
+      if (this.hasBlock(conn.userId, from)) continue
+      prepared ??= conns.size > 1 ? prepareTextFrame(f) : f
+      conn.send(prepared)
+    }
+  }
+
   close() {
     for (const { timer } of this.order.values()) clearTimeout(timer)
     this.order.clear()
@@ -446,6 +526,11 @@ function sendFrame(conns: Set<HubConnection> | undefined, f: string) {
   if (!conns) return
   const prepared = conns.size > 1 ? prepareTextFrame(f) : f
   for (const conn of conns) conn.send(prepared)
+}
+
+function applyBlock(blocks: Set<string>, change: Extract<HubMessage, { kind: 'block' }>) {
+  if (change.blocked) blocks.add(change.userId)
+  else blocks.delete(change.userId)
 }
 
 function applyControl(map: Map<string, Role>, change: MembershipChange) {

@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net'
+
 import type { WebSocket } from 'ws'
 
 /**
@@ -37,12 +39,15 @@ export function prepareTextFrame(text: string): PreparedFrame {
  *   through `ws.send` so that their order is kept.
  */
 interface WsInternals {
-  _socket?: { write(data: Buffer): boolean }
+  _socket?: RawSocket
   _sender?: { _bufferedBytes: number }
 }
 
+/** What delivery uses of the raw TCP socket (a `net.Socket`). */
+export type RawSocket = Pick<Socket, 'write' | 'writableLength' | 'once' | 'off'>
+
 /** The raw socket to write prepared frames to, or undefined while `ws` holds queued frames of its own. */
-export function rawSocketIfIdle(ws: WebSocket): { write(data: Buffer): boolean } | undefined {
+export function rawSocketIfIdle(ws: WebSocket): RawSocket | undefined {
   const internals = ws as unknown as WsInternals
   return internals._sender?._bufferedBytes ? undefined : internals._socket
 }

@@ -102,8 +102,8 @@ export class DeliveryTracker {
         up_to_seq: Number(r.last_delivered_seq),
       }
       const authors = sent.get(`${r.conversation_id}|${r.user_id}`)?.authors
-      if (!authors) this.hub.toConversation(r.conversation_id, 'delivery_receipt', receipt)
-      else for (const author of authors) this.hub.toUser(author, 'delivery_receipt', receipt)
+      if (!authors) this.hub.toConversation(r.conversation_id, 'delivery_receipt', receipt, r.user_id)
+      else for (const author of authors) this.hub.toUser(author, 'delivery_receipt', receipt, r.user_id)
     }
   }
 

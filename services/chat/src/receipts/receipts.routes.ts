@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { markRead, type ReceiptsDeps } from './receipts.service'
 
 const tags = ['chat']
-const IdParams = z.object({ id: z.string() }).strict()
+const IdParams = z.object({ id: z.uuid() }).strict()
 
 /** Read receipts under /api/chat/conversations/:id/read/. */
 export function receiptRoutes(ctx: ReceiptsDeps) {

@@ -33,11 +33,12 @@ export async function markRead(
     return { moved: true, upToSeq: seq }
   })
   if (result.moved) {
-    deps.hub.toConversation(conversationId, 'read_receipt', {
-      conversation_id: conversationId,
-      user_id: caller.userId,
-      up_to_seq: result.upToSeq,
-    })
+    deps.hub.toConversation(
+      conversationId,
+      'read_receipt',
+      { conversation_id: conversationId, user_id: caller.userId, up_to_seq: result.upToSeq },
+      caller.userId,
+    )
   }
   return { conversation_id: conversationId, user_id: caller.userId, up_to_seq: result.upToSeq }
 }

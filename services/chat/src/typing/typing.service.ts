@@ -13,11 +13,16 @@ export class TypingTracker {
     const existing = this.timers.get(key)
     if (existing) clearTimeout(existing)
     else
-      this.hub.toConversation(conversationId, 'typing_indicator', {
-        conversation_id: conversationId,
-        user_id: userId,
-        is_typing: true,
-      })
+      this.hub.toConversation(
+        conversationId,
+        'typing_indicator',
+        {
+          conversation_id: conversationId,
+          user_id: userId,
+          is_typing: true,
+        },
+        userId,
+      )
     const timer = setTimeout(() => this.stop(conversationId, userId), this.ttlMs)
     timer.unref()
     this.timers.set(key, timer)
@@ -29,11 +34,12 @@ export class TypingTracker {
     if (!timer) return
     clearTimeout(timer)
     this.timers.delete(key)
-    this.hub.toConversation(conversationId, 'typing_indicator', {
-      conversation_id: conversationId,
-      user_id: userId,
-      is_typing: false,
-    })
+    this.hub.toConversation(
+      conversationId,
+      'typing_indicator',
+      { conversation_id: conversationId, user_id: userId, is_typing: false },
+      userId,
+    )
   }
 
   /** A message sent ends its sender's typing. */

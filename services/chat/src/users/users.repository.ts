@@ -119,3 +119,15 @@ export async function audienceOf(
     conversationIds: conversations.map((r) => r.conversation_id),
   }
 }
+
+/** Those among `userIds` who block `userId` (they cannot be invited into a conversation by them). */
+export async function blockersAmong(db: ChatDb, userId: string, userIds: string[]): Promise<string[]> {
+  if (!userIds.length) return []
+  const rows = await db
+    .selectFrom('chat.blocks')
+    .select('blocker_id')
+    .where('blocked_id', '=', userId)
+    .where('blocker_id', '=', sql<string>`any(${userIds}::uuid[])`)
+    .execute()
+  return rows.map((r) => r.blocker_id)
+}

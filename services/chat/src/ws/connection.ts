@@ -15,7 +15,12 @@ import { deleteMessage, editMessage, historyOf, sendMessage } from '../messages/
 import { requireMember } from '../participants/membership'
 import { addReaction, removeReaction } from '../reactions/reactions.service'
 import { frame, type HubConnection } from '../realtime/hub'
-import { type PreparedFrame, prepareTextFrame, rawSocketIfIdle } from '../realtime/prepared-frame'
+import {
+  type PreparedFrame,
+  prepareTextFrame,
+  type RawSocket,
+  rawSocketIfIdle,
+} from '../realtime/prepared-frame'
 import { markRead } from '../receipts/receipts.service'
 import { syncFor } from '../sync/sync.service'
 import { errorFrameFor } from './frame-errors'
@@ -23,6 +28,12 @@ import { TokenBucket } from './rate-limit'
 
 const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
 const HISTORY_LIMIT = 100
+/**
+ * What a socket may hold in Node's own write buffer (bytes the kernel has not taken yet). Past it,
+ * frames wait in the connection's backlog, which is dropped whole when the socket is cut off, so
+ * the 1013 close frame queues behind at most this much instead of behind the whole 1 MiB.
+ */
+export const SOCKET_HIGH_WATER = 64 * 1024
 
 /**
  * Frames for a socket are gathered during the current tick and leave at its end in one
@@ -49,6 +60,10 @@ export class ChatConnection implements HubConnection {
   /** This tick's frames, written at its end in one syscall. */
   private pending: PreparedFrame[] = []
   private pendingBytes = 0
+  /** Frames past {@link SOCKET_HIGH_WATER}, written as the socket drains (oldest first). */
+  private backlog: Buffer[] = []
+  private backlogBytes = 0
+  private drainSocket?: RawSocket
   private readonly bucket?: TokenBucket
   private queue: Promise<void> = Promise.resolve()
   /** Frames that arrive before the membership cache is loaded wait here, in order. */
@@ -87,7 +102,7 @@ export class ChatConnection implements HubConnection {
     const limit = this.ctx.options.maxBufferedBytes
     // @NOTE The backlog is what the peer has not read yet (bytes the kernel did not take) plus
     // this tick's frames.
-    if (this.ws.bufferedAmount + this.pendingBytes > limit) {
+    if (this.ws.bufferedAmount + this.backlogBytes + this.pendingBytes > limit) {
       this.ctx.metrics.slowConsumers.inc()
       this.cutOff(CloseCodes.tryAgainLater, 'send buffer full; reconnect and catch up')
       return false
@@ -115,9 +130,60 @@ export class ChatConnection implements HubConnection {
     this.pendingBytes = 0
     if (this.ws.readyState !== this.ws.OPEN) return
     const socket = rawSocketIfIdle(this.ws)
-    if (socket) {
-      socket.write(frames.length === 1 ? frames[0].bytes : Buffer.concat(frames.map((f) => f.bytes)))
-    } else for (const f of frames) this.ws.send(f.text)
+    if (!socket && this.backlog.length === 0) {
+      for (const f of frames) this.ws.send(f.text)
+      return
+    }
+    let i = 0
+    if (socket && this.backlog.length === 0) {
+      const bytes = frames.length === 1 ? frames[0].bytes : Buffer.concat(frames.map((f) => f.bytes))
+      if (socket.writableLength + bytes.length <= SOCKET_HIGH_WATER) {
+        socket.write(bytes)
+        return
+      }
+      // Frame by frame while the kernel keeps taking them; past the mark, a 'drain' is due.
+      while (i < frames.length && socket.writableLength < SOCKET_HIGH_WATER) socket.write(frames[i++].bytes)
+      if (i === frames.length) return
+    }
+    // @NOTE Only a socket whose reader falls behind gets here; a fast one writes straight through.
+    for (; i < frames.length; i++) {
+      this.backlog.push(frames[i].bytes)
+      this.backlogBytes += frames[i].bytes.length
+    }
+    if (socket) this.awaitDrain(socket)
+  }
+
+  private awaitDrain(socket: RawSocket) {
+    if (this.drainSocket) return
+    this.drainSocket = socket
+    socket.once('drain', this.onDrain)
+  }
+
+  /** The kernel took what Node held: hand it the backlog, again up to the high-water mark. */
+  private readonly onDrain = () => {
+    this.drainSocket = undefined
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return
+    const socket = rawSocketIfIdle(this.ws)
+    if (!socket) {
+      // `ws` is writing frames of its own (a ping, a close): try again once it has.
+      setImmediate(this.onDrain)
+      return
+    }
+    let i = 0
+    while (i < this.backlog.length && socket.writableLength < SOCKET_HIGH_WATER) {
+      const chunk = this.backlog[i++]
+      this.backlogBytes -= chunk.length
+      socket.write(chunk)
+    }
+    this.backlog = i === this.backlog.length ? [] : this.backlog.slice(i)
+    if (this.backlog.length) this.awaitDrain(socket)
+  }
+
+  private dropBacklog() {
+    this.drainSocket?.off('drain', this.onDrain)
+    this.drainSocket = undefined
+    this.backlog = []
+    this.backlogBytes = 0
   }
 
   sendFrame<K extends ServerFrameType>(type: K, payload: ServerFrameMap[K], ref?: string) {
@@ -128,25 +194,38 @@ export class ChatConnection implements HubConnection {
     this.sendFrame('error', { code, message, ...(ref !== undefined ? { ref } : {}) }, undefined)
   }
 
-  /** Closes now; a peer that does not read its close frame is dropped shortly after. */
+  /**
+   * Closes now; a peer that does not read its close frame within the grace time is dropped.
+   * A slow consumer (1013) loses its backlog and this tick's frames, so its close frame follows
+   * at most {@link SOCKET_HIGH_WATER} bytes and a client that reads again soon sees 1013 (not
+   * 1006) and knows to reconnect and catch up.
+   */
   cutOff(code: number, reason: string) {
     if (this.closed) return
     this.closed = true
-    // What this tick queued leaves before the close frame; a slow consumer's backlog is dropped.
     if (code === CloseCodes.tryAgainLater) {
       this.pending = []
       this.pendingBytes = 0
-    } else this.flush()
+      this.dropBacklog()
+    } else {
+      // Everything queued leaves before the close frame, as it would have without a backlog.
+      this.flush()
+      const socket = rawSocketIfIdle(this.ws)
+      if (socket && this.backlog.length) socket.write(Buffer.concat(this.backlog))
+      this.dropBacklog()
+    }
     this.ws.close(code, reason)
-    setTimeout(() => this.ws.terminate(), 5_000).unref()
+    setTimeout(() => this.ws.terminate(), this.ctx.options.closeGraceMs).unref()
   }
 
   markClosed() {
     this.closed = true
+    this.dropBacklog()
   }
 
   terminate() {
     this.closed = true
+    this.dropBacklog()
     this.ws.terminate()
   }
 

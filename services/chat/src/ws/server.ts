@@ -34,14 +34,23 @@ function reject(socket: Duplex, status: number, text: string) {
   socket.destroy()
 }
 
-/** `?token=` or `Sec-WebSocket-Protocol: bearer, <jwt>` (browsers cannot set headers). */
-function tokenOf(req: IncomingMessage, url: URL): { token?: string; viaProtocol: boolean } {
-  const fromQuery = url.searchParams.get('token')
-  if (fromQuery) return { token: fromQuery, viaProtocol: false }
+/**
+ * The access token of a handshake: `?token=`, `Sec-WebSocket-Protocol: bearer, <jwt>` (browsers
+ * cannot set headers) or `Authorization: Bearer`. Two different credentials are ambiguous (which
+ * user is this?) and refused rather than resolved to one of them (issue 14 point 10); the same
+ * token given twice is not ambiguous. Cookies are never a credential here: a browser sends them
+ * on any cross-site handshake, which is what cross-site WebSocket hijacking rides on.
+ */
+function tokenOf(req: IncomingMessage, url: URL): { token?: string; ambiguous: boolean } {
+  const given: string[] = []
+  if (url.searchParams.has('token')) given.push(...url.searchParams.getAll('token'))
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim())
-  if (protocols[0] === 'bearer' && protocols[1]) return { token: protocols[1], viaProtocol: true }
-  const header = bearerToken(req.headers.authorization)
-  return { token: header, viaProtocol: false }
+  if (protocols[0] === 'bearer') given.push(protocols[1] ?? '')
+  const authorization = req.headers.authorization
+  if (authorization !== undefined) given.push(bearerToken(authorization) ?? authorization)
+  const distinct = new Set(given)
+  if (distinct.size > 1) return { ambiguous: true }
+  return { token: given[0] || undefined, ambiguous: false }
 }
 
 /**
@@ -103,8 +112,8 @@ export class ChatSocketServer {
     const origin = req.headers.origin
     if (origin && !this.ctx.config.http.allowedOrigins.includes(origin))
       return reject(socket, 403, 'Forbidden')
-    const { token } = tokenOf(req, url)
-    if (!token) return reject(socket, 401, 'Unauthorized')
+    const { token, ambiguous } = tokenOf(req, url)
+    if (ambiguous || !token) return reject(socket, 401, 'Unauthorized')
     let principal: Principal
     try {
       principal = await this.ctx.verifier.verify(token)
