@@ -132,9 +132,9 @@ export async function pushCandidates(
 /** Whether anybody on this database has a push subscription. */
 export async function anyPushSubscription(db: ChatDb): Promise<boolean> {
   const { rows } = await sql<{
-    any: boolean
-  }>`select exists (select 1 from chat.push_subscriptions) as any`.execute(db)
-  return rows[0].any
+    found: boolean
+  }>`select exists (select 1 from chat.push_subscriptions) as found`.execute(db)
+  return rows[0].found
 }
 
 export async function subscriptionsOfUsers(db: ChatDb, userIds: string[]): Promise<PushSubscriptionRow[]> {
