@@ -4,7 +4,7 @@
  * reactions, drafts per conversation, the "New messages" line and jump-to-latest, browser
  * notifications, the unread count on the tab, and a first load split into small chunks.
  */
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { api, type SignedUpUser, signUp, type TestServer } from '@parley/platform/testing'
@@ -203,9 +203,30 @@ describe('issue 18 features in the browser', () => {
     const uploads = a.getByRole('list', { name: 'Attachments to send' })
     await uploads.getByText('notes.txt').waitFor()
     await a.getByRole('button', { name: 'Send' }).click()
-    await log(b)
-      .getByRole('button', { name: /Download notes\.txt/ })
-      .waitFor()
+    const download = log(b).getByRole('button', { name: /Download notes\.txt/ })
+    await download.waitFor()
+    // The bytes arrive through the authorised fetch, saved under the file's name.
+    const [saved] = await Promise.all([b.waitForEvent('download'), download.click()])
+    expect(saved.suggestedFilename()).toBe('notes.txt')
+    expect(readFileSync(await saved.path(), 'utf8')).toBe('meeting notes')
+    // A refused download says so beside the button (no tab opening the server's error page).
+    tb.expectHttpError({ method: 'GET', path: /^\/api\/chat\/attachments\//, status: 404 })
+    await b.route('**/api/chat/attachments/**', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: 'No such attachment.',
+        }),
+      }),
+    )
+    await download.click()
+    await log(b).getByRole('alert').filter({ hasText: 'Could not download notes.txt' }).waitFor()
+    expect(b.context().pages()).toHaveLength(1)
+    await b.unroute('**/api/chat/attachments/**')
   })
 
   it('inserts an emoji from the searchable picker, and reacts with any emoji; the quick six stay', async () => {

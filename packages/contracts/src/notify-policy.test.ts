@@ -14,8 +14,8 @@ describe(shouldNotify.name, () => {
       notify: true,
       reason: 'mention',
     })
-    expect(shouldNotify(me, { ...group, mentions: [{ user_id: 'u-me' }] }, awake)).toBe(true)
-    expect(shouldNotify(me, { ...group, mentionsEveryone: true }, awake)).toBe(true)
+    // An admin's @here arrives expanded to every member's id.
+    expect(shouldNotify(me, { ...group, mentions: ['u-someone', 'u-me'] }, awake)).toBe(true)
   })
 
   it('stays quiet for group messages that do not mention me, my own messages and system messages', () => {

@@ -16,12 +16,10 @@ export interface NotifyMessage {
   conversationType: 'direct' | 'group' | 'channel'
   messageType?: string
   /**
-   * Users the message mentions, when messages carry structured mentions (ids, or objects with
-   * `user_id`); absent until they do.
+   * The user ids the message mentions, as the server derived them (MessageWire.mentions); an
+   * admin's `@here` / `@channel` arrives expanded to every member.
    */
-  mentions?: ReadonlyArray<string | { user_id: string }> | null
-  /** `@here` / `@channel`: every member counts as mentioned. */
-  mentionsEveryone?: boolean
+  mentions?: readonly string[] | null
 }
 
 export interface NotifySettings {
@@ -32,10 +30,9 @@ export type NotifyDecision =
   | { notify: true; reason: 'direct' | 'mention' }
   | { notify: false; reason: 'own' | 'system' | 'muted' | 'do_not_disturb' | 'not_for_me' }
 
-/** Whether `recipient` mentioned by `message` (a structured mention, or @here/@channel). */
+/** Whether `message` mentions `userId`. */
 export function mentionsUser(message: NotifyMessage, userId: string): boolean {
-  if (message.mentionsEveryone) return true
-  return (message.mentions ?? []).some((m) => (typeof m === 'string' ? m : m.user_id) === userId)
+  return message.mentions?.includes(userId) ?? false
 }
 
 /** Why a message notifies `recipient` or not; see {@link shouldNotify}. */

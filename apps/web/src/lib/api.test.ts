@@ -102,4 +102,23 @@ describe('createApiClient', () => {
     ).resolves.toBeUndefined()
     expect(url).toBe('/api/chat/conversations/c/messages/?before_seq=10&limit=50')
   })
+
+  it('downloads a blob with the bearer token, refreshing once on 401, and throws the problem of a refusal', async () => {
+    const seen: (string | null)[] = []
+    let token = 'old'
+    const api = createApiClient({
+      fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
+        const auth = new Headers(init?.headers).get('Authorization')
+        seen.push(auth)
+        if (auth === 'Bearer old') return problem(401, { status: 401, title: 'Unauthorized' })
+        if (String(url).includes('gone')) return problem(404, { type: '/problems/not-found', status: 404 })
+        return new Response('file bytes', { status: 200, headers: { 'Content-Type': 'text/plain' } })
+      },
+      getAccessToken: () => token,
+      refreshAccessToken: async () => (token = 'new'),
+    })
+    await expect((await api.blob('/api/chat/attachments/a/notes.txt')).text()).resolves.toBe('file bytes')
+    expect(seen).toEqual(['Bearer old', 'Bearer new'])
+    await expect(api.blob('/api/chat/attachments/gone/x.txt')).rejects.toMatchObject({ status: 404 })
+  })
 })

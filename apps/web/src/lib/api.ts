@@ -139,7 +139,12 @@ export interface ApiClient {
   put<T>(path: string, body?: unknown, opts?: RequestOptions): Promise<T>
   patch<T>(path: string, body?: unknown, opts?: RequestOptions): Promise<T>
   delete<T = void>(path: string, opts?: RequestOptions): Promise<T>
-  /** Bearer headers for requests made outside fetch (XHR uploads, authorised image loads). */
+  /**
+   * An authorised GET's body as a Blob (attachments, images): the same one refresh on 401 and the
+   * same ApiError from problem+json as every other request, so an expired token is invisible here too.
+   */
+  blob(path: string, opts?: RequestOptions): Promise<Blob>
+  /** Bearer headers for requests made outside fetch (XHR uploads). */
   authHeaders(): Record<string, string>
 }
 
@@ -162,8 +167,9 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
     path: string,
     opts: RequestOptions,
     token: string | null,
+    accept: string,
   ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
+    const headers: Record<string, string> = { Accept: accept }
     let body: BodyInit | undefined
     if (opts.body instanceof FormData) body = opts.body
     else if (opts.body !== undefined) {
@@ -183,13 +189,24 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
     }
   }
 
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    let res = await send(method, path, opts, deps.getAccessToken())
+  /** The response of a successful request, after at most one refresh; an ApiError otherwise. */
+  async function respond(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    accept = 'application/json, application/problem+json',
+  ): Promise<Response> {
+    let res = await send(method, path, opts, deps.getAccessToken(), accept)
     if (res.status === 401 && !opts.anonymous) {
       const fresh = await deps.refreshAccessToken()
-      if (fresh) res = await send(method, path, opts, fresh)
+      if (fresh) res = await send(method, path, opts, fresh, accept)
     }
     if (!res.ok) throw await problemFromResponse(res)
+    return res
+  }
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await respond(method, path, opts)
     if (res.status === 204) return undefined as T
     const text = await res.text()
     return (text ? JSON.parse(text) : undefined) as T
@@ -202,6 +219,7 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
     put: (p, b, o) => request('PUT', p, { ...o, body: b }),
     patch: (p, b, o) => request('PATCH', p, { ...o, body: b }),
     delete: (p, o) => request('DELETE', p, o),
+    blob: async (p, o = {}) => (await respond('GET', p, o, '*/*')).blob(),
     authHeaders: (): Record<string, string> => {
       const t = deps.getAccessToken()
       return t ? { Authorization: `Bearer ${t}` } : {}

@@ -17,10 +17,9 @@ export function useAuthedUrl(url: string | undefined | null): { src: string | nu
     let revoked = false
     let objectUrl: string | null = null
     const ctrl = new AbortController()
-    fetch(url, { headers: api.authHeaders(), signal: ctrl.signal })
-      .then(async (res) => {
-        if (!res.ok) throw new Error(String(res.status))
-        const blob = await res.blob()
+    api
+      .blob(url, { signal: ctrl.signal })
+      .then((blob) => {
         if (revoked) return
         objectUrl = URL.createObjectURL(blob)
         setState({ src: objectUrl, failed: false })
@@ -99,11 +98,12 @@ export function AuthedImage({
   )
 }
 
-/** Download a protected file with the bearer header and hand it to the browser. */
+/**
+ * Download a protected file with the bearer header and hand it to the browser. Throws an ApiError
+ * the caller shows: a plain link would only open the server's 401 or 404 page.
+ */
 export async function downloadAuthed(url: string, filename: string): Promise<void> {
-  const res = await fetch(url, { headers: api.authHeaders() })
-  if (!res.ok) throw new Error(`Download failed (${res.status})`)
-  const blob = await res.blob()
+  const blob = await api.blob(url)
   const href = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = href

@@ -2,6 +2,7 @@ import { type KeyboardEvent, memo, useRef, useState } from 'react'
 
 import { Icon } from '../../components/Icon'
 import { LazyEmojiPicker } from '../../components/LazyEmojiPicker'
+import { errorMessage } from '../../lib/api'
 import { Markdown, type MentionNames } from '../../lib/markdown'
 import type { Attachment, Message } from '../../lib/types'
 import type { PendingMessage, Tick } from '../../realtime/chat-store'
@@ -39,6 +40,42 @@ function attachmentName(a: Attachment, fallback?: string): string {
   return a.filename ?? fallback ?? decodeURIComponent(a.url.split('/').pop()?.split('?')[0] || 'file')
 }
 
+/** A file's download button; a refused or failed download says why beside it (and may be retried). */
+function FileDownload({
+  attachment,
+  name,
+  tabIndex,
+}: {
+  attachment: Attachment
+  name: string
+  tabIndex?: number
+}) {
+  const [error, setError] = useState<string | null>(null)
+  return (
+    <span className="attachment__download">
+      <button
+        type="button"
+        tabIndex={tabIndex}
+        className="attachment__file"
+        onClick={() => {
+          setError(null)
+          downloadAuthed(attachment.url, name).catch((err: unknown) =>
+            setError(`Could not download ${name}: ${errorMessage(err)}`),
+          )
+        }}
+      >
+        <Icon name="file" size={16} /> Download {name}{' '}
+        <span className="muted">({fileSize(attachment.size ?? 0)})</span>
+      </button>
+      {error && (
+        <span role="alert" className="attachment__error">
+          {error}
+        </span>
+      )}
+    </span>
+  )
+}
+
 /** `caption` names a lone attachment that has no filename of its own (we send the file name as content). */
 export function Attachments({
   items,
@@ -67,16 +104,7 @@ export function Attachments({
             onOpen={onOpenImage ? (src) => onOpenImage(src, `Image ${name}`) : undefined}
           />
         ) : (
-          <button
-            key={a.id}
-            type="button"
-            tabIndex={tabIndex}
-            className="attachment__file"
-            onClick={() => void downloadAuthed(a.url, name).catch(() => window.open(a.url, '_blank'))}
-          >
-            <Icon name="file" size={16} /> Download {name}{' '}
-            <span className="muted">({fileSize(a.size ?? 0)})</span>
-          </button>
+          <FileDownload key={a.id} attachment={a} name={name} tabIndex={tabIndex} />
         )
       })}
     </div>

@@ -65,18 +65,13 @@ export function NotifyBridge() {
       if (!c) return
       const where = conversationTitle(c, dir)
       const who = m.sender_name || dir.byUser.get(m.sender_id)?.name || 'Someone'
-      const mentioning = m as typeof m & {
-        mentions?: ReadonlyArray<string | { user_id: string }> | null
-        mentions_everyone?: boolean
-      }
       notify(
         {
           conversationId: m.conversation_id,
           conversationType: c.type,
           senderId: m.sender_id,
           messageType: m.message_type,
-          mentions: mentioning.mentions,
-          mentionsEveryone: mentioning.mentions_everyone,
+          mentions: m.mentions,
           onScreen: activeConversation.id === m.conversation_id,
           title: c.type === 'direct' ? who : `${who} in ${where}`,
           body: m.content || (m.attachments?.length ? 'Sent an attachment' : 'New message'),

@@ -28,7 +28,7 @@ describe('shouldShow', () => {
     const group = { ...base, conversationType: 'group' as const }
     expect(shouldShow(group, { ...ctx, tabHidden: true })).toBe(false)
     expect(shouldShow({ ...group, mentions: ['me'] }, { ...ctx, tabHidden: true })).toBe(true)
-    expect(shouldShow({ ...group, mentions: [{ user_id: 'me' }] }, ctx)).toBe(true)
+    expect(shouldShow({ ...group, mentions: ['someone', 'me'] }, ctx)).toBe(true)
   })
 
   it('is silenced by a muted conversation and by do-not-disturb, from any device', () => {

@@ -54,9 +54,8 @@ export interface IncomingMessage {
   conversationType: 'direct' | 'group' | 'channel'
   senderId: string
   messageType?: string
-  /** Structured mentions, once messages carry them. */
-  mentions?: ReadonlyArray<string | { user_id: string }> | null
-  mentionsEveryone?: boolean
+  /** The user ids the message mentions (the server's MessageWire.mentions). */
+  mentions?: readonly string[] | null
   onScreen: boolean
   title: string
   body: string
@@ -81,7 +80,6 @@ export function shouldShow(m: IncomingMessage, ctx: NotifyContext): boolean {
       conversationType: m.conversationType,
       messageType: m.messageType,
       mentions: m.mentions,
-      mentionsEveryone: m.mentionsEveryone,
     },
     { doNotDisturb: ctx.doNotDisturb },
   )
