@@ -28,7 +28,7 @@ export const duration = Number(option('duration', '10'))
 export const warmup = Number(option('warmup', '3'))
 export const grace = Number(option('grace', '5'))
 export const idleConns = Number(option('conns', '10000'))
-/** Loopback source addresses for (c) (127.0.0.2, …); default one per 20,000 connections. */
+/** Loopback source addresses for (c) (127.0.0.2, …); default one per 2,500 connections (see idle-conns.cjs). */
 export const idleSources = option('sources')
 /** Seconds the idle connections are held before RSS is read (scenario c). */
 export const idleSecs = Number(option('idle-secs', '10'))
