@@ -17,6 +17,7 @@ import * as sendBatchAttachmentPrecheck from './db/migrations/20261221T000000Z-s
 import * as mentions from './db/migrations/20261230T000000Z-mentions'
 import * as notifications from './db/migrations/20261230T000000Z-notifications'
 import * as blocksByBlocked from './db/migrations/20261231T000000Z-blocks-by-blocked'
+import * as messagesWithoutConversationFk from './db/migrations/20270101T000000Z-messages-without-conversation-fk'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -47,6 +48,7 @@ export const chatMigrations = {
   '20261230T000000Z-mentions': mentions,
   '20261230T000000Z-notifications': notifications,
   '20261231T000000Z-blocks-by-blocked': blocksByBlocked,
+  '20270101T000000Z-messages-without-conversation-fk': messagesWithoutConversationFk,
 }
 
 /**

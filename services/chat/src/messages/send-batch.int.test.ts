@@ -89,6 +89,32 @@ describe('chat.send_batch', () => {
     expect(scans).toEqual({ messages: 0, participants: 0, conversations: 0 })
   })
 
+  it('stores nothing for a conversation that does not exist or was deleted (its only guard: no foreign key)', async () => {
+    const gone = (
+      await api(c.t.url).post(
+        '/api/chat/conversations/',
+        { type: 'group', name: 'gone', participant_ids: [member.id] },
+        owner.token,
+      )
+    ).body.id as string
+    await sql`update chat.conversations set deleted_at = now() where id = ${gone}`.execute(c.t.platform.db)
+    const nowhere = newId()
+    const { rows } = await sql<{ o_status: string; o_id: string | null }>`select * from chat.send_batch(
+      ${[newId(), newId(), newId()]}::uuid[], ${[owner.tenantId, owner.tenantId, owner.tenantId]}::text[],
+      ${[nowhere, gone, room]}::uuid[], ${[owner.id, owner.id, owner.id]}::uuid[],
+      ${['into nothing', 'into a deleted room', 'into the room']}::text[], ${['text', 'text', 'text']}::text[],
+      ${[null, null, null]}::uuid[], ${['fk-1', 'fk-2', 'fk-3']}::text[])`.execute(c.t.platform.db)
+    expect(rows.map((r) => r.o_status)).toEqual(['not_found', 'not_found', 'ok'])
+    const stored = await sql<{ n: number }>`select count(*)::int as n from chat.messages
+      where conversation_id = any(${[nowhere, gone]}::uuid[])`.execute(c.t.platform.db)
+    expect(stored.rows[0].n).toBe(0)
+    const fk = await sql<{ n: number }>`select count(*)::int as n from pg_constraint
+      where conrelid = 'chat.messages'::regclass and contype = 'f' and confrelid = 'chat.conversations'::regclass`.execute(
+      c.t.platform.db,
+    )
+    expect(fk.rows[0].n).toBe(0)
+  })
+
   it('keeps probing as the tables grow under a plan made while they were empty (statistics of empty tables)', async () => {
     // @NOTE The function's plan is generic and cached per session. Planned while the tables were
     // empty and ANALYZE had said so (reltuples = 0: the bench's seeded database, a fresh install),
