@@ -28,6 +28,8 @@ import { createScratchDatabase, freePort } from '@parley/platform/testing'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 
+import { pgCpuPct, type PgCpuSnapshot, pgCpuSnapshot } from './pg-cpu'
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PEERS = resolve(process.env.PEERS_DIR ?? join(ROOT, '../shared/peers'))
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
@@ -119,48 +121,6 @@ function coreBusyPct(a: CoreTimes[], b: CoreTimes[]): number[] {
 }
 
 // ---------------------------------------------------------------- PostgreSQL and Redis
-/** CPU seconds (user + system) of one process, from /proc/<pid>/stat (USER_HZ 100, as the load generator assumes). */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * CPU seconds of the PostgreSQL processes working for this bench: the backends connected to its
- * database plus the shared auxiliary processes (WAL writer, checkpointer, ...). The postmaster's
- * whole tree would count other users' databases on this shared server (and goes backwards when
- * their backends exit).
- */
-async function pgSnapshot(
-  admin: pg.Client,
-  dbName: string,
-): Promise<{ t: number; cpu: Map<number, number> }> {
-  const { rows } = await admin.query<{ pid: number }>(
-    `select pid from pg_stat_activity where datname = $1 or (datname is null and backend_type <> 'client backend')`,
-    [dbName],
-  )
-  const cpu = new Map<number, number>()
-  for (const { pid } of rows) {
-    const c = cpuSeconds(pid)
-    if (c !== undefined) cpu.set(pid, c)
-  }
-  return { t: performance.now(), cpu }
-}
-
-function pgCpuPct(
-  a: { t: number; cpu: Map<number, number> },
-  b: { t: number; cpu: Map<number, number> },
-): number {
-  let used = 0
-  for (const [pid, c] of b.cpu) used += c - (a.cpu.get(pid) ?? 0) // a backend opened in the window counts whole
-  return Math.round((1000 * used) / ((b.t - a.t) / 1000)) / 10
-}
-
 async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
   client.on('error', () => undefined)
@@ -383,17 +343,20 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
     // Core busy % over the measurement window: it starts `warmup` s after the load generator logs "joined".
     let cores0: CoreTimes[] | undefined
     let cores1: CoreTimes[] | undefined
-    let pg0: Promise<{ t: number; cpu: Map<number, number> }> | undefined
-    let pg1: Promise<{ t: number; cpu: Map<number, number> }> | undefined
+    let pg0: Promise<PgCpuSnapshot> | undefined
+    let pg1: Promise<PgCpuSnapshot> | undefined
     const timers: NodeJS.Timeout[] = []
     const onStderr = (text: string) => {
       if (!/\] joined \d+/.test(text) || timers.length) return
       timers.push(
-        setTimeout(() => ((cores0 = coreTimes()), (pg0 = pgSnapshot(s.pgAdmin, s.dbName))), s.warmup * 1000),
+        setTimeout(
+          () => ((cores0 = coreTimes()), (pg0 = pgCpuSnapshot(s.pgAdmin, s.dbName))),
+          s.warmup * 1000,
+        ),
       )
       timers.push(
         setTimeout(
-          () => ((cores1 = coreTimes()), (pg1 = pgSnapshot(s.pgAdmin, s.dbName))),
+          () => ((cores1 = coreTimes()), (pg1 = pgCpuSnapshot(s.pgAdmin, s.dbName))),
           (s.warmup + s.duration) * 1000,
         ),
       )

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { duration, grace, PEERS, warmup } from './options'
+import { baseDbUrl, duration, grace, PEERS, warmup } from './options'
 import { windowSampler } from './pg-cpu'
 import { lastJson, LOADGEN_CPU, run, work } from './processes'
 
@@ -64,7 +64,7 @@ export interface LoadgenTarget {
 export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promise<Result> {
   const pgPid = t.database ? postgresPid() : undefined
   const pgWindow = t.database
-    ? windowSampler(t.database, warmup * 1000, (warmup + duration) * 1000)
+    ? windowSampler(baseDbUrl, t.database, warmup * 1000, (warmup + duration) * 1000)
     : undefined
   const args = [
     '-c',
