@@ -114,9 +114,11 @@ export async function createConversation(deps: ConversationsDeps, caller: Caller
       })),
     )
   })
-  deps.hub.memberAdded(id, caller.userId, 'owner')
+  // @NOTE A conversation just created has no message yet: every node's order baseline is seq 0,
+  // exactly, even where the first messages reach a node before it could read one.
+  deps.hub.memberAdded(id, caller.userId, 'owner', 0)
   for (const u of others) {
-    deps.hub.memberAdded(id, u, 'member')
+    deps.hub.memberAdded(id, u, 'member', 0)
     deps.hub.toUser(u, 'participant_added', { conversation_id: id, user_id: u, role: 'member' })
   }
   return { created: true, conversation: await getConversation(deps, caller, id) }
@@ -153,7 +155,8 @@ export async function ensureDirect(
   const created = tx ? await work(tx) : await transaction(deps.db, (t) => work(t.db))
   const announce = () => {
     for (const u of userIds) {
-      deps.hub.memberAdded(roomId, u, 'member')
+      // A direct conversation just created has no message yet (see createConversation).
+      deps.hub.memberAdded(roomId, u, 'member', created ? 0 : undefined)
       if (created)
         deps.hub.toUser(u, 'participant_added', { conversation_id: roomId, user_id: u, role: 'member' })
     }

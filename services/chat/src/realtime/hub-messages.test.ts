@@ -13,6 +13,7 @@ describe('hub messages', () => {
       { kind: 'block', userId: 'u2', blocked: true },
       { kind: 'block', userId: 'u2', blocked: false },
       { kind: 'member_added', conversationId: 'c1', role: 'admin' },
+      { kind: 'member_added', conversationId: 'c1', role: 'member', lastSeq: 0 },
       { kind: 'member_removed', conversationId: 'c1' },
     ]
     for (const m of all) expect(decodeHubMessage(encodeHubMessage(m))).toEqual(m)

@@ -39,7 +39,10 @@ function fakeHistory(lastSeq = 0, stored: number[] = []) {
 
 const settle = () => new Promise((r) => setImmediate(r))
 
-async function hubWithMember(db = fakeHistory(), options: { awaitBaseline?: boolean } = {}) {
+async function hubWithMember(
+  db = fakeHistory(),
+  options: { awaitBaseline?: boolean; lastSeq?: number } = {},
+) {
   const fanout = new InProcessFanout()
   const hub = new RealtimeHub(
     noMemberships,
@@ -50,7 +53,7 @@ async function hubWithMember(db = fakeHistory(), options: { awaitBaseline?: bool
   )
   const { conn, seqs } = recorder('u1')
   await hub.add(conn)
-  hub.memberAdded('c1', 'u1', 'member')
+  hub.memberAdded('c1', 'u1', 'member', options.lastSeq)
   // The conversation's baseline (its last seq when this node subscribed) loads on a setImmediate.
   if (options.awaitBaseline !== false) for (let i = 0; i < 3; i++) await settle()
   const publish = (seq: number) =>
@@ -65,6 +68,15 @@ describe(RealtimeHub.name, () => {
     const { hub, seqs, publish } = await hubWithMember()
     for (const seq of [1, 2, 5, 6, 3, 4, 7]) publish(seq)
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7])
+    hub.close()
+  })
+
+  it('delivers the first messages of a conversation just created even when its baseline read answers after they committed', async () => {
+    // The read counts seqs 1-3 (committed) whose publishes reach this node only afterwards: a
+    // baseline from it would pass them by as already delivered.
+    const { hub, seqs, publish } = await hubWithMember(fakeHistory(3), { lastSeq: 0 })
+    for (const seq of [1, 2, 3, 4]) publish(seq)
+    expect(seqs).toEqual([1, 2, 3, 4])
     hub.close()
   })
 

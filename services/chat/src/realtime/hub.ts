@@ -19,8 +19,12 @@ export type HubMessage =
    * with that user never get.
    */
   | { kind: 'frame'; frame: string; from?: string }
-  /** Membership changes, so every node's membership cache is right before its next frame. */
-  | { kind: 'member_added'; conversationId: string; role: Role }
+  /**
+   * Membership changes, so every node's membership cache is right before its next frame. An added
+   * member's `lastSeq`, when the sender knows it exactly (a conversation just created: 0), is the
+   * order baseline of a node that subscribes for them, in place of a read that could come too late.
+   */
+  | { kind: 'member_added'; conversationId: string; role: Role; lastSeq?: number }
   | { kind: 'member_removed'; conversationId: string }
   /** A block between the topic's user and `userId` began (`blocked`) or ended, on every node. */
   | { kind: 'block'; userId: string; blocked: boolean }
@@ -41,7 +45,12 @@ export function encodeHubMessage(m: HubMessage): string {
     case 'frame':
       return m.from === undefined ? FRAME + m.frame : `${FRAME_FROM}${m.from}\n${m.frame}`
     case 'member_added':
-      return JSON.stringify({ op: 'add', conversation_id: m.conversationId, role: m.role })
+      return JSON.stringify({
+        op: 'add',
+        conversation_id: m.conversationId,
+        role: m.role,
+        last_seq: m.lastSeq,
+      })
     case 'member_removed':
       return JSON.stringify({ op: 'remove', conversation_id: m.conversationId })
     case 'block':
@@ -69,7 +78,13 @@ export function decodeHubMessage(raw: string): HubMessage | undefined {
       frame: raw.slice(newline + 1),
     }
   }
-  let control: { op?: unknown; conversation_id?: unknown; role?: unknown; user_id?: unknown }
+  let control: {
+    op?: unknown
+    conversation_id?: unknown
+    role?: unknown
+    user_id?: unknown
+    last_seq?: unknown
+  }
   try {
     control = JSON.parse(raw) as typeof control
   } catch {
@@ -79,7 +94,12 @@ export function decodeHubMessage(raw: string): HubMessage | undefined {
     return { kind: 'block', userId: control.user_id, blocked: control.op === 'block' }
   if (typeof control?.conversation_id !== 'string') return undefined
   if (control.op === 'add')
-    return { kind: 'member_added', conversationId: control.conversation_id, role: control.role as Role }
+    return {
+      kind: 'member_added',
+      conversationId: control.conversation_id,
+      role: control.role as Role,
+      ...(Number.isSafeInteger(control.last_seq) ? { lastSeq: control.last_seq as number } : {}),
+    }
   if (control.op === 'remove') return { kind: 'member_removed', conversationId: control.conversation_id }
   return undefined
 }
@@ -230,8 +250,8 @@ export class RealtimeHub {
   }
 
   /** Membership changes reach every node before the next frame is handled there. */
-  memberAdded(conversationId: string, userId: string, role: Role) {
-    this.publish(`user:${userId}`, { kind: 'member_added', conversationId, role })
+  memberAdded(conversationId: string, userId: string, role: Role, lastSeq?: number) {
+    this.publish(`user:${userId}`, { kind: 'member_added', conversationId, role, lastSeq })
   }
 
   memberRemoved(conversationId: string, userId: string) {
@@ -373,7 +393,7 @@ export class RealtimeHub {
     applyControl(map, message)
     const conns = this.connsByUser.get(userId) ?? []
     if (message.kind === 'member_added' && !had)
-      for (const conn of conns) this.index(message.conversationId, conn)
+      for (const conn of conns) this.index(message.conversationId, conn, message.lastSeq)
     if (message.kind === 'member_removed' && had)
       for (const conn of conns) this.unindex(message.conversationId, conn)
   }
