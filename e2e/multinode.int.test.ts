@@ -191,7 +191,21 @@ describe.runIf(process.env.DATABASE_URL)('three Parley nodes on PostgreSQL and R
       }
     })
     const total = perSender * clients.length
-    await eventually(() => clients.every((cl) => cl.seqs(fresh).length >= total), 30_000)
+    // @NOTE On a timeout the error names the socket that is short, what it got and what it was told.
+    await eventually(() => {
+      for (const [i, cl] of clients.entries()) {
+        const seqs = cl.seqs(fresh)
+        if (seqs.length >= total) continue
+        const acks = cl.frames.filter(
+          (f) => f.type === 'message_ack' && String(f.client_id).startsWith('first-'),
+        )
+        const errors = cl.frames.filter((f) => f.type === 'error').map((f) => JSON.stringify(f))
+        throw new Error(
+          `socket on node ${i}: ${seqs.length}/${total} messages (seqs ${seqs.join(',')}), ${acks.length} acks, errors: ${errors.join(' ') || 'none'}`,
+        )
+      }
+      return true
+    }, 30_000)
     for (const client of clients) expectGapless(client.seqs(fresh))
   })
 
