@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { baseDbUrl, duration, grace, PEERS, warmup } from './options'
+import { baseDbUrl, duration, fixedRate, grace, PEERS, warmup } from './options'
 import { windowSampler } from './pg-cpu'
 import { lastJson, LOADGEN_CPU, run, work } from './processes'
 
@@ -12,6 +12,15 @@ const LOADGEN = join(PEERS, 'loadgen/bench.js')
 export const MESSAGE_FLAGS: Record<string, string[]> = {
   a: '--scenario fanout --rooms 10 --members 100 --senders 2 --mode max --window 1'.split(' '),
   b: '--scenario pairs --pairs 1000 --mode max --window 1 --inflight 64'.split(' '),
+}
+
+/** A scenario's flags, in the open loop at `--rate` when it is given. */
+function messageFlags(key: string): string[] {
+  const flags = MESSAGE_FLAGS[key]
+  if (fixedRate === undefined) return flags
+  const closedLoop = new Set(['--mode', '--window', '--inflight'])
+  const kept = flags.filter((f, i) => !closedLoop.has(f) && !closedLoop.has(flags[i - 1]))
+  return [...kept, '--mode', 'fixed', '--rate', fixedRate]
 }
 
 /** One JSON line of a load generator (the fields this script reads), plus our own additions. */
@@ -75,7 +84,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
     t.adapter,
     '--port',
     String(t.port),
-    ...MESSAGE_FLAGS[key],
+    ...messageFlags(key),
     '--duration',
     String(duration),
     '--warmup',

@@ -42,3 +42,9 @@ export const reps = Number(option('reps', '1'))
 export const verbose = option('verbose') !== undefined
 export const jsonOut = option('json-out')
 export const chains = option('chains', '1000')!
+/**
+ * `--rate N`: (a) and (b) offered at N messages/s in total (the load generator's open loop)
+ * instead of as fast as the server answers. At a load every server carries, the CPU per message
+ * is steadier than a saturated run's throughput: the way to compare two builds' costs.
+ */
+export const fixedRate = option('rate')

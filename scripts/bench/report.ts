@@ -3,7 +3,7 @@
  * with Parley / peer and Parley / ceiling), and the markdown table of `--table`.
  */
 import type { Result } from './loadgen'
-import type { Engine } from './options'
+import { type Engine, fixedRate } from './options'
 
 export const median = (xs: Array<number | null | undefined>): number | null => {
   const s = xs.filter((x): x is number => x != null && !Number.isNaN(x)).sort((a, b) => a - b)
@@ -85,9 +85,15 @@ export interface Measured {
 }
 
 const TITLES: Record<string, string> = {
-  a: '(a) fan-out 10 groups x 100, 2 senders/group, window 1',
-  b: '(b) 1,000 direct pairs, both send, <= 64 in flight',
+  a: '(a) fan-out 10 groups x 100, 2 senders/group',
+  b: '(b) 1,000 direct pairs, both send',
   d: '(d) REST history reads, 32 concurrent',
+}
+
+/** How the load was offered: the closed loop's bound, or `--rate`. */
+function loadShape(key: string): string {
+  if (fixedRate !== undefined) return `, offered at ${fixedRate} msg/s`
+  return key === 'b' ? ', <= 64 in flight' : ', window 1'
 }
 
 /** The JSON summary line of (a) or (b) for one engine, and its console table. */
@@ -130,7 +136,7 @@ function messageReport(m: Measured, engine: Engine) {
   const x = (r: number | null) => (r == null ? '-' : `${r.toFixed(2)} x`)
   const p99 = (s: MessageSummary | null) => (s ? `${fmt(s.p99_ms, 1)} ms` : '-')
   console.log(
-    `\n${TITLES[m.key]}  [${engine}]\n${table(rows)}\n` +
+    `\n${TITLES[m.key]}${loadShape(m.key)}  [${engine}]\n${table(rows)}\n` +
       `Parley / peer throughput: ${x(overPeer)} (p99 ${p99(P)} vs ${p99(S)}); ` +
       `Parley / ceiling: ${x(overCeiling)} (p99 ${p99(P)} vs ${p99(C)})`,
   )
