@@ -134,7 +134,13 @@ describe('outages under traffic', () => {
     expect(failed.code).toBe('unavailable')
     await pg.restart()
     const before = acked.size
-    await eventually(() => acked.size > before + 5, 20_000)
+    await eventually(() => acked.size > before + 5, 20_000).catch((err) => {
+      const tail = sender.frames.slice(-5).map((f) => JSON.stringify(f).slice(0, 300))
+      const logs = cluster.nodes.map((n) => n.output.join('').slice(-3000))
+      throw new Error(
+        `${String(err)}; sender readyState ${sender.ws.readyState} close ${sender.closeCode}; last frames:\n${tail.join('\n')}\nnode logs:\n${logs.join('\n---\n')}\npostgres log:\n${pg.logTail()}`,
+      )
+    })
     expect((await api(cluster.nodes[1].url).get('/ready')).status).toBe(200)
   }, 60_000)
 

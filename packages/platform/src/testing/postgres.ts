@@ -1,5 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -57,6 +66,15 @@ export class ThrowawayPostgres {
     return server
   }
 
+  private get logFile() {
+    return join(this.dir, 'postgres.log')
+  }
+
+  /** The end of the server's log (every start appends to it), for a test's failure message. */
+  logTail(chars = 3000): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').slice(-chars) : ''
+  }
+
   /** Starts (again) on the same port and waits until it accepts queries. */
   async restart() {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null)
@@ -73,7 +91,10 @@ export class ThrowawayPostgres {
       '-c',
       'fsync=off',
     ])
-    this.child = spawn(cmd, args, { stdio: 'ignore' })
+    // The server's own log, kept for a failing test to show (logTail).
+    const log = openSync(this.logFile, 'a')
+    this.child = spawn(cmd, args, { stdio: ['ignore', log, log] })
+    closeSync(log)
     const deadline = Date.now() + 20_000
     for (;;) {
       const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1_000 })
