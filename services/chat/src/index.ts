@@ -18,6 +18,7 @@ import * as mentions from './db/migrations/20261230T000000Z-mentions'
 import * as notifications from './db/migrations/20261230T000000Z-notifications'
 import * as blocksByBlocked from './db/migrations/20261231T000000Z-blocks-by-blocked'
 import * as messagesWithoutConversationFk from './db/migrations/20270101T000000Z-messages-without-conversation-fk'
+import * as searchIndexSmallPendingList from './db/migrations/20270102T000000Z-search-index-small-pending-list'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -49,6 +50,7 @@ export const chatMigrations = {
   '20261230T000000Z-notifications': notifications,
   '20261231T000000Z-blocks-by-blocked': blocksByBlocked,
   '20270101T000000Z-messages-without-conversation-fk': messagesWithoutConversationFk,
+  '20270102T000000Z-search-index-small-pending-list': searchIndexSmallPendingList,
 }
 
 /**

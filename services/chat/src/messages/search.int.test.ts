@@ -61,4 +61,14 @@ describe('message search', () => {
     })
     expect(plan).toContain('messages_content_trgm_idx')
   })
+
+  it('merges the index pending list in small steps, so no one send carries a long merge', async () => {
+    const { rows } = await sql<{ options: string[] | null }>`select reloptions as options from pg_class
+      where oid = 'chat.messages_content_trgm_idx'::regclass`.execute(c.t.platform.db)
+    expect(rows[0].options).toContain('gin_pending_list_limit=256')
+    // Entries still in the pending list are found at once.
+    const content = `pending ${Date.now()}`
+    await api(c.t.url).post(`/api/chat/conversations/${room}/messages/`, { content }, owner.token)
+    expect(await search(content)).toEqual([content])
+  })
 })
