@@ -68,6 +68,9 @@ describe('blocks', () => {
 
   it("keeps B's typing, presence, receipts and reactions from A once A blocks B, and A's from B", async () => {
     await block(alice, bob)
+    // The blocker is told of her own block (contact_updated about B), after the commit and through
+    // the fan-out: counted from after it, what A gets about B is only what the block must stop.
+    await a.next('contact_updated', (f) => f.user_id === bob.id && f.change === 'blocked')
     const aSince = a.frames.length
     const bSince = b.frames.length
     // A socket A opens after the block learns it from the database, not from the live change.
