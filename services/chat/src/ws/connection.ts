@@ -24,6 +24,7 @@ import {
 import { markRead } from '../receipts/receipts.service'
 import { syncFor } from '../sync/sync.service'
 import { errorFrameFor } from './frame-errors'
+import { inOrder } from './in-order'
 import { TokenBucket } from './rate-limit'
 
 const SHORT_FORMS = new Set<ClientFrameType>(['message', 'typing', 'read'])
@@ -286,7 +287,7 @@ export class ChatConnection implements HubConnection {
     } catch (err) {
       return this.fail(err, ref)
     }
-    if (work) this.queue = this.queue.then(() => work).catch((err) => this.fail(err, ref))
+    if (work) this.queue = inOrder(this.queue, work, (err) => this.fail(err, ref))
   }
 
   private fail(err: unknown, ref?: string) {
