@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { inOrder } from './in-order'
 
@@ -7,10 +7,8 @@ const settle = () => new Promise((r) => setImmediate(r))
 describe(inOrder.name, () => {
   const unhandled: unknown[] = []
   const record = (reason: unknown) => unhandled.push(reason)
-  process.on('unhandledRejection', record)
-  afterEach(() => {
-    unhandled.length = 0
-  })
+  beforeAll(() => void process.on('unhandledRejection', record))
+  afterAll(() => void process.off('unhandledRejection', record))
 
   it('handles a later frame failing while an earlier one is still pending, and reports failures in frame order', async () => {
     let finishFirst!: (err: Error) => void
@@ -25,6 +23,5 @@ describe(inOrder.name, () => {
     finishFirst(new Error('first'))
     await queue
     expect(reported).toEqual(['first', 'second'])
-    process.off('unhandledRejection', record)
   })
 })
