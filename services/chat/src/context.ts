@@ -22,6 +22,7 @@ import { lastSeqsOf, membershipsOf } from './participants/participants.repositor
 import { PresenceService } from './presence/presence.service'
 import { RealtimeHub } from './realtime/hub'
 import { DeliveryTracker } from './receipts/delivery-tracker'
+import { SearchIndexer } from './search/search-indexer'
 import { TypingTracker } from './typing/typing.service'
 import { UserDirectory } from './users/users'
 
@@ -52,6 +53,8 @@ export interface ChatContext {
   hub: RealtimeHub
   writer: MessageWriter
   delivery: DeliveryTracker
+  /** Copies new messages into the search index, off the send path. */
+  searchIndex: SearchIndexer
   typing: TypingTracker
   presence: PresenceService
   /** Web Push for new messages, off the send path. */
@@ -141,8 +144,9 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
       onRound: options.onPushRound,
     },
   )
+  const searchIndex = new SearchIndexer(db, log.child({ name: 'chat:search-index' }), options.searchIndexMs)
   const writer = createMessageWriter(
-    { db, users, hub, typing, metrics, push },
+    { db, users, hub, typing, metrics, push, searchIndex },
     log.child({ name: 'chat:writer' }),
     {
       batchMaxSize: options.batchMaxSize,
@@ -165,6 +169,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     hub,
     writer,
     delivery,
+    searchIndex,
     typing,
     presence,
     push,
@@ -175,6 +180,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
       await writer.close()
       await push.close()
       await delivery.close()
+      await searchIndex.close()
       typing.close()
       await presence.close()
       hub.close()

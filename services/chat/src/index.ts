@@ -19,6 +19,7 @@ import * as notifications from './db/migrations/20261230T000000Z-notifications'
 import * as blocksByBlocked from './db/migrations/20261231T000000Z-blocks-by-blocked'
 import * as messagesWithoutConversationFk from './db/migrations/20270101T000000Z-messages-without-conversation-fk'
 import * as searchIndexSmallPendingList from './db/migrations/20270102T000000Z-search-index-small-pending-list'
+import * as searchIndexOffSendPath from './db/migrations/20270103T000000Z-search-index-off-send-path'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -51,6 +52,7 @@ export const chatMigrations = {
   '20261231T000000Z-blocks-by-blocked': blocksByBlocked,
   '20270101T000000Z-messages-without-conversation-fk': messagesWithoutConversationFk,
   '20270102T000000Z-search-index-small-pending-list': searchIndexSmallPendingList,
+  '20270103T000000Z-search-index-off-send-path': searchIndexOffSendPath,
 }
 
 /**
@@ -66,6 +68,7 @@ export function createChatService(overrides: Partial<ChatOptions> = {}): Service
     async create(platform) {
       const ctx = createChatContext(platform, options)
       await ctx.presence.start()
+      ctx.searchIndex.start()
       const sockets = new ChatSocketServer(ctx)
       return {
         routes: async (app) => {

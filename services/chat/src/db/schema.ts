@@ -15,6 +15,8 @@ export interface ChatDatabase {
   'chat.conversations': ConversationsTable
   'chat.participants': ParticipantsTable
   'chat.messages': MessagesTable
+  'chat.message_search': MessageSearchTable
+  'chat.search_progress': SearchProgressTable
   'chat.message_edits': MessageEditsTable
   'chat.reactions': ReactionsTable
   'chat.attachments': AttachmentsTable
@@ -108,6 +110,20 @@ export interface MessagesTable {
   deleted_at: Date | null
   /** The members the message names (chat.mentions_of), derived on the server from its text. */
   mentions: Generated<string[]>
+}
+
+/** `chat.message_search`: the trigram-indexed copy of standing messages' text, filled off the send path. */
+export interface MessageSearchTable {
+  message_id: string
+  conversation_id: string
+  seq: number
+  content: string
+}
+
+/** `chat.search_progress`: per conversation, every message up to this seq is in `chat.message_search`. */
+export interface SearchProgressTable {
+  conversation_id: string
+  indexed_seq: number
 }
 
 export interface MessageEditsTable {

@@ -17,25 +17,59 @@ export interface HistoryFilter {
   limit: number
 }
 
-/** A page of a conversation's messages by seq (served by the trigram index when searching). */
+/**
+ * A page of a conversation's messages by seq. With search terms: the messages up to the search
+ * index's mark through its trigram index, the ones past it read directly (search-index.repository.ts),
+ * so a message is found as soon as it is acknowledged.
+ */
 export async function historyPage(
   db: ChatDb,
   conversationId: string,
   f: HistoryFilter,
 ): Promise<MessageRow[]> {
-  let query = db.selectFrom('chat.messages').selectAll().where('conversation_id', '=', conversationId)
+  // @NOTE A derived table either way (PostgreSQL flattens the plain one into the same plan).
+  const rows = f.terms
+    ? searchedMessages(db, conversationId, f.terms)
+    : db.selectFrom('chat.messages').selectAll().where('conversation_id', '=', conversationId)
+  let query = db.selectFrom(rows.as('m')).selectAll()
   if (f.afterSeq !== undefined) query = query.where('seq', '>', f.afterSeq)
   if (f.beforeSeq !== undefined) query = query.where('seq', '<', f.beforeSeq)
-  if (f.terms) {
-    query = query.where('deleted_at', 'is', null)
-    // @NOTE LIKE wildcards in a term are plain characters.
-    for (const t of f.terms)
-      query = query.where('content', 'ilike', `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-  }
   return query
     .orderBy('seq', f.forward ? 'asc' : 'desc')
     .limit(f.limit)
     .execute()
+}
+
+/** `%term%` with LIKE's wildcards in the term as plain characters. */
+export const containsPattern = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/** A conversation's standing messages holding every term (case-insensitive substrings). */
+function searchedMessages(db: ChatDb, conversationId: string, terms: string[]) {
+  let indexed = db
+    .selectFrom('chat.message_search as s')
+    .innerJoin('chat.messages as m', 'm.id', 's.message_id')
+    .selectAll('m')
+    .where('s.conversation_id', '=', conversationId)
+    .where('m.deleted_at', 'is', null)
+  let tail = db
+    .selectFrom('chat.messages as m')
+    .selectAll('m')
+    .where('m.conversation_id', '=', conversationId)
+    .where(
+      'm.seq',
+      '>',
+      sql<number>`(select coalesce(max(p.indexed_seq), 0) from chat.search_progress p
+        where p.conversation_id = ${conversationId})`,
+    )
+    .where('m.deleted_at', 'is', null)
+  for (const t of terms) {
+    // The copy's text is the message's (edits update both under one lock): m.content only re-checks.
+    indexed = indexed
+      .where('s.content', 'ilike', containsPattern(t))
+      .where('m.content', 'ilike', containsPattern(t))
+    tail = tail.where('m.content', 'ilike', containsPattern(t))
+  }
+  return indexed.unionAll(tail)
 }
 
 /** New content; undefined when the message is gone (deleted meanwhile). */

@@ -19,6 +19,7 @@ import { positionsOf } from '../participants/participants.repository'
 import { deleteReactionsOf, reactionSummaries } from '../reactions/reactions.repository'
 import { frame, type RealtimeHub } from '../realtime/hub'
 import type { DeliveryTracker } from '../receipts/delivery-tracker'
+import { lockForContentChange, removeFromIndex, setIndexedContent } from '../search/search-index.repository'
 import { recordChanges } from '../sync/sync.repository'
 import type { TypingTracker } from '../typing/typing.service'
 import type { UserDirectory } from '../users/users'
@@ -46,6 +47,8 @@ export interface PublishDeps extends PresentingDeps {
   metrics: { sent: Counter }
   /** Web Push for recipients without a live socket: only queued here, sent in the background. */
   push?: { enqueue(messages: MessageWire[]): void }
+  /** The search indexer: told which conversations have new messages (search/search-indexer.ts). */
+  searchIndex?: { note(conversationIds: Iterable<string>): void }
 }
 
 /** What the messages service uses. */
@@ -148,6 +151,7 @@ export async function sendMessage(
  * sender's typing ended. Answers the presented messages, in order, for the senders' acks.
  */
 export async function publishCommitted(deps: PublishDeps, results: SendResult[]): Promise<MessageWire[]> {
+  deps.searchIndex?.note(results.map((r) => r.row.conversation_id))
   const withDetails = results.some((r) => r.hasAttachments)
   const wires = await presentStoredMessages(
     deps,
@@ -323,8 +327,10 @@ export async function editMessage(
   if (row.deleted_at) throw messageNotFound(messageId)
   if (m.conversation.is_read_only) throw conversationReadOnly()
   const updated = await transaction(deps.db, async (tx) => {
+    await lockForContentChange(tx.db, row.conversation_id)
     const edited = await updateContent(tx.db, messageId, content)
     if (!edited) throw messageNotFound(messageId)
+    await setIndexedContent(tx.db, messageId, content)
     await insertEdit(tx.db, messageId, row.content, caller.userId)
     await recordChanges(tx.db, [
       {
@@ -355,7 +361,9 @@ export async function deleteMessage(
     throw notAllowed('Only the author or an admin can delete a message.')
   if (row.deleted_at) throw messageNotFound(messageId)
   await transaction(deps.db, async (tx) => {
+    await lockForContentChange(tx.db, row.conversation_id)
     if (!(await markMessageDeleted(tx.db, messageId, row.conversation_id))) throw messageNotFound(messageId)
+    await removeFromIndex(tx.db, messageId)
     await deleteReactionsOf(tx.db, messageId)
     await recordChanges(tx.db, [
       {

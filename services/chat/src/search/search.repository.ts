@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 
 import type { ChatDb, ConversationRow, MessageRow } from '../db/schema'
+import { containsPattern } from '../messages/messages.repository'
 
 /** A message found across conversations, with what a hit shows of its conversation. */
 export interface HitRow extends MessageRow {
@@ -18,8 +19,6 @@ export interface HitFilter {
   beforeId?: string
   limit: number
 }
-
-const escapeLike = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 /**
  * Newest first, messages standing (not deleted) in the conversations `userId` is a current member
@@ -50,7 +49,27 @@ export async function findHits(
     .select(['c.type as conv_type', 'c.name as conv_name', 'p.last_read_seq as my_last_read_seq'])
     .where('m.tenant_id', '=', tenantId)
     .where('m.deleted_at', 'is', null)
-  for (const t of f.terms ?? []) query = query.where('m.content', 'ilike', escapeLike(t))
+  if (f.terms?.length) {
+    const terms = f.terms
+    for (const t of terms) query = query.where('m.content', 'ilike', containsPattern(t))
+    // The candidates: copies in the search index (its trigram index), and the caller's
+    // conversations' messages past the index's mark (search-index.repository.ts).
+    let indexed = db.selectFrom('chat.message_search as s').select('s.message_id as id')
+    for (const t of terms) indexed = indexed.where('s.content', 'ilike', containsPattern(t))
+    let tail = db
+      .selectFrom('chat.participants as mp')
+      .leftJoin('chat.search_progress as sp', 'sp.conversation_id', 'mp.conversation_id')
+      .innerJoin('chat.messages as t', (j) =>
+        j
+          .onRef('t.conversation_id', '=', 'mp.conversation_id')
+          .on('t.seq', '>', sql<number>`coalesce(sp.indexed_seq, 0)`),
+      )
+      .select('t.id')
+      .where('mp.user_id', '=', userId)
+      .where('mp.left_at', 'is', null)
+    for (const t of terms) tail = tail.where('t.content', 'ilike', containsPattern(t))
+    query = query.where('m.id', 'in', indexed.unionAll(tail))
+  }
   if (f.mentioning !== undefined)
     // @NOTE `<> '{}'` repeats the partial index's predicate so that the planner may use it.
     query = query
