@@ -144,7 +144,11 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
       onRound: options.onPushRound,
     },
   )
-  const searchIndex = new SearchIndexer(db, log.child({ name: 'chat:search-index' }), options.searchIndexMs)
+  const embedded = platform.database.kind === 'pglite'
+  const searchIndex = new SearchIndexer(db, log.child({ name: 'chat:search-index' }), {
+    intervalMs: options.searchIndexMs ?? (embedded ? 1_000 : 200),
+    conversationsPerTransaction: embedded ? 25 : 100,
+  })
   const writer = createMessageWriter(
     { db, users, hub, typing, metrics, push, searchIndex },
     log.child({ name: 'chat:writer' }),

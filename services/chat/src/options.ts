@@ -16,8 +16,11 @@ export interface ChatOptions {
   closeGraceMs: number
   maxPayloadBytes: number
   heartbeatMs: number
-  /** New messages are copied into the search index this often (searches never wait for it). */
-  searchIndexMs: number
+  /**
+   * New messages are copied into the search index this often (searches never wait for it);
+   * undefined: 200 ms on PostgreSQL, 1 s on PGlite (one thread for every query: fewer, larger copies).
+   */
+  searchIndexMs?: number
   /** Delivery receipts are coalesced and written this often. */
   receiptFlushMs: number
   maxUploadBytes: number
@@ -42,7 +45,6 @@ export const defaultChatOptions: ChatOptions = {
   maxPayloadBytes: 64 * 1024,
   heartbeatMs: 30_000,
   receiptFlushMs: 50,
-  searchIndexMs: 200,
   maxUploadBytes: 25 * 1024 * 1024,
   presenceHeartbeatMs: 10_000,
   presenceTtlMs: 30_000,

@@ -164,3 +164,54 @@ as $fn$
   where p.conversation_id = p_conv and p.left_at is null and p.user_id <> p_sender
     and (exists (select 1 from everyone) or lower(u.username) in (select tok.name from tok))
 $fn$;
+
+-- chat.search_lock_key: the advisory-lock key of a conversation's search copy. The indexer
+-- (chat.index_search) holds it exclusively while it copies; an edit or a delete holds it shared
+-- (search/search-index.repository.ts), so the two never interleave on one conversation.
+create or replace function chat.search_lock_key(p_conv uuid)
+returns bigint
+language sql
+immutable
+as $fn$
+  select (6202564::bigint << 32) | (hashtext(p_conv::text)::bigint & 4294967295)
+$fn$;
+
+-- chat.index_search: one pass of the search indexer (search/search-indexer.ts), in one call.
+-- Copies into chat.message_search the next (at most p_per_conv) messages of each conversation
+-- past its chat.search_progress mark (deleted ones only move the mark) and moves the marks.
+-- Answers, per conversation that had any, how many it read: p_per_conv means more may follow.
+create or replace function chat.index_search(p_conv uuid[], p_per_conv int)
+returns table (o_conversation_id uuid, o_scanned int)
+language plpgsql
+as $fn$
+begin
+  -- Nothing waits for this commit and no ack depends on it.
+  perform set_config('synchronous_commit', 'off', true);
+  -- In id order, so two indexers (two nodes) never wait for each other in a cycle.
+  perform pg_advisory_xact_lock(chat.search_lock_key(k.id))
+  from (select distinct u.id from unnest(p_conv) as u(id) order by u.id) k;
+  -- A statement of its own, after the locks: its snapshot holds every edit and delete that
+  -- committed before them. A conversation's seqs commit in order (under its row lock), so the
+  -- messages visible past a mark are a gapless run.
+  return query
+  with todo as (
+    select u.id, coalesce(p.indexed_seq, 0) as from_seq
+    from (select distinct x.id from unnest(p_conv) as x(id)) u
+    left join chat.search_progress p on p.conversation_id = u.id
+  ), scanned as (
+    select m.id, m.conversation_id, m.seq, m.content, m.deleted_at
+    from todo cross join lateral (
+      select m.id, m.conversation_id, m.seq, m.content, m.deleted_at from chat.messages m
+      where m.conversation_id = todo.id and m.seq > todo.from_seq
+      order by m.seq limit p_per_conv) m
+  ), copied as (
+    insert into chat.message_search (message_id, conversation_id, seq, content)
+    select s.id, s.conversation_id, s.seq, s.content from scanned s where s.deleted_at is null
+  ), marked as (
+    insert into chat.search_progress as p (conversation_id, indexed_seq)
+    select s.conversation_id, max(s.seq) from scanned s group by s.conversation_id
+    on conflict (conversation_id) do update set indexed_seq = greatest(p.indexed_seq, excluded.indexed_seq)
+  )
+  select s.conversation_id, count(*)::int from scanned s group by s.conversation_id;
+end
+$fn$;

@@ -166,6 +166,37 @@ describe('message search', () => {
     // The mark passed them all the same.
     expect(await mark()).toBe(goneToo.seq)
   })
+
+  it('copies every noted conversation in one flush, however many transactions it takes', async () => {
+    const rooms: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const id = (
+        await http().post(
+          '/api/chat/conversations/',
+          { type: 'group', name: `batch ${i}`, participant_ids: [] },
+          owner.token,
+        )
+      ).body.id as string
+      await http().post(`/api/chat/conversations/${id}/messages/`, { content: `batch ${i}` }, owner.token)
+      rooms.push(id)
+    }
+    const indexer = new SearchIndexer(db(), pino({ level: 'silent' }), {
+      intervalMs: 3_600_000,
+      conversationsPerTransaction: 2,
+    })
+    try {
+      indexer.note(rooms)
+      await indexer.flush()
+    } finally {
+      await indexer.close()
+    }
+    const marks = await db()
+      .selectFrom('chat.search_progress')
+      .select(['conversation_id', 'indexed_seq'])
+      .where('conversation_id', 'in', rooms)
+      .execute()
+    expect(marks.map((r) => Number(r.indexed_seq))).toEqual([1, 1, 1, 1, 1])
+  })
 })
 
 describe('the search indexer', () => {
@@ -224,7 +255,10 @@ describe('the search indexer', () => {
     ])
     await sql`truncate chat.message_search, chat.search_progress`.execute(db())
     expect(await copied()).toEqual([])
-    const indexer = new SearchIndexer(db(), pino({ level: 'silent' }), 10)
+    const indexer = new SearchIndexer(db(), pino({ level: 'silent' }), {
+      intervalMs: 10,
+      conversationsPerTransaction: 100,
+    })
     try {
       await indexer.checkReset()
       expect(await copied()).toEqual(['one', 'two', 'three'])
