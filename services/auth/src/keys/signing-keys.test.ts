@@ -21,8 +21,9 @@ describe(FileKeySource.name, () => {
   })
 
   it('generates one key on first start, keeps it 0600, and finds the same one next time', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'auth-keys-')), 'keys')
-    dirs.push(dir)
+    const root = mkdtempSync(join(tmpdir(), 'auth-keys-'))
+    dirs.push(root) // the temporary directory itself, not only the keys folder inside it
+    const dir = join(root, 'keys')
     const ring = new KeyRing(new FileKeySource(dir))
     await ring.reload()
     const [file] = readdirSync(dir)
@@ -119,8 +120,9 @@ describe('rotation of stored keys', () => {
   })
 
   it('the new key signs, the old one verifies until its last token has expired, then is deleted', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'auth-keys-')), 'keys')
-    dirs.push(dir)
+    const root = mkdtempSync(join(tmpdir(), 'auth-keys-'))
+    dirs.push(root) // the temporary directory itself, not only the keys folder inside it
+    const dir = join(root, 'keys')
     const source = new FileKeySource(dir)
     let now = Date.now()
     const ring = new KeyRing(source, { accessTtlSeconds: 900, now: () => now })
