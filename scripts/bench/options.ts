@@ -38,6 +38,12 @@ export const withPeer = option('no-peer') === undefined
 /** `--no-storm`: scenario (c) without the reconnect storm. */
 export const withStorm = option('no-storm') === undefined
 export const profile = option('profile') !== undefined
+/**
+ * `--free-db-thread`: embedded Parley's database thread (`pglite`) may run on every core, as the
+ * peer's PostgreSQL does, while the server's own threads stay on CPU 0. Without it, the whole
+ * embedded process (database included) is on CPU 0, the layout of the issue's table.
+ */
+export const freeDbThread = option('free-db-thread') !== undefined
 export const reps = Number(option('reps', '1'))
 export const verbose = option('verbose') !== undefined
 export const jsonOut = option('json-out')

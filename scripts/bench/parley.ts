@@ -11,6 +11,7 @@ import {
   chains,
   duration,
   type Engine,
+  freeDbThread,
   idleConns,
   PEERS,
   profile,
@@ -26,6 +27,7 @@ import {
   run,
   type Server,
   startServer,
+  unpinThread,
   work,
 } from './processes'
 
@@ -112,6 +114,8 @@ async function startParley(p: ParleySetup, tag: string, files?: number): Promise
     port,
     files,
   )
+  // The PGlite worker names its thread `pglite` (pglite-worker.mjs).
+  if (freeDbThread && p.engine === 'embedded') unpinThread(server.pid, 'pglite')
   return server
 }
 

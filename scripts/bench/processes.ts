@@ -5,9 +5,9 @@
  * when a scenario needs more descriptors than the default.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { profile, ROOT, verbose } from './options'
@@ -175,6 +175,21 @@ export async function startServer(
       if (verbose && output) process.stderr.write(output.slice(-3000).replace(/^/gm, `  [${label}] `))
     },
   }
+}
+
+/**
+ * Lets the thread named `name` of process `pid` run on every core this bench may use, out of the
+ * process's pin to CPU 0 (`taskset -p` on the thread's id). Throws when no thread has that name, so
+ * that a layout asked for is never silently not the one measured.
+ */
+export function unpinThread(pid: number, name: string) {
+  const tid = readdirSync(`/proc/${pid}/task`).find(
+    (t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === name,
+  )
+  if (!tid) throw new Error(`process ${pid} has no thread named ${name}`)
+  const all = `0-${availableParallelism() - 1}`
+  const r = spawnSync('taskset', ['-p', '-c', all, tid], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`taskset -p -c ${all} ${tid} failed: ${r.stderr}`)
 }
 
 export const httpReady = (path: string) => async (port: number) =>

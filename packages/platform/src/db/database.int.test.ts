@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -18,7 +18,21 @@ function tempDir() {
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
+/** How many threads of this process have `name` (Linux's /proc; tests run in forks, one file each). */
+function threadsNamed(name: string): number {
+  return readdirSync('/proc/self/task').filter(
+    (t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === name,
+  ).length
+}
+
 describe('openDatabase (PGlite)', () => {
+  it('runs PGlite on a thread named pglite, so top -H shows the database apart from the server', async () => {
+    const before = threadsNamed('pglite')
+    const database = await openDatabase({ maintenance: false })
+    expect(threadsNamed('pglite')).toBe(before + 1)
+    await database.close()
+  })
+
   it('keeps every answered commit when the process is killed with SIGKILL', async () => {
     const dir = tempDir()
     const child = spawn(
