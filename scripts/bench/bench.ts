@@ -11,7 +11,7 @@
  *   npm run bench -- --scenarios e --chains 1000   # read-your-writes chains (chains.ts), 16 at once
  *   npm run bench -- --profile                     # node --cpu-prof on the Parley server; .cpuprofile files kept
  *   npm run bench -- --scenarios b --rate 2000     # open loop at 2,000 msg/s: CPU per message, for A/B of builds
- *   npm run bench -- --free-db-thread              # embedded: the PGlite thread on every core, like the peer's PostgreSQL
+ *   npm run bench -- --pin-db-thread               # embedded: the PGlite thread on CPU 0 too (default: every core, like the peer's PostgreSQL)
  *   --no-peer, --no-ceiling, --no-storm skip those parts.
  *
  * Modules: options.ts (flags), processes.ts (children, pinning), loadgen.ts (a, b: the peers'

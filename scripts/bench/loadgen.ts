@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { baseDbUrl, duration, fixedRate, grace, PEERS, warmup } from './options'
-import { windowSampler } from './pg-cpu'
+import { threadWindow, windowSampler } from './pg-cpu'
 import { lastJson, LOADGEN_CPU, run, work } from './processes'
 
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
@@ -30,7 +30,14 @@ export interface Result {
   lost_deliveries?: number
   conns_requested?: number
   conns_ok?: number
-  cpu_pct?: { server?: number; postgres?: number; postgres_cluster?: number; loadgen?: number }
+  /** `db_thread`: embedded Parley's PGlite thread, part of `server`. */
+  cpu_pct?: {
+    server?: number
+    postgres?: number
+    postgres_cluster?: number
+    loadgen?: number
+    db_thread?: number
+  }
   server_errors?: number
   rss_per_conn_kib?: number
   connect_s?: number
@@ -68,13 +75,15 @@ export interface LoadgenTarget {
   label: string
   /** The PostgreSQL database it writes to: its backends' CPU over the window is `cpu_pct.postgres`. */
   database?: string
+  /** Embedded: the id of the server's database thread, whose CPU over the window is `cpu_pct.db_thread`. */
+  dbThread?: number
 }
 
 export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promise<Result> {
   const pgPid = t.database ? postgresPid() : undefined
-  const pgWindow = t.database
-    ? windowSampler(baseDbUrl, t.database, warmup * 1000, (warmup + duration) * 1000)
-    : undefined
+  const window = [warmup * 1000, (warmup + duration) * 1000] as const
+  const pgWindow = t.database ? windowSampler(baseDbUrl, t.database, ...window) : undefined
+  const threadCpu = t.dbThread !== undefined ? threadWindow(t.serverPid, t.dbThread, ...window) : undefined
   const args = [
     '-c',
     LOADGEN_CPU,
@@ -106,7 +115,11 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
     timeoutMs: 600_000,
     label: `loadgen ${t.label} ${key}`,
     // The window starts `warmup` s after the load generator logs "joined N/N".
-    onStderr: (text) => (/\] joined \d+/.test(text) ? pgWindow?.begin() : undefined),
+    onStderr: (text) => {
+      if (!/\] joined \d+/.test(text)) return
+      pgWindow?.begin()
+      threadCpu?.begin()
+    },
   })
   const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
   if (pgWindow) {
@@ -118,5 +131,6 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
       postgres: mine ?? undefined,
     }
   }
+  if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.pct()) ?? undefined }
   return result
 }

@@ -39,11 +39,12 @@ export const withPeer = option('no-peer') === undefined
 export const withStorm = option('no-storm') === undefined
 export const profile = option('profile') !== undefined
 /**
- * `--free-db-thread`: embedded Parley's database thread (`pglite`) may run on every core, as the
- * peer's PostgreSQL does, while the server's own threads stay on CPU 0. Without it, the whole
- * embedded process (database included) is on CPU 0, the layout of the issue's table.
+ * Where embedded Parley's database thread (`pglite`) runs. By default on every core, while the
+ * server's own threads stay on CPU 0: the layout the peer's PostgreSQL and Parley's PostgreSQL
+ * have, so every column gets the same hardware. `--pin-db-thread` keeps it on CPU 0 with the event
+ * loop (the layout of sittings before 2026-12-06's): one core for the whole embedded process.
  */
-export const freeDbThread = option('free-db-thread') !== undefined
+export const freeDbThread = option('pin-db-thread') === undefined
 export const reps = Number(option('reps', '1'))
 export const verbose = option('verbose') !== undefined
 export const jsonOut = option('json-out')

@@ -27,6 +27,7 @@ import {
   run,
   type Server,
   startServer,
+  threadId,
   unpinThread,
   work,
 } from './processes'
@@ -126,7 +127,9 @@ export async function parleyRun(p: ParleySetup, key: string, rep: number): Promi
     const env = { PARLEY_SEED: p.seedFile, PARLEY_SEED_KEY: key, PEERS_DIR: PEERS }
     const target = { adapter: ADAPTER, port: server.port, serverPid: server.pid, env, label: 'parley' }
     let r: Result
-    if (key === 'a' || key === 'b') r = await loadgen({ ...target, database: p.database }, key, rep)
+    // The PGlite worker names its thread `pglite` (pglite-worker.mjs): its CPU is the embedded database's.
+    const dbThread = p.engine === 'embedded' ? threadId(server.pid, 'pglite') : undefined
+    if (key === 'a' || key === 'b') r = await loadgen({ ...target, database: p.database, dbThread }, key, rep)
     else if (key === 'c') {
       log(`(c) parley memory before connecting: ${await memoryBreakdown(server.port)}`)
       r = await idleRun({ ...target, presenceSeed: p.seedFile })

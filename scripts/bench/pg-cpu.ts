@@ -1,7 +1,7 @@
 /**
- * PostgreSQL CPU of one database over the measurement window: the backends connected to it plus
- * the shared auxiliary processes (WAL writer, checkpointer, ...); loadgen.ts and cluster-bench.ts
- * both sample it here. No import of options.ts: cluster-bench.ts is loaded from it.
+ * Database CPU over the measurement window. On PostgreSQL: the backends connected to one database
+ * plus the shared auxiliary processes (WAL writer, checkpointer, ...); loadgen.ts and
+ * cluster-bench.ts both sample it here. Embedded: the PGlite thread of Parley's process. No import of options.ts: cluster-bench.ts is loaded from it.
  * The postmaster's whole tree would count other users' databases on a shared server (and goes
  * backwards when their backends exit).
  */
@@ -11,10 +11,16 @@ import pg from 'pg'
 
 export type PgCpuSnapshot = { t: number; cpu: Map<number, number> }
 
-/** CPU seconds (user + system) of one process, from /proc/<pid>/stat (USER_HZ 100, as the load generator assumes). */
-function cpuSeconds(pid: number): number | undefined {
+/**
+ * CPU seconds (user + system) of one process, or of one of its threads when `tid` is given, from
+ * /proc (USER_HZ 100, as the load generator assumes).
+ */
+function cpuSeconds(pid: number, tid?: number): number | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const text = readFileSync(
+      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+      'utf8',
+    )
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ')
     return (Number(f[11]) + Number(f[12])) / 100
   } catch {
@@ -54,25 +60,46 @@ async function snapshot(dbUrl: string, dbName: string): Promise<PgCpuSnapshot> {
 }
 
 /**
- * Samples `dbName` at `startMs` and `endMs` after `begin()` is called (the load generator's window
- * starts `warmup` s after it logs "joined"); `pct()` is CPU % (100 = one core) or null.
+ * Takes `snap()` at `startMs` and `endMs` after `begin()` is called (the load generator's window
+ * starts `warmup` s after it logs "joined"); `pct()` is CPU % (100 = one core) between the two, or
+ * null when either is missing.
  */
-export function windowSampler(dbUrl: string, dbName: string, startMs: number, endMs: number) {
-  let a: Promise<PgCpuSnapshot> | undefined
-  let b: Promise<PgCpuSnapshot> | undefined
+function cpuWindow<S>(
+  startMs: number,
+  endMs: number,
+  snap: () => Promise<S>,
+  pctOf: (a: S, b: S) => number | null,
+) {
+  let a: Promise<S> | undefined
+  let b: Promise<S> | undefined
   const timers: NodeJS.Timeout[] = []
-  const swallow = (p: Promise<PgCpuSnapshot>) => (p.catch(() => undefined), p)
+  const swallow = (p: Promise<S>) => (p.catch(() => undefined), p)
   return {
     begin() {
       if (timers.length) return
-      timers.push(setTimeout(() => (a = swallow(snapshot(dbUrl, dbName))), startMs))
-      timers.push(setTimeout(() => (b = swallow(snapshot(dbUrl, dbName))), endMs))
+      timers.push(setTimeout(() => (a = swallow(snap())), startMs))
+      timers.push(setTimeout(() => (b = swallow(snap())), endMs))
     },
     async pct(): Promise<number | null> {
       timers.forEach(clearTimeout)
       if (!a || !b) return null
       const [x, y] = await Promise.all([a, b]).catch(() => [undefined, undefined])
-      return x && y ? pgCpuPct(x, y) : null
+      return x && y ? pctOf(x, y) : null
     },
   }
+}
+
+/** `dbName`'s PostgreSQL CPU over the window (see {@link cpuWindow}). */
+export const windowSampler = (dbUrl: string, dbName: string, startMs: number, endMs: number) =>
+  cpuWindow(startMs, endMs, () => snapshot(dbUrl, dbName), pgCpuPct)
+
+/** One thread's CPU over the window (see {@link cpuWindow}): embedded Parley's database thread. */
+export function threadWindow(pid: number, tid: number, startMs: number, endMs: number) {
+  type Snap = { t: number; cpu: number | undefined }
+  const snap = async (): Promise<Snap> => ({ t: performance.now(), cpu: cpuSeconds(pid, tid) })
+  return cpuWindow(startMs, endMs, snap, (a, b) =>
+    a.cpu === undefined || b.cpu === undefined
+      ? null
+      : Math.round((1000 * (b.cpu - a.cpu)) / ((b.t - a.t) / 1000)) / 10,
+  )
 }

@@ -177,16 +177,22 @@ export async function startServer(
   }
 }
 
+/** The id of the thread named `name` of process `pid`; throws when it has none. */
+export function threadId(pid: number, name: string): number {
+  const tid = readdirSync(`/proc/${pid}/task`).find(
+    (t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === name,
+  )
+  if (!tid) throw new Error(`process ${pid} has no thread named ${name}`)
+  return Number(tid)
+}
+
 /**
  * Lets the thread named `name` of process `pid` run on every core this bench may use, out of the
  * process's pin to CPU 0 (`taskset -p` on the thread's id). Throws when no thread has that name, so
  * that a layout asked for is never silently not the one measured.
  */
 export function unpinThread(pid: number, name: string) {
-  const tid = readdirSync(`/proc/${pid}/task`).find(
-    (t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === name,
-  )
-  if (!tid) throw new Error(`process ${pid} has no thread named ${name}`)
+  const tid = String(threadId(pid, name))
   const all = `0-${availableParallelism() - 1}`
   const r = spawnSync('taskset', ['-p', '-c', all, tid], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`taskset -p -c ${all} ${tid} failed: ${r.stderr}`)

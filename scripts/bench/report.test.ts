@@ -36,6 +36,17 @@ describe('bench report', () => {
     expect(s.postgres_cpu_us_per_msg).toBe(500)
   })
 
+  it("derives the embedded database thread's CPU per message when it was measured", () => {
+    const embedded = (db_thread: number) => {
+      const r = msg(2000, 20, 1000, 80)
+      return { ...r, cpu_pct: { server: 80, db_thread } }
+    }
+    const s = summarizeMessages([embedded(30), embedded(50), embedded(40)])
+    expect(s.db_thread_cpu_pct).toBe(40)
+    expect(s.db_thread_cpu_us_per_msg).toBe(400)
+    expect(summarizeMessages([msg(2000, 20, 1000, 80)]).db_thread_cpu_us_per_msg).toBeNull()
+  })
+
   it('reports presence as not right when one rep missed it', () => {
     expect(summarizeIdle([idle(8, 5, true), idle(9, 6, false)]).presence_ok).toBe(false)
     expect(summarizeIdle([idle(8, 5, true), idle(9, 6, true)]).presence_ok).toBe(true)
@@ -46,9 +57,12 @@ describe('bench report', () => {
     const measured: Measured[] = [
       {
         key: 'b',
-        parley: { embedded: [msg(1000, 40, 500, 50)], postgres: [msg(3000, 20, 1500, 50, 2)] },
+        parley: {
+          embedded: [{ ...msg(1000, 40, 500, 50), cpu_pct: { server: 50, db_thread: 20 } }],
+          postgres: [msg(3000, 20, 1500, 50, 2)],
+        },
         peer: [msg(1500, 25, 750, 30)],
-        ceiling: [msg(6000, 5, 3000, 90)],
+        ceiling: [{ ...msg(6000, 5, 3000, 90), cpu_pct: { server: 90 } }],
       },
       {
         key: 'c',
@@ -66,6 +80,10 @@ describe('bench report', () => {
     )
     expect(md).toContain(
       '| (b) ÷ peer, ÷ bare `ws` (throughput) | 0.67×, 0.17× | 2.00×, 0.50× | 1.00×, 0.25× | 4.00×, 1.00× |',
+    )
+    // Embedded, the PGlite thread is part of the process; elsewhere PostgreSQL is beside it.
+    expect(md).toContain(
+      '| (b) CPU µs per stored message: node + database = all | 600 + 400 = 1,000 | 333 + 333 = 667 | 400 + 667 = 1,067 | 300 + 0 = 300 |',
     )
     expect(md).toContain(
       '| (c) RSS per idle connection (100 conns) | 10.0 KiB | 12.0 KiB | 16.0 KiB | 7.0 KiB |',

@@ -34,6 +34,7 @@ export function summarizeMessages(rs: Result[]) {
   const sent = median(rs.map((r) => r.send_rate as number | undefined))
   const server = median(rs.map((r) => r.cpu_pct?.server))
   const postgres = median(rs.map((r) => r.cpu_pct?.postgres))
+  const dbThread = median(rs.map((r) => r.cpu_pct?.db_thread))
   return {
     delivered_per_s: delivered,
     sent_per_s: sent,
@@ -45,12 +46,15 @@ export function summarizeMessages(rs: Result[]) {
     ),
     server_cpu_pct: server,
     postgres_cpu_pct: postgres,
+    /** Embedded: the PGlite thread's share of `server_cpu_pct`. */
+    db_thread_cpu_pct: dbThread,
     loadgen_cpu_pct: median(rs.map((r) => r.cpu_pct?.loadgen)),
     // Per-message costs for the scale-out model (docs/BENCHMARKS.md): CPU time over the window
     // divided by messages stored (sent) and by deliveries; from the medians above.
     server_cpu_us_per_msg: usPer(server, sent),
     server_cpu_us_per_delivery: usPer(server, delivered),
     postgres_cpu_us_per_msg: usPer(postgres, sent),
+    db_thread_cpu_us_per_msg: usPer(dbThread, sent),
     server_errors: Math.max(...rs.map((r) => r.server_errors ?? 0)),
     runs: rs.length,
   }
@@ -110,6 +114,7 @@ function messageReport(m: Measured, engine: Engine) {
       'p99 ms',
       'lost',
       'server CPU %',
+      'of which PGlite %',
       'PG CPU %',
       'loadgen CPU %',
     ],
@@ -128,6 +133,7 @@ function messageReport(m: Measured, engine: Engine) {
         fmt(s.p99_ms, 1),
         String(s.lost),
         fmt(s.server_cpu_pct),
+        fmt(s.db_thread_cpu_pct),
         fmt(s.postgres_cpu_pct),
         fmt(s.loadgen_cpu_pct),
       ])
@@ -276,6 +282,21 @@ export function report(m: Measured, engine: Engine): Record<string, unknown> {
  * Socket.IO + PostgreSQL peer and the bare `ws` ceiling, for (a), (b) and (c), all from this
  * invocation (the peer and the ceiling are measured once per rep and shared by both engines).
  */
+/**
+ * Where a server's CPU goes per stored message, split the same way for every column: the node
+ * process without its database, the database (PostgreSQL's backends, or embedded Parley's PGlite
+ * thread, which is part of its process), and the two together.
+ */
+function cpuPerMessage(rs: Result[]): string {
+  const s = summarizeMessages(rs)
+  const all = s.server_cpu_us_per_msg
+  if (all == null) return '—'
+  const embeddedDb = s.db_thread_cpu_us_per_msg
+  if (embeddedDb != null) return `${fmt(all - embeddedDb)} + ${fmt(embeddedDb)} = ${fmt(all)}`
+  const db = s.postgres_cpu_us_per_msg
+  return db == null ? `${fmt(all)} + 0 = ${fmt(all)}` : `${fmt(all)} + ${fmt(db)} = ${fmt(all + db)}`
+}
+
 export function markdownTable(all: Measured[], heading: string, reps: number): string {
   const cols: Array<{ name: string; rs: (m: Measured) => Result[] }> = [
     { name: 'Parley embedded', rs: (m) => m.parley.embedded ?? [] },
@@ -311,6 +332,11 @@ export function markdownTable(all: Measured[], heading: string, reps: number): s
           const d = summarizeMessages(rs).delivered_per_s
           return `${x(ratio(d, peer))}, ${x(ratio(d, ceil))}`
         },
+        m,
+      )
+      row(
+        `${m.key === 'a' ? '(a)' : '(b)'} CPU µs per stored message: node + database = all`,
+        cpuPerMessage,
         m,
       )
     } else if (m.key === 'c') {
