@@ -1,7 +1,8 @@
 /**
  * Database CPU over the measurement window. On PostgreSQL: the backends connected to one database
  * plus the shared auxiliary processes (WAL writer, checkpointer, ...); loadgen.ts and
- * cluster-bench.ts both sample it here. Embedded: the PGlite thread of Parley's process. No import of options.ts: cluster-bench.ts is loaded from it.
+ * cluster-bench.ts both sample it here. Embedded: the PGlite thread of Parley's process.
+ * No import of options.ts: cluster-bench.ts is loaded from it.
  * The postmaster's whole tree would count other users' databases on a shared server (and goes
  * backwards when their backends exit).
  */
