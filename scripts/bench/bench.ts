@@ -30,8 +30,9 @@ import { ceiling, type Reference, referenceRun, socketioPeer } from './peers'
 import { log, stamp, stop } from './processes'
 import { markdownTable, type Measured, report } from './report'
 
-// `--nodes N`: distributed mode (N nodes on PostgreSQL + Redis, scenario a), in cluster-bench.ts; exits here when done.
-if (process.argv.includes('--nodes')) process.exit(await (await import('./cluster-bench')).clusterBench())
+// `--nodes N`: distributed mode (N nodes on PostgreSQL + Redis, scenario a), in cluster-bench.ts; exits here
+// when done, through stop() so that this module's cleanups (the work directory) run too.
+if (process.argv.includes('--nodes')) await stop(await (await import('./cluster-bench')).clusterBench())
 
 const KNOWN = ['a', 'b', 'c', 'd', 'e']
 /** Scenarios that the reference servers run too (d and e are Parley's REST and chains). */
