@@ -94,7 +94,10 @@ export async function prepareParley(engine: Engine): Promise<ParleySetup> {
   return { engine, database, env, seedFile }
 }
 
-async function startParley(p: ParleySetup, tag: string, files?: number): Promise<Server> {
+/** A Parley server; embedded, with the id of its database thread. */
+type ParleyServer = Server & { dbThread?: number }
+
+async function startParley(p: ParleySetup, tag: string, files?: number): Promise<ParleyServer> {
   const port = await freePort()
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles', p.engine, tag)}`] : []
   const args = [
@@ -115,9 +118,11 @@ async function startParley(p: ParleySetup, tag: string, files?: number): Promise
     port,
     files,
   )
-  // The PGlite worker names its thread `pglite` (pglite-worker.mjs).
-  if (freeDbThread && p.engine === 'embedded') unpinThread(server.pid, 'pglite')
-  return server
+  if (p.engine !== 'embedded') return server
+  // The PGlite worker names its thread `pglite` (pglite-worker.mjs): its CPU is the embedded database's.
+  const dbThread = threadId(server.pid, 'pglite')
+  if (freeDbThread) unpinThread(dbThread)
+  return { ...server, dbThread }
 }
 
 /** One run of scenario `key` against a fresh Parley server on the seeded data. */
@@ -127,9 +132,8 @@ export async function parleyRun(p: ParleySetup, key: string, rep: number): Promi
     const env = { PARLEY_SEED: p.seedFile, PARLEY_SEED_KEY: key, PEERS_DIR: PEERS }
     const target = { adapter: ADAPTER, port: server.port, serverPid: server.pid, env, label: 'parley' }
     let r: Result
-    // The PGlite worker names its thread `pglite` (pglite-worker.mjs): its CPU is the embedded database's.
-    const dbThread = p.engine === 'embedded' ? threadId(server.pid, 'pglite') : undefined
-    if (key === 'a' || key === 'b') r = await loadgen({ ...target, database: p.database, dbThread }, key, rep)
+    if (key === 'a' || key === 'b')
+      r = await loadgen({ ...target, database: p.database, dbThread: server.dbThread }, key, rep)
     else if (key === 'c') {
       log(`(c) parley memory before connecting: ${await memoryBreakdown(server.port)}`)
       r = await idleRun({ ...target, presenceSeed: p.seedFile })

@@ -43,11 +43,15 @@ export async function pgCpuSnapshot(admin: pg.Client, dbName: string): Promise<P
   return { t: performance.now(), cpu }
 }
 
+/** CPU % (100 = one core, one decimal) of `usedSeconds` over the window from `t0` to `t1` (ms). */
+const pctOver = (usedSeconds: number, t0: number, t1: number) =>
+  Math.round((1000 * usedSeconds) / ((t1 - t0) / 1000)) / 10
+
 /** CPU % (100 = one core) between two snapshots. */
 export function pgCpuPct(a: PgCpuSnapshot, b: PgCpuSnapshot): number {
   let used = 0
   for (const [pid, c] of b.cpu) used += c - (a.cpu.get(pid) ?? 0) // a backend opened in the window counts whole
-  return Math.round((1000 * used) / ((b.t - a.t) / 1000)) / 10
+  return pctOver(used, a.t, b.t)
 }
 
 async function snapshot(dbUrl: string, dbName: string): Promise<PgCpuSnapshot> {
@@ -99,8 +103,6 @@ export function threadWindow(pid: number, tid: number, startMs: number, endMs: n
   type Snap = { t: number; cpu: number | undefined }
   const snap = async (): Promise<Snap> => ({ t: performance.now(), cpu: cpuSeconds(pid, tid) })
   return cpuWindow(startMs, endMs, snap, (a, b) =>
-    a.cpu === undefined || b.cpu === undefined
-      ? null
-      : Math.round((1000 * (b.cpu - a.cpu)) / ((b.t - a.t) / 1000)) / 10,
+    a.cpu === undefined || b.cpu === undefined ? null : pctOver(b.cpu - a.cpu, a.t, b.t),
   )
 }

@@ -187,14 +187,13 @@ export function threadId(pid: number, name: string): number {
 }
 
 /**
- * Lets the thread named `name` of process `pid` run on every core this bench may use, out of the
- * process's pin to CPU 0 (`taskset -p` on the thread's id). Throws when no thread has that name, so
- * that a layout asked for is never silently not the one measured.
+ * Lets thread `tid` run on every core this bench may use, out of its process's pin to CPU 0
+ * (`taskset -p`). Throws when that fails, so that a layout asked for is never silently not the one
+ * measured.
  */
-export function unpinThread(pid: number, name: string) {
-  const tid = String(threadId(pid, name))
+export function unpinThread(tid: number) {
   const all = `0-${availableParallelism() - 1}`
-  const r = spawnSync('taskset', ['-p', '-c', all, tid], { encoding: 'utf8' })
+  const r = spawnSync('taskset', ['-p', '-c', all, String(tid)], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`taskset -p -c ${all} ${tid} failed: ${r.stderr}`)
 }
 

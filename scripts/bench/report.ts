@@ -278,11 +278,6 @@ export function report(m: Measured, engine: Engine): Record<string, unknown> {
 }
 
 /**
- * The issue's table, ready to paste into docs/BENCHMARKS.md: Parley on each engine, the
- * Socket.IO + PostgreSQL peer and the bare `ws` ceiling, for (a), (b) and (c), all from this
- * invocation (the peer and the ceiling are measured once per rep and shared by both engines).
- */
-/**
  * Where a server's CPU goes per stored message, split the same way for every column: the node
  * process without its database, the database (PostgreSQL's backends, or embedded Parley's PGlite
  * thread, which is part of its process), and the two together.
@@ -297,6 +292,11 @@ function cpuPerMessage(rs: Result[]): string {
   return db == null ? `${fmt(all)} + 0 = ${fmt(all)}` : `${fmt(all)} + ${fmt(db)} = ${fmt(all + db)}`
 }
 
+/**
+ * The issue's table, ready to paste into docs/BENCHMARKS.md: Parley on each engine, the
+ * Socket.IO + PostgreSQL peer and the bare `ws` ceiling, for (a), (b) and (c), all from this
+ * invocation (the peer and the ceiling are measured once per rep and shared by both engines).
+ */
 export function markdownTable(all: Measured[], heading: string, reps: number): string {
   const cols: Array<{ name: string; rs: (m: Measured) => Result[] }> = [
     { name: 'Parley embedded', rs: (m) => m.parley.embedded ?? [] },
