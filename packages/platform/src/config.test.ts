@@ -94,6 +94,14 @@ describe('config: metrics (point 11)', () => {
   })
 })
 
+describe('config: DATABASE_PREPARE', () => {
+  it('prepares hot statements unless told off, and refuses other values', () => {
+    expect(loadConfig({}).db.prepare).toBe(true)
+    expect(loadConfig({ DATABASE_PREPARE: 'off' }).db.prepare).toBe(false)
+    expect(problemsOf({ DATABASE_PREPARE: 'no' })).toContain('DATABASE_PREPARE')
+  })
+})
+
 describe('config: start-up errors never print a password (point 11)', () => {
   it('refuses a postgres URL that does not parse, without its value', () => {
     const message = problemsOf({ DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:99999/db' })

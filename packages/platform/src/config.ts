@@ -44,6 +44,8 @@ const EnvSchema = z.object({
       )
       .optional(),
   ),
+  /** PostgreSQL: `off` sends every statement unnamed (a pooler that cannot keep prepared statements). */
+  DATABASE_PREPARE: z.enum(['on', 'off']).default('on'),
   REDIS_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
@@ -237,7 +239,7 @@ export interface Config {
   metrics: { port?: number; token?: string; openOnPublicPort: boolean }
   dataDir: string
   mode: 'embedded' | 'distributed'
-  db: { url?: string }
+  db: { url?: string; prepare: boolean }
   redis: { url?: string; prefix: string }
   /** Object storage for files; undefined means local disk under DATA_DIR (one node only). */
   s3?: S3Config
@@ -376,7 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN, openOnPublicPort: false },
     dataDir: e.DATA_DIR,
     mode: e.DATABASE_URL && e.REDIS_URL ? 'distributed' : 'embedded',
-    db: { url: e.DATABASE_URL },
+    db: { url: e.DATABASE_URL, prepare: e.DATABASE_PREPARE === 'on' },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     ...(e.S3_URL ? { s3: parseS3Url(e.S3_URL) } : {}),
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT * 1000, delayMs: e.SHUTDOWN_DELAY * 1000 },

@@ -66,6 +66,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     options.database ??
     (await openDatabase({
       url: config.db.url,
+      prepare: config.db.prepare,
       dataDir: config.db.url ? undefined : config.dataDir,
       started: config.db.url ? undefined : options.embedded,
       maintenanceLog: log.child({ name: 'db' }),

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { sql } from 'kysely'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { openDatabase } from './database'
+import { createScratchDatabase } from '../testing/scratch-database'
+import { type Db, openDatabase } from './database'
 import { DataDirLockedError, EmbeddedDatabaseError, startEmbedded } from './embedded-start'
 import { EmbeddedMaintenance } from './maintenance'
 
@@ -159,4 +160,62 @@ describe('openDatabase (PGlite)', () => {
       await database.close()
     }
   }, 60_000)
+})
+
+describe.runIf(process.env.DATABASE_URL)('openDatabase (PostgreSQL)', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>
+  beforeAll(async () => {
+    scratch = await createScratchDatabase(process.env.DATABASE_URL!, 'parley_prepare')
+  })
+  afterAll(() => scratch?.drop())
+
+  /** Named statements of the one pooled connection (pg_prepared_statements is per session). */
+  async function preparedOf(db: Db): Promise<string[]> {
+    const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+      db,
+    )
+    return rows.map((r) => r.statement)
+  }
+
+  it('prepares a statement once it is hot, and keeps answering after a migration changes its columns', async () => {
+    const database = await openDatabase({ url: scratch.url, poolSize: 1 })
+    const { db } = database
+    try {
+      await sql`create table prepared_t (id int primary key, a text)`.execute(db)
+      await sql`insert into prepared_t values (1, 'one'), (2, 'two')`.execute(db)
+      const byId = (id: number) => db.selectFrom('prepared_t').selectAll().where('id', '=', id).execute()
+      for (let i = 0; i < 6; i++) expect(await byId(1)).toEqual([{ id: 1, a: 'one' }])
+      expect(await preparedOf(db)).toContain('select * from "prepared_t" where "id" = $1')
+
+      // The prepared plan's columns are stale now: PostgreSQL refuses it (0A000) and it runs renamed.
+      await sql`alter table prepared_t add column b int default 7`.execute(db)
+      expect(await byId(2)).toEqual([{ id: 2, a: 'two', b: 7 }])
+      expect(await byId(1)).toEqual([{ id: 1, a: 'one', b: 7 }])
+
+      // Inside a transaction the refusal aborts it; the caller's next try runs.
+      await sql`alter table prepared_t add column c int default 8`.execute(db)
+      await expect(
+        db
+          .transaction()
+          .execute((trx) => trx.selectFrom('prepared_t').selectAll().where('id', '=', 1).execute()),
+      ).rejects.toMatchObject({ code: '0A000' })
+      expect(
+        await db
+          .transaction()
+          .execute((trx) => trx.selectFrom('prepared_t').selectAll().where('id', '=', 1).execute()),
+      ).toEqual([{ id: 1, a: 'one', b: 7, c: 8 }])
+    } finally {
+      await database.close()
+    }
+  })
+
+  it('sends every statement unnamed with prepare: false (DATABASE_PREPARE=off)', async () => {
+    const database = await openDatabase({ url: scratch.url, poolSize: 1, prepare: false })
+    try {
+      for (let i = 0; i < 6; i++) await sql`select ${i}::int as n`.execute(database.db)
+      expect(await preparedOf(database.db)).toEqual([])
+    } finally {
+      await database.close()
+    }
+  })
 })

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 
+import { autoPreparingPool } from './auto-prepare'
 import { EmbeddedDatabaseError, type EmbeddedStart, startEmbedded } from './embedded-start'
 import {
   DEFAULT_MAINTENANCE,
@@ -38,6 +39,8 @@ export interface DatabaseOptions {
   /** A PGlite data directory tarball to start from (tests clone a migrated template). */
   template?: ArrayBuffer
   poolSize?: number
+  /** PostgreSQL only: send hot statements as prepared ones (auto-prepare.ts); default true. */
+  prepare?: boolean
   /** Embedded only: when to analyze and vacuum (see maintenance.ts); false turns it off. */
   maintenance?: MaintenanceOptions | false
   /** Where maintenance passes are reported (the platform's logger). */
@@ -64,7 +67,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // failed query still rejects, which is how callers learn of the outage (503 / error frame).
     pool.on('error', () => {})
     pool.on('connect', (client) => client.on('error', () => {}))
-    const db: Db = new Kysely<AnySchema>({ dialect: new PostgresDialect({ pool }) })
+    const db: Db = new Kysely<AnySchema>({
+      dialect: new PostgresDialect({ pool: options.prepare === false ? pool : autoPreparingPool(pool) }),
+    })
     return {
       db,
       kind: 'postgres',
