@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { baseDbUrl, duration, fixedRate, grace, PEERS, warmup } from './options'
+import { baseDbUrl, duration, fixedRate, grace, PEERS, perf, warmup } from './options'
+import { perfLines, perfWindow } from './perf-split'
 import { threadWindow, windowSampler } from './pg-cpu'
-import { lastJson, LOADGEN_CPU, run, work } from './processes'
+import { lastJson, LOADGEN_CPU, log, run, work } from './processes'
 
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
 
@@ -84,6 +85,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
   const window = [warmup * 1000, (warmup + duration) * 1000] as const
   const pgWindow = t.database ? windowSampler(baseDbUrl, t.database, ...window) : undefined
   const threadCpu = t.dbThread !== undefined ? threadWindow(t.serverPid, t.dbThread, ...window) : undefined
+  const perfRecording = perf ? perfWindow(`${t.label}-${key}-${rep}`, ...window) : undefined
   const args = [
     '-c',
     LOADGEN_CPU,
@@ -119,6 +121,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
       if (!/\] joined \d+/.test(text)) return
       pgWindow?.begin()
       threadCpu?.begin()
+      perfRecording?.begin()
     },
   })
   const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
@@ -132,5 +135,12 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
     }
   }
   if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.pct()) ?? undefined }
+  if (perfRecording) {
+    const split = await perfRecording.split(t.serverPid)
+    const label = `${t.label} ${key} rep ${rep}`
+    if (split && typeof result.sent === 'number' && result.sent > 0) {
+      for (const line of perfLines(label, split, result.sent)) log(line)
+    } else log(`perf ${label}: no recording (is perf installed? apt-get install linux-perf)`)
+  }
   return result
 }

@@ -38,6 +38,8 @@ export const withPeer = option('no-peer') === undefined
 /** `--no-storm`: scenario (c) without the reconnect storm. */
 export const withStorm = option('no-storm') === undefined
 export const profile = option('profile') !== undefined
+/** `--perf`: every CPU recorded over each (a)/(b) window and split by process and stage (perf-split.ts). */
+export const perf = option('perf') !== undefined
 /**
  * Where embedded Parley's database thread (`pglite`) runs. By default on every core, while the
  * server's own threads stay on CPU 0: the layout the peer's PostgreSQL and Parley's PostgreSQL
