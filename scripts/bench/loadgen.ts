@@ -85,7 +85,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
   const window = [warmup * 1000, (warmup + duration) * 1000] as const
   const pgWindow = t.database ? windowSampler(baseDbUrl, t.database, ...window) : undefined
   const threadCpu = t.dbThread !== undefined ? threadWindow(t.serverPid, t.dbThread, ...window) : undefined
-  const perfRecording = perf ? perfWindow(`${t.label}-${key}-${rep}`, ...window) : undefined
+  const perfRecording = perf ? perfWindow(`${t.label}-${key}-${rep + 1}`, ...window) : undefined
   const args = [
     '-c',
     LOADGEN_CPU,
@@ -137,7 +137,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
   if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.pct()) ?? undefined }
   if (perfRecording) {
     const split = await perfRecording.split(t.serverPid)
-    const label = `${t.label} ${key} rep ${rep}`
+    const label = `${t.label} ${key} rep ${rep + 1}`
     if (split && typeof result.sent === 'number' && result.sent > 0) {
       for (const line of perfLines(label, split, result.sent)) log(line)
     } else log(`perf ${label}: no recording (is perf installed? apt-get install linux-perf)`)

@@ -81,6 +81,13 @@ describe('perf split', () => {
     ])
   })
 
+  it('tells planning at Bind from reading the parameters at Bind', () => {
+    const bind = (leaf: string, under: string) =>
+      postgresStage([leaf, under, 'exec_bind_message', 'PostgresMain'].map((sym) => ({ sym, dso: PG })))
+    expect(bind('standard_planner', 'GetCachedPlan')).toBe('plan')
+    expect(bind('uuid_in', 'OidInputFunctionCall')).toBe('bind: parameters read (uuid_in, array_in, ...)')
+  })
+
   it("tells the event loop's kernel time by syscall and its user time by GC or not", () => {
     expect(samples.slice(4, 7).map((s) => eventLoopKind(s.frames))).toEqual([
       'socket writes (loopback delivery included)',

@@ -54,12 +54,14 @@ const POSTGRES_STAGES: readonly Rule[] = [
     /^(WalWriterMain|CheckpointerMain|BackgroundWriterMain|AutoVacWorkerMain|AutoVacLauncherMain|PgArchiverMain)$/,
   ],
   ['trigram index (GIN) inserts', /^(gininsert|ginInsertCleanup|ginHeapTupleFastInsert)$/],
-  ['commit + WAL flush', /^(CommitTransaction|RecordTransactionCommit|XLogFlush)$/],
+  ['commit + WAL flush', /^(CommitTransactionCommand|CommitTransaction|RecordTransactionCommit|XLogFlush)$/],
+  // The unnamed statement's plan-cache entry is made at Parse (Create/CompleteCachedPlan).
   [
     'parse + analyze',
-    /^(exec_parse_message|pg_parse_query|raw_parser|parse_analyze_\w+|pg_analyze_and_rewrite\w*)$/,
+    /^(exec_parse_message|pg_parse_query|raw_parser|parse_analyze_\w+|pg_analyze_and_rewrite\w*|CreateCachedPlan|CompleteCachedPlan)$/,
   ],
-  ['plan', /^(pg_plan_queries|pg_plan_query|standard_planner|BuildCachedPlan)$/],
+  ['plan', /^(pg_plan_queries|pg_plan_query|standard_planner|BuildCachedPlan|GetCachedPlan)$/],
+  ['bind: parameters read (uuid_in, array_in, ...)', /^(exec_bind_message|OidInputFunctionCall)$/],
   ['executor set-up', /^(standard_ExecutorStart|ExecInitNode)$/],
   ['B-tree inserts', /^(_bt_doinsert|btinsert)$/],
   ['heap inserts', /^(heap_insert|heap_multi_insert)$/],
