@@ -146,7 +146,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
   )
   const embedded = platform.database.kind === 'pglite'
   const searchIndex = new SearchIndexer(db, log.child({ name: 'chat:search-index' }), {
-    intervalMs: options.searchIndexMs ?? (embedded ? 1_000 : 200),
+    intervalMs: options.searchIndexMs ?? 1_000,
     conversationsPerTransaction: embedded ? 25 : 100,
   })
   const writer = createMessageWriter(

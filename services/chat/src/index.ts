@@ -20,6 +20,7 @@ import * as blocksByBlocked from './db/migrations/20261231T000000Z-blocks-by-blo
 import * as messagesWithoutConversationFk from './db/migrations/20270101T000000Z-messages-without-conversation-fk'
 import * as searchIndexSmallPendingList from './db/migrations/20270102T000000Z-search-index-small-pending-list'
 import * as searchIndexOffSendPath from './db/migrations/20270103T000000Z-search-index-off-send-path'
+import * as searchCopyLargerMerges from './db/migrations/20270104T000000Z-search-copy-larger-merges'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -53,6 +54,7 @@ export const chatMigrations = {
   '20270101T000000Z-messages-without-conversation-fk': messagesWithoutConversationFk,
   '20270102T000000Z-search-index-small-pending-list': searchIndexSmallPendingList,
   '20270103T000000Z-search-index-off-send-path': searchIndexOffSendPath,
+  '20270104T000000Z-search-copy-larger-merges': searchCopyLargerMerges,
 }
 
 /**

@@ -18,7 +18,9 @@ export interface ChatOptions {
   heartbeatMs: number
   /**
    * New messages are copied into the search index this often (searches never wait for it);
-   * undefined: 200 ms on PostgreSQL, 1 s on PGlite (one thread for every query: fewer, larger copies).
+   * undefined: 1 s. Fewer, larger copies: on PGlite every query shares one thread, and on
+   * PostgreSQL 1:1 traffic's median ack came ~20 % sooner than with a copy every 200 ms
+   * (docs/BENCHMARKS.md, session of 2026-12-06, late).
    */
   searchIndexMs?: number
   /** Delivery receipts are coalesced and written this often. */

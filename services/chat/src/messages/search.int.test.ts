@@ -245,6 +245,12 @@ describe('the search indexer', () => {
     expect(await copied()).toEqual(['one', 'two', 'three'])
   })
 
+  it('merges its trigram index 1 MB at a time: no sender waits for a merge, and fewer cost less', async () => {
+    const { rows } = await sql<{ reloptions: string[] }>`select reloptions from pg_class
+      where oid = 'chat.message_search_content_trgm_idx'::regclass`.execute(db())
+    expect(rows[0].reloptions).toEqual(['gin_pending_list_limit=1024'])
+  })
+
   it('copies everything again when its tables were emptied, as a crash of PostgreSQL empties them', async () => {
     const { rows } = await sql<{ relname: string; relpersistence: string }>`select relname, relpersistence
       from pg_class where oid in ('chat.message_search'::regclass, 'chat.search_progress'::regclass)
