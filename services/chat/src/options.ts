@@ -19,7 +19,7 @@ export interface ChatOptions {
   /**
    * New messages are copied into the search index this often (searches never wait for it);
    * undefined: 1 s. Fewer, larger copies: on PGlite every query shares one thread, and on
-   * PostgreSQL 1:1 traffic's median ack came ~20 % sooner than with a copy every 200 ms
+   * PostgreSQL 1:1 traffic's median ack came ~15 % sooner than with a copy every 200 ms
    * (docs/BENCHMARKS.md, session of 2026-12-06, late).
    */
   searchIndexMs?: number
