@@ -154,7 +154,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     log.child({ name: 'chat:writer' }),
     {
       batchMaxSize: options.batchMaxSize,
-      maxInFlight: options.maxInFlightBatches ?? (platform.database.kind === 'pglite' ? 1 : 4),
+      maxInFlight: options.maxInFlightBatches ?? 1,
     },
   )
   const stopListening = users.listen(platform.fanout)

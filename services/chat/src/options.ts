@@ -4,7 +4,12 @@ import type { PushOutcome } from './notifications/push-sender'
 export interface ChatOptions {
   /** Group commit: the most messages one transaction writes. */
   batchMaxSize: number
-  /** Transactions in flight at once (PGlite is one session, so 1 there). */
+  /**
+   * Group-commit transactions in flight at once; undefined: 1 on both engines. While one commits,
+   * the next batch gathers every send that arrives, so under load batches grow instead of
+   * multiplying: on PostgreSQL 1:1 traffic cost ~30 % less CPU per message than with 4 in flight,
+   * and both (a) and (b) delivered more (docs/BENCHMARKS.md, session of 2026-12-06, late).
+   */
   maxInFlightBatches?: number
   /** The server ends a typing indicator itself this long after the last start_typing. */
   typingTtlMs: number
