@@ -60,7 +60,8 @@ const unreadInTab = (p: Page) =>
     title: document.title,
     icon: document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.dataset.unread ?? null,
   }))
-const unreadCount = async (p: Page) => Number(/^\((\d+)\)/.exec((await unreadInTab(p)).title)?.[1] ?? 0)
+/** The count a tab title shows ("(3) Parley"), 0 for none. */
+const titleCount = (title: string) => Number(/^\((\d+)\)/.exec(title)?.[1] ?? 0)
 
 describe('notifications the server knows about', () => {
   let server: TestServer
@@ -125,7 +126,7 @@ describe('notifications the server knows about', () => {
     // The unread total is on the tab, in the title and on the favicon.
     const tab = await unreadInTab(d)
     expect(tab.title).toMatch(/^\(\d+\) Parley$/)
-    expect(tab.icon).toBe(String(await unreadCount(d)))
+    expect(tab.icon).toBe(String(titleCount(tab.title)))
     await setHidden(d, false)
   })
 
@@ -151,7 +152,10 @@ describe('notifications the server knows about', () => {
     // no notification came with it.
     await row.getByText('muted message').waitFor()
     expect(await notes(d)).toHaveLength(before)
-    expect((await unreadInTab(d)).icon).toBe(String(await unreadCount(d)))
+    // Title and icon from one reading: the phone has this conversation open and reads the message,
+    // so the total may move between two readings.
+    const tab = await unreadInTab(d)
+    expect(tab.icon).toBe(String(titleCount(tab.title)))
     await setHidden(d, false)
 
     // Unmuted from the desk: the phone's header follows, and messages notify again.
