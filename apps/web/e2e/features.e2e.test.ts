@@ -312,6 +312,31 @@ describe('issue 18 features in the browser', () => {
     await b.setViewportSize(DESKTOP)
   })
 
+  it('keeps the "New messages" line when the participants answer after the messages', async () => {
+    // The read receipt for what is on screen waits for my read position at opening: sent first,
+    // it would reach the server before the participants were read, and they would answer with the
+    // new messages read already (no line).
+    const participantsUrl = /\/api\/chat\/conversations\/[^/]+\/participants\/(\?.*)?$/
+    await b.goto('/chats')
+    await sendText(server.url, alice, dm, 'before late participants')
+    await sendText(server.url, alice, dm, 'after late participants')
+    await b.route(participantsUrl, async (route) => {
+      await new Promise((r) => setTimeout(r, 1_000))
+      await route.continue()
+    })
+    try {
+      await b.goto(`/chats/${dm}`)
+      await log(b).getByText('after late participants').waitFor()
+      const divider = log(b).getByRole('separator', { name: 'New messages' })
+      await divider.waitFor()
+      expect(
+        await divider.evaluate((el) => el.closest('li')?.nextElementSibling?.textContent ?? ''),
+      ).toContain('before late participants')
+    } finally {
+      await b.unroute(participantsUrl)
+    }
+  })
+
   it('asks for notification permission only when asked to, then notifies direct messages, never group chatter that mentions nobody', async () => {
     await b.goto('/people')
     expect(
