@@ -146,7 +146,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
   )
   const embedded = platform.database.kind === 'pglite'
   const searchIndex = new SearchIndexer(db, log.child({ name: 'chat:search-index' }), {
-    intervalMs: options.searchIndexMs ?? 1_000,
+    intervalMs: options.searchIndexMs,
     conversationsPerTransaction: embedded ? 25 : 100,
   })
   const writer = createMessageWriter(
@@ -154,7 +154,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     log.child({ name: 'chat:writer' }),
     {
       batchMaxSize: options.batchMaxSize,
-      maxInFlight: options.maxInFlightBatches ?? 1,
+      maxInFlight: options.maxInFlightBatches,
     },
   )
   const stopListening = users.listen(platform.fanout)

@@ -5,12 +5,12 @@ export interface ChatOptions {
   /** Group commit: the most messages one transaction writes. */
   batchMaxSize: number
   /**
-   * Group-commit transactions in flight at once; undefined: 1 on both engines. While one commits,
+   * Group-commit transactions in flight at once, on both engines. While one commits,
    * the next batch gathers every send that arrives, so under load batches grow instead of
    * multiplying: on PostgreSQL 1:1 traffic cost ~30 % less CPU per message than with 4 in flight,
    * and both (a) and (b) delivered more (docs/BENCHMARKS.md, session of 2026-12-06, late).
    */
-  maxInFlightBatches?: number
+  maxInFlightBatches: number
   /** The server ends a typing indicator itself this long after the last start_typing. */
   typingTtlMs: number
   /** Frames per second per connection and burst; undefined follows RATE_LIMITS (20/s, burst 40). */
@@ -22,12 +22,12 @@ export interface ChatOptions {
   maxPayloadBytes: number
   heartbeatMs: number
   /**
-   * New messages are copied into the search index this often (searches never wait for it);
-   * undefined: 1 s. Fewer, larger copies: on PGlite every query shares one thread, and on
+   * New messages are copied into the search index this often (searches never wait for it).
+   * Fewer, larger copies: on PGlite every query shares one thread, and on
    * PostgreSQL 1:1 traffic's median ack came ~15 % sooner than with a copy every 200 ms
    * (docs/BENCHMARKS.md, session of 2026-12-06, late).
    */
-  searchIndexMs?: number
+  searchIndexMs: number
   /** Delivery receipts are coalesced and written this often. */
   receiptFlushMs: number
   maxUploadBytes: number
@@ -46,6 +46,8 @@ export interface ChatOptions {
 
 export const defaultChatOptions: ChatOptions = {
   batchMaxSize: 256,
+  maxInFlightBatches: 1,
+  searchIndexMs: 1_000,
   typingTtlMs: 6_000,
   maxBufferedBytes: 1024 * 1024,
   closeGraceMs: 2_000,

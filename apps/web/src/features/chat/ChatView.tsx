@@ -140,16 +140,16 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     setParams({}, { replace: true })
   }, [jumpId, state.messages, setParams])
 
-  // Read receipts: mark what is on screen as read while the tab is visible, but not before my read
-  // position at opening is known: the "New messages" line is drawn from it, and a receipt that
-  // reached the server before the participants were read would move it past what is new.
+  // Read receipts: mark what is on screen as read while the tab is visible, but not before the
+  // participants have answered: my read position at opening (the "New messages" line) is read from
+  // them, and a receipt that reached the server first would move it past what is new.
   const lastSeq = state.messages.length ? state.messages[state.messages.length - 1].seq : 0
-  const readAtOpenKnown = myReadAtOpen.current != null || partsQ.isError
+  const participantsSettled = partsQ.data !== undefined || partsQ.isError
   useEffect(() => {
     const mark = () => {
       if (
         !state.loaded ||
-        !readAtOpenKnown ||
+        !participantsSettled ||
         !lastSeq ||
         lastSeq <= markedRef.current ||
         document.visibilityState !== 'visible'
@@ -165,7 +165,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
     mark()
     document.addEventListener('visibilitychange', mark)
     return () => document.removeEventListener('visibilitychange', mark)
-  }, [conversationId, lastSeq, state.loaded, readAtOpenKnown, qc])
+  }, [conversationId, lastSeq, state.loaded, participantsSettled, qc])
 
   // @NOTE A conversation list fetched before (or while) this chat was marked read still counts
   // what it had: it arrives after the mark above on a fresh load. Whatever we have marked read here
@@ -234,8 +234,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       }
     }
     lastSeenSeq.current = state.messages.length ? state.messages[state.messages.length - 1].seq : 0
-    // readAtOpenKnown: the participants may answer after the messages have loaded.
-  }, [state.messages, state.loaded, dir.meId, firstUnread, readAtOpenKnown])
+    // participantsSettled: they may answer after the messages have loaded.
+  }, [state.messages, state.loaded, dir.meId, firstUnread, participantsSettled])
 
   const scrollToLatest = useCallback(() => {
     const el = listRef.current
