@@ -6,6 +6,7 @@ import { baseDbUrl, duration, fixedRate, grace, PEERS, perf, warmup } from './op
 import { perfLines, perfWindow } from './perf-split'
 import { threadWindow, windowSampler } from './pg-cpu'
 import { lastJson, LOADGEN_CPU, log, run, work } from './processes'
+import { writerLine, type WriterSplit, writerWindow } from './writer-split'
 
 const LOADGEN = join(PEERS, 'loadgen/bench.js')
 
@@ -49,6 +50,8 @@ export interface Result {
     presence_ok?: boolean | null
   }
   server_ready_ms?: number
+  /** Parley: where its send batches spent the window (writer-split.ts). */
+  writer?: WriterSplit
   req_per_s?: number
   failed?: number
   [field: string]: unknown
@@ -78,6 +81,8 @@ export interface LoadgenTarget {
   database?: string
   /** Embedded: the id of the server's database thread, whose CPU over the window is `cpu_pct.db_thread`. */
   dbThread?: number
+  /** Parley: the token of its /metrics, read at both ends of the window for {@link WriterSplit}. */
+  metricsToken?: string
 }
 
 export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promise<Result> {
@@ -86,6 +91,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
   const pgWindow = t.database ? windowSampler(baseDbUrl, t.database, ...window) : undefined
   const threadCpu = t.dbThread !== undefined ? threadWindow(t.serverPid, t.dbThread, ...window) : undefined
   const perfRecording = perf ? perfWindow(`${t.label}-${key}-${rep + 1}`, ...window) : undefined
+  const writer = t.metricsToken ? writerWindow(t.port, t.metricsToken, ...window) : undefined
   const args = [
     '-c',
     LOADGEN_CPU,
@@ -122,6 +128,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
       pgWindow?.begin()
       threadCpu?.begin()
       perfRecording?.begin()
+      writer?.begin()
     },
   })
   const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
@@ -135,6 +142,11 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
     }
   }
   if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.pct()) ?? undefined }
+  const split = await writer?.result()
+  if (split) {
+    result.writer = split
+    log(writerLine(`${t.label} ${key} rep ${rep + 1}`, split, duration))
+  }
   if (perfRecording) {
     const split = await perfRecording.split(t.serverPid)
     const label = `${t.label} ${key} rep ${rep + 1}`

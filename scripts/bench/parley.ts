@@ -130,7 +130,14 @@ export async function parleyRun(p: ParleySetup, key: string, rep: number): Promi
   const server = await startParley(p, `${key}-${rep}`, key === 'c' ? idleFiles() : undefined)
   try {
     const env = { PARLEY_SEED: p.seedFile, PARLEY_SEED_KEY: key, PEERS_DIR: PEERS }
-    const target = { adapter: ADAPTER, port: server.port, serverPid: server.pid, env, label: 'parley' }
+    const target = {
+      adapter: ADAPTER,
+      port: server.port,
+      serverPid: server.pid,
+      env,
+      label: `parley-${p.engine}`,
+      metricsToken: BENCH_METRICS_TOKEN,
+    }
     let r: Result
     if (key === 'a' || key === 'b')
       r = await loadgen({ ...target, database: p.database, dbThread: server.dbThread }, key, rep)

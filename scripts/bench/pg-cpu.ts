@@ -66,14 +66,14 @@ async function snapshot(dbUrl: string, dbName: string): Promise<PgCpuSnapshot> {
 
 /**
  * Takes `snap()` at `startMs` and `endMs` after `begin()` is called (the load generator's window
- * starts `warmup` s after it logs "joined"); `pct()` is CPU % (100 = one core) between the two, or
- * null when either is missing.
+ * starts `warmup` s after it logs "joined"); `result()` is `between` the two readings, or null when
+ * either is missing.
  */
-function cpuWindow<S>(
+export function windowReadings<S, R>(
   startMs: number,
   endMs: number,
   snap: () => Promise<S>,
-  pctOf: (a: S, b: S) => number | null,
+  between: (a: S, b: S) => R | null,
 ) {
   let a: Promise<S> | undefined
   let b: Promise<S> | undefined
@@ -85,13 +85,24 @@ function cpuWindow<S>(
       timers.push(setTimeout(() => (a = swallow(snap())), startMs))
       timers.push(setTimeout(() => (b = swallow(snap())), endMs))
     },
-    async pct(): Promise<number | null> {
+    async result(): Promise<R | null> {
       timers.forEach(clearTimeout)
       if (!a || !b) return null
       const [x, y] = await Promise.all([a, b]).catch(() => [undefined, undefined])
-      return x && y ? pctOf(x, y) : null
+      return x && y ? between(x, y) : null
     },
   }
+}
+
+/** CPU % (100 = one core) over the window (see {@link windowReadings}). */
+function cpuWindow<S>(
+  startMs: number,
+  endMs: number,
+  snap: () => Promise<S>,
+  pctOf: (a: S, b: S) => number | null,
+) {
+  const w = windowReadings(startMs, endMs, snap, pctOf)
+  return { begin: w.begin, pct: w.result }
 }
 
 /** `dbName`'s PostgreSQL CPU over the window (see {@link cpuWindow}). */

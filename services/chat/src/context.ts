@@ -32,6 +32,9 @@ export interface ChatMetrics {
   delivered: Counter
   fanoutLag: Histogram
   slowConsumers: Counter
+  /** Per group-commit batch, by stage: `waited`, `database`, `publish` (see BatchTimings). */
+  sendBatchSeconds: Histogram<'stage'>
+  sendBatchMessages: Histogram
 }
 
 /**
@@ -96,6 +99,23 @@ function chatMetrics(platform: Platform): ChatMetrics {
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
         registers,
       }),
+    sendBatchSeconds:
+      (existing('parley_chat_send_batch_seconds') as Histogram<'stage'>) ??
+      new Histogram({
+        name: 'parley_chat_send_batch_seconds',
+        help: 'Per message batch: how long its oldest send waited for it (waited), the database call with its commit (database), presenting and publishing (publish)',
+        labelNames: ['stage'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers,
+      }),
+    sendBatchMessages:
+      (existing('parley_chat_send_batch_messages') as Histogram) ??
+      new Histogram({
+        name: 'parley_chat_send_batch_messages',
+        help: 'Messages per group-commit batch',
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+        registers,
+      }),
   }
 }
 
@@ -155,6 +175,12 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
     {
       batchMaxSize: options.batchMaxSize,
       maxInFlight: options.maxInFlightBatches,
+      observe: (t) => {
+        metrics.sendBatchMessages.observe(t.size)
+        metrics.sendBatchSeconds.observe({ stage: 'waited' }, t.waitedMs / 1000)
+        metrics.sendBatchSeconds.observe({ stage: 'database' }, t.databaseMs / 1000)
+        metrics.sendBatchSeconds.observe({ stage: 'publish' }, t.publishMs / 1000)
+      },
     },
   )
   const stopListening = users.listen(platform.fanout)

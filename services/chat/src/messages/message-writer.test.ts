@@ -3,7 +3,7 @@ import pino from 'pino'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 import type { ChatDb } from '../db/schema'
-import { MessageWriter, type SendRequest, type SendResult } from './message-writer'
+import { type BatchTimings, MessageWriter, type SendRequest, type SendResult } from './message-writer'
 import type { SendBatchRow, SendItem } from './messages.repository'
 
 /** Each call of the mocked `sendBatch`: its items, and the hand that commits it. */
@@ -48,9 +48,11 @@ const req = (conversationId: string, content: string): SendRequest => ({
 function writer(maxInFlight: number) {
   const published: string[][] = []
   const gates: Array<() => void> = []
+  const timings: BatchTimings[] = []
   const w = new MessageWriter({} as ChatDb, pino({ level: 'silent' }), {
     batchMaxSize: 100,
     maxInFlight,
+    observe: (t) => timings.push(t),
     onCommitted: (results: SendResult[]) =>
       new Promise<MessageWire[]>((resolve) =>
         gates.push(() => {
@@ -59,8 +61,10 @@ function writer(maxInFlight: number) {
         }),
       ),
   })
-  return { w, published, gates }
+  return { w, published, gates, timings }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 beforeEach(() => {
   calls.length = 0
@@ -106,5 +110,31 @@ describe('MessageWriter', () => {
     gates[0]()
     await Promise.all([a, closing])
     expect(closed).toBe(true)
+  })
+
+  it("tells where each batch's time went: its oldest send's wait, the database, publishing", async () => {
+    const { w, gates, timings } = writer(1)
+    const a = w.send(req('c1', 'a'))
+    await turn()
+    const b = [w.send(req('c2', 'b1')), w.send(req('c3', 'b2'))] // behind a's batch
+    await sleep(25)
+    calls[0].commit()
+    await sleep(25)
+    gates[0]()
+    await a
+    await turn()
+    await turn()
+    expect(calls[1].items.map((i) => i.content)).toEqual(['b1', 'b2'])
+    calls[1].commit()
+    await turn()
+    gates[1]()
+    await Promise.all(b)
+    expect(timings.map((t) => t.size)).toEqual([1, 2])
+    // Lower bounds only (timers may fire a little late, never early by more than the clock's grain).
+    expect(timings[0].databaseMs).toBeGreaterThanOrEqual(20)
+    expect(timings[0].publishMs).toBeGreaterThanOrEqual(20)
+    expect(timings[0].waitedMs).toBeLessThan(timings[1].waitedMs)
+    // b1 waited for the whole of a's batch: its database call and its publishing.
+    expect(timings[1].waitedMs).toBeGreaterThanOrEqual(40)
   })
 })

@@ -28,6 +28,8 @@ export interface SendResult {
 
 interface Pending {
   req: SendRequest
+  /** When `send` was called (performance.now()). */
+  queuedAt: number
   resolve(result: SendResult): void
   reject(err: unknown): void
 }
@@ -40,6 +42,20 @@ export interface WriterOptions {
    * (present once, publish): answers their presented form, in order, for the acks.
    */
   onCommitted(results: SendResult[]): Promise<MessageWire[]>
+  /** Told where each committed batch's time went (the service's metrics). */
+  observe?(timings: BatchTimings): void
+}
+
+/** Where one batch's time went, in milliseconds: the three parts of a send's wait for its ack. */
+export interface BatchTimings {
+  /** Messages in the batch. */
+  size: number
+  /** How long the oldest of them waited for its batch to start (the batch before was in flight). */
+  waitedMs: number
+  /** The `chat.send_batch` call, round trip and commit included. */
+  databaseMs: number
+  /** The post-commit step: presenting and publishing the batch. */
+  publishMs: number
 }
 
 /**
@@ -68,7 +84,7 @@ export class MessageWriter {
         new AppError(503, 'service-unavailable', 'Service unavailable', 'The server is shutting down.'),
       )
     return new Promise((resolve, reject) => {
-      this.queue.push({ req, resolve, reject })
+      this.queue.push({ req, queuedAt: performance.now(), resolve, reject })
       this.schedule()
     })
   }
@@ -115,6 +131,7 @@ export class MessageWriter {
 
   private async run(batch: Pending[]) {
     let outcomes: Array<SendResult | AppError>
+    const started = performance.now()
     try {
       outcomes = await this.commit(batch.map((p) => p.req))
     } catch (err) {
@@ -133,6 +150,7 @@ export class MessageWriter {
         return
       }
     }
+    const committed = performance.now()
     const created = outcomes.filter((o): o is SendResult => !(o instanceof AppError) && o.created)
     try {
       if (created.length) {
@@ -142,6 +160,13 @@ export class MessageWriter {
     } catch (err) {
       this.log.error({ err }, 'fan-out after commit failed')
     }
+    this.options.observe?.({
+      size: batch.length,
+      // The queue is in arrival order, and a batch takes the oldest sends it may.
+      waitedMs: started - batch[0].queuedAt,
+      databaseMs: committed - started,
+      publishMs: performance.now() - committed,
+    })
     batch.forEach((p, i) => {
       const o = outcomes[i]
       if (o instanceof AppError) p.reject(o)

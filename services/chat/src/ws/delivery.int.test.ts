@@ -264,6 +264,37 @@ describe('chat delivery guarantees', () => {
     expect(await a.closed).toBe(1009)
   })
 
+  it('reports where sends spend their time, per batch, in /metrics', async () => {
+    const series = async () => {
+      const text = (await api(c.t.url).get('/metrics')).text
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0)
+      return {
+        batches: value('parley_chat_send_batch_messages_count'),
+        messages: value('parley_chat_send_batch_messages_sum'),
+        database: value('parley_chat_send_batch_seconds_sum\\{stage="database"\\}'),
+        databaseCount: value('parley_chat_send_batch_seconds_count\\{stage="database"\\}'),
+        publishCount: value('parley_chat_send_batch_seconds_count\\{stage="publish"\\}'),
+        waitedCount: value('parley_chat_send_batch_seconds_count\\{stage="waited"\\}'),
+      }
+    }
+    const before = await series()
+    const a = await TestSocket.open(c.t.wsUrl, alice.token)
+    await Promise.all(
+      ['m-1', 'm-2', 'm-3'].map((id) =>
+        a.request({ type: 'send_message', conversation_id: room, content: id, client_id: id }, 'message_ack'),
+      ),
+    )
+    await a.close()
+    const after = await series()
+    expect(after.messages - before.messages).toBe(3)
+    const batches = after.batches - before.batches
+    expect(batches).toBeGreaterThanOrEqual(1)
+    expect(after.databaseCount - before.databaseCount).toBe(batches)
+    expect(after.publishCount - before.publishCount).toBe(batches)
+    expect(after.waitedCount - before.waitedCount).toBe(batches)
+    expect(after.database).toBeGreaterThan(before.database)
+  })
+
   it('cuts off a slow consumer with 1013 without buffering without bound', async () => {
     const slow = await TestSocket.open(c.t.wsUrl, bob.token)
     const rawSocket = (slow.ws as any)._socket
