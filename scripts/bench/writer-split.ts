@@ -3,16 +3,19 @@
  * group-commit batch, how long its oldest send waited for it, the database call with its commit,
  * and the post-commit publishing (services/chat's `parley_chat_send_batch_*` histograms).
  */
+import {
+  SEND_BATCH_MESSAGES,
+  SEND_BATCH_SECONDS,
+  SEND_BATCH_STAGES,
+  type SendBatchStage,
+} from '../../services/chat/src/messages/send-batch-metrics'
 import { windowReadings } from './pg-cpu'
-
-const STAGES = ['waited', 'database', 'publish'] as const
-type Stage = (typeof STAGES)[number]
 
 /** The send-batch histograms' counts and sums at one moment. */
 export interface SendBatchReading {
   batches: number
   messages: number
-  seconds: Record<Stage, number>
+  seconds: Record<SendBatchStage, number>
 }
 
 /** Means per batch between two readings. */
@@ -30,19 +33,19 @@ export function readSendBatches(text: string): SendBatchReading | undefined {
     const line = text.split('\n').find((l) => l.startsWith(series + ' '))
     return line === undefined ? undefined : Number(line.slice(series.length + 1))
   }
-  const batches = value('parley_chat_send_batch_messages_count')
-  const messages = value('parley_chat_send_batch_messages_sum')
+  const batches = value(`${SEND_BATCH_MESSAGES}_count`)
+  const messages = value(`${SEND_BATCH_MESSAGES}_sum`)
   if (batches === undefined || messages === undefined) return undefined
   const seconds = Object.fromEntries(
-    STAGES.map((s) => [s, value(`parley_chat_send_batch_seconds_sum{stage="${s}"}`) ?? 0]),
-  ) as Record<Stage, number>
+    SEND_BATCH_STAGES.map((s) => [s, value(`${SEND_BATCH_SECONDS}_sum{stage="${s}"}`) ?? 0]),
+  ) as Record<SendBatchStage, number>
   return { batches, messages, seconds }
 }
 
 export function writerSplit(a: SendBatchReading, b: SendBatchReading): WriterSplit | null {
   const batches = b.batches - a.batches
   if (batches <= 0) return null
-  const ms = (s: Stage) => Math.round((100_000 * (b.seconds[s] - a.seconds[s])) / batches) / 100
+  const ms = (s: SendBatchStage) => Math.round((100_000 * (b.seconds[s] - a.seconds[s])) / batches) / 100
   return {
     batches,
     messagesPerBatch: Math.round((10 * (b.messages - a.messages)) / batches) / 10,

@@ -14,6 +14,7 @@ import { blocksOf } from './contacts/contacts.repository'
 import { type ChatDb, chatDb } from './db/schema'
 import type { MessageWriter } from './messages/message-writer'
 import { createMessageWriter, newMessageFrames } from './messages/messages.service'
+import { SEND_BATCH_MESSAGES, SEND_BATCH_SECONDS, SEND_BATCH_STAGES } from './messages/send-batch-metrics'
 import type { VapidPair } from './notifications/push.repository'
 import { vapidSource } from './notifications/push.service'
 import { PushSender } from './notifications/push-sender'
@@ -32,7 +33,7 @@ export interface ChatMetrics {
   delivered: Counter
   fanoutLag: Histogram
   slowConsumers: Counter
-  /** Per group-commit batch, by stage: `waited`, `database`, `publish` (see BatchTimings). */
+  /** Per group-commit batch, by stage (messages/send-batch-metrics.ts). */
   sendBatchSeconds: Histogram<'stage'>
   sendBatchMessages: Histogram
 }
@@ -100,18 +101,18 @@ function chatMetrics(platform: Platform): ChatMetrics {
         registers,
       }),
     sendBatchSeconds:
-      (existing('parley_chat_send_batch_seconds') as Histogram<'stage'>) ??
+      (existing(SEND_BATCH_SECONDS) as Histogram<'stage'>) ??
       new Histogram({
-        name: 'parley_chat_send_batch_seconds',
+        name: SEND_BATCH_SECONDS,
         help: 'Per message batch: how long its oldest send waited for it (waited), the database call with its commit (database), presenting and publishing (publish)',
         labelNames: ['stage'],
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
         registers,
       }),
     sendBatchMessages:
-      (existing('parley_chat_send_batch_messages') as Histogram) ??
+      (existing(SEND_BATCH_MESSAGES) as Histogram) ??
       new Histogram({
-        name: 'parley_chat_send_batch_messages',
+        name: SEND_BATCH_MESSAGES,
         help: 'Messages per group-commit batch',
         buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
         registers,
@@ -177,9 +178,7 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
       maxInFlight: options.maxInFlightBatches,
       observe: (t) => {
         metrics.sendBatchMessages.observe(t.size)
-        metrics.sendBatchSeconds.observe({ stage: 'waited' }, t.waitedMs / 1000)
-        metrics.sendBatchSeconds.observe({ stage: 'database' }, t.databaseMs / 1000)
-        metrics.sendBatchSeconds.observe({ stage: 'publish' }, t.publishMs / 1000)
+        for (const stage of SEND_BATCH_STAGES) metrics.sendBatchSeconds.observe({ stage }, t.ms[stage] / 1000)
       },
     },
   )

@@ -131,10 +131,10 @@ describe('MessageWriter', () => {
     await Promise.all(b)
     expect(timings.map((t) => t.size)).toEqual([1, 2])
     // Lower bounds only (timers may fire a little late, never early by more than the clock's grain).
-    expect(timings[0].databaseMs).toBeGreaterThanOrEqual(20)
-    expect(timings[0].publishMs).toBeGreaterThanOrEqual(20)
-    expect(timings[0].waitedMs).toBeLessThan(timings[1].waitedMs)
+    expect(timings[0].ms.database).toBeGreaterThanOrEqual(20)
+    expect(timings[0].ms.publish).toBeGreaterThanOrEqual(20)
+    expect(timings[0].ms.waited).toBeLessThan(timings[1].ms.waited)
     // b1 waited for the whole of a's batch: its database call and its publishing.
-    expect(timings[1].waitedMs).toBeGreaterThanOrEqual(40)
+    expect(timings[1].ms.waited).toBeGreaterThanOrEqual(40)
   })
 })

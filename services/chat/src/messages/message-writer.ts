@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { ChatDb, MessageRow } from '../db/schema'
 import { conversationNotFound, conversationReadOnly, notAllowed } from '../errors'
 import { sendBatch } from './messages.repository'
+import type { SendBatchStage } from './send-batch-metrics'
 
 export interface SendRequest {
   tenantId: string
@@ -46,16 +47,10 @@ export interface WriterOptions {
   observe?(timings: BatchTimings): void
 }
 
-/** Where one batch's time went, in milliseconds: the three parts of a send's wait for its ack. */
+/** Where one batch's time went: its size, and milliseconds per stage (send-batch-metrics.ts). */
 export interface BatchTimings {
-  /** Messages in the batch. */
   size: number
-  /** How long the oldest of them waited for its batch to start (the batch before was in flight). */
-  waitedMs: number
-  /** The `chat.send_batch` call, round trip and commit included. */
-  databaseMs: number
-  /** The post-commit step: presenting and publishing the batch. */
-  publishMs: number
+  ms: Record<SendBatchStage, number>
 }
 
 /**
@@ -162,10 +157,12 @@ export class MessageWriter {
     }
     this.options.observe?.({
       size: batch.length,
-      // The queue is in arrival order, and a batch takes the oldest sends it may.
-      waitedMs: started - batch[0].queuedAt,
-      databaseMs: committed - started,
-      publishMs: performance.now() - committed,
+      ms: {
+        // The queue is in arrival order, and a batch takes the oldest sends it may.
+        waited: started - batch[0].queuedAt,
+        database: committed - started,
+        publish: performance.now() - committed,
+      },
     })
     batch.forEach((p, i) => {
       const o = outcomes[i]

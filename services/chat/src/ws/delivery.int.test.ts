@@ -1,6 +1,7 @@
 import { api, eventually } from '@parley/platform/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { SEND_BATCH_MESSAGES, SEND_BATCH_SECONDS, SEND_BATCH_STAGES } from '../messages/send-batch-metrics'
 import { type ChatTest, startChat, TestSocket, type TestUser } from '../testing/harness'
 
 /** SPEC section 6 "Delivery guarantees", over real sockets. */
@@ -267,14 +268,19 @@ describe('chat delivery guarantees', () => {
   it('reports where sends spend their time, per batch, in /metrics', async () => {
     const series = async () => {
       const text = (await api(c.t.url).get('/metrics')).text
-      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0)
+      const value = (series: string) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(series + ' '))
+            ?.split(' ')[1] ?? 0,
+        )
+      const count = (stage: string) => value(`${SEND_BATCH_SECONDS}_count{stage="${stage}"}`)
       return {
-        batches: value('parley_chat_send_batch_messages_count'),
-        messages: value('parley_chat_send_batch_messages_sum'),
-        database: value('parley_chat_send_batch_seconds_sum\\{stage="database"\\}'),
-        databaseCount: value('parley_chat_send_batch_seconds_count\\{stage="database"\\}'),
-        publishCount: value('parley_chat_send_batch_seconds_count\\{stage="publish"\\}'),
-        waitedCount: value('parley_chat_send_batch_seconds_count\\{stage="waited"\\}'),
+        batches: value(`${SEND_BATCH_MESSAGES}_count`),
+        messages: value(`${SEND_BATCH_MESSAGES}_sum`),
+        database: value(`${SEND_BATCH_SECONDS}_sum{stage="database"}`),
+        counts: SEND_BATCH_STAGES.map(count),
       }
     }
     const before = await series()
@@ -289,9 +295,8 @@ describe('chat delivery guarantees', () => {
     expect(after.messages - before.messages).toBe(3)
     const batches = after.batches - before.batches
     expect(batches).toBeGreaterThanOrEqual(1)
-    expect(after.databaseCount - before.databaseCount).toBe(batches)
-    expect(after.publishCount - before.publishCount).toBe(batches)
-    expect(after.waitedCount - before.waitedCount).toBe(batches)
+    // Every stage of every batch.
+    expect(after.counts.map((n, i) => n - before.counts[i])).toEqual(SEND_BATCH_STAGES.map(() => batches))
     expect(after.database).toBeGreaterThan(before.database)
   })
 
