@@ -134,14 +134,14 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
   const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
   if (pgWindow) {
     // The whole cluster's tree stays as `postgres_cluster`; `postgres` is this database's share.
-    const mine = await pgWindow.pct()
+    const mine = await pgWindow.result()
     result.cpu_pct = {
       ...result.cpu_pct,
       postgres_cluster: result.cpu_pct?.postgres,
       postgres: mine ?? undefined,
     }
   }
-  if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.pct()) ?? undefined }
+  if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.result()) ?? undefined }
   const split = await writer?.result()
   if (split) {
     result.writer = split

@@ -16,7 +16,7 @@ describe('threadWindow', () => {
     const busyUntil = performance.now() + 200
     while (performance.now() < busyUntil) Math.sqrt(Math.random())
     await sleep(250)
-    const pct = await window.pct()
+    const pct = await window.result()
     // ~200 ms of CPU in a ~400 ms window; idle it would read ~0.
     expect(pct).toBeGreaterThan(20)
     expect(pct).toBeLessThanOrEqual(110)
@@ -26,6 +26,6 @@ describe('threadWindow', () => {
     const window = threadWindow(process.pid, 2 ** 22 + 1, 0, 10)
     window.begin()
     await sleep(50)
-    expect(await window.pct()).toBeNull()
+    expect(await window.result()).toBeNull()
   })
 })

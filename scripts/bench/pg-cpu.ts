@@ -94,26 +94,15 @@ export function windowReadings<S, R>(
   }
 }
 
-/** CPU % (100 = one core) over the window (see {@link windowReadings}). */
-function cpuWindow<S>(
-  startMs: number,
-  endMs: number,
-  snap: () => Promise<S>,
-  pctOf: (a: S, b: S) => number | null,
-) {
-  const w = windowReadings(startMs, endMs, snap, pctOf)
-  return { begin: w.begin, pct: w.result }
-}
-
-/** `dbName`'s PostgreSQL CPU over the window (see {@link cpuWindow}). */
+/** `dbName`'s PostgreSQL CPU % (100 = one core) over the window (see {@link windowReadings}). */
 export const windowSampler = (dbUrl: string, dbName: string, startMs: number, endMs: number) =>
-  cpuWindow(startMs, endMs, () => snapshot(dbUrl, dbName), pgCpuPct)
+  windowReadings(startMs, endMs, () => snapshot(dbUrl, dbName), pgCpuPct)
 
-/** One thread's CPU over the window (see {@link cpuWindow}): embedded Parley's database thread. */
+/** One thread's CPU % over the window (see {@link windowReadings}): embedded Parley's database thread. */
 export function threadWindow(pid: number, tid: number, startMs: number, endMs: number) {
   type Snap = { t: number; cpu: number | undefined }
   const snap = async (): Promise<Snap> => ({ t: performance.now(), cpu: cpuSeconds(pid, tid) })
-  return cpuWindow(startMs, endMs, snap, (a, b) =>
+  return windowReadings(startMs, endMs, snap, (a, b) =>
     a.cpu === undefined || b.cpu === undefined ? null : pctOver(b.cpu - a.cpu, a.t, b.t),
   )
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import { readSendBatches, writerSplit } from './writer-split'
+import { readSendBatches } from '../../services/chat/src/messages/send-batch-metrics'
+import { writerSplit } from './writer-split'
 
 const exposition = (batches: number, messages: number, waited: number, database: number, publish: number) =>
   [
@@ -25,9 +26,7 @@ describe('writerSplit', () => {
     expect(writerSplit(a, b)).toEqual({
       batches: 200,
       messagesPerBatch: 32,
-      waitedMs: 4,
-      databaseMs: 5,
-      publishMs: 0.5,
+      ms: { waited: 4, database: 5, publish: 0.5 },
     })
   })
 

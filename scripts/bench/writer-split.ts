@@ -4,61 +4,33 @@
  * and the post-commit publishing (services/chat's `parley_chat_send_batch_*` histograms).
  */
 import {
-  SEND_BATCH_MESSAGES,
-  SEND_BATCH_SECONDS,
+  readSendBatches,
   SEND_BATCH_STAGES,
+  type SendBatchReading,
   type SendBatchStage,
 } from '../../services/chat/src/messages/send-batch-metrics'
 import { windowReadings } from './pg-cpu'
 
-/** The send-batch histograms' counts and sums at one moment. */
-export interface SendBatchReading {
-  batches: number
-  messages: number
-  seconds: Record<SendBatchStage, number>
-}
-
-/** Means per batch between two readings. */
+/** Means per batch between two readings: messages, and milliseconds per stage. */
 export interface WriterSplit {
   batches: number
   messagesPerBatch: number
-  waitedMs: number
-  databaseMs: number
-  publishMs: number
-}
-
-/** The reading in a Prometheus text exposition, or undefined when it has no send-batch series. */
-export function readSendBatches(text: string): SendBatchReading | undefined {
-  const value = (series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(series + ' '))
-    return line === undefined ? undefined : Number(line.slice(series.length + 1))
-  }
-  const batches = value(`${SEND_BATCH_MESSAGES}_count`)
-  const messages = value(`${SEND_BATCH_MESSAGES}_sum`)
-  if (batches === undefined || messages === undefined) return undefined
-  const seconds = Object.fromEntries(
-    SEND_BATCH_STAGES.map((s) => [s, value(`${SEND_BATCH_SECONDS}_sum{stage="${s}"}`) ?? 0]),
-  ) as Record<SendBatchStage, number>
-  return { batches, messages, seconds }
+  ms: Record<SendBatchStage, number>
 }
 
 export function writerSplit(a: SendBatchReading, b: SendBatchReading): WriterSplit | null {
   const batches = b.batches - a.batches
   if (batches <= 0) return null
-  const ms = (s: SendBatchStage) => Math.round((100_000 * (b.seconds[s] - a.seconds[s])) / batches) / 100
-  return {
-    batches,
-    messagesPerBatch: Math.round((10 * (b.messages - a.messages)) / batches) / 10,
-    waitedMs: ms('waited'),
-    databaseMs: ms('database'),
-    publishMs: ms('publish'),
-  }
+  const ms = Object.fromEntries(
+    SEND_BATCH_STAGES.map((s) => [s, Math.round((100_000 * (b.seconds[s] - a.seconds[s])) / batches) / 100]),
+  ) as Record<SendBatchStage, number>
+  return { batches, messagesPerBatch: Math.round((10 * (b.messages - a.messages)) / batches) / 10, ms }
 }
 
 export function writerLine(label: string, s: WriterSplit, windowS: number): string {
   return (
     `writer ${label}: ${Math.round(s.batches / windowS)} batches/s of ${s.messagesPerBatch} messages; per batch ` +
-    `the oldest send waited ${s.waitedMs} ms, the database call took ${s.databaseMs} ms, publishing ${s.publishMs} ms`
+    `the oldest send waited ${s.ms.waited} ms, the database call took ${s.ms.database} ms, publishing ${s.ms.publish} ms`
   )
 }
 
