@@ -8,7 +8,7 @@ export interface ChatOptions {
    * Group-commit transactions in flight at once, on both engines. While one commits,
    * the next batch gathers every send that arrives, so under load batches grow instead of
    * multiplying: on PostgreSQL 1:1 traffic cost ~30 % less CPU per message than with 4 in flight,
-   * and both (a) and (b) delivered more (docs/BENCHMARKS.md, session of 2026-12-06, late).
+   * and both (a) and (b) delivered more (docs/benchmarks/engineering-log.md, session of 2026-12-06, late).
    */
   maxInFlightBatches: number
   /** The server ends a typing indicator itself this long after the last start_typing. */
@@ -25,7 +25,7 @@ export interface ChatOptions {
    * New messages are copied into the search index this often (searches never wait for it).
    * Fewer, larger copies: on PGlite every query shares one thread, and on
    * PostgreSQL 1:1 traffic's median ack came ~15 % sooner than with a copy every 200 ms
-   * (docs/BENCHMARKS.md, session of 2026-12-06, late).
+   * (docs/benchmarks/engineering-log.md, session of 2026-12-06, late).
    */
   searchIndexMs: number
   /** Delivery receipts are coalesced and written this often. */

@@ -7,7 +7,7 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
  * every connection sends it as a named statement, so PostgreSQL parses, analyzes and (once it has
  * settled on a generic plan) plans it once per connection instead of on every call. Kysely sends
  * every query unnamed, and in 1:1 traffic parse, analysis and planning were ~6.6 % of PostgreSQL's
- * CPU (docs/BENCHMARKS.md, perf profile of 2026-12-06). Npgsql's auto-prepare is the model.
+ * CPU (docs/benchmarks/engineering-log.md, perf profile of 2026-12-06). Npgsql's auto-prepare is the model.
  *
  * Only texts with parameters: pg sends a parameterless text (`begin`, DDL, a migration of several
  * statements) over the simple protocol, which a named statement would replace by the extended one.

@@ -66,7 +66,7 @@ $fn$`
  *
  * Why: on PostgreSQL the trigram index wrote 56 % of the WAL of 1:1 traffic (pg_waldump --stats:
  * Gin/INSERT and Gin/UPDATE_META_PAGE, ~1.75 of ~3.1 kB per message), and every ack waited for its
- * flush (docs/BENCHMARKS.md, 2026-12-04 evening).
+ * flush (docs/benchmarks/engineering-log.md, 2026-12-04 evening).
  *
  * Both tables are UNLOGGED: derived data, rebuilt from `chat.messages`, writing no WAL at all (a
  * logged copy committed asynchronously still wrote ~2.6 kB of WAL per message and gained half as

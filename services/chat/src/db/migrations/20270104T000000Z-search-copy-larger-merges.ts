@@ -8,7 +8,7 @@ import { sql } from 'kysely'
  * senders waited for it. Since 20270103T000000Z only the search indexer inserts here, off the send
  * path, so what counts is the merge's total cost: each merge rewrites the posting list of every
  * trigram it touches, and four times fewer of them cost PostgreSQL ~8 % less CPU per message of
- * 1:1 traffic (docs/BENCHMARKS.md, session of 2026-12-06, late). A search reads the whole pending
+ * 1:1 traffic (docs/benchmarks/engineering-log.md, session of 2026-12-06, late). A search reads the whole pending
  * list: at 1 MB that is at most ~130 pages, about a millisecond.
  */
 export async function up(db: Db): Promise<void> {
