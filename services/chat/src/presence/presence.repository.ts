@@ -154,10 +154,14 @@ export async function deleteNode(db: Executor, nodeId: string): Promise<void> {
 
 /**
  * Who shares a direct conversation with each of `userIds` (their contacts, themselves included).
- * From the users outward, whatever the statistics say: the users' memberships first (a
- * materialized CTE is a fence), then a probe per conversation. A plain join, planned with
- * stale statistics (conversations analyzed before the direct ones existed), started from every
- * direct conversation instead: ~180 ms a batch, and 10,000 sockets took 70 s to connect.
+ * From the users outward, whatever the statistics say: the users' direct memberships first (a
+ * probe of the conversation per membership, inside a materialized CTE, which is a fence), then
+ * each direct conversation's members by its primary key (`offset 0` keeps `left_at` out of the
+ * probe). Planned with stale statistics (tables analyzed before a bulk of members arrived), a
+ * plain join started from every direct conversation (~180 ms a batch: 10,000 sockets took 70 s to
+ * connect), and a join that checked the conversation's type only after fetching its members read
+ * every group member of every user (~100 ms for 200 users in groups of 100, most of
+ * PostgreSQL's CPU in a reconnect storm).
  */
 export async function directPartners(
   db: ChatDb,
@@ -165,11 +169,13 @@ export async function directPartners(
 ): Promise<Array<{ subject: string; target: string }>> {
   const { rows } = await sql<{ subject: string; target: string }>`with mine as materialized (
       select me.user_id, me.conversation_id from chat.participants me
+      cross join lateral (select 1 from chat.conversations c
+        where c.id = me.conversation_id and c.type = 'direct' and c.deleted_at is null limit 1) c
       where me.user_id = any(${userIds}::uuid[]) and me.left_at is null)
     select distinct mine.user_id as subject, o.user_id as target
     from mine
-    cross join lateral (select 1 from chat.conversations c
-      where c.id = mine.conversation_id and c.type = 'direct' and c.deleted_at is null limit 1) c
-    join chat.participants o on o.conversation_id = mine.conversation_id and o.left_at is null`.execute(db)
+    cross join lateral (select o.user_id, o.left_at from chat.participants o
+      where o.conversation_id = mine.conversation_id offset 0) o
+    where o.left_at is null`.execute(db)
   return rows
 }
