@@ -38,7 +38,12 @@ describe('directPartners', () => {
     const rows = await directPartners(c.t.platform.db, [alice.id, bob.id, members[0].id])
     const pairs = rows.map((r) => `${r.subject}>${r.target}`).sort()
     expect(pairs).toEqual(
-      [`${alice.id}>${alice.id}`, `${alice.id}>${bob.id}`, `${bob.id}>${alice.id}`, `${bob.id}>${bob.id}`].sort(),
+      [
+        `${alice.id}>${alice.id}`,
+        `${alice.id}>${bob.id}`,
+        `${bob.id}>${alice.id}`,
+        `${bob.id}>${bob.id}`,
+      ].sort(),
     )
   })
 
@@ -54,26 +59,31 @@ describe('directPartners', () => {
     ['no nested loops', ['enable_nestloop']],
     ['no hash joins', ['enable_hashjoin']],
     ['no bitmap scans', ['enable_bitmapscan']],
-  ])("reads the users' memberships and their direct conversations, not their groups: %s", async (_plan, off) => {
-    const users = [alice, bob, ...members].map((u) => u.id)
-    const { rows: size } = await sql<{
-      n: number
-    }>`select count(*)::int as n from chat.participants`.execute(c.t.platform.db)
-    const read = await transaction(c.t.platform.db, async (tx) => {
-      // Before and after, in one transaction: PGlite's counts are not reset between transactions.
-      const rowsRead = async () =>
-        (
-          await sql<{ n: number }>`select
+  ])(
+    "reads the users' memberships and their direct conversations, not their groups: %s",
+    async (_plan, off) => {
+      const users = [alice, bob, ...members].map((u) => u.id)
+      const { rows: size } = await sql<{
+        n: number
+      }>`select count(*)::int as n from chat.participants`.execute(c.t.platform.db)
+      const read = await transaction(c.t.platform.db, async (tx) => {
+        // Before and after, in one transaction: PGlite's counts are not reset between transactions.
+        const rowsRead = async () =>
+          (
+            await sql<{ n: number }>`select
               (coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0))::int as n
-            from pg_stat_xact_user_tables where schemaname = 'chat' and relname = 'participants'`.execute(tx.db)
-        ).rows[0].n
-      for (const setting of ['enable_seqscan', ...off])
-        await sql`select set_config(${setting}, 'off', true)`.execute(tx.db)
-      const before = await rowsRead()
-      expect(await directPartners(tx.db, users)).toHaveLength(4)
-      return (await rowsRead()) - before
-    })
-    expect(read).toBeGreaterThanOrEqual(users.length)
-    expect(read).toBeLessThan(1.5 * size[0].n)
-  })
+            from pg_stat_xact_user_tables where schemaname = 'chat' and relname = 'participants'`.execute(
+              tx.db,
+            )
+          ).rows[0].n
+        for (const setting of ['enable_seqscan', ...off])
+          await sql`select set_config(${setting}, 'off', true)`.execute(tx.db)
+        const before = await rowsRead()
+        expect(await directPartners(tx.db, users)).toHaveLength(4)
+        return (await rowsRead()) - before
+      })
+      expect(read).toBeGreaterThanOrEqual(users.length)
+      expect(read).toBeLessThan(1.5 * size[0].n)
+    },
+  )
 })
