@@ -3,7 +3,7 @@ import { api } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startChat, type ChatTest, type TestUser } from '../testing/harness'
+import { type ChatTest, startChat, type TestUser } from '../testing/harness'
 import { directPartners } from './presence.repository'
 
 /**
