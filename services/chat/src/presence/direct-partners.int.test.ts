@@ -3,6 +3,7 @@ import { api } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { chatDb } from '../db/schema'
 import { type ChatTest, startChat, type TestUser } from '../testing/harness'
 import { directPartners } from './presence.repository'
 
@@ -35,7 +36,7 @@ describe('directPartners', () => {
   afterAll(() => c?.close())
 
   it("answers each user's direct partners, themselves included, and no group member", async () => {
-    const rows = await directPartners(c.t.platform.db, [alice.id, bob.id, members[0].id])
+    const rows = await directPartners(chatDb(c.t.platform.db), [alice.id, bob.id, members[0].id])
     const pairs = rows.map((r) => `${r.subject}>${r.target}`).sort()
     expect(pairs).toEqual(
       [
@@ -79,7 +80,7 @@ describe('directPartners', () => {
         for (const setting of ['enable_seqscan', ...off])
           await sql`select set_config(${setting}, 'off', true)`.execute(tx.db)
         const before = await rowsRead()
-        expect(await directPartners(tx.db, users)).toHaveLength(4)
+        expect(await directPartners(chatDb(tx.db), users)).toHaveLength(4)
         return (await rowsRead()) - before
       })
       expect(read).toBeGreaterThanOrEqual(users.length)
