@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { stealWindow } from './host-cpu'
 import { baseDbUrl, duration, fixedRate, grace, PEERS, perf, warmup } from './options'
 import { perfLines, perfWindow } from './perf-split'
 import { threadWindow, windowSampler } from './pg-cpu'
@@ -39,6 +40,8 @@ export interface Result {
     postgres_cluster?: number
     loadgen?: number
     db_thread?: number
+    /** What the hypervisor took from the whole machine (host-cpu.ts), same units. */
+    host_steal?: number
   }
   server_errors?: number
   rss_per_conn_kib?: number
@@ -92,6 +95,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
   const threadCpu = t.dbThread !== undefined ? threadWindow(t.serverPid, t.dbThread, ...window) : undefined
   const perfRecording = perf ? perfWindow(`${t.label}-${key}-${rep + 1}`, ...window) : undefined
   const writer = t.metricsToken ? writerWindow(t.port, t.metricsToken, ...window) : undefined
+  const steal = stealWindow(...window)
   const args = [
     '-c',
     LOADGEN_CPU,
@@ -129,6 +133,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
       threadCpu?.begin()
       perfRecording?.begin()
       writer?.begin()
+      steal.begin()
     },
   })
   const result = lastJson<Result>(r, `load generator (${t.label} ${key})`)
@@ -142,6 +147,7 @@ export async function loadgen(t: LoadgenTarget, key: string, rep: number): Promi
     }
   }
   if (threadCpu) result.cpu_pct = { ...result.cpu_pct, db_thread: (await threadCpu.result()) ?? undefined }
+  result.cpu_pct = { ...result.cpu_pct, host_steal: (await steal.result()) ?? undefined }
   const split = await writer?.result()
   if (split) {
     result.writer = split

@@ -61,8 +61,8 @@ describe('bench report', () => {
           embedded: [{ ...msg(1000, 40, 500, 50), cpu_pct: { server: 50, db_thread: 20 } }],
           postgres: [msg(3000, 20, 1500, 50, 2)],
         },
-        peer: [msg(1500, 25, 750, 30)],
-        ceiling: [{ ...msg(6000, 5, 3000, 90), cpu_pct: { server: 90 } }],
+        peer: [{ ...msg(1500, 25, 750, 30), cpu_pct: { server: 30, postgres: 50, host_steal: 12.5 } }],
+        ceiling: [{ ...msg(6000, 5, 3000, 90), cpu_pct: { server: 90, host_steal: 0 } }],
       },
       {
         key: 'c',
@@ -85,6 +85,8 @@ describe('bench report', () => {
     expect(md).toContain(
       '| (b) CPU µs per stored message: node + database = all | 600 + 400 = 1,000 | 333 + 333 = 667 | 400 + 667 = 1,067 | 300 + 0 = 300 |',
     )
+    // What the hypervisor took while each server ran: unknown where it was not read.
+    expect(md).toContain('| (b) CPU the host took (steal), % of a core | — | — | 12.5 % | 0.0 % |')
     expect(md).toContain(
       '| (c) RSS per idle connection (100 conns) | 10.0 KiB | 12.0 KiB | 16.0 KiB | 7.0 KiB |',
     )

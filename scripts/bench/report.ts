@@ -49,6 +49,8 @@ export function summarizeMessages(rs: Result[]) {
     /** Embedded: the PGlite thread's share of `server_cpu_pct`. */
     db_thread_cpu_pct: dbThread,
     loadgen_cpu_pct: median(rs.map((r) => r.cpu_pct?.loadgen)),
+    /** CPU the hypervisor took from the machine over the window (host-cpu.ts), % of one core. */
+    host_steal_pct: median(rs.map((r) => r.cpu_pct?.host_steal)),
     // Per-message costs for the scale-out model (docs/BENCHMARKS.md): CPU time over the window
     // divided by messages stored (sent) and by deliveries; from the medians above.
     server_cpu_us_per_msg: usPer(server, sent),
@@ -117,6 +119,7 @@ function messageReport(m: Measured, engine: Engine) {
       'of which PGlite %',
       'PG CPU %',
       'loadgen CPU %',
+      'host steal %',
     ],
   ]
   for (const [name, s] of [
@@ -136,6 +139,7 @@ function messageReport(m: Measured, engine: Engine) {
         fmt(s.db_thread_cpu_pct),
         fmt(s.postgres_cpu_pct),
         fmt(s.loadgen_cpu_pct),
+        fmt(s.host_steal_pct, 1),
       ])
   const overPeer = ratio(P.delivered_per_s, S?.delivered_per_s)
   const overCeiling = ratio(P.delivered_per_s, C?.delivered_per_s)
@@ -337,6 +341,14 @@ export function markdownTable(all: Measured[], heading: string, reps: number): s
       row(
         `${m.key === 'a' ? '(a)' : '(b)'} CPU µs per stored message: node + database = all`,
         cpuPerMessage,
+        m,
+      )
+      row(
+        `${m.key === 'a' ? '(a)' : '(b)'} CPU the host took (steal), % of a core`,
+        (rs) => {
+          const steal = summarizeMessages(rs).host_steal_pct
+          return steal == null ? '—' : `${fmt(steal, 1)} %`
+        },
         m,
       )
     } else if (m.key === 'c') {
