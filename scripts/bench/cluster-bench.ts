@@ -19,7 +19,7 @@
  * --time-limit 1800 (s, whole invocation).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +28,7 @@ import { createScratchDatabase, freePort } from '@parley/platform/testing'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 
+import { coreBusyPct, type CoreTimes, coreTimes, readProcStat } from './host-cpu'
 import { pgCpuPct, type PgCpuSnapshot, pgCpuSnapshot } from './pg-cpu'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -96,29 +97,6 @@ function trackChild(child: ChildProcess) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-// ---------------------------------------------------------------- CPU of the cores (/proc/stat)
-interface CoreTimes {
-  busy: number
-  total: number
-}
-function coreTimes(): CoreTimes[] {
-  const out: CoreTimes[] = []
-  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
-    const m = /^cpu(\d+)\s+(.*)$/.exec(line)
-    if (!m) continue
-    const v = m[2].trim().split(/\s+/).map(Number)
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0) // user nice system idle iowait irq softirq steal
-    out[Number(m[1])] = { busy: total - v[3] - v[4], total }
-  }
-  return out
-}
-function coreBusyPct(a: CoreTimes[], b: CoreTimes[]): number[] {
-  return b.map((t, i) => {
-    const dt = t.total - a[i].total
-    return dt > 0 ? Math.round((1000 * (t.busy - a[i].busy)) / dt) / 10 : 0
-  })
-}
 
 // ---------------------------------------------------------------- PostgreSQL and Redis
 async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
@@ -350,13 +328,13 @@ async function measure(count: number, rep: number, s: Settings): Promise<RunResu
       if (!/\] joined \d+/.test(text) || timers.length) return
       timers.push(
         setTimeout(
-          () => ((cores0 = coreTimes()), (pg0 = pgCpuSnapshot(s.pgAdmin, s.dbName))),
+          () => ((cores0 = coreTimes(readProcStat())), (pg0 = pgCpuSnapshot(s.pgAdmin, s.dbName))),
           s.warmup * 1000,
         ),
       )
       timers.push(
         setTimeout(
-          () => ((cores1 = coreTimes()), (pg1 = pgCpuSnapshot(s.pgAdmin, s.dbName))),
+          () => ((cores1 = coreTimes(readProcStat())), (pg1 = pgCpuSnapshot(s.pgAdmin, s.dbName))),
           (s.warmup + s.duration) * 1000,
         ),
       )

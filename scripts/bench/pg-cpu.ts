@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs'
 
 import pg from 'pg'
 
+import { pctOver, windowReadings } from './window'
+
 export type PgCpuSnapshot = { t: number; cpu: Map<number, number> }
 
 /**
@@ -43,10 +45,6 @@ export async function pgCpuSnapshot(admin: pg.Client, dbName: string): Promise<P
   return { t: performance.now(), cpu }
 }
 
-/** CPU % (100 = one core, one decimal) of `usedSeconds` over the window from `t0` to `t1` (ms). */
-const pctOver = (usedSeconds: number, t0: number, t1: number) =>
-  Math.round((1000 * usedSeconds) / ((t1 - t0) / 1000)) / 10
-
 /** CPU % (100 = one core) between two snapshots. */
 export function pgCpuPct(a: PgCpuSnapshot, b: PgCpuSnapshot): number {
   let used = 0
@@ -61,36 +59,6 @@ async function snapshot(dbUrl: string, dbName: string): Promise<PgCpuSnapshot> {
     return await pgCpuSnapshot(client, dbName)
   } finally {
     await client.end()
-  }
-}
-
-/**
- * Takes `snap()` at `startMs` and `endMs` after `begin()` is called (the load generator's window
- * starts `warmup` s after it logs "joined"); `result()` is `between` the two readings, or null when
- * either is missing.
- */
-export function windowReadings<S, R>(
-  startMs: number,
-  endMs: number,
-  snap: () => Promise<S>,
-  between: (a: S, b: S) => R | null,
-) {
-  let a: Promise<S> | undefined
-  let b: Promise<S> | undefined
-  const timers: NodeJS.Timeout[] = []
-  const swallow = (p: Promise<S>) => (p.catch(() => undefined), p)
-  return {
-    begin() {
-      if (timers.length) return
-      timers.push(setTimeout(() => (a = swallow(snap())), startMs))
-      timers.push(setTimeout(() => (b = swallow(snap())), endMs))
-    },
-    async result(): Promise<R | null> {
-      timers.forEach(clearTimeout)
-      if (!a || !b) return null
-      const [x, y] = await Promise.all([a, b]).catch(() => [undefined, undefined])
-      return x && y ? between(x, y) : null
-    },
   }
 }
 

@@ -9,7 +9,7 @@ import {
   type SendBatchReading,
   type SendBatchStage,
 } from '../../services/chat/src/messages/send-batch-metrics'
-import { windowReadings } from './pg-cpu'
+import { windowReadings } from './window'
 
 /** Means per batch between two readings: messages, and milliseconds per stage. */
 export interface WriterSplit {
