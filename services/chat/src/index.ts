@@ -21,6 +21,7 @@ import * as messagesWithoutConversationFk from './db/migrations/20270101T000000Z
 import * as searchIndexSmallPendingList from './db/migrations/20270102T000000Z-search-index-small-pending-list'
 import * as searchIndexOffSendPath from './db/migrations/20270103T000000Z-search-index-off-send-path'
 import * as searchCopyLargerMerges from './db/migrations/20270104T000000Z-search-copy-larger-merges'
+import * as presenceSocketsByUser from './db/migrations/20270105T000000Z-presence-sockets-by-user'
 import { healthRoutes } from './health/health.routes'
 import { legacyRoutes } from './legacy/legacy.routes'
 import { messageRoutes } from './messages/messages.routes'
@@ -55,6 +56,7 @@ export const chatMigrations = {
   '20270102T000000Z-search-index-small-pending-list': searchIndexSmallPendingList,
   '20270103T000000Z-search-index-off-send-path': searchIndexOffSendPath,
   '20270104T000000Z-search-copy-larger-merges': searchCopyLargerMerges,
+  '20270105T000000Z-presence-sockets-by-user': presenceSocketsByUser,
 }
 
 /**

@@ -17,24 +17,28 @@ function liveSockets(userId: RawBuilder<unknown>, ttlMs: number) {
 }
 
 /**
- * Moves this node's socket counts by `deltas` (a row holds a positive count: the last socket
- * deletes it) and touches the users' last_seen; answers each user's facts with their live sockets.
+ * Sets this node's socket counts of `users` to `counts`, what the node holds now (0 removes the
+ * row), and touches the users' last_seen; answers each user's facts with their live sockets on
+ * every node. Counts, not deltas: a write is right whatever the row held (a sweep that took the
+ * node for dead, a batch that failed), and rows are found by key only: no join for the planner to
+ * turn into a scan of the node's rows (migration 20270105T000000Z-presence-sockets-by-user).
  */
-export async function applySocketDeltas(
+export async function applySocketCounts(
   db: Executor,
   nodeId: string,
   ttlMs: number,
   users: string[],
-  deltas: number[],
+  counts: number[],
 ) {
-  const k = sql`unnest(${users}::uuid[], ${deltas}::int[]) as k(u, d)`
-  await sql`delete from chat.presence_sockets s using ${k}
-    where s.node_id = ${nodeId} and s.user_id = k.u and s.sockets + k.d <= 0`.execute(db)
-  await sql`update chat.presence_sockets s set sockets = s.sockets + k.d from ${k}
-    where s.node_id = ${nodeId} and s.user_id = k.u and k.d < 0`.execute(db)
-  await sql`insert into chat.presence_sockets (node_id, user_id, sockets) select ${nodeId}, k.u, k.d from ${k} where k.d > 0
-    on conflict (user_id, node_id) do update set sockets = chat.presence_sockets.sockets + excluded.sockets`.execute(
+  const gone = users.filter((_, i) => counts[i] === 0)
+  if (gone.length)
+    await sql`delete from chat.presence_sockets where user_id = any(${gone}::uuid[]) and node_id = ${nodeId}`.execute(
+      db,
+    )
+  await writeSockets(
     db,
+    nodeId,
+    users.flatMap((userId, i) => (counts[i] > 0 ? [{ userId, n: counts[i] }] : [])),
   )
   const { rows } = await sql<
     PresenceFacts & { sockets: number }
@@ -43,6 +47,14 @@ export async function applySocketDeltas(
     on conflict (user_id) do update set last_seen = now()
     returning p.user_id, p.status, p.last_seen, ${liveSockets(sql`p.user_id`, ttlMs)} as sockets`.execute(db)
   return rows
+}
+
+/** This node's socket count of each user in `sockets` (each at least 1), whatever its row held. */
+async function writeSockets(db: Executor, nodeId: string, sockets: Array<{ userId: string; n: number }>) {
+  if (!sockets.length) return
+  await sql`insert into chat.presence_sockets (node_id, user_id, sockets)
+    select ${nodeId}, k.u, k.n from unnest(${sockets.map((s) => s.userId)}::uuid[], ${sockets.map((s) => s.n)}::int[]) as k(u, n)
+    on conflict (user_id, node_id) do update set sockets = excluded.sockets`.execute(db)
 }
 
 export async function saveStatus(
@@ -102,10 +114,7 @@ export async function registerNode(
 ): Promise<void> {
   await sql`insert into chat.presence_nodes (node_id) values (${nodeId})
     on conflict (node_id) do update set heartbeat_at = now()`.execute(db)
-  if (!sockets.length) return
-  await sql`insert into chat.presence_sockets (node_id, user_id, sockets)
-    select ${nodeId}, k.u, k.n from unnest(${sockets.map((s) => s.userId)}::uuid[], ${sockets.map((s) => s.n)}::int[]) as k(u, n)
-    on conflict (user_id, node_id) do update set sockets = excluded.sockets`.execute(db)
+  await writeSockets(db, nodeId, sockets)
 }
 
 /** Removes other nodes whose heartbeat is older than the TTL; answers them with their last beat. */

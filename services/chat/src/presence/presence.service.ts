@@ -8,7 +8,7 @@ import { Batcher } from '../realtime/batcher'
 import type { RealtimeHub } from '../realtime/hub'
 import { tenantsOf } from '../users/users.repository'
 import {
-  applySocketDeltas,
+  applySocketCounts,
   deleteDeadNodes,
   deleteNode,
   deleteOrphanSockets,
@@ -99,9 +99,11 @@ export class PresenceService {
     for (const c of changes) net.set(c.userId, (net.get(c.userId) ?? 0) + c.delta)
     // Sorted: two nodes writing overlapping users lock their presence rows in the same order.
     const users = [...net.keys()].sort()
-    const deltas = users.map((u) => net.get(u)!)
+    // What this node holds now: the batch was taken from the queue in this same turn, so `local`
+    // is what this batch and every one before it add up to.
+    const counts = users.map((u) => this.local.get(u) ?? 0)
     const rows = await transaction(this.db, (tx) =>
-      applySocketDeltas(tx.db, this.nodeId, this.options.ttlMs, users, deltas),
+      applySocketCounts(tx.db, this.nodeId, this.options.ttlMs, users, counts),
     )
     const changed: PresenceView[] = []
     for (const row of rows) {
