@@ -1,10 +1,10 @@
-import { transaction } from '@parley/platform'
 import { api } from '@parley/platform/testing'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { chatDb } from '../db/schema'
 import { type ChatTest, startChat, type TestUser } from '../testing/harness'
+import { rowsReadBy } from '../testing/rows-read'
 import { directPartners } from './presence.repository'
 
 /**
@@ -51,8 +51,8 @@ describe('directPartners', () => {
   // @NOTE Join methods switched off one at a time stand in for the plans stale statistics pick
   // (a bulk of members arriving after the tables were analyzed): the answer's cost must not
   // depend on them. Sequential scans are off throughout, as a table of 100,000 members would
-  // have them (this one fits in 3 pages, where reading it whole is the cheap plan). Rows read come
-  // from the transaction's own table statistics. Everyone here is in the group, so a plan that
+  // have them (this one fits in 3 pages, where reading it whole is the cheap plan; rowsReadBy).
+  // Everyone here is in the group, so a plan that
   // reads the group's members per user reads ~GROUP² rows, one that joins the whole table to
   // itself twice the table; the users' own memberships and direct partners are ~the table.
   it.each([
@@ -67,21 +67,8 @@ describe('directPartners', () => {
       const { rows: size } = await sql<{
         n: number
       }>`select count(*)::int as n from chat.participants`.execute(c.t.platform.db)
-      const read = await transaction(c.t.platform.db, async (tx) => {
-        // Before and after, in one transaction: PGlite's counts are not reset between transactions.
-        const rowsRead = async () =>
-          (
-            await sql<{ n: number }>`select
-              (coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0))::int as n
-            from pg_stat_xact_user_tables where schemaname = 'chat' and relname = 'participants'`.execute(
-              tx.db,
-            )
-          ).rows[0].n
-        for (const setting of ['enable_seqscan', ...off])
-          await sql`select set_config(${setting}, 'off', true)`.execute(tx.db)
-        const before = await rowsRead()
+      const read = await rowsReadBy(c.t.platform.db, 'participants', off, async (tx) => {
         expect(await directPartners(chatDb(tx.db), users)).toHaveLength(4)
-        return (await rowsRead()) - before
       })
       expect(read).toBeGreaterThanOrEqual(users.length)
       expect(read).toBeLessThan(1.5 * size[0].n)

@@ -16,21 +16,22 @@ function liveSockets(userId: RawBuilder<unknown>, ttlMs: number) {
     where s.user_id = ${userId} and n.heartbeat_at >= now() - ${ttlMs}::int * interval '1 millisecond')`
 }
 
+/** A user's sockets on one node. */
+export interface NodeSockets {
+  userId: string
+  n: number
+}
+
 /**
- * Sets this node's socket counts of `users` to `counts`, what the node holds now (0 removes the
- * row), and touches the users' last_seen; answers each user's facts with their live sockets on
- * every node. Counts, not deltas: a write is right whatever the row held (a sweep that took the
- * node for dead, a batch that failed), and rows are found by key only: no join for the planner to
- * turn into a scan of the node's rows (migration 20270105T000000Z-presence-sockets-by-user).
+ * Sets this node's socket count of each user to what the node holds now (0 removes the row), and
+ * touches the users' last_seen; answers each user's facts with their live sockets on every node.
+ * Counts, not deltas: a write is right whatever the row held (a sweep that took the node for dead,
+ * a batch that failed), and rows are found by key only: no join for the planner to turn into a
+ * scan of the node's rows (migration 20270105T000000Z-presence-sockets-by-user).
  */
-export async function applySocketCounts(
-  db: Executor,
-  nodeId: string,
-  ttlMs: number,
-  users: string[],
-  counts: number[],
-) {
-  const gone = users.filter((_, i) => counts[i] === 0)
+export async function applySocketCounts(db: Executor, nodeId: string, ttlMs: number, sockets: NodeSockets[]) {
+  const users = sockets.map((s) => s.userId)
+  const gone = sockets.filter((s) => s.n === 0).map((s) => s.userId)
   if (gone.length)
     await sql`delete from chat.presence_sockets where user_id = any(${gone}::uuid[]) and node_id = ${nodeId}`.execute(
       db,
@@ -38,7 +39,7 @@ export async function applySocketCounts(
   await writeSockets(
     db,
     nodeId,
-    users.flatMap((userId, i) => (counts[i] > 0 ? [{ userId, n: counts[i] }] : [])),
+    sockets.filter((s) => s.n > 0),
   )
   const { rows } = await sql<
     PresenceFacts & { sockets: number }
@@ -50,7 +51,7 @@ export async function applySocketCounts(
 }
 
 /** This node's socket count of each user in `sockets` (each at least 1), whatever its row held. */
-async function writeSockets(db: Executor, nodeId: string, sockets: Array<{ userId: string; n: number }>) {
+async function writeSockets(db: Executor, nodeId: string, sockets: NodeSockets[]) {
   if (!sockets.length) return
   await sql`insert into chat.presence_sockets (node_id, user_id, sockets)
     select ${nodeId}, k.u, k.n from unnest(${sockets.map((s) => s.userId)}::uuid[], ${sockets.map((s) => s.n)}::int[]) as k(u, n)
@@ -107,11 +108,7 @@ export async function touchNode(db: ChatDb, nodeId: string): Promise<boolean> {
 }
 
 /** Registers a node again with its sockets per user. */
-export async function registerNode(
-  db: Executor,
-  nodeId: string,
-  sockets: Array<{ userId: string; n: number }>,
-): Promise<void> {
+export async function registerNode(db: Executor, nodeId: string, sockets: NodeSockets[]): Promise<void> {
   await sql`insert into chat.presence_nodes (node_id) values (${nodeId})
     on conflict (node_id) do update set heartbeat_at = now()`.execute(db)
   await writeSockets(db, nodeId, sockets)

@@ -97,13 +97,12 @@ export class PresenceService {
   private async applySocketChanges(changes: SocketChange[]): Promise<void[]> {
     const net = new Map<string, number>()
     for (const c of changes) net.set(c.userId, (net.get(c.userId) ?? 0) + c.delta)
-    // Sorted: two nodes writing overlapping users lock their presence rows in the same order.
-    const users = [...net.keys()].sort()
-    // What this node holds now: the batch was taken from the queue in this same turn, so `local`
-    // is what this batch and every one before it add up to.
-    const counts = users.map((u) => this.local.get(u) ?? 0)
+    // Sorted: two nodes writing overlapping users lock their presence rows in the same order. The
+    // counts are what this node holds now: the batch was taken from the queue in this same turn, so
+    // `local` is what this batch and every one before it add up to.
+    const sockets = [...net.keys()].sort().map((userId) => ({ userId, n: this.local.get(userId) ?? 0 }))
     const rows = await transaction(this.db, (tx) =>
-      applySocketCounts(tx.db, this.nodeId, this.options.ttlMs, users, counts),
+      applySocketCounts(tx.db, this.nodeId, this.options.ttlMs, sockets),
     )
     const changed: PresenceView[] = []
     for (const row of rows) {

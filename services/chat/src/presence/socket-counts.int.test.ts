@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { type ChatTest, startChat } from '../testing/harness'
+import { rowsReadBy } from '../testing/rows-read'
 import { applySocketCounts } from './presence.repository'
 
 /**
@@ -42,7 +43,11 @@ describe('applySocketCounts', () => {
       values (${node}, ${ann}, 5), (${node}, ${ben}, 1), (${other}, ${ben}, 2)`.execute(db())
 
     const rows = await transaction(db(), (tx) =>
-      applySocketCounts(tx.db, node, 60_000, [ann, ben, cat], [2, 0, 1]),
+      applySocketCounts(tx.db, node, 60_000, [
+        { userId: ann, n: 2 },
+        { userId: ben, n: 0 },
+        { userId: cat, n: 1 },
+      ]),
     )
 
     expect(Object.fromEntries(await countsOf(node, [ann, ben, cat]))).toEqual({ [ann]: 2, [cat]: 1 })
@@ -58,8 +63,7 @@ describe('applySocketCounts', () => {
 
   // @NOTE The statistics a restarted node meets: analyzed while another node held the rows, so its
   // new id looks like a handful of rows however many it holds. Sequential scans are off, as a table
-  // of 100,000 sockets would have them (this one is small enough that reading it whole is cheap).
-  // Rows read come from the transaction's own table statistics. Reading the node's rows per batch
+  // of 100,000 sockets would have them (rowsReadBy). Reading the node's rows per batch
   // would be NODE_ROWS; reading by key is about one row per user and statement.
   it.each([
     ['the default plan', []],
@@ -80,23 +84,10 @@ describe('applySocketCounts', () => {
     await sql`insert into chat.presence_sockets (node_id, user_id, sockets)
       select ${node}, u, 1 from unnest(${users}::uuid[]) as u`.execute(db())
     // Half of them closed their last socket, half opened a second one.
-    const counts = users.map((_, i) => (i % 2 ? 2 : 0))
+    const sockets = users.map((userId, i) => ({ userId, n: i % 2 ? 2 : 0 }))
 
-    const read = await transaction(db(), async (tx) => {
-      // Before and after, in one transaction: PGlite's counts are not reset between transactions.
-      const rowsRead = async () =>
-        (
-          await sql<{ n: number }>`select
-              (coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0))::int as n
-            from pg_stat_xact_user_tables where schemaname = 'chat' and relname = 'presence_sockets'`.execute(
-            tx.db,
-          )
-        ).rows[0].n
-      for (const setting of ['enable_seqscan', ...off])
-        await sql`select set_config(${setting}, 'off', true)`.execute(tx.db)
-      const start = await rowsRead()
-      await applySocketCounts(tx.db, node, 60_000, users, counts)
-      return (await rowsRead()) - start
+    const read = await rowsReadBy(db(), 'presence_sockets', off, async (tx) => {
+      await applySocketCounts(tx.db, node, 60_000, sockets)
     })
 
     const now = await countsOf(node, users)
