@@ -7,7 +7,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createScratchDatabase } from '../testing/scratch-database'
-import { type Db, openDatabase } from './database'
+import { type Database, type Db, openDatabase } from './database'
 import { DataDirLockedError, EmbeddedDatabaseError, startEmbedded } from './embedded-start'
 import { EmbeddedMaintenance } from './maintenance'
 
@@ -162,14 +162,29 @@ describe('openDatabase (PGlite)', () => {
   }, 60_000)
 })
 
-describe.runIf(process.env.DATABASE_URL)('openDatabase (PostgreSQL)', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>
-  beforeAll(async () => {
-    scratch = await createScratchDatabase(process.env.DATABASE_URL!, 'parley_prepare')
-  })
-  afterAll(() => scratch?.drop())
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined
+beforeAll(async () => {
+  if (process.env.DATABASE_URL)
+    scratch = await createScratchDatabase(process.env.DATABASE_URL, 'parley_prepare')
+})
+afterAll(() => scratch?.drop())
 
-  /** Named statements of the one pooled connection (pg_prepared_statements is per session). */
+/** PGlite always; PostgreSQL when the environment names one (one pooled connection, so one session). */
+const engines: { engine: string; open: (options?: { prepare?: boolean }) => Promise<Database> }[] = [
+  { engine: 'PGlite', open: (options) => openDatabase({ maintenance: false, ...options }) },
+  ...(process.env.DATABASE_URL
+    ? [
+        {
+          engine: 'PostgreSQL',
+          open: (options?: { prepare?: boolean }) =>
+            openDatabase({ url: scratch!.url, poolSize: 1, ...options }),
+        },
+      ]
+    : []),
+]
+
+describe.each(engines)('hot statements as named ones ($engine)', ({ open }) => {
+  /** Named statements of the session (pg_prepared_statements is per session). */
   async function preparedOf(db: Db): Promise<string[]> {
     const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
       db,
@@ -178,9 +193,10 @@ describe.runIf(process.env.DATABASE_URL)('openDatabase (PostgreSQL)', () => {
   }
 
   it('prepares a statement once it is hot, and keeps answering after a migration changes its columns', async () => {
-    const database = await openDatabase({ url: scratch.url, poolSize: 1 })
+    const database = await open()
     const { db } = database
     try {
+      await sql`drop table if exists prepared_t`.execute(db)
       await sql`create table prepared_t (id int primary key, a text)`.execute(db)
       await sql`insert into prepared_t values (1, 'one'), (2, 'two')`.execute(db)
       const byId = (id: number) => db.selectFrom('prepared_t').selectAll().where('id', '=', id).execute()
@@ -205,12 +221,71 @@ describe.runIf(process.env.DATABASE_URL)('openDatabase (PostgreSQL)', () => {
           .execute((trx) => trx.selectFrom('prepared_t').selectAll().where('id', '=', 1).execute()),
       ).toEqual([{ id: 1, a: 'one', b: 7, c: 8 }])
     } finally {
+      await sql`drop table if exists prepared_t`.execute(db)
+      await database.close()
+    }
+  })
+
+  it('answers a named statement as it answers an unnamed one: values, affected rows, errors', async () => {
+    const database = await open()
+    const { db } = database
+    try {
+      await sql`drop table if exists prepared_v`.execute(db)
+      await sql`create table prepared_v (id uuid primary key, n int8, price numeric, at timestamptz, tags text[],
+        doc jsonb, raw bytea, ok boolean, note text)`.execute(db)
+      const row = {
+        id: '7f1c0d1e-2a3b-4c5d-8e9f-001122334455',
+        n: 9_007_199_254_740_991,
+        price: '12.50',
+        at: new Date('2026-12-07T06:00:00.123Z'),
+        tags: ['a', 'b,c', 'd"e'],
+        doc: { k: [1, 'two'] },
+        raw: Buffer.from([0, 1, 254, 255]),
+        ok: true,
+        note: null,
+      }
+      await db.insertInto('prepared_v').values(row).execute()
+      const read = () =>
+        db
+          .selectFrom('prepared_v')
+          .selectAll()
+          .where('id', '=', sql<string>`any(${[row.id]}::uuid[])`)
+          .where('n', '>', -1)
+          .execute()
+      const unnamed = await read()
+      for (let i = 0; i < 6; i++) await read()
+      const named = await read()
+      expect(named).toEqual(unnamed)
+      expect(named[0]).toMatchObject({ ...row, raw: expect.anything() })
+      expect(Buffer.from(named[0].raw as Uint8Array)).toEqual(row.raw)
+
+      const touch = (note: string) =>
+        db.updateTable('prepared_v').set({ note }).where('ok', '=', true).executeTakeFirstOrThrow()
+      for (let i = 0; i < 6; i++) expect(Number((await touch(`n${i}`)).numUpdatedRows)).toBe(1)
+
+      // A named statement's error carries what pg's does, and the session goes on (outside and inside a transaction).
+      const insertSame = (on: Db = db) => on.insertInto('prepared_v').values({ id: row.id, n: 1 }).execute()
+      for (let i = 0; i < 6; i++) {
+        await expect(insertSame()).rejects.toMatchObject({ code: '23505', constraint: 'prepared_v_pkey' })
+      }
+      await expect(db.transaction().execute((trx) => insertSame(trx))).rejects.toMatchObject({
+        code: '23505',
+      })
+      expect(await preparedOf(db)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^insert into "prepared_v"/),
+          expect.stringMatching(/^update/),
+        ]),
+      )
+      expect(await db.selectFrom('prepared_v').select('note').execute()).toEqual([{ note: 'n5' }])
+    } finally {
+      await sql`drop table if exists prepared_v`.execute(db)
       await database.close()
     }
   })
 
   it('sends every statement unnamed with prepare: false (DATABASE_PREPARE=off)', async () => {
-    const database = await openDatabase({ url: scratch.url, poolSize: 1, prepare: false })
+    const database = await open({ prepare: false })
     try {
       for (let i = 0; i < 6; i++) await sql`select ${i}::int as n`.execute(database.db)
       expect(await preparedOf(database.db)).toEqual([])

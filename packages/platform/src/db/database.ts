@@ -39,7 +39,7 @@ export interface DatabaseOptions {
   /** A PGlite data directory tarball to start from (tests clone a migrated template). */
   template?: ArrayBuffer
   poolSize?: number
-  /** PostgreSQL only: send hot statements as prepared ones (auto-prepare.ts); default true. */
+  /** Send hot statements as prepared ones (auto-prepare.ts), on PostgreSQL and on PGlite; default true. */
   prepare?: boolean
   /** Embedded only: when to analyze and vacuum (see maintenance.ts); false turns it off. */
   maintenance?: MaintenanceOptions | false
@@ -88,7 +88,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await worker.close().catch(() => {})
     throw new EmbeddedDatabaseError(options.dataDir, err)
   }
-  const db: Db = new Kysely<AnySchema>({ dialect: new PgliteWorkerDialect(worker) })
+  const db: Db = new Kysely<AnySchema>({
+    dialect: new PgliteWorkerDialect(worker, { prepare: options.prepare }),
+  })
   const maintenance =
     options.maintenance === false
       ? undefined

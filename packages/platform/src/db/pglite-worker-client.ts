@@ -75,11 +75,13 @@ export class PgliteWorker {
     })
   }
 
+  /** Runs `sql`; with a `name`, as that named statement (prepared on its first run). */
   async query(
     sql: string,
     params: readonly unknown[] = [],
+    name?: string,
   ): Promise<{ rows: unknown[]; affectedRows: number }> {
-    const reply = await this.request({ op: 'query', sql, params })
+    const reply = await this.request({ op: 'query', sql, params, name })
     return { rows: toObjects(reply.columns ?? [], reply.rows ?? []), affectedRows: reply.affectedRows ?? 0 }
   }
 
