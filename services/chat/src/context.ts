@@ -169,6 +169,9 @@ export function createChatContext(platform: Platform, options: ChatOptions): Cha
   const searchIndex = new SearchIndexer(db, log.child({ name: 'chat:search-index' }), {
     intervalMs: options.searchIndexMs,
     conversationsPerTransaction: embedded ? 25 : 100,
+    // On PostgreSQL the copy runs beside the sends, on a connection of its own: its bound only keeps
+    // an edit of a busy conversation from waiting long for the copy's lock.
+    messagesPerTransaction: embedded ? 250 : 5_000,
   })
   const writer = createMessageWriter(
     { db, users, hub, typing, metrics, push, searchIndex },

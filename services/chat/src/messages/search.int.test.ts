@@ -183,6 +183,7 @@ describe('message search', () => {
     const indexer = new SearchIndexer(db(), pino({ level: 'silent' }), {
       intervalMs: 3_600_000,
       conversationsPerTransaction: 2,
+      messagesPerTransaction: 1_000,
     })
     try {
       indexer.note(rooms)
@@ -196,6 +197,53 @@ describe('message search', () => {
       .where('conversation_id', 'in', rooms)
       .execute()
     expect(marks.map((r) => Number(r.indexed_seq))).toEqual([1, 1, 1, 1, 1])
+  })
+
+  it('copies a burst a share at a time: no transaction past its messages, all of it in one flush', async () => {
+    const group = async (name: string, messages: number) => {
+      const id = (
+        await http().post(
+          '/api/chat/conversations/',
+          { type: 'group', name, participant_ids: [] },
+          owner.token,
+        )
+      ).body.id as string
+      for (let i = 1; i <= messages; i++)
+        await http().post(`/api/chat/conversations/${id}/messages/`, { content: `${name} ${i}` }, owner.token)
+      return id
+    }
+    const busy = await group('burst', 23)
+    const quiet = [await group('quiet a', 1), await group('quiet b', 1)]
+    // What each transaction copied (one call of the copy is one transaction).
+    const copied: number[] = []
+    const indexer = new SearchIndexer(
+      db(),
+      pino({ level: 'silent' }),
+      { intervalMs: 3_600_000, conversationsPerTransaction: 2, messagesPerTransaction: 10 },
+      async (d, ids, share) => {
+        const done = await indexConversations(d, ids, share)
+        copied.push(done.reduce((n, r) => n + r.scanned, 0))
+        return done
+      },
+    )
+    try {
+      indexer.note([busy, ...quiet])
+      await indexer.flush()
+    } finally {
+      await indexer.close()
+    }
+    expect(Math.max(...copied)).toBeLessThanOrEqual(10)
+    expect(copied.reduce((a, b) => a + b, 0)).toBe(25)
+    const marks = await db()
+      .selectFrom('chat.search_progress')
+      .select(['conversation_id', 'indexed_seq'])
+      .where('conversation_id', 'in', [busy, ...quiet])
+      .execute()
+    expect(Object.fromEntries(marks.map((r) => [r.conversation_id, Number(r.indexed_seq)]))).toEqual({
+      [busy]: 23,
+      [quiet[0]]: 1,
+      [quiet[1]]: 1,
+    })
   })
 })
 
@@ -264,6 +312,7 @@ describe('the search indexer', () => {
     const indexer = new SearchIndexer(db(), pino({ level: 'silent' }), {
       intervalMs: 10,
       conversationsPerTransaction: 100,
+      messagesPerTransaction: 5_000,
     })
     try {
       await indexer.checkReset()

@@ -8,10 +8,14 @@ import {
   setCatchUpMark,
 } from './search-index.repository'
 
-/** The most messages of one conversation one transaction copies (the rest at the next pass). */
-const MESSAGES_PER_CONVERSATION = 1_000
 /** How often a node checks that the index tables were not emptied (a crash of PostgreSQL does). */
 const RESET_CHECK_MS = 30_000
+/**
+ * Transactions a pass may run past one for each share of what it was given: a conversation that
+ * filled its share goes again, but a pass never runs on without end behind one written faster
+ * than it is copied (what is left goes to the next pass).
+ */
+const EXTRA_TRANSACTIONS_PER_PASS = 100
 
 export interface IndexerPace {
   /** How long after a conversation's first unindexed message a pass starts. */
@@ -22,7 +26,16 @@ export interface IndexerPace {
    * held it ~5 ms (25 kept the (b) p95 level with no indexer there; PostgreSQL takes 100).
    */
   conversationsPerTransaction: number
+  /**
+   * ... and of at most this many messages, shared among its conversations. On PGlite a send waits
+   * for the copy running before it: a second of ten busy groups (~2,000 messages) copied in one
+   * transaction held the thread 26–52 ms, and that was the p99 of every send behind it.
+   */
+  messagesPerTransaction: number
 }
+
+/** Copies messages of conversations into the index (search-index.repository.ts; tests wrap it). */
+export type CopyToIndex = typeof indexConversations
 
 /**
  * Copies new messages into the search index (`chat.message_search`) off the send path: the writer
@@ -47,6 +60,7 @@ export class SearchIndexer {
     private readonly db: ChatDb,
     private readonly log: Logger,
     private readonly pace: IndexerPace,
+    private readonly copy: CopyToIndex = indexConversations,
   ) {}
 
   /** Conversations that have new messages (after their commit). */
@@ -84,13 +98,10 @@ export class SearchIndexer {
       await setCatchUpMark(this.db)
       let after: string | undefined
       for (;;) {
-        const page = await conversationsBehind(this.db, after, this.pace.conversationsPerTransaction)
+        const page = await conversationsBehind(this.db, after, this.step)
         let todo = page
-        while (todo.length && !this.closed) {
-          const done = await indexConversations(this.db, todo, MESSAGES_PER_CONVERSATION)
-          todo = done.filter((d) => d.scanned >= MESSAGES_PER_CONVERSATION).map((d) => d.conversation_id)
-        }
-        if (page.length < this.pace.conversationsPerTransaction || this.closed) return
+        while (todo.length && !this.closed) todo = await this.copySome(todo)
+        if (page.length < this.step || this.closed) return
         after = page[page.length - 1]
       }
     })()
@@ -110,35 +121,52 @@ export class SearchIndexer {
     await this.passing
   }
 
+  /** Conversations per transaction: never more than its messages, so each gets at least one. */
+  private get step() {
+    return Math.min(this.pace.conversationsPerTransaction, this.pace.messagesPerTransaction)
+  }
+
+  /**
+   * Copies what is noted, a transaction at a time, in turn: a conversation that filled its share
+   * goes to the back of the line.
+   */
   private async pass(): Promise<void> {
-    const ids = [...this.dirty]
+    const todo = [...this.dirty]
     this.dirty.clear()
-    const step = this.pace.conversationsPerTransaction
-    for (let i = 0; i < ids.length && !this.closed; i += step) {
-      if (!(await this.indexSome(ids.slice(i, i + step)))) {
-        // The database is failing: the rest waits for the next pass too.
-        for (const id of ids.slice(i + step)) this.dirty.add(id)
-        break
-      }
+    const limit = Math.ceil(todo.length / this.step) + EXTRA_TRANSACTIONS_PER_PASS
+    for (let transactions = 0; todo.length && !this.closed && transactions < limit; transactions++) {
+      const more = await this.indexSome(todo.splice(0, this.step))
+      // The database is failing: the rest waits for the next pass too.
+      if (!more) break
+      todo.push(...more)
     }
+    for (const id of todo) this.dirty.add(id)
     if (this.dirty.size && !this.closed) this.note([])
   }
 
-  /** Answers false when the transaction failed (its conversations are noted again). */
-  private async indexSome(ids: string[]): Promise<boolean> {
+  /**
+   * One transaction over `ids`, each given an equal share of `messagesPerTransaction`. Answers the
+   * conversations that filled their share (more may follow), or undefined when the transaction
+   * failed (then `ids` are noted again).
+   */
+  private async indexSome(ids: string[]): Promise<string[] | undefined> {
     try {
-      const done = await indexConversations(this.db, ids, MESSAGES_PER_CONVERSATION)
+      const more = await this.copySome(ids)
       this.failures = 0
-      // A conversation with a full page copied may have more past it.
-      for (const d of done) if (d.scanned >= MESSAGES_PER_CONVERSATION) this.dirty.add(d.conversation_id)
-      return true
+      return more
     } catch (err) {
       // Tried again at the next pass; searches meanwhile read these messages directly.
       for (const id of ids) this.dirty.add(id)
       this.failures++
       this.log.warn({ err, conversations: ids.length }, 'search indexing failed; will retry')
-      return false
+      return undefined
     }
+  }
+
+  private async copySome(ids: string[]): Promise<string[]> {
+    const share = Math.max(1, Math.floor(this.pace.messagesPerTransaction / ids.length))
+    const done = await this.copy(this.db, ids, share)
+    return done.filter((d) => d.scanned >= share).map((d) => d.conversation_id)
   }
 
   async close() {
