@@ -263,13 +263,18 @@ describe('issue 18 features in the browser', () => {
       .getByRole('list', { name: 'Conversation list' })
       .getByRole('link', { name: new RegExp(alice.username) })
       .click()
-    await log(b).waitFor()
-    expect(await composer(b).inputValue()).toBe('half-written thought for alice')
+    // The group's log and composer stay on the page until the direct chat replaces them: wait for
+    // the draft rather than for a log, which the group's answers at once.
+    await expect
+      .poll(() => composer(b).inputValue(), { timeout: 5_000 })
+      .toBe('half-written thought for alice')
     await b.reload()
     await log(b).waitFor()
-    expect(await composer(b).inputValue()).toBe('half-written thought for alice')
+    await expect
+      .poll(() => composer(b).inputValue(), { timeout: 5_000 })
+      .toBe('half-written thought for alice')
     await b.goto(`/chats/${group}`)
-    expect(await composer(b).inputValue()).toBe('a note for the pals')
+    await expect.poll(() => composer(b).inputValue(), { timeout: 5_000 }).toBe('a note for the pals')
     await composer(b).fill('')
     await b.goto(`/chats/${dm}`)
     await composer(b).fill('')

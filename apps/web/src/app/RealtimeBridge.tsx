@@ -4,38 +4,12 @@
  */
 import { useEffect } from 'react'
 
-import type { Conversation, Message } from '../lib/types'
+import type { Message } from '../lib/types'
 import { livePeople } from '../realtime/people'
 import { presence } from '../realtime/presence'
 import { useSignedIn } from './auth'
+import { bumpConversation, patchConversations } from './conversation-list'
 import { activeConversation, queryClient, realtime } from './services'
-
-function bumpConversation(message: Message, isMine: boolean, myId: string | null = null) {
-  queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) => {
-    if (!list) return list
-    const idx = list.findIndex((c) => c.id === message.conversation_id)
-    if (idx < 0) {
-      void queryClient.invalidateQueries({ queryKey: ['conversations'] })
-      return list
-    }
-    const c = list[idx]
-    const prevSeq = c.last_message?.seq ?? 0
-    if (message.seq < prevSeq) return list
-    const countsAsUnread = !isMine && activeConversation.id !== c.id && message.seq > prevSeq
-    const next: Conversation = {
-      ...c,
-      last_message: message,
-      unread_count: countsAsUnread ? (c.unread_count ?? 0) + 1 : c.unread_count,
-      unread_mention_count:
-        countsAsUnread && myId && message.mentions?.includes(myId)
-          ? (c.unread_mention_count ?? 0) + 1
-          : c.unread_mention_count,
-      last_activity_at: message.created_at,
-      updated_at: message.created_at,
-    }
-    return [next, ...list.slice(0, idx), ...list.slice(idx + 1)]
-  })
-}
 
 export function RealtimeBridge() {
   const signedIn = useSignedIn()
@@ -52,12 +26,18 @@ export function RealtimeBridge() {
     window.addEventListener('online', onOnline)
     window.addEventListener('offline', onOffline)
     const myId = () => realtime.userId ?? queryClient.getQueryData<{ id: string }>(['me'])?.id ?? null
+    const bump = (message: Message, isMine: boolean) =>
+      bumpConversation(queryClient, message, {
+        isMine,
+        myId: myId(),
+        openConversationId: activeConversation.id,
+      })
     const offs = [
-      realtime.on('new_message', (f) => bumpConversation(f.message, f.message.sender_id === myId(), myId())),
-      realtime.on('message_ack', (f) => f.message && bumpConversation(f.message, true)),
+      realtime.on('new_message', (f) => bump(f.message, f.message.sender_id === myId())),
+      realtime.on('message_ack', (f) => f.message && bump(f.message, true)),
       realtime.on('message_updated', (f) => {
-        queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
-          list?.map((c) =>
+        patchConversations(queryClient, (list) =>
+          list.map((c) =>
             c.last_message?.id === f.message.id
               ? { ...c, last_message: { ...c.last_message, ...f.message } }
               : c,
@@ -65,8 +45,8 @@ export function RealtimeBridge() {
         )
       }),
       realtime.on('message_deleted', (f) => {
-        queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
-          list?.map((c) =>
+        patchConversations(queryClient, (list) =>
+          list.map((c) =>
             c.last_message?.id === f.message_id && c.last_message
               ? { ...c, last_message: { ...c.last_message, deleted: true, content: '' } }
               : c,
@@ -75,8 +55,8 @@ export function RealtimeBridge() {
       }),
       realtime.on('read_receipt', (f) => {
         if (f.user_id !== myId()) return
-        queryClient.setQueriesData<Conversation[]>({ queryKey: ['conversations'] }, (list) =>
-          list?.map((c) =>
+        patchConversations(queryClient, (list) =>
+          list.map((c) =>
             c.id === f.conversation_id ? { ...c, unread_count: 0, unread_mention_count: 0 } : c,
           ),
         )
