@@ -58,6 +58,15 @@ describe('message search', () => {
       )?.indexed_seq ?? 0,
     )
   const index = () => indexConversations(db(), [room], 1_000)
+  /** A new group of the owner's with `messages` messages in it. */
+  const group = async (name: string, messages: number) => {
+    const id = (
+      await http().post('/api/chat/conversations/', { type: 'group', name, participant_ids: [] }, owner.token)
+    ).body.id as string
+    for (let i = 1; i <= messages; i++)
+      await http().post(`/api/chat/conversations/${id}/messages/`, { content: `${name} ${i}` }, owner.token)
+    return id
+  }
 
   beforeAll(async () => {
     c = await startChat({ searchIndexMs: 3_600_000 })
@@ -169,17 +178,7 @@ describe('message search', () => {
 
   it('copies every noted conversation in one flush, however many transactions it takes', async () => {
     const rooms: string[] = []
-    for (let i = 0; i < 5; i++) {
-      const id = (
-        await http().post(
-          '/api/chat/conversations/',
-          { type: 'group', name: `batch ${i}`, participant_ids: [] },
-          owner.token,
-        )
-      ).body.id as string
-      await http().post(`/api/chat/conversations/${id}/messages/`, { content: `batch ${i}` }, owner.token)
-      rooms.push(id)
-    }
+    for (let i = 0; i < 5; i++) rooms.push(await group(`batch ${i}`, 1))
     const indexer = new SearchIndexer(db(), pino({ level: 'silent' }), {
       intervalMs: 3_600_000,
       conversationsPerTransaction: 2,
@@ -200,18 +199,6 @@ describe('message search', () => {
   })
 
   it('copies a burst a share at a time: no transaction past its messages, all of it in one flush', async () => {
-    const group = async (name: string, messages: number) => {
-      const id = (
-        await http().post(
-          '/api/chat/conversations/',
-          { type: 'group', name, participant_ids: [] },
-          owner.token,
-        )
-      ).body.id as string
-      for (let i = 1; i <= messages; i++)
-        await http().post(`/api/chat/conversations/${id}/messages/`, { content: `${name} ${i}` }, owner.token)
-      return id
-    }
     const busy = await group('burst', 23)
     const quiet = [await group('quiet a', 1), await group('quiet b', 1)]
     // What each transaction copied (one call of the copy is one transaction).

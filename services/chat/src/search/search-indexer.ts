@@ -11,9 +11,9 @@ import {
 /** How often a node checks that the index tables were not emptied (a crash of PostgreSQL does). */
 const RESET_CHECK_MS = 30_000
 /**
- * Transactions a pass may run past one for each share of what it was given: a conversation that
- * filled its share goes again, but a pass never runs on without end behind one written faster
- * than it is copied (what is left goes to the next pass).
+ * Transactions a pass may run beyond those its noted conversations need at first. A conversation
+ * that filled its share goes again in the same pass; this bound keeps one written faster than it
+ * is copied from holding the pass forever (what is left waits for the next pass).
  */
 const EXTRA_TRANSACTIONS_PER_PASS = 100
 
@@ -163,8 +163,9 @@ export class SearchIndexer {
     }
   }
 
+  /** `ids` are at most `step`, so each share is at least one message. */
   private async copySome(ids: string[]): Promise<string[]> {
-    const share = Math.max(1, Math.floor(this.pace.messagesPerTransaction / ids.length))
+    const share = Math.floor(this.pace.messagesPerTransaction / ids.length)
     const done = await this.copy(this.db, ids, share)
     return done.filter((d) => d.scanned >= share).map((d) => d.conversation_id)
   }
