@@ -24,8 +24,18 @@ import { spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { engines, jsonOut, PEERS, reps, scenarios, tableMode, withCeiling, withPeer } from './options'
-import { parleyRun, prepareParley } from './parley'
+import {
+  engines,
+  fixedRate,
+  jsonOut,
+  PEERS,
+  reps,
+  scenarios,
+  tableMode,
+  withCeiling,
+  withPeer,
+} from './options'
+import { parleyRun, prepareParley, sendStatementAlone } from './parley'
 import { ceiling, type Reference, referenceRun, socketioPeer } from './peers'
 import { log, stamp, stop } from './processes'
 import { markdownTable, type Measured, report } from './report'
@@ -74,6 +84,13 @@ async function main() {
         ;(m.parley[p.engine] ??= []).push(await parleyRun(p, key, rep))
       }
     }
+    // The bound beside (b)'s closed loop: its one statement alone, in the same sitting (not under --rate,
+    // whose open loop has no such bound).
+    if (key === 'b' && fixedRate === undefined)
+      for (const p of parley) {
+        log(`(b) chat.send_batch alone, ${p.engine} ...`)
+        ;(m.sendAlone ??= {})[p.engine] = await sendStatementAlone(p.engine)
+      }
     measured.push(m)
     for (const engine of engines) {
       const json = report(m, engine)

@@ -31,6 +31,7 @@ import {
   unpinThread,
   work,
 } from './processes'
+import type { SendCost } from './send-batch-cost'
 
 const ADAPTER = join(ROOT, 'scripts/bench/parley-adapter.cjs')
 const BENCH_METRICS_TOKEN = 'bench-metrics-token-local-only'
@@ -187,4 +188,17 @@ async function chainsRun(port: number): Promise<Result> {
   args.push('--port', String(port), '--chains', chains, '--concurrency', '16')
   const r = await run('taskset', args, { timeoutMs: 1_800_000, label: 'chains' })
   return lastJson<Result>(r, 'chains')
+}
+
+/**
+ * `chat.send_batch` alone (send-batch-cost.ts) on `engine`, with the server stopped and the machine
+ * otherwise quiet: ms per call of 32 and 64 messages, the bound beside scenario (b)'s closed loop.
+ * A fresh data directory or scratch database of its own; no CPU pinning.
+ */
+export async function sendStatementAlone(engine: Engine): Promise<SendCost> {
+  const script = join(ROOT, 'scripts/bench/send-batch-cost.ts')
+  const args = ['--import', 'tsx', script, '--db', engine, '--sizes', '32,64', '--secs', '3', '--json']
+  const env = engine === 'postgres' ? { DATABASE_URL: baseDbUrl } : {}
+  const r = await run('node', args, { env, timeoutMs: 300_000, label: `send statement alone ${engine}` })
+  return lastJson<SendCost>(r, 'send-batch-cost')
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Result } from './loadgen'
-import { markdownTable, type Measured, summarizeIdle, summarizeMessages } from './report'
+import { markdownTable, type Measured, sendBound, summarizeIdle, summarizeMessages } from './report'
 
 const msg = (delivered: number, p99: number, sent: number, server: number, lost = 0): Result => ({
   delivered_per_s: delivered,
@@ -94,5 +94,42 @@ describe('bench report', () => {
       '| (c) reconnect storm of 100: all back (presence right) | 8.0 s (9.0 s) | 9.0 s (NOT right) | 3.0 s | 2.0 s |',
     )
     expect(md[md.length - 1]).toContain('lost deliveries and failed connections in all: 2.')
+    // Measured without the send statement alone: no row for it.
+    expect(md.some((line) => line.includes('chat.send_batch'))).toBe(false)
+  })
+
+  it('puts the send statement alone beside (b): what its batches would deliver back to back', () => {
+    // 3,000 deliveries of 1,500 stored messages a second: 2 deliveries per message.
+    const run = summarizeMessages([msg(3000, 20, 1500, 50)])
+    const cost = {
+      engine: 'postgres',
+      sizes: [
+        { messages: 32, ms: 2, calls: 100 },
+        { messages: 64, ms: 3.2, calls: 100 },
+      ],
+    }
+    // 32 messages every 2 ms = 16,000 messages/s, 32,000 deliveries/s; 64 every 3.2 ms = 40,000.
+    expect(sendBound(cost, run)).toEqual([
+      { messages: 32, ms: 2, delivered_per_s_bound: 32_000 },
+      { messages: 64, ms: 3.2, delivered_per_s_bound: 40_000 },
+    ])
+    expect(sendBound(undefined, run)).toBeNull()
+
+    const md = markdownTable(
+      [
+        {
+          key: 'b',
+          parley: { postgres: [msg(3000, 20, 1500, 50)] },
+          peer: [msg(1500, 25, 750, 30)],
+          ceiling: [],
+          sendAlone: { postgres: cost },
+        },
+      ],
+      '## Same sitting, test',
+      1,
+    ).split('\n')
+    expect(md).toContain(
+      '| (b) `chat.send_batch` alone, 32 / 64 messages: ms per call: delivered/s back to back | — | 2.00 / 3.20 ms: 32,000 / 40,000 | — | — |',
+    )
   })
 })

@@ -4,6 +4,7 @@
  */
 import type { Result } from './loadgen'
 import { type Engine, fixedRate } from './options'
+import type { SendCost } from './send-batch-cost'
 
 export const median = (xs: Array<number | null | undefined>): number | null => {
   const s = xs.filter((x): x is number => x != null && !Number.isNaN(x)).sort((a, b) => a - b)
@@ -88,6 +89,24 @@ export interface Measured {
   parley: Partial<Record<Engine, Result[]>>
   peer: Result[]
   ceiling: Result[]
+  /** (b): `chat.send_batch` alone per engine, measured after the runs (send-batch-cost.ts). */
+  sendAlone?: Partial<Record<Engine, SendCost>>
+}
+
+/**
+ * The send statement alone, beside (b)'s closed loop: per batch size, its ms per call and the
+ * deliveries per second that batches of that size back to back would make (as many deliveries
+ * per message as the run had), i.e. the most the writer could deliver with one batch in flight if
+ * nothing else used the database and nothing took time outside it.
+ */
+export function sendBound(cost: SendCost | undefined, run: MessageSummary) {
+  const perMessage = run.delivered_per_s && run.sent_per_s ? run.delivered_per_s / run.sent_per_s : null
+  if (!cost || perMessage == null) return null
+  return cost.sizes.map(({ messages, ms }) => ({
+    messages,
+    ms,
+    delivered_per_s_bound: Math.round((perMessage * messages * 1000) / ms),
+  }))
 }
 
 const TITLES: Record<string, string> = {
@@ -145,10 +164,15 @@ function messageReport(m: Measured, engine: Engine) {
   const overCeiling = ratio(P.delivered_per_s, C?.delivered_per_s)
   const x = (r: number | null) => (r == null ? '-' : `${r.toFixed(2)} x`)
   const p99 = (s: MessageSummary | null) => (s ? `${fmt(s.p99_ms, 1)} ms` : '-')
+  const bound = sendBound(m.sendAlone?.[engine], P)
   console.log(
     `\n${TITLES[m.key]}${loadShape(m.key)}  [${engine}]\n${table(rows)}\n` +
       `Parley / peer throughput: ${x(overPeer)} (p99 ${p99(P)} vs ${p99(S)}); ` +
-      `Parley / ceiling: ${x(overCeiling)} (p99 ${p99(P)} vs ${p99(C)})`,
+      `Parley / ceiling: ${x(overCeiling)} (p99 ${p99(P)} vs ${p99(C)})` +
+      (bound
+        ? `\nchat.send_batch alone: ${bound.map((b) => `${b.messages} messages ${fmt(b.ms, 2)} ms`).join(', ')}; ` +
+          `back to back: ${bound.map((b) => fmt(b.delivered_per_s_bound)).join(' / ')} delivered/s`
+        : ''),
   )
   return {
     scenario: m.key,
@@ -159,6 +183,7 @@ function messageReport(m: Measured, engine: Engine) {
     parley_over_peer: overPeer,
     parley_over_ceiling: overCeiling,
     p99_ms: { parley: P.p99_ms, peer: S?.p99_ms ?? null, ceiling: C?.p99_ms ?? null },
+    ...(bound ? { send_statement_alone: bound } : {}),
   }
 }
 
@@ -343,6 +368,16 @@ export function markdownTable(all: Measured[], heading: string, reps: number): s
         cpuPerMessage,
         m,
       )
+      const alone = (engine: Engine) => {
+        const rs = m.parley[engine]
+        const bound = rs?.length ? sendBound(m.sendAlone?.[engine], summarizeMessages(rs)) : null
+        if (!bound) return '—'
+        return `${bound.map((b) => fmt(b.ms, 2)).join(' / ')} ms: ${bound.map((b) => fmt(b.delivered_per_s_bound)).join(' / ')}`
+      }
+      if (m.sendAlone)
+        lines.push(
+          `| (b) \`chat.send_batch\` alone, 32 / 64 messages: ms per call: delivered/s back to back | ${alone('embedded')} | ${alone('postgres')} | — | — |`,
+        )
       row(
         `${m.key === 'a' ? '(a)' : '(b)'} CPU the host took (steal), % of a core`,
         (rs) => {
