@@ -109,6 +109,10 @@ export function sendBound(cost: SendCost | undefined, run: MessageSummary) {
   }))
 }
 
+/** `2.98 / 5.00 ms: 21,498 / 25,595`: ms per call of each size, then what they would deliver. */
+const boundText = (bound: NonNullable<ReturnType<typeof sendBound>>) =>
+  `${bound.map((b) => fmt(b.ms, 2)).join(' / ')} ms: ${bound.map((b) => fmt(b.delivered_per_s_bound)).join(' / ')}`
+
 const TITLES: Record<string, string> = {
   a: '(a) fan-out 10 groups x 100, 2 senders/group',
   b: '(b) 1,000 direct pairs, both send',
@@ -170,8 +174,7 @@ function messageReport(m: Measured, engine: Engine) {
       `Parley / peer throughput: ${x(overPeer)} (p99 ${p99(P)} vs ${p99(S)}); ` +
       `Parley / ceiling: ${x(overCeiling)} (p99 ${p99(P)} vs ${p99(C)})` +
       (bound
-        ? `\nchat.send_batch alone: ${bound.map((b) => `${b.messages} messages ${fmt(b.ms, 2)} ms`).join(', ')}; ` +
-          `back to back: ${bound.map((b) => fmt(b.delivered_per_s_bound)).join(' / ')} delivered/s`
+        ? `\nchat.send_batch alone, ${bound.map((b) => b.messages).join(' / ')} messages: ${boundText(bound)} delivered/s back to back`
         : ''),
   )
   return {
@@ -327,9 +330,9 @@ function cpuPerMessage(rs: Result[]): string {
  * invocation (the peer and the ceiling are measured once per rep and shared by both engines).
  */
 export function markdownTable(all: Measured[], heading: string, reps: number): string {
-  const cols: Array<{ name: string; rs: (m: Measured) => Result[] }> = [
-    { name: 'Parley embedded', rs: (m) => m.parley.embedded ?? [] },
-    { name: 'Parley on PostgreSQL', rs: (m) => m.parley.postgres ?? [] },
+  const cols: Array<{ name: string; rs: (m: Measured) => Result[]; engine?: Engine }> = [
+    { name: 'Parley embedded', rs: (m) => m.parley.embedded ?? [], engine: 'embedded' },
+    { name: 'Parley on PostgreSQL', rs: (m) => m.parley.postgres ?? [], engine: 'postgres' },
     { name: 'Socket.IO + pg (peer)', rs: (m) => m.peer },
     { name: 'bare `ws`', rs: (m) => m.ceiling },
   ]
@@ -368,16 +371,17 @@ export function markdownTable(all: Measured[], heading: string, reps: number): s
         cpuPerMessage,
         m,
       )
-      const alone = (engine: Engine) => {
-        const rs = m.parley[engine]
-        const bound = rs?.length ? sendBound(m.sendAlone?.[engine], summarizeMessages(rs)) : null
-        if (!bound) return '—'
-        return `${bound.map((b) => fmt(b.ms, 2)).join(' / ')} ms: ${bound.map((b) => fmt(b.delivered_per_s_bound)).join(' / ')}`
-      }
-      if (m.sendAlone)
+      if (m.sendAlone) {
+        const alone = (c: (typeof cols)[number]) => {
+          const rs = c.rs(m)
+          const bound =
+            c.engine && rs.length ? sendBound(m.sendAlone?.[c.engine], summarizeMessages(rs)) : null
+          return bound ? boundText(bound) : '—'
+        }
         lines.push(
-          `| (b) \`chat.send_batch\` alone, 32 / 64 messages: ms per call: delivered/s back to back | ${alone('embedded')} | ${alone('postgres')} | — | — |`,
+          `| (b) \`chat.send_batch\` alone, 32 / 64 messages: ms per call: delivered/s back to back | ${cols.map(alone).join(' | ')} |`,
         )
+      }
       row(
         `${m.key === 'a' ? '(a)' : '(b)'} CPU the host took (steal), % of a core`,
         (rs) => {

@@ -25,6 +25,8 @@ import { sql } from 'kysely'
 import { loadServices } from '../../apps/parley/src/services'
 import type { ChatDb } from '../../services/chat/src/db/schema'
 import { sendBatch, type SendItem } from '../../services/chat/src/messages/messages.repository'
+import { baseDbUrl, option } from './options'
+import { fmt, table } from './report'
 
 /** What `--json` prints: milliseconds per call of each batch size. */
 export interface SendCost {
@@ -34,11 +36,6 @@ export interface SendCost {
 
 const CONVERSATIONS = 4_000
 const TENANT = 'sbcost'
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback
-}
 
 /** One sender of each of CONVERSATIONS new direct conversations. */
 async function seedPairs(db: ChatDb): Promise<Array<{ conversationId: string; senderId: string }>> {
@@ -68,10 +65,10 @@ async function seedPairs(db: ChatDb): Promise<Array<{ conversationId: string; se
 }
 
 async function main() {
-  const engine = arg('db', 'embedded')
-  const secs = Number(arg('secs', '3'))
-  const sizes = arg('sizes', '1,8,32,64,128,256').split(',').map(Number)
-  const json = process.argv.includes('--json')
+  const engine = option('db', 'embedded')
+  const secs = Number(option('secs', '3'))
+  const sizes = option('sizes', '1,8,32,64,128,256')!.split(',').map(Number)
+  const json = option('json') !== undefined
   if (engine !== 'embedded' && engine !== 'postgres') throw new Error('--db is embedded or postgres')
 
   const cleanups: Array<() => Promise<void> | void> = []
@@ -82,10 +79,7 @@ async function main() {
     env.DATA_DIR = dir
     delete process.env.DATABASE_URL
   } else {
-    const scratch = await createScratchDatabase(
-      process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-      'parley_sbcost',
-    )
+    const scratch = await createScratchDatabase(baseDbUrl, 'parley_sbcost')
     cleanups.push(() => scratch.drop())
     env.DATABASE_URL = scratch.url
     delete process.env.REDIS_URL
@@ -113,8 +107,7 @@ async function main() {
           clientId: newId(),
         }
       })
-    console.log(`chat.send_batch alone, ${engine}, ${secs} s per size (one call at a time)`)
-    console.log('messages per call | ms per call | µs per message | messages/s')
+    const rows = [['messages per call', 'ms per call', 'µs per message', 'messages/s']]
     const measured: SendCost['sizes'] = []
     for (const n of sizes) {
       // Warm up (plans, named statements, caches) before timing.
@@ -127,14 +120,9 @@ async function main() {
       }
       const ms = (performance.now() - t0) / calls
       measured.push({ messages: n, ms: Math.round(ms * 1000) / 1000, calls })
-      console.log(
-        `${String(n).padStart(17)} | ${ms.toFixed(3).padStart(11)} | ${((ms * 1000) / n).toFixed(1).padStart(14)} | ${Math.round(
-          (n * 1000) / ms,
-        )
-          .toLocaleString('en-US')
-          .padStart(10)}`,
-      )
+      rows.push([fmt(n), fmt(ms, 3), fmt((ms * 1000) / n, 1), fmt((n * 1000) / ms)])
     }
+    console.log(`chat.send_batch alone, ${engine}, ${secs} s per size (one call at a time)\n${table(rows)}`)
     if (json) console.log(JSON.stringify({ engine, sizes: measured } satisfies SendCost))
   } finally {
     for (const cleanup of cleanups) await cleanup()
